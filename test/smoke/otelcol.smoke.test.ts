@@ -27,7 +27,7 @@ describe.skipIf(!bins.ok)(suiteTitle('telemetrygen → otelcol', bins), () => {
       e.resourceSpans.map((rs) => attribute(rs.resource?.attributes, 'service.name')),
     );
     expect(new Set(services)).toEqual(new Set(['smoke-grpc']));
-    expect(await col.metric('otelcol_receiver_accepted_spans_total')).toBe(100);
+    expect(await col.metric('otelcol_receiver_accepted_spans')).toBe(100);
   });
 
   it('receives spans sent over OTLP/HTTP', async () => {
