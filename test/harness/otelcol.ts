@@ -20,7 +20,9 @@ export interface Collector {
   stop(): Promise<void>;
 }
 
-export async function startCollector(opts: { processors?: Record<string, unknown> } = {}): Promise<Collector> {
+export async function startCollector(
+  opts: { processors?: Record<string, unknown> } = {},
+): Promise<Collector> {
   const dir = await mkdtemp(join(tmpdir(), 'koder-otelcol-'));
   const [grpcPort, httpPort, metricsPort] = (await freePorts(3)) as [number, number, number];
   const received = await startOtlpCapture();
@@ -45,7 +47,9 @@ export async function startCollector(opts: { processors?: Record<string, unknown
     },
     service: {
       telemetry: {
-        metrics: { readers: [{ pull: { exporter: { prometheus: { host: '127.0.0.1', port: metricsPort } } } }] },
+        metrics: {
+          readers: [{ pull: { exporter: { prometheus: { host: '127.0.0.1', port: metricsPort } } } }],
+        },
       },
       pipelines: {
         traces: { receivers: ['otlp'], processors: Object.keys(processors), exporters: ['otlphttp/capture'] },

@@ -49,7 +49,9 @@ export async function startOtlpCapture(): Promise<OtlpCapture> {
         res.writeHead(404).end();
         return;
       }
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceSpans?: JsonResourceSpans[] };
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        resourceSpans?: JsonResourceSpans[];
+      };
       exports.push({ headers: req.headers, resourceSpans: body.resourceSpans ?? [] });
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
@@ -57,7 +59,9 @@ export async function startOtlpCapture(): Promise<OtlpCapture> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const spans = () =>
-    exports.flatMap((e) => e.resourceSpans.flatMap((rs) => (rs.scopeSpans ?? []).flatMap((ss) => ss.spans ?? [])));
+    exports.flatMap((e) =>
+      e.resourceSpans.flatMap((rs) => (rs.scopeSpans ?? []).flatMap((ss) => ss.spans ?? [])),
+    );
   return {
     url: `http://127.0.0.1:${port}`,
     exports,

@@ -1,8 +1,8 @@
 // Proves telemetrygen and the reference collector work together: every span telemetrygen sends is
 // received by the collector and forwarded on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attribute } from '../harness/otlp-capture.ts';
 import { type Collector, startCollector } from '../harness/otelcol.ts';
+import { attribute } from '../harness/otlp-capture.ts';
 import { telemetrygenTraces } from '../harness/telemetrygen.ts';
 import { requireBinaries, suiteTitle } from '../harness/testbin.ts';
 
@@ -19,7 +19,12 @@ describe.skipIf(!bins.ok)(suiteTitle('telemetrygen → otelcol', bins), () => {
 
   it('receives and forwards every span sent over OTLP/gRPC', async () => {
     // 20 traces × (1 parent + 4 children) = 100 spans.
-    await telemetrygenTraces({ endpoint: col.grpcEndpoint, traces: 20, childSpans: 4, serviceName: 'smoke-grpc' });
+    await telemetrygenTraces({
+      endpoint: col.grpcEndpoint,
+      traces: 20,
+      childSpans: 4,
+      serviceName: 'smoke-grpc',
+    });
     const spans = await col.received.waitForSpans(100);
     expect(spans).toHaveLength(100);
     expect(new Set(spans.map((s) => s.traceId)).size).toBe(20);
