@@ -1,0 +1,232 @@
+// OTLP/JSON ExportTraceServiceRequest → TraceBatch, following the OTLP JSON rules: trace and span ids
+// are hex (not base64), enums are integers (names accepted too), 64-bit integers are decimal strings
+// (numbers accepted), bytes values are base64, unknown fields are ignored. Field names are
+// lowerCamelCase; the proto names (snake_case) are accepted as protobuf's JSON mapping requires.
+import { OtlpDecodeError } from './decode-error.ts';
+import { encodeEvent, encodeLink, encodeScope } from './encode-parts.ts';
+import type { AnyValue, Attribute, ResourceSpans, ScopeSpans, Span } from './model.ts';
+
+type Json = Record<string, unknown>;
+const EMPTY = new Uint8Array(0);
+
+function field(o: Json, camel: string, snake?: string): unknown {
+  const v = o[camel];
+  return v !== undefined || !snake ? v : o[snake];
+}
+
+function obj(v: unknown, where: string): Json {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw new OtlpDecodeError(`${where}: expected an object`);
+  return v as Json;
+}
+
+function arr(v: unknown, where: string): unknown[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new OtlpDecodeError(`${where}: expected an array`);
+  return v;
+}
+
+function str(v: unknown, where: string): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v !== 'string') throw new OtlpDecodeError(`${where}: expected a string`);
+  return v;
+}
+
+function u32(v: unknown, where: string): number {
+  if (v === undefined || v === null) return 0;
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 0xffffffff) {
+    throw new OtlpDecodeError(`${where}: expected an unsigned 32-bit integer`);
+  }
+  return n;
+}
+
+function enumValue(v: unknown, names: Record<string, number>, where: string): number {
+  if (typeof v === 'string' && v in names) return names[v] as number;
+  return u32(v, where);
+}
+
+const INT64 = /^-?\d+$/;
+
+function int64(v: unknown, where: string): bigint {
+  if (v === undefined || v === null) return 0n;
+  if (typeof v === 'string' && INT64.test(v)) return BigInt.asIntN(64, BigInt(v));
+  // Numbers beyond 2^53 were already rounded by JSON.parse; the spec still asks us to accept them.
+  if (typeof v === 'number' && Number.isInteger(v)) return BigInt.asIntN(64, BigInt(v));
+  throw new OtlpDecodeError(`${where}: expected a 64-bit integer (decimal string or number)`);
+}
+
+function uint64(v: unknown, where: string): bigint {
+  if (v === undefined || v === null) return 0n;
+  if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt.asUintN(64, BigInt(v));
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return BigInt.asUintN(64, BigInt(v));
+  throw new OtlpDecodeError(`${where}: expected an unsigned 64-bit integer (decimal string or number)`);
+}
+
+const HEX = /^[0-9a-fA-F]*$/;
+
+function hexId(v: unknown, bytes: number, optional: boolean, where: string): Uint8Array {
+  const s = str(v, where);
+  if (s === '' && optional) return EMPTY;
+  if (s.length !== bytes * 2 || !HEX.test(s)) {
+    throw new OtlpDecodeError(
+      `${where}: expected ${bytes * 2} hex digits, got ${JSON.stringify(s.slice(0, 64))}`,
+    );
+  }
+  return Buffer.from(s, 'hex');
+}
+
+function anyValue(v: unknown, where: string): AnyValue {
+  const o = obj(v, where);
+  if ('stringValue' in o || 'string_value' in o) return str(field(o, 'stringValue', 'string_value'), where);
+  if ('boolValue' in o || 'bool_value' in o) {
+    const b = field(o, 'boolValue', 'bool_value');
+    if (typeof b !== 'boolean') throw new OtlpDecodeError(`${where}.boolValue: expected a boolean`);
+    return b;
+  }
+  if ('intValue' in o || 'int_value' in o)
+    return int64(field(o, 'intValue', 'int_value'), `${where}.intValue`);
+  if ('doubleValue' in o || 'double_value' in o) {
+    const d = field(o, 'doubleValue', 'double_value');
+    if (typeof d === 'number') return d;
+    if (d === 'NaN' || d === 'Infinity' || d === '-Infinity') return Number(d);
+    throw new OtlpDecodeError(`${where}.doubleValue: expected a number`);
+  }
+  if ('bytesValue' in o || 'bytes_value' in o)
+    return Buffer.from(str(field(o, 'bytesValue', 'bytes_value'), where), 'base64');
+  if ('arrayValue' in o || 'array_value' in o) {
+    const values = arr(
+      obj(field(o, 'arrayValue', 'array_value'), where).values,
+      `${where}.arrayValue.values`,
+    );
+    return values.map((x, i) => anyValue(x, `${where}.arrayValue.values[${i}]`));
+  }
+  if ('kvlistValue' in o || 'kvlist_value' in o) {
+    const values = obj(field(o, 'kvlistValue', 'kvlist_value'), where).values;
+    return { kvlist: attributes(values, `${where}.kvlistValue.values`) };
+  }
+  return null;
+}
+
+function attributes(v: unknown, where: string): Attribute[] {
+  return arr(v, where).map((kv, i) => {
+    const o = obj(kv, `${where}[${i}]`);
+    return { key: str(o.key, `${where}[${i}].key`), value: anyValue(o.value, `${where}[${i}].value`) };
+  });
+}
+
+const SPAN_KINDS: Record<string, number> = {
+  SPAN_KIND_UNSPECIFIED: 0,
+  SPAN_KIND_INTERNAL: 1,
+  SPAN_KIND_SERVER: 2,
+  SPAN_KIND_CLIENT: 3,
+  SPAN_KIND_PRODUCER: 4,
+  SPAN_KIND_CONSUMER: 5,
+};
+const STATUS_CODES: Record<string, number> = {
+  STATUS_CODE_UNSET: 0,
+  STATUS_CODE_OK: 1,
+  STATUS_CODE_ERROR: 2,
+};
+
+function span(v: unknown, where: string): Span {
+  const o = obj(v, where);
+  const status = obj(o.status, `${where}.status`);
+  const droppedAttributes = field(o, 'droppedAttributesCount', 'dropped_attributes_count');
+  return {
+    raw: null,
+    traceId: hexId(field(o, 'traceId', 'trace_id'), 16, false, `${where}.traceId`),
+    spanId: hexId(field(o, 'spanId', 'span_id'), 8, false, `${where}.spanId`),
+    parentSpanId: hexId(field(o, 'parentSpanId', 'parent_span_id'), 8, true, `${where}.parentSpanId`),
+    traceState: str(field(o, 'traceState', 'trace_state'), `${where}.traceState`),
+    flags: u32(o.flags, `${where}.flags`),
+    name: str(o.name, `${where}.name`),
+    kind: enumValue(o.kind, SPAN_KINDS, `${where}.kind`),
+    startTimeUnixNano: uint64(
+      field(o, 'startTimeUnixNano', 'start_time_unix_nano'),
+      `${where}.startTimeUnixNano`,
+    ),
+    endTimeUnixNano: uint64(field(o, 'endTimeUnixNano', 'end_time_unix_nano'), `${where}.endTimeUnixNano`),
+    attributes: attributes(o.attributes, `${where}.attributes`),
+    droppedAttributesCount: u32(droppedAttributes, `${where}.droppedAttributesCount`),
+    events: arr(o.events, `${where}.events`).map((e, i) => {
+      const ev = obj(e, `${where}.events[${i}]`);
+      const w = `${where}.events[${i}]`;
+      return encodeEvent({
+        timeUnixNano: uint64(field(ev, 'timeUnixNano', 'time_unix_nano'), `${w}.timeUnixNano`),
+        name: str(ev.name, `${w}.name`),
+        attributes: attributes(ev.attributes, `${w}.attributes`),
+        droppedAttributesCount: u32(field(ev, 'droppedAttributesCount', 'dropped_attributes_count'), w),
+      });
+    }),
+    droppedEventsCount: u32(
+      field(o, 'droppedEventsCount', 'dropped_events_count'),
+      `${where}.droppedEventsCount`,
+    ),
+    links: arr(o.links, `${where}.links`).map((l, i) => {
+      const lk = obj(l, `${where}.links[${i}]`);
+      const w = `${where}.links[${i}]`;
+      return encodeLink({
+        traceId: hexId(field(lk, 'traceId', 'trace_id'), 16, false, `${w}.traceId`),
+        spanId: hexId(field(lk, 'spanId', 'span_id'), 8, false, `${w}.spanId`),
+        traceState: str(field(lk, 'traceState', 'trace_state'), `${w}.traceState`),
+        attributes: attributes(lk.attributes, `${w}.attributes`),
+        droppedAttributesCount: u32(field(lk, 'droppedAttributesCount', 'dropped_attributes_count'), w),
+        flags: u32(lk.flags, `${w}.flags`),
+      });
+    }),
+    droppedLinksCount: u32(
+      field(o, 'droppedLinksCount', 'dropped_links_count'),
+      `${where}.droppedLinksCount`,
+    ),
+    status: {
+      code: enumValue(status.code, STATUS_CODES, `${where}.status.code`),
+      message: str(status.message, `${where}.status.message`),
+    },
+    unknown: [],
+  };
+}
+
+function scopeSpans(v: unknown, where: string): ScopeSpans {
+  const o = obj(v, where);
+  const sc = obj(o.scope, `${where}.scope`);
+  const fields = {
+    name: str(sc.name, `${where}.scope.name`),
+    version: str(sc.version, `${where}.scope.version`),
+    attributes: attributes(sc.attributes, `${where}.scope.attributes`),
+    droppedAttributesCount: u32(field(sc, 'droppedAttributesCount', 'dropped_attributes_count'), where),
+  };
+  return {
+    scope: { raw: encodeScope(fields), name: fields.name, version: fields.version },
+    spans: arr(o.spans, `${where}.spans`).map((s, i) => span(s, `${where}.spans[${i}]`)),
+    schemaUrl: str(field(o, 'schemaUrl', 'schema_url'), `${where}.schemaUrl`),
+  };
+}
+
+function resourceSpans(v: unknown, where: string): ResourceSpans {
+  const o = obj(v, where);
+  const res = obj(o.resource, `${where}.resource`);
+  return {
+    resource: {
+      attributes: attributes(res.attributes, `${where}.resource.attributes`),
+      droppedAttributesCount: u32(field(res, 'droppedAttributesCount', 'dropped_attributes_count'), where),
+      unknown: [],
+    },
+    scopeSpans: arr(field(o, 'scopeSpans', 'scope_spans'), `${where}.scopeSpans`).map((s, i) =>
+      scopeSpans(s, `${where}.scopeSpans[${i}]`),
+    ),
+    schemaUrl: str(field(o, 'schemaUrl', 'schema_url'), `${where}.schemaUrl`),
+  };
+}
+
+export function decodeTraceRequestJson(body: Buffer | string): { resourceSpans: ResourceSpans[] } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
+  } catch (err) {
+    throw new OtlpDecodeError(`malformed JSON: ${(err as Error).message}`);
+  }
+  const o = obj(parsed, 'request');
+  const list = arr(field(o, 'resourceSpans', 'resource_spans'), 'resourceSpans');
+  return { resourceSpans: list.map((rs, i) => resourceSpans(rs, `resourceSpans[${i}]`)) };
+}
