@@ -41,8 +41,11 @@ lint: deps
 format: deps
 	npx biome check --write .
 
+VITEST_REPORT := node_modules/.vitest-report.json
 vitest: deps
-	npx vitest run
+	@rm -f $(VITEST_REPORT)
+	@status=0; npx vitest run --reporter=default --reporter=json --outputFile.json=$(VITEST_REPORT) || status=$$?; \
+	  node scripts/test-summary.mjs $(VITEST_REPORT); exit $$status
 
 test: deps testbin typecheck lint vitest
 
