@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from './load.ts';
+
+const HASH = 'a'.repeat(64);
+
+describe('parseConfig', () => {
+  it('fills every default from an empty document (single-tenant mode)', () => {
+    const r = parseConfig('');
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    expect(r.config.listen).toEqual({ host: '0.0.0.0', grpcPort: 4317, httpPort: 4318, adminPort: 8888 });
+    expect(r.config.exporter.kind).toBe('otlp-grpc');
+    expect(r.config.defaultLimits.maxRequestBytes).toBe(8 * 1024 * 1024);
+    expect(r.config.tenants).toEqual([]);
+    expect(Object.isFrozen(r.config.listen)).toBe(true);
+  });
+
+  it('reads JSON as well as YAML, with tenant defaults', () => {
+    const r = parseConfig(JSON.stringify({ tenants: [{ id: 'team-a', tokenSha256: [HASH], sampling: {} }] }));
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    expect(r.config.tenants[0]?.sampling).toEqual({ defaultProbability: 1, keepErrors: true, rules: [] });
+  });
+
+  it.each([
+    ['listen: [', /not valid YAML/],
+    ['listen: { grpcPort: 70000 }', /\/listen\/grpcPort: must be <= 65535/],
+    ['tenants: [{ id: "a", tokenSha256: ["nothex"] }]', /\/tenants\/0\/tokenSha256\/0: must match pattern/],
+    ['unknown: 1', /must not have additional properties/],
+    [`tenants: [{ id: a, tokenSha256: [] }, { id: a, tokenSha256: [] }]`, /duplicate tenant id "a"/],
+    [
+      `tenants: [{ id: a, tokenSha256: ["${HASH}"] }, { id: b, tokenSha256: ["${HASH}"] }]`,
+      /shared with tenant "a"/,
+    ],
+    [
+      'tenants: [{ id: a, tokenSha256: [], sampling: { rules: [{ name: r, probability: 0.5, match: [{ field: name, op: regex, value: "(" }] }] } }]',
+      /match\/0: invalid regex/,
+    ],
+    [
+      'tenants: [{ id: a, tokenSha256: [], sampling: { rules: [{ name: r, probability: 0.5, match: [{ field: "span.x", op: exists }] }] } }]',
+      /unknown field "span.x"/,
+    ],
+    [
+      'tenants: [{ id: a, tokenSha256: [], sampling: { rules: [{ name: r, probability: 0.5, match: [{ field: name, op: gt, value: "x" }] }] } }]',
+      /op gt needs a numeric value/,
+    ],
+  ])('rejects %s', (text, message) => {
+    const r = parseConfig(text);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors.join('\n')).toMatch(message);
+  });
+});

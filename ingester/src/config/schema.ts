@@ -1,0 +1,122 @@
+// The ingester's configuration: one document (YAML or JSON) holding the server settings, the exporter
+// and the compiled tenants. The operator writes the tenants part from TraceTenant and SamplingPolicy
+// resources (and `make run` does the same from manifests), so this schema is the contract between the
+// two programs. Types are derived from the schema, never written twice.
+import Type, { type Static } from 'typebox';
+
+const Probability = Type.Number({ minimum: 0, maximum: 1, description: 'Probability in [0, 1]' });
+
+export const ConditionOp = Type.Union(
+  ['equals', 'notEquals', 'in', 'prefix', 'regex', 'exists', 'notExists', 'gt', 'gte', 'lt', 'lte'].map(
+    (op) => Type.Literal(op),
+  ),
+);
+
+export const Condition = Type.Object(
+  {
+    field: Type.String({
+      minLength: 1,
+      description:
+        'What to match: name, kind, status, service, resource.<attribute>, or attribute.<span attribute>',
+    }),
+    op: ConditionOp,
+    value: Type.Optional(Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
+    values: Type.Optional(Type.Array(Type.Union([Type.String(), Type.Number(), Type.Boolean()]))),
+  },
+  { additionalProperties: false },
+);
+
+export const Rule = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    match: Type.Array(Condition, { description: 'All conditions must hold' }),
+    probability: Probability,
+  },
+  { additionalProperties: false },
+);
+
+export const Sampling = Type.Object(
+  {
+    defaultProbability: Type.Number({ minimum: 0, maximum: 1, default: 1 }),
+    keepErrors: Type.Boolean({ default: true }),
+    rules: Type.Array(Rule, { default: [] }),
+  },
+  { additionalProperties: false },
+);
+
+export const Limits = Type.Object(
+  {
+    spansPerSecond: Type.Number({ exclusiveMinimum: 0, default: 5000 }),
+    burst: Type.Integer({ minimum: 1, default: 10000 }),
+    maxAttributeValueBytes: Type.Integer({ minimum: 64, default: 65536 }),
+    maxRequestBytes: Type.Integer({ minimum: 1024, default: 8 * 1024 * 1024 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const ContentCapture = Type.Union([
+  Type.Literal('full'),
+  Type.Literal('metadata'),
+  Type.Literal('none'),
+]);
+
+export const Tenant = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-zA-Z0-9][a-zA-Z0-9._-]{0,149}$', description: 'Tempo X-Scope-OrgID' }),
+    tokenSha256: Type.Array(Type.String({ pattern: '^[0-9a-f]{64}$' }), {
+      description: 'SHA-256 (hex) of each accepted bearer token; tokens themselves are never stored',
+    }),
+    limits: Type.Optional(Limits),
+    contentCapture: Type.Optional(ContentCapture),
+    sampling: Type.Optional(Sampling),
+  },
+  { additionalProperties: false },
+);
+
+export const Exporter = Type.Object(
+  {
+    /** `otlp-grpc` sends to Tempo's distributor (or any OTLP receiver); `none` accepts and discards. */
+    kind: Type.Union([Type.Literal('otlp-grpc'), Type.Literal('none')], { default: 'otlp-grpc' }),
+    endpoint: Type.String({ default: '127.0.0.1:4317', description: 'host:port of the OTLP/gRPC receiver' }),
+    insecure: Type.Boolean({ default: true }),
+    timeoutMs: Type.Integer({ minimum: 1, default: 10_000 }),
+    maxBatchSpans: Type.Integer({ minimum: 1, default: 8192 }),
+    maxBatchDelayMs: Type.Integer({ minimum: 0, default: 200 }),
+    queueMaxSpans: Type.Integer({ minimum: 1, default: 200_000 }),
+    retryInitialMs: Type.Integer({ minimum: 1, default: 250 }),
+    retryMaxMs: Type.Integer({ minimum: 1, default: 30_000 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const Listen = Type.Object(
+  {
+    host: Type.String({ default: '0.0.0.0' }),
+    grpcPort: Type.Integer({ minimum: 0, maximum: 65535, default: 4317 }),
+    httpPort: Type.Integer({ minimum: 0, maximum: 65535, default: 4318 }),
+    adminPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8888 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const IngesterConfig = Type.Object(
+  {
+    listen: Listen,
+    exporter: Exporter,
+    /** Applied to tenants that set no limits of their own, and to single-tenant mode. */
+    defaultLimits: Limits,
+    defaultContentCapture: Type.Optional(ContentCapture),
+    /** With none, single-tenant mode: every request is accepted as tenant `default`, no token needed. */
+    tenants: Type.Array(Tenant, { default: [] }),
+    shutdownGraceMs: Type.Integer({ minimum: 0, default: 10_000 }),
+  },
+  { additionalProperties: false },
+);
+
+export type ConditionConfig = Static<typeof Condition>;
+export type RuleConfig = Static<typeof Rule>;
+export type SamplingConfig = Static<typeof Sampling>;
+export type LimitsConfig = Static<typeof Limits>;
+export type TenantConfig = Static<typeof Tenant>;
+export type ExporterConfig = Static<typeof Exporter>;
+export type IngesterConfigDoc = Static<typeof IngesterConfig>;
