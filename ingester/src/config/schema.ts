@@ -6,11 +6,19 @@ import Type, { type Static } from 'typebox';
 
 const Probability = Type.Number({ minimum: 0, maximum: 1, description: 'Probability in [0, 1]' });
 
-export const ConditionOp = Type.Union(
-  ['equals', 'notEquals', 'in', 'prefix', 'regex', 'exists', 'notExists', 'gt', 'gte', 'lt', 'lte'].map(
-    (op) => Type.Literal(op),
-  ),
-);
+export const ConditionOp = Type.Union([
+  Type.Literal('equals'),
+  Type.Literal('notEquals'),
+  Type.Literal('in'),
+  Type.Literal('prefix'),
+  Type.Literal('regex'),
+  Type.Literal('exists'),
+  Type.Literal('notExists'),
+  Type.Literal('gt'),
+  Type.Literal('gte'),
+  Type.Literal('lt'),
+  Type.Literal('lte'),
+]);
 
 export const Condition = Type.Object(
   {
