@@ -1,0 +1,150 @@
+// Assembles an ingester from a config: receivers → pipeline → queue → sink, plus the admin server and
+// config hot reload. The CLI (main.ts), the one-machine stack and tests all start ingesters this way.
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ServerCredentials } from '@grpc/grpc-js';
+import { type Logger, pino } from 'pino';
+import { createAdminServer } from './admin/server.ts';
+import { parseConfig } from './config/load.ts';
+import type { IngesterConfigDoc } from './config/schema.ts';
+import { createOtlpGrpcSink } from './export/otlp-grpc-sink.ts';
+import { createExportQueue } from './export/queue.ts';
+import { discardSink, type SpanSink } from './export/sink.ts';
+import { createMetrics } from './metrics.ts';
+import { createPipeline } from './pipeline/pipeline.ts';
+import { createGrpcReceiver } from './receive/grpc.ts';
+import { createHttpReceiver } from './receive/http.ts';
+import { buildRegistry, type TenantRegistry } from './tenants/registry.ts';
+
+export interface IngesterOptions {
+  /** A config file, re-read when it changes. */
+  configPath?: string;
+  /** Or the config text itself (no reload). */
+  configText?: string;
+  /** Overrides the exporter from the config (the embedded store plugs in here). */
+  sink?: SpanSink;
+  logger?: Logger;
+}
+
+export interface Ingester {
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  readonly adminPort: number;
+  readonly config: () => Readonly<IngesterConfigDoc>;
+  /** Re-reads the config file; returns the errors when the new file was refused (old one kept). */
+  reload(): string[];
+  /** Stops accepting, flushes the queue within the grace period, closes everything. Returns spans left. */
+  stop(): Promise<number>;
+}
+
+function listenHttp(server: HttpServer, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
+  const log = opts.logger ?? pino({ name: 'ingester' });
+  const readText = () => opts.configText ?? (opts.configPath ? readFileSync(opts.configPath, 'utf8') : '');
+  const first = parseConfig(readText());
+  if (!first.ok) throw new Error(`invalid ingester config:\n  ${first.errors.join('\n  ')}`);
+  let config = first.config;
+  const metrics = createMetrics();
+  metrics.configValid.set(1);
+  let registry: TenantRegistry = buildRegistry(config, undefined, Date.now());
+  let shuttingDown = false;
+
+  const sink =
+    opts.sink ??
+    (config.exporter.kind === 'none'
+      ? discardSink
+      : createOtlpGrpcSink({
+          endpoint: config.exporter.endpoint,
+          insecure: config.exporter.insecure,
+          timeoutMs: config.exporter.timeoutMs,
+        }));
+  const queue = createExportQueue({ sink, config: config.exporter, metrics, log });
+  const pipeline = createPipeline({ queue, metrics });
+  const receiverDeps = {
+    registry: () => registry,
+    pipeline,
+    metrics,
+    log,
+    isShuttingDown: () => shuttingDown,
+  };
+
+  const http = createHttpReceiver(receiverDeps);
+  // The gRPC limit must admit the largest tenant limit; each tenant's own limit is checked after.
+  const grpc = createGrpcReceiver({
+    ...receiverDeps,
+    maxReceiveBytes: Math.max(registry.maxRequestBytes, 64 * 1024 * 1024),
+  });
+  const admin = createAdminServer({ registry: metrics.registry, ready: () => !shuttingDown });
+
+  const { host } = config.listen;
+  const grpcPort = await new Promise<number>((resolve, reject) =>
+    grpc.bindAsync(`${host}:${config.listen.grpcPort}`, ServerCredentials.createInsecure(), (err, port) =>
+      err ? reject(err) : resolve(port),
+    ),
+  );
+  const httpPort = await listenHttp(http, host, config.listen.httpPort);
+  const adminPort = await listenHttp(admin, host, config.listen.adminPort);
+  log.info(
+    { grpcPort, httpPort, adminPort, tenants: config.tenants.length, singleTenant: registry.singleTenant },
+    'ingester listening',
+  );
+
+  const reload = (): string[] => {
+    const next = parseConfig(readText());
+    if (!next.ok) {
+      metrics.configReloads.inc({ result: 'invalid' });
+      metrics.configValid.set(0);
+      log.error({ errors: next.errors }, 'config file refused; the previous config stays in force');
+      return next.errors;
+    }
+    if (
+      JSON.stringify(next.config.listen) !== JSON.stringify(config.listen) ||
+      JSON.stringify(next.config.exporter) !== JSON.stringify(config.exporter)
+    ) {
+      log.warn(
+        'listen and exporter settings change only on restart; tenants, limits and sampling were reloaded',
+      );
+    }
+    registry = buildRegistry(next.config, registry, Date.now());
+    config = next.config;
+    metrics.configReloads.inc({ result: 'ok' });
+    metrics.configValid.set(1);
+    log.info({ tenants: config.tenants.length }, 'config reloaded');
+    return [];
+  };
+  if (opts.configPath && opts.configText === undefined) {
+    // Polling stat follows the symlink swap Kubernetes uses to update a mounted ConfigMap.
+    watchFile(opts.configPath, { interval: 500 }, (cur, prev) => {
+      if (cur.mtimeMs !== prev.mtimeMs || cur.ino !== prev.ino || cur.size !== prev.size) reload();
+    });
+  }
+
+  return {
+    grpcPort,
+    httpPort,
+    adminPort,
+    config: () => config,
+    reload,
+    async stop() {
+      shuttingDown = true;
+      if (opts.configPath) unwatchFile(opts.configPath);
+      const grace = Date.now() + config.shutdownGraceMs;
+      await new Promise<void>((resolve) => grpc.tryShutdown(() => resolve()));
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeIdleConnections();
+      const left = await queue.drain(grace);
+      if (left > 0) log.error({ spans: left }, 'spans not delivered before the shutdown deadline');
+      await sink.close();
+      await new Promise<void>((resolve) => admin.close(() => resolve()));
+      log.info({ undelivered: left }, 'ingester stopped');
+      return left;
+    },
+  };
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// `ingester --config <file>`: the ingester as a program. The only place that reads argv and signals.
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { startIngester } from './app.ts';
+
+const { values } = parseArgs({
+  options: {
+    config: { type: 'string', short: 'c' },
+    'log-level': { type: 'string', default: 'info' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  console.log(
+    'usage: ingester [--config <file.yaml|json>] [--log-level info]\nWith no config: single-tenant mode, export to 127.0.0.1:4317.',
+  );
+  process.exit(0);
+}
+const log = pino({ name: 'ingester', level: values['log-level'] });
+try {
+  const ingester = await startIngester({
+    ...(values.config ? { configPath: values.config } : {}),
+    logger: log,
+  });
+  const stop = async (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    const left = await ingester.stop();
+    process.exit(left > 0 ? 1 : 0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+} catch (err) {
+  log.fatal({ err: (err as Error).message }, 'ingester failed to start');
+  process.exit(1);
+}

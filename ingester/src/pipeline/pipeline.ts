@@ -1,0 +1,62 @@
+// The ingest pipeline: every receiver hands a decoded batch and the authenticated tenant to push(),
+// which runs the stages in order — rate limit, attribute caps, tenant stamp, sampling — and offers
+// what is kept to the export queue. The result says what to tell the client; nothing here does I/O.
+import { IngestError } from '../errors.ts';
+import type { ExportQueue } from '../export/queue.ts';
+import type { Metrics } from '../metrics.ts';
+import { spanCount, type TraceBatch } from '../otlp/model.ts';
+import { sampleBatch } from '../sample/sampler.ts';
+import type { TenantRuntime } from '../tenants/registry.ts';
+import { tagTenant } from './tenant-tag.ts';
+import { truncateAttributes } from './truncate-attributes.ts';
+
+export interface PushResult {
+  /** Spans received in the request. */
+  received: number;
+  /** Spans kept and queued for storage. */
+  queued: number;
+  /** Spans dropped by sampling: accepted, by design not stored. */
+  sampledOut: number;
+}
+
+export interface Pipeline {
+  /** Resolves with what happened, or throws an IngestError to return to the client. */
+  push(tenant: TenantRuntime, batch: TraceBatch): PushResult;
+}
+
+export function createPipeline(deps: { queue: ExportQueue; metrics: Metrics; now?: () => number }): Pipeline {
+  const { queue, metrics } = deps;
+  const now = deps.now ?? Date.now;
+  return {
+    push(tenant, batch) {
+      const received = spanCount(batch);
+      const t = tenant.id;
+      metrics.spansReceived.inc({ tenant: t }, received);
+
+      const wait = tenant.bucket.take(received, now());
+      if (wait > 0) {
+        metrics.spansRejected.inc({ tenant: t, reason: 'rate_limited' }, received);
+        throw new IngestError(
+          'RATE_LIMITED',
+          `${received} spans over ${tenant.limits.spansPerSecond}/s`,
+          wait,
+        );
+      }
+
+      const truncated = truncateAttributes(batch, tenant.limits.maxAttributeValueBytes);
+      if (truncated) metrics.attributesTruncated.inc({ tenant: t }, truncated);
+      tagTenant(batch, t);
+
+      const sampled = sampleBatch(batch, tenant.policy);
+      if (sampled.dropped) metrics.spansSampledOut.inc({ tenant: t }, sampled.dropped);
+      if (sampled.keptErrors) metrics.spansKeptErrors.inc({ tenant: t }, sampled.keptErrors);
+
+      if (!queue.offer(t, batch, sampled.kept)) {
+        metrics.spansRejected.inc({ tenant: t, reason: 'queue_full' }, received);
+        throw new IngestError('QUEUE_FULL', `${queue.depth} spans waiting for storage`, queue.retryAfterMs());
+      }
+      metrics.spansQueued.inc({ tenant: t }, sampled.kept);
+      return { received, queued: sampled.kept, sampledOut: sampled.dropped };
+    },
+  };
+}

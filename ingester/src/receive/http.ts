@@ -1,0 +1,113 @@
+// OTLP/HTTP receiver (POST /v1/traces, port 4318): protobuf or JSON, gzip, replies in the request's
+// content type. Authentication happens before the body is read, so an unknown client costs nothing.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { IngestError } from '../errors.ts';
+import type { Metrics } from '../metrics.ts';
+import { OtlpDecodeError } from '../otlp/decode-error.ts';
+import { decodeTraceRequestJson } from '../otlp/decode-json.ts';
+import { decodeTraceRequest } from '../otlp/decode-proto.ts';
+import {
+  encodeExportResponse,
+  encodeRpcStatus,
+  exportResponseJson,
+  rpcStatusJson,
+} from '../otlp/responses.ts';
+import type { Pipeline } from '../pipeline/pipeline.ts';
+import type { TenantRegistry } from '../tenants/registry.ts';
+import { readBody } from './body.ts';
+
+type Format = 'proto' | 'json';
+
+function formatOf(contentType: string | undefined): Format | undefined {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/x-protobuf' || type === 'application/protobuf') return 'proto';
+  if (type === 'application/json') return 'json';
+  return undefined;
+}
+
+function reply(
+  res: ServerResponse,
+  format: Format,
+  status: number,
+  body: Buffer | string,
+  headers = {},
+): void {
+  res.writeHead(status, {
+    'content-type': format === 'proto' ? 'application/x-protobuf' : 'application/json',
+    ...headers,
+  });
+  res.end(body);
+}
+
+function replyError(res: ServerResponse, format: Format, err: IngestError): void {
+  const headers: Record<string, string> = {};
+  if (err.retryAfterMs !== undefined)
+    headers['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
+  const body =
+    format === 'proto'
+      ? encodeRpcStatus(err.spec.grpc, err.message, err.retryAfterMs)
+      : rpcStatusJson(err.spec.grpc, err.message, err.retryAfterMs);
+  reply(res, format, err.spec.http, body, headers);
+}
+
+export interface HttpReceiverDeps {
+  registry: () => TenantRegistry;
+  pipeline: Pipeline;
+  metrics: Metrics;
+  log: Logger;
+  isShuttingDown: () => boolean;
+}
+
+export function createHttpReceiver(deps: HttpReceiverDeps): Server {
+  const { pipeline, metrics, log } = deps;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const format = formatOf(req.headers['content-type']) ?? 'json';
+    const count = (code: string) => metrics.requests.inc({ transport: 'http', code });
+    try {
+      if (req.url?.split('?')[0] !== '/v1/traces') throw new IngestError('NOT_FOUND');
+      if (req.method !== 'POST') throw new IngestError('METHOD_NOT_ALLOWED');
+      if (!formatOf(req.headers['content-type'])) {
+        throw new IngestError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          `Content-Type ${req.headers['content-type'] ?? '(none)'}`,
+        );
+      }
+      if (deps.isShuttingDown()) throw new IngestError('SHUTTING_DOWN', undefined, 1000);
+      const tenant = deps.registry().authenticate(req.headers.authorization);
+      if (!tenant) throw new IngestError('UNAUTHENTICATED');
+      const body = await readBody(req, tenant.limits.maxRequestBytes);
+      let batch: ReturnType<typeof decodeTraceRequest>;
+      try {
+        batch = format === 'proto' ? decodeTraceRequest(body) : decodeTraceRequestJson(body);
+      } catch (err) {
+        if (err instanceof OtlpDecodeError) throw new IngestError('BAD_DATA', err.message);
+        throw err;
+      }
+      pipeline.push(tenant, batch);
+      count('ok');
+      reply(res, format, 200, format === 'proto' ? encodeExportResponse() : exportResponseJson());
+    } catch (err) {
+      if (err instanceof IngestError) {
+        count(err.code);
+        if (err.spec.http >= 500) log.warn({ err: err.message, code: err.code }, 'refused an export');
+        // Unread request bodies must be drained or the connection cannot be reused.
+        if (!req.complete) req.resume();
+        replyError(res, format, err);
+        return;
+      }
+      count('INTERNAL');
+      log.error({ err }, 'unexpected error handling an OTLP/HTTP request');
+      if (!res.headersSent)
+        reply(
+          res,
+          format,
+          500,
+          format === 'proto' ? encodeRpcStatus(13, 'internal error') : rpcStatusJson(13, 'internal error'),
+        );
+    }
+  }
+
+  return createServer({ keepAliveTimeout: 65_000 }, (req, res) => void handle(req, res));
+}

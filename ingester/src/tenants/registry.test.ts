@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../config/load.ts';
+import { buildRegistry, SINGLE_TENANT_ID, sha256Hex } from './registry.ts';
+import { TokenBucket } from './token-bucket.ts';
+
+function config(text: string) {
+  const r = parseConfig(text);
+  if (!r.ok) throw new Error(r.errors.join('\n'));
+  return r.config;
+}
+
+describe('tenant registry', () => {
+  const cfg = config(`
+tenants:
+  - id: team-a
+    tokenSha256: ["${sha256Hex('token-a')}"]
+    limits: { spansPerSecond: 10, burst: 20 }
+  - id: team-b
+    tokenSha256: ["${sha256Hex('token-b')}", "${sha256Hex('token-b2')}"]
+`);
+
+  it('maps each bearer token to its tenant and nothing else', () => {
+    const reg = buildRegistry(cfg, undefined, 0);
+    expect(reg.singleTenant).toBe(false);
+    expect(reg.authenticate('Bearer token-a')?.id).toBe('team-a');
+    expect(reg.authenticate('bearer token-b2')?.id).toBe('team-b');
+    expect(reg.authenticate('Bearer token-c')).toBeUndefined();
+    expect(reg.authenticate('token-a')).toBeUndefined();
+    expect(reg.authenticate(undefined)).toBeUndefined();
+    expect(reg.authenticate('Bearer ')).toBeUndefined();
+  });
+
+  it('accepts everything as tenant default when no tenants are configured', () => {
+    const reg = buildRegistry(config('{}'), undefined, 0);
+    expect(reg.singleTenant).toBe(true);
+    expect(reg.authenticate(undefined)?.id).toBe(SINGLE_TENANT_ID);
+  });
+
+  it("keeps a tenant's rate bucket across a rebuild", () => {
+    const first = buildRegistry(cfg, undefined, 0);
+    const bucket = first.tenants.get('team-a')?.bucket;
+    expect(bucket?.take(20, 0)).toBe(0);
+    const second = buildRegistry(cfg, first, 0);
+    expect(second.tenants.get('team-a')?.bucket).toBe(bucket);
+    expect(second.tenants.get('team-a')?.bucket.take(1, 0)).toBeGreaterThan(0);
+  });
+});
+
+describe('token bucket', () => {
+  it('allows a burst, then the rate, and says how long to wait', () => {
+    const b = new TokenBucket(100, 50, 0);
+    expect(b.take(50, 0)).toBe(0);
+    expect(b.take(10, 0)).toBe(100); // 10 tokens at 100/s
+    expect(b.take(10, 100)).toBe(0);
+    expect(b.take(1000, 100)).toBe(500); // never more than a full bucket's wait
+  });
+});

@@ -1,0 +1,86 @@
+// Tenants as the receivers see them: looked up by the SHA-256 of the bearer token (plaintext tokens are
+// never held), each with its limits, content capture, compiled sampling policy and rate bucket. Built
+// from a validated config; a rebuild on reload keeps each tenant's bucket so limits survive reloads.
+import { createHash } from 'node:crypto';
+import type { IngesterConfigDoc, LimitsConfig } from '../config/schema.ts';
+import { type CompiledPolicy, compilePolicy } from '../sample/policy.ts';
+import { TokenBucket } from './token-bucket.ts';
+
+export type ContentCapture = 'full' | 'metadata' | 'none';
+
+export interface TenantRuntime {
+  readonly id: string;
+  readonly limits: Readonly<LimitsConfig>;
+  readonly contentCapture: ContentCapture;
+  readonly policy: CompiledPolicy;
+  readonly bucket: TokenBucket;
+}
+
+export const SINGLE_TENANT_ID = 'default';
+
+export interface TenantRegistry {
+  /** True when no tenants are configured: every request is tenant `default`, no token needed. */
+  readonly singleTenant: boolean;
+  /** The tenant a request's Authorization header belongs to, or undefined (→ 401). */
+  authenticate(authorization: string | undefined): TenantRuntime | undefined;
+  /** The largest request any tenant may send: receivers cap reads at this before they know the tenant. */
+  readonly maxRequestBytes: number;
+  readonly tenants: ReadonlyMap<string, TenantRuntime>;
+}
+
+export function sha256Hex(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+function bearer(authorization: string | undefined): string | undefined {
+  if (!authorization) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return m?.[1];
+}
+
+export function buildRegistry(
+  cfg: IngesterConfigDoc,
+  previous: TenantRegistry | undefined,
+  nowMs: number,
+): TenantRegistry {
+  const tenants = new Map<string, TenantRuntime>();
+  const byHash = new Map<string, TenantRuntime>();
+  const make = (id: string, limits: LimitsConfig, capture: ContentCapture, policy: CompiledPolicy) => {
+    const bucket =
+      previous?.tenants.get(id)?.bucket ?? new TokenBucket(limits.spansPerSecond, limits.burst, nowMs);
+    bucket.reconfigure(limits.spansPerSecond, limits.burst);
+    const t: TenantRuntime = { id, limits, contentCapture: capture, policy, bucket };
+    tenants.set(id, t);
+    return t;
+  };
+  const defaultCapture = cfg.defaultContentCapture ?? 'full';
+  for (const tc of cfg.tenants) {
+    const t = make(
+      tc.id,
+      tc.limits ?? cfg.defaultLimits,
+      tc.contentCapture ?? defaultCapture,
+      compilePolicy(tc.sampling),
+    );
+    for (const h of tc.tokenSha256) byHash.set(h, t);
+  }
+  const singleTenant = cfg.tenants.length === 0;
+  const fallback = singleTenant
+    ? make(SINGLE_TENANT_ID, cfg.defaultLimits, defaultCapture, compilePolicy(undefined))
+    : undefined;
+  const maxRequestBytes = Math.max(
+    cfg.defaultLimits.maxRequestBytes,
+    ...[...tenants.values()].map((t) => t.limits.maxRequestBytes),
+  );
+  return {
+    singleTenant,
+    maxRequestBytes,
+    tenants,
+    authenticate(authorization) {
+      if (fallback) return fallback;
+      const token = bearer(authorization);
+      if (!token) return undefined;
+      // Looked up by the token's hash: the lookup's timing says nothing useful about valid tokens.
+      return byHash.get(sha256Hex(token));
+    },
+  };
+}

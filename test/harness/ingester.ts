@@ -1,0 +1,69 @@
+// Runs the real ingester program (node ingester/src/main.ts) with a config file on free ports, the way
+// it runs in a pod, and waits until /readyz answers.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as yaml from 'js-yaml';
+import { freePorts } from './ports.ts';
+import { type ManagedProcess, startProcess, waitUntilReady } from './process.ts';
+
+const MAIN = fileURLToPath(new URL('../../ingester/src/main.ts', import.meta.url));
+
+export interface RunningIngester {
+  readonly grpcEndpoint: string; // host:port
+  readonly httpUrl: string; // http://host:port
+  readonly adminUrl: string;
+  readonly configPath: string;
+  readonly process: ManagedProcess;
+  /** Rewrites the config file (the ingester notices by itself). */
+  writeConfig(config: Record<string, unknown>): Promise<void>;
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** `config` is the ingester config without `listen` (filled in here). */
+export async function startIngesterProcess(config: Record<string, unknown>): Promise<RunningIngester> {
+  const dir = await mkdtemp(join(tmpdir(), 'koder-ingester-'));
+  const [grpcPort, httpPort, adminPort] = (await freePorts(3)) as [number, number, number];
+  const configPath = join(dir, 'config.yaml');
+  const listen = { host: '127.0.0.1', grpcPort, httpPort, adminPort };
+  const write = (c: Record<string, unknown>) => writeFile(configPath, yaml.dump({ ...c, listen }));
+  await write(config);
+  const proc = startProcess({
+    name: 'ingester',
+    command: process.execPath,
+    args: [MAIN, '--config', configPath],
+    logFile: join(dir, 'ingester.log'),
+  });
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  try {
+    await waitUntilReady(proc, async () => (await fetch(`${adminUrl}/readyz`)).ok, 30_000);
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  return {
+    grpcEndpoint: `127.0.0.1:${grpcPort}`,
+    httpUrl: `http://127.0.0.1:${httpPort}`,
+    adminUrl,
+    configPath,
+    process: proc,
+    writeConfig: write,
+    async metric(name, labels = {}) {
+      const text = await (await fetch(`${adminUrl}/metrics`)).text();
+      let sum = 0;
+      for (const line of text.split('\n')) {
+        const m = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
+        if (!m || m[1] !== name) continue;
+        const l = m[2] ?? '';
+        if (Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`))) sum += Number(m[3]);
+      }
+      return sum;
+    },
+    async stop() {
+      await proc.stop(15_000);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

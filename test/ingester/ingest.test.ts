@@ -1,0 +1,121 @@
+// The data path end to end with real programs: stock OTel SDK exporters and telemetrygen send to the
+// ingester process, which exports to the reference collector standing in for Tempo's distributor.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeTraceRequest } from '../../ingester/src/otlp/decode-proto.ts';
+import { getAttribute } from '../../ingester/src/otlp/model.ts';
+import { sha256Hex } from '../../ingester/src/tenants/registry.ts';
+import { agentSpans } from '../../ingester/src/testing/sdk-spans.ts';
+import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
+import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
+import { exportSpans, type Protocol, sdkExporter } from '../harness/otel-sdk.ts';
+import { type Collector, startCollector } from '../harness/otelcol.ts';
+import { attribute } from '../harness/otlp-capture.ts';
+import { telemetrygenTraces } from '../harness/telemetrygen.ts';
+import { requireBinaries, suiteTitle } from '../harness/testbin.ts';
+
+const bins = requireBinaries('otelcol', 'telemetrygen');
+
+const tenants = [
+  { id: 'team-a', tokenSha256: [sha256Hex('token-a')] },
+  { id: 'team-b', tokenSha256: [sha256Hex('token-b')], sampling: { defaultProbability: 0 } },
+];
+
+describe.skipIf(!bins.ok)(suiteTitle('ingester → collector (real clients)', bins), () => {
+  let col: Collector;
+  let ing: RunningIngester;
+  beforeAll(async () => {
+    col = await startCollector();
+    ing = await startIngesterProcess({
+      tenants,
+      exporter: { endpoint: col.grpcEndpoint, maxBatchDelayMs: 20 },
+    });
+  });
+  afterAll(async () => {
+    await ing?.stop();
+    await col?.stop();
+  });
+  const endpoint = () => ({ grpc: ing.grpcEndpoint, http: ing.httpUrl });
+
+  it.each<Protocol>(['grpc', 'http/protobuf', 'http/json'])(
+    'accepts the SDK %s exporter and delivers every span',
+    async (protocol) => {
+      const spans = await agentSpans(`svc-${protocol}`);
+      const before = col.received.spans().length;
+      expect(await exportSpans(sdkExporter(protocol, endpoint(), 'token-a'), spans)).toEqual({ ok: true });
+      const got = await col.received.waitForSpans(before + spans.length);
+      expect(got.length).toBe(before + spans.length);
+      const rs = col.received.exports.flatMap((e) => e.resourceSpans);
+      const mine = rs.filter((r) => attribute(r.resource?.attributes, 'service.name') === `svc-${protocol}`);
+      expect(mine.length).toBeGreaterThan(0);
+      for (const r of mine) expect(attribute(r.resource?.attributes, 'koder.tenant')).toBe('team-a');
+      const names = mine.flatMap((r) =>
+        (r.scopeSpans ?? []).flatMap((s) => (s.spans ?? []).map((x) => x.name)),
+      );
+      expect(names.sort()).toEqual(spans.map((s) => s.name).sort());
+    },
+  );
+
+  it('accepts telemetrygen over gRPC and HTTP', async () => {
+    const before = col.received.spans().length;
+    const headers = { Authorization: 'Bearer token-a' };
+    await telemetrygenTraces({
+      endpoint: ing.grpcEndpoint,
+      traces: 50,
+      childSpans: 1,
+      headers,
+      serviceName: 'tg-grpc',
+    });
+    await telemetrygenTraces({
+      endpoint: ing.httpUrl.replace('http://', ''),
+      http: true,
+      traces: 25,
+      headers,
+      serviceName: 'tg-http',
+    });
+    await col.received.waitForSpans(before + 150);
+    expect(col.received.spans().length).toBe(before + 150);
+  });
+
+  it('shows sampled-out spans as dropped by sampling, not lost', async () => {
+    const spans = await agentSpans('svc-sampled');
+    const before = col.received.spans().length;
+    expect(await exportSpans(sdkExporter('grpc', endpoint(), 'token-b'), spans)).toEqual({ ok: true });
+    // team-b samples at 0: only the error span (execute_tool) is kept.
+    const got = await col.received.waitForSpans(before + 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(col.received.spans().length).toBe(before + 1);
+    expect(got.at(-1)?.name).toBe('execute_tool lookup_order');
+    expect(await ing.metric('koder_ingester_spans_sampled_out_total', { tenant: 'team-b' })).toBe(
+      spans.length - 1,
+    );
+    expect(await ing.metric('koder_ingester_spans_kept_errors_total', { tenant: 'team-b' })).toBe(1);
+  });
+});
+
+describe('ingester → storage: X-Scope-OrgID per tenant', () => {
+  let storage: GrpcCapture;
+  let ing: RunningIngester;
+  beforeAll(async () => {
+    storage = await startGrpcCapture();
+    ing = await startIngesterProcess({
+      tenants,
+      exporter: { endpoint: storage.endpoint, maxBatchDelayMs: 20 },
+    });
+  });
+  afterAll(async () => {
+    await ing?.stop();
+    await storage?.close();
+  });
+
+  it("sends each tenant's spans with that tenant's org id, never a client-supplied one", async () => {
+    const spans = await agentSpans('svc-org');
+    const exporter = sdkExporter('http/protobuf', { grpc: ing.grpcEndpoint, http: ing.httpUrl }, 'token-a');
+    expect(await exportSpans(exporter, spans)).toEqual({ ok: true });
+    const deadline = Date.now() + 10_000;
+    while (storage.requests.length === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(storage.requests.map((r) => r.orgId)).toEqual(['team-a']);
+    const batch = decodeTraceRequest(storage.requests[0]?.bytes ?? Buffer.alloc(0));
+    expect(getAttribute(batch.resourceSpans[0]?.resource.attributes ?? [], 'koder.tenant')).toBe('team-a');
+  });
+});
