@@ -41,7 +41,8 @@ describe('thresholds', () => {
     [1, '0'],
     [0.5, '8'],
     [0.25, 'c'],
-    [0.01, 'fd70a3d70a3d7'], // the spec's 'fd70a4' is the same threshold rounded to 6 digits
+    [0.1, 'e6666666666666'],
+    [0.01, 'fd70a3d70a3d71'], // the spec's 'fd70a4' is the same threshold rounded to 6 digits
   ])('p=%d encodes as th:%s', (p, th) => {
     expect(encodeThreshold(thresholdFor(p))).toBe(th);
   });

@@ -8,8 +8,9 @@ export const MAX_THRESHOLD = 1n << 56n; // T for p = 0: nothing is kept
 /** T for probability p, rounded so that p = 1 gives 0 and p = 0 gives 2^56. */
 export function thresholdFor(p: number): bigint {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`probability must be within [0, 1], got ${p}`);
-  // Scaling by a power of two is exact in binary floating point, so no precision is lost here.
-  return BigInt(Math.round((1 - p) * 2 ** 56));
+  // T = 2^56 − round(p·2^56), as the Collector computes it: p·2^56 is exact in binary floating point,
+  // whereas 1 − p is not (1 − 0.1 rounds), which would shift T in its last digits.
+  return MAX_THRESHOLD - BigInt(Math.round(p * 2 ** 56));
 }
 
 /** The `th` encoding: 14 hex digits with trailing zeros removed ("0" for T = 0). */
