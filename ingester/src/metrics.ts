@@ -2,6 +2,8 @@
 // tests can run several ingesters in one process).
 import { Counter, Gauge, Registry } from 'prom-client';
 
+const USAGE = ['tenant', 'service', 'model', 'prompt_version'] as const;
+
 export function createMetrics() {
   const registry = new Registry();
   const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
@@ -52,6 +54,15 @@ export function createMetrics() {
       'tenant',
     ]),
     queueSpans: gauge('koder_ingester_queue_spans', 'Spans waiting in the export queue', []),
+    usageSpans: counter('koder_usage_spans_total', 'Spans received, before sampling', [...USAGE]),
+    usageTraces: counter('koder_usage_traces_total', 'Root spans received (one per trace), before sampling', [
+      ...USAGE,
+    ]),
+    usageErrors: counter('koder_usage_errors_total', 'Error spans received, before sampling', [...USAGE]),
+    usageTokens: counter('koder_usage_tokens_total', 'GenAI tokens reported by spans, before sampling', [
+      ...USAGE,
+      'type',
+    ]),
     configReloads: counter('koder_ingester_config_reloads_total', 'Config file reloads by result', [
       'result',
     ]),

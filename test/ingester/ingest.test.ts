@@ -1,5 +1,7 @@
 // The data path end to end with real programs: stock OTel SDK exporters and telemetrygen send to the
 // ingester process, which exports to the reference collector standing in for Tempo's distributor.
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeTraceRequest } from '../../ingester/src/otlp/decode-proto.ts';
 import { getAttribute } from '../../ingester/src/otlp/model.ts';
@@ -91,6 +93,86 @@ describe.skipIf(!bins.ok)(suiteTitle('ingester → collector (real clients)', bi
     expect(await ing.metric('koder_ingester_spans_kept_errors_total', { tenant: 'team-b' })).toBe(1);
   });
 });
+
+/** An LLM span as the OpenInference openai instrumentation records it. */
+async function openInferenceSpan() {
+  const exporter = new InMemorySpanExporter();
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'svc-oi' }),
+    spanProcessors: [new SimpleSpanProcessor({ exporter })],
+  });
+  provider
+    .getTracer('openinference.instrumentation.openai')
+    .startSpan('ChatCompletion', {
+      attributes: {
+        'openinference.span.kind': 'LLM',
+        'llm.model_name': 'gpt-4o-mini',
+        'llm.provider': 'openai',
+        'llm.token_count.prompt': 321,
+        'llm.token_count.completion': 12,
+        'llm.token_count.total': 333,
+        'llm.input_messages.0.message.role': 'user',
+        'llm.input_messages.0.message.content': 'Summarise this ticket',
+        'llm.prompt_template.version': 'v2',
+      },
+    })
+    .end();
+  await provider.forceFlush();
+  return exporter.getFinishedSpans();
+}
+
+describe.skipIf(!bins.ok)(
+  suiteTitle('ingester normalises GenAI shapes and counts usage before sampling', bins),
+  () => {
+    let col: Collector;
+    let ing: RunningIngester;
+    beforeAll(async () => {
+      col = await startCollector();
+      ing = await startIngesterProcess({
+        tenants,
+        exporter: { endpoint: col.grpcEndpoint, maxBatchDelayMs: 20 },
+      });
+    });
+    afterAll(async () => {
+      await ing?.stop();
+      await col?.stop();
+    });
+
+    it('stores an OpenInference LLM span in the OTel GenAI shape', async () => {
+      const exporter = sdkExporter('http/protobuf', { grpc: ing.grpcEndpoint, http: ing.httpUrl }, 'token-a');
+      expect(await exportSpans(exporter, await openInferenceSpan())).toEqual({ ok: true });
+      const [span] = await col.received.waitForSpans(1);
+      const attrs = span?.attributes;
+      expect(attribute(attrs, 'gen_ai.operation.name')).toBe('chat');
+      expect(attribute(attrs, 'gen_ai.provider.name')).toBe('openai');
+      expect(attribute(attrs, 'gen_ai.response.model')).toBe('gpt-4o-mini');
+      expect(attribute(attrs, 'gen_ai.usage.input_tokens')).toBe('321'); // int64 as a JSON string
+      expect(attribute(attrs, 'koder.prompt.version')).toBe('v2');
+      expect(JSON.parse(String(attribute(attrs, 'gen_ai.input.messages')))).toEqual([
+        { role: 'user', parts: [{ type: 'text', content: 'Summarise this ticket' }] },
+      ]);
+      expect(attribute(attrs, 'llm.token_count.total')).toBeUndefined();
+    });
+
+    it('counts tokens, spans and errors exactly even when sampling stores almost nothing', async () => {
+      const exporter = sdkExporter('grpc', { grpc: ing.grpcEndpoint, http: ing.httpUrl }, 'token-b');
+      for (let i = 0; i < 3; i++)
+        expect(await exportSpans(exporter, await agentSpans('svc-usage'))).toEqual({ ok: true });
+      const labels = { tenant: 'team-b', service: 'svc-usage', model: 'gpt-4o', prompt_version: 'v3' };
+      expect(await ing.metric('koder_usage_tokens_total', { ...labels, type: 'input' })).toBe(3 * 1200);
+      expect(await ing.metric('koder_usage_spans_total', { tenant: 'team-b', service: 'svc-usage' })).toBe(
+        12,
+      );
+      expect(await ing.metric('koder_usage_traces_total', { tenant: 'team-b', service: 'svc-usage' })).toBe(
+        3,
+      );
+      expect(await ing.metric('koder_usage_errors_total', { tenant: 'team-b', service: 'svc-usage' })).toBe(
+        3,
+      );
+      expect(await ing.metric('koder_ingester_spans_sampled_out_total', { tenant: 'team-b' })).toBe(9);
+    });
+  },
+);
 
 describe('ingester → storage: X-Scope-OrgID per tenant', () => {
   let storage: GrpcCapture;

@@ -1,14 +1,17 @@
 // The ingest pipeline: every receiver hands a decoded batch and the authenticated tenant to push(),
-// which runs the stages in order — rate limit, attribute caps, tenant stamp, sampling — and offers
+// which runs the stages in order — rate limit, GenAI normalisation and content capture, attribute
+// caps, tenant stamp, usage counts, sampling — and offers
 // what is kept to the export queue. The result says what to tell the client; nothing here does I/O.
 import { IngestError } from '../errors.ts';
 import type { ExportQueue } from '../export/queue.ts';
 import type { Metrics } from '../metrics.ts';
+import { normaliseBatch } from '../normalise/normalise.ts';
 import { spanCount, type TraceBatch } from '../otlp/model.ts';
 import { sampleBatch } from '../sample/sampler.ts';
 import type { TenantRuntime } from '../tenants/registry.ts';
 import { tagTenant } from './tenant-tag.ts';
 import { truncateAttributes } from './truncate-attributes.ts';
+import { countUsage } from './usage.ts';
 
 export interface PushResult {
   /** Spans received in the request. */
@@ -43,9 +46,11 @@ export function createPipeline(deps: { queue: ExportQueue; metrics: Metrics; now
         );
       }
 
+      normaliseBatch(batch, tenant.contentCapture);
       const truncated = truncateAttributes(batch, tenant.limits.maxAttributeValueBytes);
       if (truncated) metrics.attributesTruncated.inc({ tenant: t }, truncated);
       tagTenant(batch, t);
+      countUsage(batch, t, metrics);
 
       const sampled = sampleBatch(batch, tenant.policy);
       if (sampled.dropped) metrics.spansSampledOut.inc({ tenant: t }, sampled.dropped);

@@ -1,6 +1,6 @@
 // Spans made by the real OpenTelemetry JS SDK, and their OTLP encodings by the SDK's own serializers:
 // an independent implementation our decoders are checked against.
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -18,9 +18,13 @@ export async function agentSpans(serviceName = 'agent-svc'): Promise<ReadableSpa
     spanProcessors: [new SimpleSpanProcessor({ exporter })],
   });
   const tracer = provider.getTracer('koder-test', '1.2.3');
-  tracer.startActiveSpan('invoke_agent support', { kind: SpanKind.INTERNAL }, (root) => {
-    root.setAttributes({ 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'support' });
-    const chat = tracer.startSpan('chat gpt-4o', {
+  // Parents are passed explicitly: no context manager is registered in tests.
+  const root = tracer.startSpan('invoke_agent support', { kind: SpanKind.INTERNAL });
+  const ctx = trace.setSpan(context.active(), root);
+  root.setAttributes({ 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'support' });
+  const chat = tracer.startSpan(
+    'chat gpt-4o',
+    {
       kind: SpanKind.CLIENT,
       attributes: {
         'gen_ai.operation.name': 'chat',
@@ -31,18 +35,23 @@ export async function agentSpans(serviceName = 'agent-svc'): Promise<ReadableSpa
         'koder.prompt.version': 'v3',
         'gen_ai.request.stream': false,
       },
-    });
-    chat.addEvent('gen_ai.user.message', { content: 'Where is my order? ünïcödé ✓' });
-    chat.end();
-    const tool = tracer.startSpan('execute_tool lookup_order', {
+    },
+    ctx,
+  );
+  chat.addEvent('gen_ai.user.message', { content: 'Where is my order? ünïcödé ✓' });
+  chat.end();
+  const tool = tracer.startSpan(
+    'execute_tool lookup_order',
+    {
       attributes: { 'gen_ai.tool.name': 'lookup_order' },
       links: [{ context: chat.spanContext(), attributes: { reason: 'called-by' } }],
-    });
-    tool.setStatus({ code: SpanStatusCode.ERROR, message: 'order service timed out' });
-    tool.end();
-    tracer.startSpan('chat gpt-4o').end();
-    root.end();
-  });
+    },
+    ctx,
+  );
+  tool.setStatus({ code: SpanStatusCode.ERROR, message: 'order service timed out' });
+  tool.end();
+  tracer.startSpan('chat gpt-4o', {}, ctx).end();
+  root.end();
   await provider.forceFlush();
   return exporter.getFinishedSpans();
 }

@@ -1,0 +1,41 @@
+// Older OTel GenAI names (≤ v1.36) → current ones. Applied to every GenAI span, after the
+// instrumentation-specific mappers, so their output is also brought up to date.
+import type { Attrs } from './attrs.ts';
+import { int, move, str } from './attrs.ts';
+import { providerName } from './providers.ts';
+
+const toInt = (v: Parameters<typeof int>[0]) => int(v);
+
+export function normaliseDeprecatedGenAi(m: Attrs): void {
+  move(m, 'gen_ai.system', 'gen_ai.provider.name', (v) =>
+    str(v) ? providerName(str(v) as string) : undefined,
+  );
+  const provider = str(m.get('gen_ai.provider.name'));
+  if (provider !== undefined && provider !== providerName(provider))
+    m.set('gen_ai.provider.name', providerName(provider));
+  move(m, 'gen_ai.usage.prompt_tokens', 'gen_ai.usage.input_tokens', toInt);
+  move(m, 'gen_ai.usage.completion_tokens', 'gen_ai.usage.output_tokens', toInt);
+  move(m, 'gen_ai.openai.request.seed', 'gen_ai.request.seed');
+  move(m, 'gen_ai.usage.cache_write.input_tokens', 'gen_ai.usage.cache_creation.input_tokens', toInt);
+  for (const k of [
+    'gen_ai.usage.input_tokens',
+    'gen_ai.usage.output_tokens',
+    'gen_ai.usage.cache_read.input_tokens',
+    'gen_ai.usage.cache_creation.input_tokens',
+    'gen_ai.usage.reasoning.output_tokens',
+  ]) {
+    const v = m.get(k);
+    if (v !== undefined && typeof v !== 'bigint') {
+      const n = int(v);
+      if (n === undefined) m.delete(k);
+      else m.set(k, n);
+    }
+  }
+  // Totals have no OTel equivalent: derivable from input + output, so not stored twice.
+  if (m.has('gen_ai.usage.input_tokens') && m.has('gen_ai.usage.output_tokens')) {
+    m.delete('gen_ai.usage.total_tokens');
+    m.delete('llm.usage.total_tokens');
+  }
+  const reasons = m.get('gen_ai.response.finish_reasons');
+  if (typeof reasons === 'string') m.set('gen_ai.response.finish_reasons', [reasons]);
+}

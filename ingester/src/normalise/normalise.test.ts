@@ -1,0 +1,331 @@
+// Table-driven: realistic attribute sets as each instrumentation emits them, and what must come out.
+import { describe, expect, it } from 'vitest';
+import { encodeEvent } from '../otlp/encode-parts.ts';
+import type { AnyValue, Span } from '../otlp/model.ts';
+import type { ContentCapture } from '../tenants/registry.ts';
+import { normaliseSpan } from './normalise.ts';
+
+type Flat = Record<string, AnyValue>;
+
+function span(attributes: Flat, events: { name: string; attributes: Flat }[] = []): Span {
+  return {
+    raw: new Uint8Array([0]),
+    traceId: new Uint8Array(16).fill(1),
+    spanId: new Uint8Array(8).fill(2),
+    parentSpanId: new Uint8Array(0),
+    traceState: '',
+    flags: 0,
+    name: 'span',
+    kind: 3,
+    startTimeUnixNano: 1n,
+    endTimeUnixNano: 2n,
+    attributes: Object.entries(attributes).map(([key, value]) => ({ key, value })),
+    droppedAttributesCount: 0,
+    events: events.map((e) =>
+      encodeEvent({
+        timeUnixNano: 5n,
+        name: e.name,
+        attributes: Object.entries(e.attributes).map(([key, value]) => ({ key, value })),
+        droppedAttributesCount: 0,
+      }),
+    ),
+    droppedEventsCount: 0,
+    links: [],
+    droppedLinksCount: 0,
+    status: { code: 0, message: '' },
+    unknown: [],
+  };
+}
+
+const flat = (s: Span): Flat => Object.fromEntries(s.attributes.map((a) => [a.key, a.value]));
+const json = (v: AnyValue | undefined) => JSON.parse(String(v));
+
+interface Case {
+  name: string;
+  input: Flat;
+  events?: { name: string; attributes: Flat }[];
+  capture?: ContentCapture;
+  expect: Flat;
+  messages?: { input?: unknown; output?: unknown };
+  absent: string[];
+  eventsLeft?: number;
+}
+
+const cases: Case[] = [
+  {
+    name: 'OpenInference LLM span (openai instrumentation)',
+    input: {
+      'openinference.span.kind': 'LLM',
+      'llm.model_name': 'gpt-4o-2024-08-06',
+      'llm.provider': 'openai',
+      'llm.system': 'openai',
+      'llm.invocation_parameters':
+        '{"model": "gpt-4o", "temperature": 0.7, "max_tokens": 512, "stop": ["\\n\\n"]}',
+      'llm.input_messages.0.message.role': 'system',
+      'llm.input_messages.0.message.content': 'You are a helpful assistant.',
+      'llm.input_messages.1.message.role': 'user',
+      'llm.input_messages.1.message.content': 'What is the weather in Paris?',
+      'llm.output_messages.0.message.role': 'assistant',
+      'llm.output_messages.0.message.tool_calls.0.tool_call.id': 'call_1',
+      'llm.output_messages.0.message.tool_calls.0.tool_call.function.name': 'get_weather',
+      'llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments': '{"city": "Paris"}',
+      'llm.token_count.prompt': 120n,
+      'llm.token_count.completion': 18n,
+      'llm.token_count.total': 138n,
+      'llm.token_count.prompt_details.cache_read': 64n,
+      'llm.token_count.completion_details.reasoning': 4n,
+      'llm.prompt_template.version': 'v7',
+      'session.id': 'conv-42',
+      'input.value': '{"messages": []}',
+      'input.mime_type': 'application/json',
+    },
+    expect: {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.request.model': 'gpt-4o',
+      'gen_ai.response.model': 'gpt-4o-2024-08-06',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.usage.input_tokens': 120n,
+      'gen_ai.usage.output_tokens': 18n,
+      'gen_ai.usage.cache_read.input_tokens': 64n,
+      'gen_ai.usage.reasoning.output_tokens': 4n,
+      'gen_ai.request.temperature': 0.7,
+      'gen_ai.request.max_tokens': 512n,
+      'gen_ai.request.stop_sequences': ['\n\n'],
+      'gen_ai.conversation.id': 'conv-42',
+      'koder.prompt.version': 'v7',
+      'input.mime_type': 'application/json',
+    },
+    messages: {
+      input: [
+        { role: 'system', parts: [{ type: 'text', content: 'You are a helpful assistant.' }] },
+        { role: 'user', parts: [{ type: 'text', content: 'What is the weather in Paris?' }] },
+      ],
+      output: [
+        {
+          role: 'assistant',
+          parts: [{ type: 'tool_call', id: 'call_1', name: 'get_weather', arguments: { city: 'Paris' } }],
+        },
+      ],
+    },
+    absent: [
+      'llm.model_name',
+      'llm.token_count.total',
+      'llm.token_count.prompt',
+      'llm.input_messages.0.message.role',
+      'session.id',
+    ],
+  },
+  {
+    name: 'OpenInference TOOL span',
+    input: {
+      'openinference.span.kind': 'TOOL',
+      'tool.name': 'get_weather',
+      'tool.description': 'Current weather for a city',
+      'input.value': '{"city": "Paris"}',
+      'output.value': '18°C, cloudy',
+    },
+    expect: {
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': 'get_weather',
+      'gen_ai.tool.description': 'Current weather for a city',
+      'gen_ai.tool.call.arguments': '{"city": "Paris"}',
+      'gen_ai.tool.call.result': '18°C, cloudy',
+    },
+    absent: ['tool.name', 'input.value', 'output.value'],
+  },
+  {
+    name: 'OpenInference AGENT span with Anthropic cache writes',
+    input: {
+      'openinference.span.kind': 'AGENT',
+      'agent.name': 'support-bot',
+      'llm.system': 'anthropic',
+      'llm.token_count.prompt_details.cache_write': 2048,
+    },
+    expect: {
+      'gen_ai.operation.name': 'invoke_agent',
+      'gen_ai.agent.name': 'support-bot',
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.usage.cache_creation.input_tokens': 2048n,
+    },
+    absent: ['agent.name', 'llm.system'],
+  },
+  {
+    name: 'OpenLLMetry (old) chat span with flattened prompt/completion',
+    input: {
+      'llm.request.type': 'chat',
+      'gen_ai.system': 'OpenAI',
+      'gen_ai.request.model': 'gpt-3.5-turbo',
+      'gen_ai.response.model': 'gpt-3.5-turbo-0125',
+      'gen_ai.prompt.0.role': 'system',
+      'gen_ai.prompt.0.content': 'Be brief.',
+      'gen_ai.prompt.1.role': 'user',
+      'gen_ai.prompt.1.content': 'Tell me a joke about OpenTelemetry',
+      'gen_ai.completion.0.role': 'assistant',
+      'gen_ai.completion.0.content': 'Why did the span cross the road?',
+      'gen_ai.completion.0.finish_reason': 'stop',
+      'gen_ai.usage.prompt_tokens': 12n,
+      'gen_ai.usage.completion_tokens': 20n,
+      'llm.usage.total_tokens': 32n,
+      'llm.is_streaming': false,
+      'traceloop.association.properties.session_id': 's-1',
+      'traceloop.association.properties.user_id': 'u-9',
+    },
+    expect: {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-3.5-turbo',
+      'gen_ai.response.model': 'gpt-3.5-turbo-0125',
+      'gen_ai.usage.input_tokens': 12n,
+      'gen_ai.usage.output_tokens': 20n,
+      'gen_ai.response.finish_reasons': ['stop'],
+      'gen_ai.request.stream': false,
+      'gen_ai.conversation.id': 's-1',
+      'user.id': 'u-9',
+    },
+    messages: {
+      input: [
+        { role: 'system', parts: [{ type: 'text', content: 'Be brief.' }] },
+        { role: 'user', parts: [{ type: 'text', content: 'Tell me a joke about OpenTelemetry' }] },
+      ],
+      output: [
+        {
+          role: 'assistant',
+          parts: [{ type: 'text', content: 'Why did the span cross the road?' }],
+          finish_reason: 'stop',
+        },
+      ],
+    },
+    absent: [
+      'gen_ai.system',
+      'gen_ai.usage.prompt_tokens',
+      'llm.usage.total_tokens',
+      'gen_ai.prompt.0.role',
+      'llm.request.type',
+    ],
+  },
+  {
+    name: 'OpenLLMetry tool task inside a workflow',
+    input: {
+      'traceloop.span.kind': 'tool',
+      'traceloop.entity.name': 'lookup_order',
+      'traceloop.entity.input': '{"args": [], "kwargs": {"order_id": "A-17"}}',
+      'traceloop.entity.output': '"shipped"',
+      'traceloop.workflow.name': 'support_flow',
+    },
+    expect: {
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': 'lookup_order',
+      'gen_ai.tool.call.arguments': '{"args": [], "kwargs": {"order_id": "A-17"}}',
+      'gen_ai.tool.call.result': '"shipped"',
+      'gen_ai.workflow.name': 'support_flow',
+    },
+    absent: ['traceloop.entity.input', 'traceloop.workflow.name'],
+  },
+  {
+    name: 'OpenLLMetry (new) with totals and cache reads',
+    input: {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.usage.input_tokens': 900n,
+      'gen_ai.usage.output_tokens': 50n,
+      'gen_ai.usage.total_tokens': 950n,
+      'gen_ai.usage.cache_read.input_tokens': 800n,
+      'gen_ai.input.messages': '[{"role":"user","parts":[{"type":"text","content":"hi"}]}]',
+    },
+    expect: { 'gen_ai.usage.cache_read.input_tokens': 800n },
+    messages: { input: [{ role: 'user', parts: [{ type: 'text', content: 'hi' }] }] },
+    absent: ['gen_ai.usage.total_tokens'],
+  },
+  {
+    name: 'deprecated gen_ai events (semconv ≤ 1.36) with an old provider name',
+    input: {
+      'gen_ai.system': 'az.ai.inference',
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.openai.request.seed': 7n,
+    },
+    events: [
+      { name: 'gen_ai.system.message', attributes: { content: 'You answer in French.' } },
+      { name: 'gen_ai.user.message', attributes: { content: 'Hello' } },
+      {
+        name: 'gen_ai.choice',
+        attributes: { index: 0n, finish_reason: 'stop', message: '{"content":"Bonjour"}' },
+      },
+      { name: 'exception', attributes: { 'exception.message': 'kept' } },
+    ],
+    expect: { 'gen_ai.provider.name': 'azure.ai.inference', 'gen_ai.request.seed': 7n },
+    messages: {
+      input: [
+        { role: 'system', parts: [{ type: 'text', content: 'You answer in French.' }] },
+        { role: 'user', parts: [{ type: 'text', content: 'Hello' }] },
+      ],
+      output: [{ role: 'assistant', parts: [{ type: 'text', content: 'Bonjour' }], finish_reason: 'stop' }],
+    },
+    absent: ['gen_ai.system', 'gen_ai.openai.request.seed'],
+    eventsLeft: 1,
+  },
+  {
+    name: 'content capture "metadata": structure kept, text removed',
+    capture: 'metadata',
+    input: {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.input.messages': '[{"role":"user","parts":[{"type":"text","content":"my secret"}]}]',
+      'gen_ai.output.messages':
+        '[{"role":"assistant","parts":[{"type":"tool_call","id":"c1","name":"search","arguments":{"q":"secret"}}],"finish_reason":"tool_calls"}]',
+      'gen_ai.system_instructions': 'internal prompt',
+    },
+    expect: {},
+    messages: {
+      input: [{ role: 'user', parts: [{ type: 'text' }] }],
+      output: [
+        {
+          role: 'assistant',
+          parts: [{ type: 'tool_call', id: 'c1', name: 'search' }],
+          finish_reason: 'tool_calls',
+        },
+      ],
+    },
+    absent: ['gen_ai.system_instructions'],
+  },
+  {
+    name: 'content capture "none": message attributes removed',
+    capture: 'none',
+    input: {
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': 'search',
+      'gen_ai.tool.call.arguments': '{"q":"secret"}',
+      'gen_ai.input.messages': '[]',
+    },
+    expect: { 'gen_ai.tool.name': 'search' },
+    absent: ['gen_ai.tool.call.arguments', 'gen_ai.input.messages'],
+  },
+];
+
+describe('GenAI normalisation', () => {
+  it.each(cases)('$name', (c) => {
+    const s = span(c.input, c.events);
+    expect(normaliseSpan(s, c.capture ?? 'full')).toBe(true);
+    const out = flat(s);
+    expect(out).toMatchObject(c.expect);
+    for (const k of c.absent) expect(out, k).not.toHaveProperty([k]);
+    if (c.messages?.input) expect(json(out['gen_ai.input.messages'])).toEqual(c.messages.input);
+    if (c.messages?.output) expect(json(out['gen_ai.output.messages'])).toEqual(c.messages.output);
+    if (c.eventsLeft !== undefined) expect(s.events).toHaveLength(c.eventsLeft);
+    expect(s.raw).toBeNull();
+  });
+
+  it('leaves spans already in the current shape untouched, bytes included', () => {
+    const s = span({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.usage.input_tokens': 5n,
+      'gen_ai.provider.name': 'openai',
+    });
+    expect(normaliseSpan(s, 'full')).toBe(false);
+    expect(s.raw).not.toBeNull();
+  });
+
+  it('does not look at spans without GenAI attributes', () => {
+    const s = span({ 'http.request.method': 'GET', 'session.id': 'x' });
+    expect(normaliseSpan(s, 'none')).toBe(false);
+    expect(flat(s)).toEqual({ 'http.request.method': 'GET', 'session.id': 'x' });
+  });
+});

@@ -1,0 +1,40 @@
+// gen_ai.provider.name values (OTel GenAI conventions) from what older conventions and other
+// instrumentations send: gen_ai.system (sometimes capitalised), OpenInference llm.provider/llm.system.
+const ALIASES: Record<string, string> = {
+  openai: 'openai',
+  anthropic: 'anthropic',
+  cohere: 'cohere',
+  mistral_ai: 'mistral_ai',
+  mistralai: 'mistral_ai',
+  mistral: 'mistral_ai',
+  groq: 'groq',
+  deepseek: 'deepseek',
+  perplexity: 'perplexity',
+  x_ai: 'x_ai',
+  xai: 'x_ai',
+  'aws.bedrock': 'aws.bedrock',
+  aws_bedrock: 'aws.bedrock',
+  bedrock: 'aws.bedrock',
+  aws: 'aws.bedrock',
+  'azure.ai.openai': 'azure.ai.openai',
+  'az.ai.openai': 'azure.ai.openai',
+  azure: 'azure.ai.openai',
+  azure_openai: 'azure.ai.openai',
+  'azure.ai.inference': 'azure.ai.inference',
+  'az.ai.inference': 'azure.ai.inference',
+  'gcp.gemini': 'gcp.gemini',
+  gemini: 'gcp.gemini',
+  google: 'gcp.gemini',
+  'gcp.vertex_ai': 'gcp.vertex_ai',
+  vertex_ai: 'gcp.vertex_ai',
+  vertexai: 'gcp.vertex_ai',
+  'gcp.gen_ai': 'gcp.gen_ai',
+  'ibm.watsonx.ai': 'ibm.watsonx.ai',
+  watsonx: 'ibm.watsonx.ai',
+};
+
+/** The current provider name; unknown providers are kept, lower-cased. */
+export function providerName(raw: string): string {
+  const key = raw.trim().toLowerCase();
+  return ALIASES[key] ?? key;
+}
