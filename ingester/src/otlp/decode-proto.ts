@@ -4,9 +4,8 @@
 import { readKeyValues } from './any-value-proto.ts';
 import { OtlpDecodeError } from './decode-error.ts';
 import type { ResourceSpans, Scope, ScopeSpans, Span, TraceBatch } from './model.ts';
-import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireError, WireReader } from './wire.ts';
-
-const EMPTY = new Uint8Array(0);
+import { WIRE_LEN, WIRE_VARINT, WireError, WireReader } from './wire.ts';
+import { WireSpan } from './wire-span.ts';
 
 export function decodeTraceRequest(buf: Buffer): TraceBatch {
   const r = new WireReader(buf);
@@ -114,111 +113,14 @@ function readScopeSpans(buf: Buffer, start: number, end: number, where: string):
 }
 
 export function readSpan(buf: Buffer, start: number, end: number, where: string): Span {
-  const r = new WireReader(buf, start, end);
-  const span: Span = {
-    raw: buf.subarray(start, end),
-    traceId: EMPTY,
-    spanId: EMPTY,
-    parentSpanId: EMPTY,
-    traceState: '',
-    flags: 0,
-    name: '',
-    kind: 0,
-    startTimeUnixNano: 0n,
-    endTimeUnixNano: 0n,
-    attributes: [],
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: 0, message: '' },
-    unknown: [],
-  };
-  let hasAttributes = false;
-  while (!r.done) {
-    const fieldStart = r.pos;
-    const tag = r.uint32();
-    switch (tag) {
-      case (1 << 3) | WIRE_LEN:
-        span.traceId = r.bytes();
-        break;
-      case (2 << 3) | WIRE_LEN:
-        span.spanId = r.bytes();
-        break;
-      case (3 << 3) | WIRE_LEN:
-        span.traceState = r.string();
-        break;
-      case (4 << 3) | WIRE_LEN:
-        span.parentSpanId = r.bytes();
-        break;
-      case (5 << 3) | WIRE_LEN:
-        span.name = r.string();
-        break;
-      case (6 << 3) | WIRE_VARINT:
-        span.kind = r.uint32();
-        break;
-      case (7 << 3) | WIRE_I64:
-        span.startTimeUnixNano = r.fixed64();
-        break;
-      case (8 << 3) | WIRE_I64:
-        span.endTimeUnixNano = r.fixed64();
-        break;
-      case (9 << 3) | WIRE_LEN:
-        hasAttributes = true;
-        r.skip(WIRE_LEN);
-        break;
-      case (10 << 3) | WIRE_VARINT:
-        span.droppedAttributesCount = r.uint32();
-        break;
-      case (11 << 3) | WIRE_LEN:
-        span.events.push(r.bytes());
-        break;
-      case (12 << 3) | WIRE_VARINT:
-        span.droppedEventsCount = r.uint32();
-        break;
-      case (13 << 3) | WIRE_LEN:
-        span.links.push(r.bytes());
-        break;
-      case (14 << 3) | WIRE_VARINT:
-        span.droppedLinksCount = r.uint32();
-        break;
-      case (15 << 3) | WIRE_LEN: {
-        const [s, e] = r.span();
-        span.status = readStatus(buf, s, e);
-        break;
-      }
-      case (16 << 3) | WIRE_I32:
-        span.flags = r.fixed32();
-        break;
-      default:
-        r.skip(tag & 7);
-        span.unknown.push(buf.subarray(fieldStart, r.pos));
-    }
-  }
-  if (hasAttributes) span.attributes = readKeyValues(buf, start, end, 9);
-  if (span.traceId.length !== 16) {
-    throw new OtlpDecodeError(`${where}: trace_id must be 16 bytes, got ${span.traceId.length}`);
-  }
-  if (span.spanId.length !== 8) {
-    throw new OtlpDecodeError(`${where}: span_id must be 8 bytes, got ${span.spanId.length}`);
-  }
-  if (span.parentSpanId.length !== 0 && span.parentSpanId.length !== 8) {
-    throw new OtlpDecodeError(
-      `${where}: parent_span_id must be empty or 8 bytes, got ${span.parentSpanId.length}`,
-    );
+  const span = new WireSpan(new WireReader(buf, start, end), start, end);
+  const [traceId, spanId, parent] = span.idLengths();
+  if (traceId !== 16)
+    throw new OtlpDecodeError(`${where}: trace_id must be 16 bytes, got ${Math.max(0, traceId)}`);
+  if (spanId !== 8)
+    throw new OtlpDecodeError(`${where}: span_id must be 8 bytes, got ${Math.max(0, spanId)}`);
+  if (parent !== 0 && parent !== 8) {
+    throw new OtlpDecodeError(`${where}: parent_span_id must be empty or 8 bytes, got ${parent}`);
   }
   return span;
-}
-
-function readStatus(buf: Buffer, start: number, end: number): { code: number; message: string } {
-  const r = new WireReader(buf, start, end);
-  const status = { code: 0, message: '' };
-  while (!r.done) {
-    const tag = r.uint32();
-    if (tag === ((2 << 3) | WIRE_LEN)) status.message = r.string();
-    else if (tag === ((3 << 3) | WIRE_VARINT)) status.code = r.uint32();
-    else r.skip(tag & 7);
-  }
-  return status;
 }

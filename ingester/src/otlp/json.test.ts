@@ -5,7 +5,7 @@ import { decodeTraceRequestJson } from './decode-json.ts';
 import { decodeEvent, decodeLink } from './decode-parts.ts';
 import { decodeTraceRequest } from './decode-proto.ts';
 import { encodeTraceRequest } from './encode-proto.ts';
-import type { TraceBatch } from './model.ts';
+import { spanFields, type TraceBatch } from './model.ts';
 
 const spans = await agentSpans();
 
@@ -17,7 +17,7 @@ function content(batch: TraceBatch) {
     schemaUrl: rs.schemaUrl,
     scopes: rs.scopeSpans.map((ss) => ({
       scope: [ss.scope.name, ss.scope.version],
-      spans: ss.spans.map(({ raw, traceId, spanId, parentSpanId, events, links, ...rest }) => ({
+      spans: ss.spans.map(spanFields).map(({ traceId, spanId, parentSpanId, events, links, ...rest }) => ({
         ...rest,
         ids: [traceId, spanId, parentSpanId].map(hex),
         events: events.map(decodeEvent),

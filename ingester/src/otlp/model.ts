@@ -60,6 +60,12 @@ export interface Span {
   droppedLinksCount: number;
   status: { code: number; message: string };
   unknown: Uint8Array[];
+  /** Spans still backed by their received bytes know which KEY_* classes of attribute keys they hold. */
+  readonly keyClasses?: number;
+  /** The status code without decoding the status message. */
+  readonly statusCodeFast?: number;
+  /** Whether the span has no parent, without materialising the parent id. */
+  readonly isRoot?: boolean;
 }
 
 export interface ScopeSpans {
@@ -100,4 +106,48 @@ export function setAttribute(attrs: Attribute[], key: string, value: AnyValue): 
   }
   attrs.push({ key, value });
   return true;
+}
+
+/** Classes of attribute keys a wire-backed span records while scanning, so stages can skip spans. */
+export const KEY_GENAI = 1; // gen_ai.*, llm.*, openinference.*, traceloop.*
+export const KEY_ERROR_TYPE = 2; // error.type
+export const KEY_KODER = 4; // koder.*
+
+/**
+ * False only when the span certainly has no attribute key of the given classes (known from the scan
+ * of an unchanged span); true means "look at the decoded attributes".
+ */
+export function spanMayHaveKeys(span: Span, classes: number): boolean {
+  return span.raw !== null && span.keyClasses !== undefined ? (span.keyClasses & classes) !== 0 : true;
+}
+
+export function spanIsRoot(span: Span): boolean {
+  return span.isRoot ?? span.parentSpanId.length === 0;
+}
+
+export function spanStatusCode(span: Span): number {
+  return span.statusCodeFast ?? span.status.code;
+}
+
+/** A span's fields as a plain object (getters read, bytes kept), e.g. for comparison or storage. */
+export function spanFields(s: Span): Omit<Span, 'raw' | 'keyClasses' | 'statusCodeFast' | 'isRoot'> {
+  return {
+    traceId: s.traceId,
+    spanId: s.spanId,
+    parentSpanId: s.parentSpanId,
+    traceState: s.traceState,
+    flags: s.flags,
+    name: s.name,
+    kind: s.kind,
+    startTimeUnixNano: s.startTimeUnixNano,
+    endTimeUnixNano: s.endTimeUnixNano,
+    attributes: s.attributes,
+    droppedAttributesCount: s.droppedAttributesCount,
+    events: s.events,
+    droppedEventsCount: s.droppedEventsCount,
+    links: s.links,
+    droppedLinksCount: s.droppedLinksCount,
+    status: s.status,
+    unknown: s.unknown,
+  };
 }

@@ -4,7 +4,16 @@ import { agentSpans, sdkProtobuf } from '../testing/sdk-spans.ts';
 import { OtlpDecodeError } from './decode-error.ts';
 import { decodeTraceRequest } from './decode-proto.ts';
 import { encodeTraceRequest } from './encode-proto.ts';
-import { getAttribute, StatusCode, spanCount } from './model.ts';
+import {
+  getAttribute,
+  KEY_ERROR_TYPE,
+  KEY_GENAI,
+  KEY_KODER,
+  StatusCode,
+  spanCount,
+  spanFields,
+  spanMayHaveKeys,
+} from './model.ts';
 
 const spans = await agentSpans();
 const request = sdkProtobuf(spans);
@@ -48,7 +57,7 @@ describe('protobuf decode/encode', () => {
     const fields = (b: typeof batch) =>
       b.resourceSpans.flatMap((r) =>
         r.scopeSpans.flatMap((ss) =>
-          ss.spans.map(({ raw, traceId, spanId, parentSpanId, events, links, ...rest }) => ({
+          ss.spans.map(spanFields).map(({ traceId, spanId, parentSpanId, events, links, ...rest }) => ({
             ...rest,
             ids: [traceId, spanId, parentSpanId].map(hex),
             events: events.map(hex),
@@ -93,5 +102,41 @@ describe('protobuf decode/encode', () => {
         expect(err).toBeInstanceOf(OtlpDecodeError);
       }
     }
+  });
+});
+
+describe('attribute key classes recorded while scanning', () => {
+  it('never miss a GenAI, error.type or koder.* key that decoding finds', () => {
+    const keyArb = fc.oneof(
+      fc.constantFrom(
+        'gen_ai.request.model',
+        'llm.model_name',
+        'openinference.span.kind',
+        'traceloop.span.kind',
+      ),
+      fc.constantFrom('error.type', 'error.types', 'koder.prompt.version', 'http.route', 'g', 'e', 'k', ''),
+      fc.string({ maxLength: 12 }),
+    );
+    fc.assert(
+      fc.property(fc.array(keyArb, { maxLength: 6 }), (keys) => {
+        const template = decodeTraceRequest(request).resourceSpans[0]?.scopeSpans[0]?.spans[3];
+        if (!template) throw new Error('fixture');
+        template.attributes = keys.map((key) => ({ key, value: 'v' }));
+        template.raw = null;
+        const batch = decodeTraceRequest(request);
+        const scope = batch.resourceSpans[0]?.scopeSpans[0];
+        if (!scope) throw new Error('fixture');
+        scope.spans = [template];
+        const span = decodeTraceRequest(encodeTraceRequest(batch)).resourceSpans[0]?.scopeSpans[0]?.spans[0];
+        if (!span) throw new Error('no span');
+        const has = (re: RegExp) => keys.some((k) => re.test(k));
+        if (has(/^(gen_ai|llm|openinference|traceloop)\./))
+          expect(spanMayHaveKeys(span, KEY_GENAI)).toBe(true);
+        else expect(spanMayHaveKeys(span, KEY_GENAI)).toBe(false);
+        expect(spanMayHaveKeys(span, KEY_ERROR_TYPE)).toBe(keys.includes('error.type'));
+        expect(spanMayHaveKeys(span, KEY_KODER)).toBe(has(/^koder\./));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -95,6 +95,15 @@ export class WireReader {
     return [start, end];
   }
 
+  /** Like span() without allocating: returns the payload's start; `pos` is then its end. */
+  payload(): number {
+    const len = this.uint32();
+    const start = this.pos;
+    if (start + len > this.end) throw new WireError('length beyond end of message');
+    this.pos = start + len;
+    return start;
+  }
+
   bytes(): Buffer {
     const [s, e] = this.span();
     return this.buf.subarray(s, e);

@@ -2,7 +2,8 @@
 // spans), errors and tokens by type. Totals stay exact however little sampling stores. Counts are
 // summed per batch first so the metrics library is touched once per label set, not once per span.
 import type { Metrics } from '../metrics.ts';
-import { getAttribute, type TraceBatch } from '../otlp/model.ts';
+import { looksGenAi } from '../normalise/normalise.ts';
+import { getAttribute, KEY_KODER, spanIsRoot, spanMayHaveKeys, type TraceBatch } from '../otlp/model.ts';
 import { isError } from '../sample/policy.ts';
 
 const TOKEN_TYPES: [string, string][] = [
@@ -29,11 +30,18 @@ export function countUsage(batch: TraceBatch, tenant: string, metrics: Metrics):
     const service = text(getAttribute(rs.resource.attributes, 'service.name'));
     for (const ss of rs.scopeSpans) {
       for (const span of ss.spans) {
-        const model = text(
-          getAttribute(span.attributes, 'gen_ai.response.model') ??
-            getAttribute(span.attributes, 'gen_ai.request.model'),
-        );
-        const promptVersion = text(getAttribute(span.attributes, 'koder.prompt.version'));
+        // Plain spans are recognised from their bytes; only GenAI spans have their attributes read.
+        const genAi = looksGenAi(span);
+        const model = genAi
+          ? text(
+              getAttribute(span.attributes, 'gen_ai.response.model') ??
+                getAttribute(span.attributes, 'gen_ai.request.model'),
+            )
+          : '';
+        const promptVersion =
+          genAi || spanMayHaveKeys(span, KEY_KODER)
+            ? text(getAttribute(span.attributes, 'koder.prompt.version'))
+            : '';
         const key = `${service}\u0000${model}\u0000${promptVersion}`;
         let t = tallies.get(key);
         if (!t) {
@@ -47,7 +55,7 @@ export function countUsage(batch: TraceBatch, tenant: string, metrics: Metrics):
           tallies.set(key, t);
         }
         t.spans++;
-        if (span.parentSpanId.length === 0) t.traces++;
+        if (spanIsRoot(span)) t.traces++;
         if (isError(span)) t.errors++;
         if (model) {
           for (const [attr, type] of TOKEN_TYPES) {

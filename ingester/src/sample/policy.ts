@@ -2,7 +2,16 @@
 // that applies and the rule that chose it. Rules are tried in order; the first whose conditions all
 // hold wins; otherwise the default probability applies.
 import type { ConditionConfig, SamplingConfig } from '../config/schema.ts';
-import { type AnyValue, type Attribute, getAttribute, type Span, StatusCode } from '../otlp/model.ts';
+import {
+  type AnyValue,
+  type Attribute,
+  getAttribute,
+  KEY_ERROR_TYPE,
+  type Span,
+  StatusCode,
+  spanMayHaveKeys,
+  spanStatusCode,
+} from '../otlp/model.ts';
 
 export interface SamplingChoice {
   probability: number;
@@ -115,5 +124,6 @@ export function compilePolicy(cfg: SamplingConfig | undefined): CompiledPolicy {
 
 /** Error spans are always kept when the policy says so: status ERROR, or an `error.type` attribute. */
 export function isError(span: Span): boolean {
-  return span.status.code === StatusCode.ERROR || getAttribute(span.attributes, 'error.type') !== undefined;
+  if (spanStatusCode(span) === StatusCode.ERROR) return true;
+  return spanMayHaveKeys(span, KEY_ERROR_TYPE) && getAttribute(span.attributes, 'error.type') !== undefined;
 }

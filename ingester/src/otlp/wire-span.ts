@@ -1,0 +1,302 @@
+// A Span backed by the bytes it arrived in. Decoding it only records where each field lies; a field
+// becomes a JS value (string, bigint, attribute list) the first time a stage reads it. A plain span
+// that every stage passes through is therefore never turned into strings or numbers at all, which is
+// what keeps the hot path cheap. Setting a field stores the new value; stages clear `raw` when they
+// change a span, as with any Span.
+import { readKeyValues } from './any-value-proto.ts';
+import { type Attribute, KEY_ERROR_TYPE, KEY_GENAI, KEY_KODER, type Span } from './model.ts';
+import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from './wire.ts';
+
+const EMPTY = new Uint8Array(0);
+
+const bytes = (s: string) => Buffer.from(s, 'latin1');
+const GENAI_PREFIXES = [bytes('gen_ai.'), bytes('llm.'), bytes('openinference.'), bytes('traceloop.')];
+const KODER = bytes('koder.');
+const ERROR_TYPE = bytes('error.type');
+
+function hasPrefix(buf: Buffer, start: number, end: number, prefix: Buffer): boolean {
+  if (end - start < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (buf[start + i] !== prefix[i]) return false;
+  return true;
+}
+
+/** Classifies an attribute key by its bytes (no string is made): GenAI, error.type, koder.*. */
+function keyClass(buf: Buffer, s: number, e: number): number {
+  switch (buf[s]) {
+    case 0x67: // g
+    case 0x6c: // l
+    case 0x6f: // o
+    case 0x74: // t
+      for (const p of GENAI_PREFIXES) if (hasPrefix(buf, s, e, p)) return KEY_GENAI;
+      return 0;
+    case 0x65: // e
+      return e - s === ERROR_TYPE.length && hasPrefix(buf, s, e, ERROR_TYPE) ? KEY_ERROR_TYPE : 0;
+    case 0x6b: // k
+      return hasPrefix(buf, s, e, KODER) ? KEY_KODER : 0;
+    default:
+      return 0;
+  }
+}
+
+const ALL_CLASSES = KEY_GENAI | KEY_ERROR_TYPE | KEY_KODER;
+
+/** The class of the key of the KeyValue at [s, e); all classes when the key is not its first field. */
+function keyClassOfKeyValue(r: WireReader, s: number, e: number): number {
+  if (s >= e || r.buf[s] !== 0x0a) return s >= e ? 0 : ALL_CLASSES; // unusual order: stay conservative
+  const saved = r.pos;
+  r.pos = s + 1;
+  const ks = r.payload();
+  const cls = r.pos <= e ? keyClass(r.buf, ks, r.pos) : ALL_CLASSES;
+  r.pos = saved;
+  return cls;
+}
+
+export class WireSpan implements Span {
+  raw: Uint8Array | null;
+  flags = 0;
+  kind = 0;
+  droppedAttributesCount = 0;
+  droppedEventsCount = 0;
+  droppedLinksCount = 0;
+  unknown: Uint8Array[] = [];
+  /** KEY_* bits of the attribute keys present as received. */
+  keyClasses = 0;
+  private readonly buf: Buffer;
+  private readonly start: number;
+  private readonly end: number;
+  // Where each field lies ([start, end) of payloads, offsets of fixed64s); -1 when absent.
+  private tid = -1;
+  private tidEnd = -1;
+  private sid = -1;
+  private sidEnd = -1;
+  private pid = -1;
+  private pidEnd = -1;
+  private ts = -1;
+  private tsEnd = -1;
+  private nm = -1;
+  private nmEnd = -1;
+  private t0 = -1;
+  private t1 = -1;
+  private hasAttributes = false;
+  private hasEvents = false;
+  private hasLinks = false;
+  private stMsg = -1;
+  private stMsgEnd = -1;
+  private stCode = 0;
+  // Values once read or set.
+  private _traceId?: Uint8Array;
+  private _spanId?: Uint8Array;
+  private _parentSpanId?: Uint8Array;
+  private _traceState?: string;
+  private _name?: string;
+  private _start?: bigint;
+  private _end?: bigint;
+  private _attributes?: Attribute[];
+  private _events?: Uint8Array[];
+  private _links?: Uint8Array[];
+  private _status?: { code: number; message: string };
+
+  /** Scans the Span message at [start, end) of r.buf; r is positioned at start. */
+  constructor(r: WireReader, start: number, end: number) {
+    const buf = r.buf;
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+    this.raw = buf.subarray(start, end);
+    while (r.pos < end) {
+      const fieldStart = r.pos;
+      const tag = r.uint32();
+      switch (tag) {
+        case (1 << 3) | WIRE_LEN:
+          this.tid = r.payload();
+          this.tidEnd = r.pos;
+          break;
+        case (2 << 3) | WIRE_LEN:
+          this.sid = r.payload();
+          this.sidEnd = r.pos;
+          break;
+        case (3 << 3) | WIRE_LEN:
+          this.ts = r.payload();
+          this.tsEnd = r.pos;
+          break;
+        case (4 << 3) | WIRE_LEN:
+          this.pid = r.payload();
+          this.pidEnd = r.pos;
+          break;
+        case (5 << 3) | WIRE_LEN:
+          this.nm = r.payload();
+          this.nmEnd = r.pos;
+          break;
+        case (6 << 3) | WIRE_VARINT:
+          this.kind = r.uint32();
+          break;
+        case (7 << 3) | WIRE_I64:
+          this.t0 = r.pos;
+          r.skip(WIRE_I64);
+          break;
+        case (8 << 3) | WIRE_I64:
+          this.t1 = r.pos;
+          r.skip(WIRE_I64);
+          break;
+        case (9 << 3) | WIRE_LEN: {
+          this.hasAttributes = true;
+          const s = r.payload();
+          this.keyClasses |= keyClassOfKeyValue(r, s, r.pos);
+          break;
+        }
+        case (10 << 3) | WIRE_VARINT:
+          this.droppedAttributesCount = r.uint32();
+          break;
+        case (11 << 3) | WIRE_LEN:
+          this.hasEvents = true;
+          r.payload();
+          break;
+        case (12 << 3) | WIRE_VARINT:
+          this.droppedEventsCount = r.uint32();
+          break;
+        case (13 << 3) | WIRE_LEN:
+          this.hasLinks = true;
+          r.payload();
+          break;
+        case (14 << 3) | WIRE_VARINT:
+          this.droppedLinksCount = r.uint32();
+          break;
+        case (15 << 3) | WIRE_LEN: {
+          const s = r.payload();
+          this.readStatus(r, s, r.pos);
+          break;
+        }
+        case (16 << 3) | WIRE_I32:
+          this.flags = r.fixed32();
+          break;
+        default:
+          r.skip(tag & 7);
+          this.unknown.push(buf.subarray(fieldStart, r.pos));
+      }
+    }
+  }
+
+  private readStatus(r: WireReader, s: number, e: number): void {
+    const saved = r.pos;
+    r.pos = s;
+    while (r.pos < e) {
+      const tag = r.uint32();
+      if (tag === ((2 << 3) | WIRE_LEN)) {
+        this.stMsg = r.payload();
+        this.stMsgEnd = r.pos;
+      } else if (tag === ((3 << 3) | WIRE_VARINT)) this.stCode = r.uint32();
+      else r.skip(tag & 7);
+    }
+    r.pos = saved;
+  }
+
+  /** Lengths of the ids as received, for validation without materialising them. */
+  idLengths(): [trace: number, span: number, parent: number] {
+    return [this.tidEnd - this.tid, this.sidEnd - this.sid, this.pidEnd - this.pid];
+  }
+
+  private bytesAt(s: number, e: number): Uint8Array {
+    return s < 0 ? EMPTY : this.buf.subarray(s, e);
+  }
+
+  get traceId(): Uint8Array {
+    this._traceId ??= this.bytesAt(this.tid, this.tidEnd);
+    return this._traceId;
+  }
+  set traceId(v: Uint8Array) {
+    this._traceId = v;
+  }
+  get spanId(): Uint8Array {
+    this._spanId ??= this.bytesAt(this.sid, this.sidEnd);
+    return this._spanId;
+  }
+  set spanId(v: Uint8Array) {
+    this._spanId = v;
+  }
+  get parentSpanId(): Uint8Array {
+    this._parentSpanId ??= this.bytesAt(this.pid, this.pidEnd);
+    return this._parentSpanId;
+  }
+  set parentSpanId(v: Uint8Array) {
+    this._parentSpanId = v;
+  }
+  /** Whether the span is a root, without materialising the parent id. */
+  get isRoot(): boolean {
+    return this._parentSpanId ? this._parentSpanId.length === 0 : this.pid < 0 || this.pidEnd === this.pid;
+  }
+  get traceState(): string {
+    this._traceState ??= this.ts < 0 ? '' : this.buf.toString('utf8', this.ts, this.tsEnd);
+    return this._traceState;
+  }
+  set traceState(v: string) {
+    this._traceState = v;
+  }
+  get name(): string {
+    this._name ??= this.nm < 0 ? '' : this.buf.toString('utf8', this.nm, this.nmEnd);
+    return this._name;
+  }
+  set name(v: string) {
+    this._name = v;
+  }
+  get startTimeUnixNano(): bigint {
+    this._start ??= this.t0 < 0 ? 0n : this.buf.readBigUInt64LE(this.t0);
+    return this._start;
+  }
+  set startTimeUnixNano(v: bigint) {
+    this._start = v;
+  }
+  get endTimeUnixNano(): bigint {
+    this._end ??= this.t1 < 0 ? 0n : this.buf.readBigUInt64LE(this.t1);
+    return this._end;
+  }
+  set endTimeUnixNano(v: bigint) {
+    this._end = v;
+  }
+  get attributes(): Attribute[] {
+    this._attributes ??= this.hasAttributes ? readKeyValues(this.buf, this.start, this.end, 9) : [];
+    return this._attributes;
+  }
+  set attributes(v: Attribute[]) {
+    this._attributes = v;
+  }
+  get events(): Uint8Array[] {
+    this._events ??= this.hasEvents ? this.repeated(11) : [];
+    return this._events;
+  }
+  set events(v: Uint8Array[]) {
+    this._events = v;
+  }
+  get links(): Uint8Array[] {
+    this._links ??= this.hasLinks ? this.repeated(13) : [];
+    return this._links;
+  }
+  set links(v: Uint8Array[]) {
+    this._links = v;
+  }
+  get status(): { code: number; message: string } {
+    this._status ??= {
+      code: this.stCode,
+      message: this.stMsg < 0 ? '' : this.buf.toString('utf8', this.stMsg, this.stMsgEnd),
+    };
+    return this._status;
+  }
+  set status(v: { code: number; message: string }) {
+    this._status = v;
+  }
+  /** The status code without materialising the status object (hot path: error checks). */
+  get statusCodeFast(): number {
+    return this._status?.code ?? this.stCode;
+  }
+
+  private repeated(field: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    const want = (field << 3) | WIRE_LEN;
+    const r = new WireReader(this.buf, this.start, this.end);
+    while (!r.done) {
+      const tag = r.uint32();
+      if (tag === want) out.push(r.bytes());
+      else r.skip(tag & 7);
+    }
+    return out;
+  }
+}
