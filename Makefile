@@ -10,11 +10,12 @@ ifneq ($(NODE_BIN),)
 export PATH := $(NODE_BIN):$(PATH)
 endif
 
-.PHONY: help run test deps testbin typecheck lint format vitest
+.PHONY: help run test bench deps testbin typecheck lint format vitest
 
 help:
 	@echo "make run    start Koder Trace on this machine"
 	@echo "make test   typecheck, lint, unit and integration tests (builds test binaries on first run)"
+	@echo "make bench  ingest throughput side by side with the OpenTelemetry Collector"
 
 node_modules/.deps-installed: package.json package-lock.json $(wildcard */package.json)
 	@echo "[deps] installing npm dependencies (node $$(node --version))"
@@ -48,6 +49,11 @@ vitest: deps
 	  node scripts/test-summary.mjs $(VITEST_REPORT); exit $$status
 
 test: deps testbin typecheck lint vitest
+
+# Benchmarks are apart from tests: they report ratios against a reference, they do not pass or fail.
+bench: deps testbin
+	node bench/ingest-vs-collector.ts --mode receive
+	node bench/ingest-vs-collector.ts --mode forward
 
 run: deps
 	@echo "Nothing to run yet: the ingester and query service are still being built (see README)."

@@ -1,4 +1,5 @@
-// The reference collector for benchmarks: OTLP receiver → nop exporter, nothing else.
+// The reference collector for benchmarks: OTLP receiver → nop exporter, or → OTLP/gRPC exporter to
+// `forwardTo` (with the exporter's default queue, as a production collector would run).
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { freePorts } from '../test/harness/ports.ts';
 import { startProcess, waitUntilReady } from '../test/harness/process.ts';
 import { binaryPath } from '../test/harness/testbin.ts';
 
-export async function startCollectorWithNop() {
+export async function startCollectorWithNop(forwardTo?: string) {
   const dir = await mkdtemp(join(tmpdir(), 'koder-bench-'));
   const [http, grpc, metrics] = (await freePorts(3)) as [number, number, number];
   const config = {
@@ -16,12 +17,12 @@ export async function startCollectorWithNop() {
         protocols: { http: { endpoint: `127.0.0.1:${http}` }, grpc: { endpoint: `127.0.0.1:${grpc}` } },
       },
     },
-    exporters: { nop: {} },
+    exporters: forwardTo ? { otlp_grpc: { endpoint: forwardTo, tls: { insecure: true } } } : { nop: {} },
     service: {
       telemetry: {
         metrics: { readers: [{ pull: { exporter: { prometheus: { host: '127.0.0.1', port: metrics } } } }] },
       },
-      pipelines: { traces: { receivers: ['otlp'], exporters: ['nop'] } },
+      pipelines: { traces: { receivers: ['otlp'], exporters: [forwardTo ? 'otlp_grpc' : 'nop'] } },
     },
   };
   await writeFile(join(dir, 'config.yaml'), yaml.dump(config));
@@ -34,6 +35,15 @@ export async function startCollectorWithNop() {
   await waitUntilReady(proc, async () => (await fetch(`http://127.0.0.1:${metrics}/metrics`)).ok, 30_000);
   return {
     httpUrl: `http://127.0.0.1:${http}`,
+    grpcEndpoint: `127.0.0.1:${grpc}`,
+    /** Spans this collector's receiver accepted so far. */
+    async accepted(): Promise<number> {
+      const text = await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text();
+      let sum = 0;
+      for (const m of text.matchAll(/^otelcol_receiver_accepted_spans\{[^}]*\}\s+(\S+)/gm))
+        sum += Number(m[1]);
+      return sum;
+    },
     async stop() {
       await proc.stop();
       await rm(dir, { recursive: true, force: true });
