@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from './load.ts';
 
@@ -46,5 +47,13 @@ describe('parseConfig', () => {
     const r = parseConfig(text);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors.join('\n')).toMatch(message);
+  });
+});
+
+describe('example configs', () => {
+  it.each(['local.yaml', 'multi-tenant.yaml'])('examples/ingester/%s is valid', (name) => {
+    const text = readFileSync(new URL(`../../../examples/ingester/${name}`, import.meta.url), 'utf8');
+    const r = parseConfig(text);
+    expect(r.ok ? [] : r.errors).toEqual([]);
   });
 });
