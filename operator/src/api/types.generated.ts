@@ -1,0 +1,2819 @@
+// Generated from crds/*.yaml by scripts/generate-crd-types.ts — do not edit; edit the CRDs.
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+
+/**
+ * The tenant's settings.
+ */
+export interface TraceTenantSpec {
+/**
+ * The tenant id, sent to Tempo as X-Scope-OrgID. Defaults to the TraceTenant's name. Cannot be changed once set.
+ */
+tenantId?: string
+/**
+ * Where the tenant's bearer token lives.
+ */
+credentials?: {
+/**
+ * Secret (in this namespace) whose key "token" holds the bearer token. Defaults to <name>-token, generated when absent. Rotate by replacing the Secret's token.
+ */
+secretName?: string
+}
+/**
+ * A SamplingPolicy in this namespace to sample with.
+ */
+samplingPolicyRef?: {
+/**
+ * The SamplingPolicy's name.
+ */
+name: string
+}
+/**
+ * Inline sampling when no policy is referenced.
+ */
+sampling?: {
+/**
+ * Probability of keeping a span (error spans are always kept).
+ */
+defaultProbability?: number
+}
+/**
+ * What one tenant may send.
+ */
+limits?: {
+/**
+ * Sustained spans per second across all ingester replicas' share; over it clients get 429.
+ */
+spansPerSecond?: number
+/**
+ * Spans allowed in a burst above the rate.
+ */
+burst?: number
+/**
+ * Longer attribute values are cut, with a visible marker.
+ */
+maxAttributeValueBytes?: number
+/**
+ * Largest OTLP request (after gzip inflation); larger ones get 413.
+ */
+maxRequestBytes?: number
+}
+/**
+ * How long Tempo keeps the tenant's traces, as a duration such as 336h or 720h.
+ */
+retention?: string
+/**
+ * GenAI content kept: full (messages and tool payloads), metadata (roles, tool names, finish reasons, no text), or none (message and tool payload attributes removed).
+ */
+contentCapture?: ("full" | "metadata" | "none")
+/**
+ * Which pods get this tenant's OTLP settings injected by the webhook.
+ */
+injection?: {
+/**
+ * Label selector for namespaces whose pods are wired to this tenant.
+ */
+namespaceSelector?: {
+[k: string]: unknown | undefined
+}
+/**
+ * Label selector for pods (in those namespaces) wired to this tenant.
+ */
+podSelector?: {
+[k: string]: unknown | undefined
+}
+}
+}
+
+/**
+ * What the operator observed.
+ */
+export interface TraceTenantStatus {
+/**
+ * The generation the status describes.
+ */
+observedGeneration?: number
+/**
+ * The tenant id in force.
+ */
+tenantId?: string
+/**
+ * The Secret holding the token.
+ */
+secretName?: string
+/**
+ * Summary of the sampling in force, e.g. "policy/llm-first (3 rules)" or "25%".
+ */
+sampling?: string
+/**
+ * Ready is True when the tenant's settings are in the ingester config.
+ */
+conditions?: {
+/**
+ * Condition type (Ready).
+ */
+type: string
+/**
+ * Condition status.
+ */
+status: ("True" | "False" | "Unknown")
+/**
+ * Generation observed.
+ */
+observedGeneration?: number
+/**
+ * When the status last changed.
+ */
+lastTransitionTime: string
+/**
+ * Machine-readable reason
+ */
+reason: string
+/**
+ * What is wrong and how to fix it.
+ */
+message: string
+}[]
+}
+
+export interface TraceTenant {
+  apiVersion?: 'trace.koder.dev/v1alpha1';
+  kind?: 'TraceTenant';
+  metadata?: V1ObjectMeta;
+  spec?: TraceTenantSpec;
+  status?: TraceTenantStatus;
+}
+
+/**
+ * What to keep.
+ */
+export interface SamplingPolicySpec {
+/**
+ * Probability of keeping a span that no rule matches, from 0 (none) to 1 (all).
+ */
+defaultProbability?: number
+/**
+ * Keep every error span (status ERROR or an error.type attribute), whatever the rules say.
+ */
+keepErrors?: boolean
+/**
+ * Rules tried in order; the first whose conditions all hold gives the probability.
+ * 
+ * @maxItems 64
+ */
+rules?: {
+/**
+ * A name for the rule, unique in the policy; kept spans record it in koder.sampling.rule.
+ */
+name: string
+/**
+ * Probability of keeping a span this rule matches.
+ */
+probability: number
+/**
+ * Conditions that must all hold.
+ * 
+ * @minItems 1
+ * @maxItems 16
+ */
+match: [{
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}]|[{
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}]|[{
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}]|[{
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}]|[{
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}]|[{
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}]|[{
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}]|[{
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}]|[{
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}]|[{
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}]|[{
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}]|[{
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}]|[{
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}]|[{
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}]|[{
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}]|[{
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}, {
+/**
+ * What to look at: name (span name), kind (internal, server, client, producer, consumer), status (unset, ok, error), service (service.name), resource.<attribute> or attribute.<span attribute>, e.g. attribute.gen_ai.request.model.
+ */
+field: string
+/**
+ * How to compare: equals, notEquals, in (any of values), prefix, regex (RE2-style), exists, notExists, or numeric gt, gte, lt, lte.
+ */
+op: ("equals" | "notEquals" | "in" | "prefix" | "regex" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte")
+/**
+ * The value to compare with (numbers as text for gt, gte, lt, lte).
+ */
+value?: string
+/**
+ * The values for op in.
+ * 
+ * @maxItems 64
+ */
+values?: string[]
+}]
+}[]
+}
+
+/**
+ * What the operator observed.
+ */
+export interface SamplingPolicyStatus {
+/**
+ * The generation the status describes.
+ */
+observedGeneration?: number
+/**
+ * Number of rules in force.
+ */
+ruleCount?: number
+/**
+ * Comma-separated TraceTenants that reference this policy.
+ */
+usedBy?: string
+/**
+ * Ready is True when the policy compiled and is in force.
+ */
+conditions?: {
+/**
+ * Condition type (Ready).
+ */
+type: string
+/**
+ * Condition status.
+ */
+status: ("True" | "False" | "Unknown")
+/**
+ * Generation observed.
+ */
+observedGeneration?: number
+/**
+ * When the status last changed.
+ */
+lastTransitionTime: string
+/**
+ * Machine-readable reason
+ */
+reason: string
+/**
+ * What is wrong and how to fix it.
+ */
+message: string
+}[]
+}
+
+export interface SamplingPolicy {
+  apiVersion?: 'trace.koder.dev/v1alpha1';
+  kind?: 'SamplingPolicy';
+  metadata?: V1ObjectMeta;
+  spec?: SamplingPolicySpec;
+  status?: SamplingPolicyStatus;
+}

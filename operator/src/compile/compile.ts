@@ -1,0 +1,226 @@
+// The pure compile step: TraceTenants, SamplingPolicies and the tenants' tokens → the ingester's
+// tenant config, Tempo's per-tenant overrides, and a verdict per resource for its status. No client,
+// clock or environment here: the same input always gives the same output (sorted, no timestamps), so
+// an unchanged cluster writes nothing. `make run` uses this same step on manifests from a directory.
+import { createHash } from 'node:crypto';
+import type { SamplingConfig, TenantConfig } from '../../../ingester/src/config/schema.ts';
+import type { SamplingPolicy, TraceTenant } from '../api/types.generated.ts';
+
+export interface Verdict {
+  ready: boolean;
+  reason: string;
+  message: string;
+}
+
+export interface TenantOutcome extends Verdict {
+  tenantId: string;
+  secretName: string;
+  sampling: string;
+}
+
+export interface PolicyOutcome extends Verdict {
+  ruleCount: number;
+  usedBy: string;
+}
+
+export interface CompileInput {
+  tenants: TraceTenant[];
+  policies: SamplingPolicy[];
+  /** Token values by "<namespace>/<secret name>" (the Secret's `token` key). */
+  tokens: ReadonlyMap<string, string>;
+}
+
+export interface TempoTenantOverrides {
+  ingestion: {
+    rate_strategy: 'local';
+    rate_limit_bytes: number;
+    burst_size_bytes: number;
+    max_traces_per_user: number;
+  };
+  global: { max_bytes_per_trace: number };
+  compaction: { block_retention: string };
+}
+
+export interface CompileOutput {
+  /** The `tenants` of the ingester config, sorted by id. */
+  tenants: TenantConfig[];
+  /** Tempo's runtime overrides, one complete block per tenant (Tempo zeroes omitted fields). */
+  tempoOverrides: { overrides: Record<string, TempoTenantOverrides> };
+  tenantOutcomes: Map<string, TenantOutcome>;
+  policyOutcomes: Map<string, PolicyOutcome>;
+}
+
+// Tempo limits in bytes come from the span rate: generous per-span room so Tempo never refuses what
+// the ingester accepted; LLM spans with content are far larger than plain ones.
+const BYTES_PER_SPAN = 8 * 1024;
+const MAX_TRACES_PER_USER = 10_000;
+const MAX_BYTES_PER_TRACE = 50 * 1024 * 1024;
+
+export const keyOf = (o: { metadata?: { namespace?: string; name?: string } }) =>
+  `${o.metadata?.namespace ?? 'default'}/${o.metadata?.name ?? ''}`;
+
+export const tokenSecretName = (tt: TraceTenant) =>
+  tt.spec?.credentials?.secretName ?? `${tt.metadata?.name}-token`;
+
+export function sha256(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+function compilePolicy(sp: SamplingPolicy): { config: SamplingConfig } | { error: string } {
+  const spec = sp.spec ?? {};
+  const rules: SamplingConfig['rules'] = [];
+  for (const rule of spec.rules ?? []) {
+    const match: SamplingConfig['rules'][number]['match'] = [];
+    for (const c of rule.match) {
+      if (c.op === 'regex') {
+        try {
+          new RegExp(c.value ?? '');
+        } catch (err) {
+          return {
+            error: `rule ${rule.name}: invalid regex ${JSON.stringify(c.value)}: ${(err as Error).message}`,
+          };
+        }
+      }
+      const numeric = ['gt', 'gte', 'lt', 'lte'].includes(c.op);
+      match.push({
+        field: c.field,
+        op: c.op,
+        ...(c.value !== undefined ? { value: numeric ? Number(c.value) : c.value } : {}),
+        ...(c.values !== undefined ? { values: c.values } : {}),
+      });
+    }
+    rules.push({ name: rule.name, match, probability: rule.probability });
+  }
+  return {
+    config: { defaultProbability: spec.defaultProbability ?? 1, keepErrors: spec.keepErrors ?? true, rules },
+  };
+}
+
+const percent = (p: number) => `${Math.round(p * 1000) / 10}%`;
+
+function created(o: { metadata?: { creationTimestamp?: unknown } }): string {
+  const t = o.metadata?.creationTimestamp;
+  return t instanceof Date ? t.toISOString() : String(t ?? '');
+}
+
+export function compile(input: CompileInput): CompileOutput {
+  const policies = new Map(input.policies.map((p) => [keyOf(p), p]));
+  const compiledPolicies = new Map([...policies].map(([k, p]) => [k, compilePolicy(p)]));
+  const policyUsers = new Map<string, string[]>();
+  const tenantOutcomes = new Map<string, TenantOutcome>();
+  const tenants: TenantConfig[] = [];
+  const overrides: Record<string, TempoTenantOverrides> = {};
+
+  // Oldest first, so that on a duplicate tenant id the first one keeps it.
+  const ordered = [...input.tenants].sort(
+    (a, b) => created(a).localeCompare(created(b)) || keyOf(a).localeCompare(keyOf(b)),
+  );
+  const owners = new Map<string, string>();
+  for (const tt of ordered) {
+    const key = keyOf(tt);
+    const ns = tt.metadata?.namespace ?? 'default';
+    const spec = tt.spec ?? {};
+    const tenantId = spec.tenantId ?? tt.metadata?.name ?? '';
+    const secretName = tokenSecretName(tt);
+    const base = { tenantId, secretName };
+    const owner = owners.get(tenantId);
+    if (owner) {
+      tenantOutcomes.set(key, {
+        ...base,
+        sampling: '',
+        ready: false,
+        reason: 'DuplicateTenantId',
+        message: `tenant id ${JSON.stringify(tenantId)} already belongs to TraceTenant ${owner}; choose another spec.tenantId`,
+      });
+      continue;
+    }
+    owners.set(tenantId, key);
+
+    let sampling: SamplingConfig = {
+      defaultProbability: spec.sampling?.defaultProbability ?? 1,
+      keepErrors: true,
+      rules: [],
+    };
+    let summary = percent(sampling.defaultProbability);
+    let verdict: Verdict = { ready: true, reason: 'Ready', message: 'the tenant is in the ingester config' };
+    if (spec.samplingPolicyRef) {
+      const pkey = `${ns}/${spec.samplingPolicyRef.name}`;
+      policyUsers.set(pkey, [...(policyUsers.get(pkey) ?? []), tt.metadata?.name ?? '']);
+      const compiled = compiledPolicies.get(pkey);
+      // A broken reference must not stop the tenant's traffic: it is sampled at 100% meanwhile.
+      if (!compiled) {
+        sampling = { defaultProbability: 1, keepErrors: true, rules: [] };
+        summary = '100% (policy missing)';
+        verdict = {
+          ready: false,
+          reason: 'PolicyNotFound',
+          message: `SamplingPolicy ${pkey} does not exist; keeping 100% of spans until it does`,
+        };
+      } else if ('error' in compiled) {
+        summary = '100% (policy invalid)';
+        verdict = {
+          ready: false,
+          reason: 'InvalidRule',
+          message: `SamplingPolicy ${pkey}: ${compiled.error}; keeping 100% of spans`,
+        };
+      } else {
+        sampling = compiled.config;
+        summary = `policy/${spec.samplingPolicyRef.name} (${percent(sampling.defaultProbability)}, ${sampling.rules.length} rules)`;
+      }
+    }
+
+    const token = input.tokens.get(`${ns}/${secretName}`);
+    if (!token) {
+      tenantOutcomes.set(key, {
+        ...base,
+        sampling: summary,
+        ready: false,
+        reason: 'TokenPending',
+        message: `Secret ${ns}/${secretName} has no "token" yet; the operator creates it when absent`,
+      });
+      continue;
+    }
+    const limits = {
+      spansPerSecond: spec.limits?.spansPerSecond ?? 5000,
+      burst: spec.limits?.burst ?? 10000,
+      maxAttributeValueBytes: spec.limits?.maxAttributeValueBytes ?? 65536,
+      maxRequestBytes: spec.limits?.maxRequestBytes ?? 8388608,
+    };
+    tenants.push({
+      id: tenantId,
+      tokenSha256: [sha256(token)],
+      limits,
+      contentCapture: spec.contentCapture ?? 'full',
+      sampling,
+    });
+    overrides[tenantId] = {
+      ingestion: {
+        rate_strategy: 'local',
+        rate_limit_bytes: limits.spansPerSecond * BYTES_PER_SPAN,
+        burst_size_bytes: limits.burst * BYTES_PER_SPAN,
+        max_traces_per_user: MAX_TRACES_PER_USER,
+      },
+      global: { max_bytes_per_trace: MAX_BYTES_PER_TRACE },
+      compaction: { block_retention: spec.retention ?? '336h' },
+    };
+    tenantOutcomes.set(key, { ...base, sampling: summary, ...verdict });
+  }
+
+  const policyOutcomes = new Map<string, PolicyOutcome>();
+  for (const [key, compiled] of compiledPolicies) {
+    const usedBy = (policyUsers.get(key) ?? []).sort().join(',');
+    const ruleCount = policies.get(key)?.spec?.rules?.length ?? 0;
+    policyOutcomes.set(
+      key,
+      'error' in compiled
+        ? { ready: false, reason: 'InvalidRule', message: compiled.error, ruleCount, usedBy }
+        : { ready: true, reason: 'Ready', message: 'the policy compiled', ruleCount, usedBy },
+    );
+  }
+
+  tenants.sort((a, b) => a.id.localeCompare(b.id));
+  const sortedOverrides = Object.fromEntries(
+    Object.entries(overrides).sort(([a], [b]) => a.localeCompare(b)),
+  );
+  return { tenants, tempoOverrides: { overrides: sortedOverrides }, tenantOutcomes, policyOutcomes };
+}
