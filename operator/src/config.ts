@@ -1,0 +1,67 @@
+// The operator's settings, from its command line: parsed and checked once, then frozen. Nothing else
+// in the operator reads argv or the environment.
+import { parseArgs } from 'node:util';
+
+export interface OperatorConfig {
+  /** Outside a cluster: a kubeconfig file. Inside: empty (in-cluster service account). */
+  kubeconfig: string | undefined;
+  /** Namespace where the operator writes the ingester config and the Tempo overrides. */
+  namespace: string;
+  ingesterConfigMap: string;
+  tempoOverridesConfigMap: string;
+  /** Tempo's distributor (OTLP/gRPC), written into the ingester config. */
+  tempoEndpoint: string;
+  fieldManager: string;
+  /** Port for /metrics, /healthz, /readyz; 0 picks a free one. */
+  adminPort: number;
+  leaderElection: boolean;
+  /** This replica's name in the leader Lease. */
+  identity: string;
+  leaseName: string;
+  resyncSeconds: number;
+  logLevel: string;
+}
+
+export const USAGE = `usage: operator [--kubeconfig FILE] [--namespace NS] [--tempo-endpoint HOST:PORT]
+  [--ingester-configmap NAME] [--tempo-overrides-configmap NAME] [--admin-port 8081]
+  [--leader-election] [--identity NAME] [--resync-seconds 60] [--log-level info]`;
+
+export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      kubeconfig: { type: 'string' },
+      namespace: { type: 'string' },
+      'ingester-configmap': { type: 'string', default: 'koder-trace-ingester' },
+      'tempo-overrides-configmap': { type: 'string', default: 'koder-trace-tempo-overrides' },
+      'tempo-endpoint': { type: 'string', default: 'koder-trace-tempo:4317' },
+      'field-manager': { type: 'string', default: 'koder-trace-operator' },
+      'admin-port': { type: 'string', default: '8081' },
+      'leader-election': { type: 'boolean', default: false },
+      identity: { type: 'string' },
+      'lease-name': { type: 'string', default: 'koder-trace-operator' },
+      'resync-seconds': { type: 'string', default: '60' },
+      'log-level': { type: 'string', default: 'info' },
+    },
+  });
+  const number = (name: string, v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0)
+      throw new Error(`--${name} must be a whole number, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  return Object.freeze({
+    kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
+    namespace: values.namespace ?? env.POD_NAMESPACE ?? 'koder-trace',
+    ingesterConfigMap: values['ingester-configmap'],
+    tempoOverridesConfigMap: values['tempo-overrides-configmap'],
+    tempoEndpoint: values['tempo-endpoint'],
+    fieldManager: values['field-manager'],
+    adminPort: number('admin-port', values['admin-port']),
+    leaderElection: values['leader-election'],
+    identity: values.identity ?? env.POD_NAME ?? `operator-${process.pid}`,
+    leaseName: values['lease-name'],
+    resyncSeconds: number('resync-seconds', values['resync-seconds']),
+    logLevel: values['log-level'],
+  });
+}

@@ -1,0 +1,95 @@
+// The operator's only door to the API server. Objects are written with server-side apply under our
+// field manager (forced: the operator owns these fields), statuses through the status subresource,
+// and Events for what a user should see in `kubectl describe`.
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Secret,
+} from '@kubernetes/client-node';
+import { GROUP, VERSION } from '../api/crds.ts';
+
+export interface Kube {
+  apply<T extends KubernetesObject>(obj: T): Promise<T>;
+  /** Returns undefined when the object does not exist. */
+  readSecret(namespace: string, name: string): Promise<V1Secret | undefined>;
+  createSecret(secret: V1Secret): Promise<'created' | 'exists'>;
+  patchStatus(plural: string, namespace: string, name: string, status: unknown): Promise<void>;
+  event(
+    involved: KubernetesObject & { metadata?: { uid?: string } },
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): Promise<void>;
+}
+
+function statusCode(err: unknown): number | undefined {
+  const e = err as { code?: number; statusCode?: number; response?: { statusCode?: number } };
+  return e.code ?? e.statusCode ?? e.response?.statusCode;
+}
+
+export function createKube(kc: KubeConfig, fieldManager: string, component: string): Kube {
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  const core = kc.makeApiClient(CoreV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  return {
+    apply: (obj) =>
+      objects.patch(obj, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply),
+    async readSecret(namespace, name) {
+      try {
+        return await core.readNamespacedSecret({ namespace, name });
+      } catch (err) {
+        if (statusCode(err) === 404) return undefined;
+        throw err;
+      }
+    },
+    async createSecret(secret) {
+      try {
+        await core.createNamespacedSecret({
+          namespace: secret.metadata?.namespace ?? 'default',
+          body: secret,
+          fieldManager,
+        });
+        return 'created';
+      } catch (err) {
+        if (statusCode(err) === 409) return 'exists';
+        throw err;
+      }
+    },
+    async patchStatus(plural, namespace, name, status) {
+      await custom.patchNamespacedCustomObjectStatus(
+        { group: GROUP, version: VERSION, plural, namespace, name, body: { status }, fieldManager },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    },
+    async event(involved, type, reason, message) {
+      const ns = involved.metadata?.namespace ?? 'default';
+      const now = new Date();
+      await core.createNamespacedEvent({
+        namespace: ns,
+        body: {
+          metadata: { generateName: `${involved.metadata?.name}.`, namespace: ns },
+          involvedObject: {
+            apiVersion: involved.apiVersion,
+            kind: involved.kind,
+            name: involved.metadata?.name,
+            namespace: ns,
+            uid: involved.metadata?.uid,
+          },
+          type,
+          reason,
+          message,
+          source: { component },
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+          reportingComponent: component,
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// Plain JSON requests to the API server with the kubeconfig's credentials, for the few objects whose
+// typed client mangles a field: client-node serialises a Lease's MicroTime fields with millisecond
+// precision, which the API server refuses (it wants RFC 3339 with microseconds).
+import { request } from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly code: number;
+  constructor(code: number, body: string) {
+    super(`API server answered ${code}: ${body.slice(0, 500)}`);
+    this.code = code;
+  }
+}
+
+export async function rawJson<T>(kc: KubeConfig, method: string, path: string, body?: unknown): Promise<T> {
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) throw new Error('kubeconfig has no current cluster');
+  const url = new URL(path, server);
+  const opts: Parameters<typeof request>[1] = {
+    method,
+    headers: { accept: 'application/json', 'content-type': 'application/json' },
+  };
+  await kc.applyToHTTPSOptions(opts);
+  return new Promise((resolve, reject) => {
+    const req = request(url, opts, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if ((res.statusCode ?? 0) >= 300) reject(new ApiError(res.statusCode ?? 0, text));
+        else resolve(JSON.parse(text) as T);
+      });
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+/** RFC 3339 with microseconds, as metav1.MicroTime wants. */
+export function microTime(d: Date): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}

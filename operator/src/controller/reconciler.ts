@@ -1,0 +1,119 @@
+// One level-triggered reconcile of the whole tenant set: every TraceTenant and SamplingPolicy feeds
+// one ingester config and one Tempo overrides file, so there is one key and each run computes the
+// full desired state from the caches. Steps: make sure each tenant has a token Secret, compile, write
+// the two ConfigMaps only when their content differs, then write each status only when it differs,
+// with an Event whenever a resource's Ready reason changes.
+import { isDeepStrictEqual } from 'node:util';
+import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { SamplingPolicy, TraceTenant } from '../api/types.generated.ts';
+import { compile, keyOf, tokenSecretName } from '../compile/compile.ts';
+import type { OperatorConfig } from '../config.ts';
+import { ingesterConfigMap, tempoOverridesConfigMap } from '../manifests/configmaps.ts';
+import { policyStatus, tenantStatus } from '../manifests/status.ts';
+import { tokenSecret } from '../manifests/token-secret.ts';
+import type { Caches } from './informers.ts';
+import type { Kube } from './kube.ts';
+
+export interface ReconcileDeps {
+  caches: Pick<Caches, 'tenants' | 'policies' | 'secrets'>;
+  kube: Kube;
+  cfg: OperatorConfig;
+  log: Logger;
+  now: () => Date;
+  newToken: () => string;
+  /** Content of the ConfigMaps as last read or written, to skip identical writes. */
+  readConfigMap: (name: string) => Promise<V1ConfigMap | undefined>;
+}
+
+export interface ReconcileReport {
+  writes: number;
+}
+
+function tokenOf(secret: V1Secret | undefined): string | undefined {
+  const b64 = secret?.data?.token;
+  return b64 ? Buffer.from(b64, 'base64').toString('utf8') : undefined;
+}
+
+// Key order differs between what we build and what the API server returns: compare structurally.
+const same = (a: unknown, b: unknown) => isDeepStrictEqual(a, b);
+
+export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
+  let writes = 0;
+  const tenants = d.caches.tenants.list() as TraceTenant[];
+  const policies = d.caches.policies.list() as SamplingPolicy[];
+
+  // 1. Tokens: from our labelled Secrets (cached), else read (Secrets users made themselves), else create.
+  const tokens = new Map<string, string>();
+  for (const tt of tenants) {
+    const ns = tt.metadata?.namespace ?? 'default';
+    const name = tokenSecretName(tt);
+    let token = tokenOf(d.caches.secrets.get(name, ns)) ?? tokenOf(await d.kube.readSecret(ns, name));
+    if (!token) {
+      const created = await d.kube.createSecret(tokenSecret(tt, d.newToken()));
+      writes++;
+      d.log.info({ tenant: keyOf(tt), secret: `${ns}/${name}`, created }, 'token Secret created');
+      token = tokenOf(await d.kube.readSecret(ns, name));
+    }
+    if (token) tokens.set(`${ns}/${name}`, token);
+  }
+
+  // 2. Compile.
+  const out = compile({ tenants, policies, tokens });
+
+  // 3. ConfigMaps, written only when their data changed.
+  for (const cm of [ingesterConfigMap(out, d.cfg), tempoOverridesConfigMap(out, d.cfg)]) {
+    const current = await d.readConfigMap(cm.metadata?.name ?? '');
+    if (current && same(current.data, cm.data) && same(current.metadata?.labels, cm.metadata?.labels))
+      continue;
+    await d.kube.apply(cm);
+    writes++;
+    d.log.info({ configMap: `${cm.metadata?.namespace}/${cm.metadata?.name}` }, 'config written');
+  }
+
+  // 4. Statuses and Events.
+  const now = d.now();
+  for (const tt of tenants) {
+    const o = out.tenantOutcomes.get(keyOf(tt));
+    if (!o) continue;
+    const status = tenantStatus(o, tt.metadata?.generation ?? 0, tt.status, now);
+    if (same(status, tt.status)) continue;
+    await d.kube.patchStatus(
+      'tracetenants',
+      tt.metadata?.namespace ?? 'default',
+      tt.metadata?.name ?? '',
+      status,
+    );
+    writes++;
+    const before = tt.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
+    if (before !== o.reason)
+      await d.kube.event(
+        { ...tt, apiVersion: 'trace.koder.dev/v1alpha1', kind: 'TraceTenant' },
+        o.ready ? 'Normal' : 'Warning',
+        o.reason,
+        o.message,
+      );
+  }
+  for (const sp of policies) {
+    const o = out.policyOutcomes.get(keyOf(sp));
+    if (!o) continue;
+    const status = policyStatus(o, sp.metadata?.generation ?? 0, sp.status, now);
+    if (same(status, sp.status)) continue;
+    await d.kube.patchStatus(
+      'samplingpolicies',
+      sp.metadata?.namespace ?? 'default',
+      sp.metadata?.name ?? '',
+      status,
+    );
+    writes++;
+    const before = sp.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
+    if (before !== o.reason)
+      await d.kube.event(
+        { ...sp, apiVersion: 'trace.koder.dev/v1alpha1', kind: 'SamplingPolicy' },
+        o.ready ? 'Normal' : 'Warning',
+        o.reason,
+        o.message,
+      );
+  }
+  return { writes };
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// `operator [--kubeconfig FILE] …`: reconciles TraceTenants and SamplingPolicies into the ingester
+// config, token Secrets, Tempo overrides and statuses. Outside a cluster it uses the kubeconfig;
+// inside, its service account. The only place that reads argv, the environment and signals.
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { Counter, Registry } from 'prom-client';
+import { parseOperatorArgs, USAGE } from './config.ts';
+import { startInformers } from './controller/informers.ts';
+import { createKube } from './controller/kube.ts';
+import { startLeaderElection } from './controller/leader.ts';
+import { reconcile } from './controller/reconciler.ts';
+import { createTrigger } from './controller/trigger.ts';
+
+if (process.argv.includes('--help')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const cfg = parseOperatorArgs(process.argv.slice(2), process.env);
+const log = pino({ name: 'operator', level: cfg.logLevel });
+const kc = new KubeConfig();
+if (cfg.kubeconfig) kc.loadFromFile(cfg.kubeconfig);
+else kc.loadFromCluster();
+
+const registry = new Registry();
+const reconciles = new Counter({
+  name: 'koder_operator_reconciles_total',
+  help: 'Reconcile runs by result',
+  labelNames: ['result'],
+  registers: [registry],
+});
+const writes = new Counter({
+  name: 'koder_operator_writes_total',
+  help: 'Objects and statuses written',
+  registers: [registry],
+});
+
+const kube = createKube(kc, cfg.fieldManager, 'koder-trace-operator');
+const core = kc.makeApiClient(CoreV1Api);
+let leading = !cfg.leaderElection;
+let ready = false;
+
+const trigger = createTrigger(
+  async () => {
+    if (!leading) return;
+    const report = await reconcile({
+      caches,
+      kube,
+      cfg,
+      log,
+      now: () => new Date(),
+      newToken: () => `kt_${randomBytes(24).toString('base64url')}`,
+      readConfigMap: async (name) => {
+        try {
+          return await core.readNamespacedConfigMap({ name, namespace: cfg.namespace });
+        } catch (err) {
+          if ((err as { code?: number }).code === 404) return undefined;
+          throw err;
+        }
+      },
+    });
+    reconciles.inc({ result: 'ok' });
+    writes.inc(report.writes);
+    if (report.writes) log.debug({ writes: report.writes }, 'reconciled');
+  },
+  {
+    resyncMs: cfg.resyncSeconds * 1000,
+    onError: (err, retryInMs) => {
+      reconciles.inc({ result: 'error' });
+      log.error({ err: String(err), retryInMs }, 'reconcile failed; retrying');
+    },
+  },
+);
+
+const caches = await startInformers(kc, () => trigger.request(), log);
+const election = cfg.leaderElection
+  ? startLeaderElection(
+      kc,
+      { namespace: cfg.namespace, name: cfg.leaseName, identity: cfg.identity },
+      {
+        onStartedLeading: () => {
+          leading = true;
+          trigger.request();
+        },
+        onStoppedLeading: () => {
+          leading = false;
+        },
+      },
+      log,
+    )
+  : undefined;
+ready = true;
+trigger.request();
+
+const admin = createServer((req, res) => {
+  if (req.url === '/metrics') {
+    void registry
+      .metrics()
+      .then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text));
+  } else if (req.url === '/healthz') res.writeHead(200).end('ok\n');
+  else if (req.url === '/readyz') res.writeHead(ready ? 200 : 503).end(ready ? 'ready\n' : 'starting\n');
+  else if (req.url === '/leader') res.writeHead(200).end(`${leading}\n`);
+  else res.writeHead(404).end();
+});
+admin.listen(cfg.adminPort, () => {
+  log.info(
+    {
+      adminPort: (admin.address() as AddressInfo).port,
+      namespace: cfg.namespace,
+      leaderElection: cfg.leaderElection,
+    },
+    'operator started',
+  );
+});
+
+async function shutdown(signal: string): Promise<void> {
+  log.info({ signal }, 'shutting down');
+  trigger.stop();
+  await election?.stop();
+  await caches.stop();
+  admin.close();
+  process.exit(0);
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,58 @@
+// Runs the real operator program against a test control plane.
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ControlPlane } from './control-plane.ts';
+import { freePort } from './ports.ts';
+import { type ManagedProcess, startProcess, waitUntilReady } from './process.ts';
+
+const MAIN = fileURLToPath(new URL('../../operator/src/main.ts', import.meta.url));
+
+export interface RunningOperator {
+  readonly process: ManagedProcess;
+  readonly adminUrl: string;
+  metric(name: string): Promise<number>;
+  isLeader(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+export async function startOperatorProcess(
+  cp: ControlPlane,
+  extraArgs: string[] = [],
+  name = 'operator',
+): Promise<RunningOperator> {
+  const port = await freePort();
+  const proc = startProcess({
+    name,
+    command: process.execPath,
+    args: [
+      MAIN,
+      '--kubeconfig',
+      cp.kubeconfigPath,
+      '--namespace',
+      'koder-trace',
+      '--admin-port',
+      String(port),
+      '--log-level',
+      'debug',
+      ...extraArgs,
+    ],
+    logFile: join(cp.dir, `${name}-${port}.log`),
+  });
+  const adminUrl = `http://127.0.0.1:${port}`;
+  await waitUntilReady(proc, async () => (await fetch(`${adminUrl}/readyz`)).ok, 30_000);
+  return {
+    process: proc,
+    adminUrl,
+    async metric(metric) {
+      const text = await (await fetch(`${adminUrl}/metrics`)).text();
+      let sum = 0;
+      for (const m of text.matchAll(new RegExp(`^${metric}(?:\\{[^}]*\\})?\\s+(\\S+)`, 'gm')))
+        sum += Number(m[1]);
+      return sum;
+    },
+    async isLeader() {
+      return (await (await fetch(`${adminUrl}/leader`)).text()).trim() === 'true';
+    },
+    stop: () => proc.stop(),
+  };
+}
