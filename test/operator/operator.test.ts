@@ -139,6 +139,15 @@ describe.skipIf(!bins.ok)(suiteTitle('operator against a real kube-apiserver', b
     );
   });
 
+  it('explains its resources through kubectl explain', async () => {
+    const out = await kubectl('explain', 'tracetenant.spec.limits');
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toContain('spansPerSecond');
+    expect(out.stdout).toContain('Sustained spans per second');
+    const sp = await kubectl('explain', 'sp.spec.rules.match.op');
+    expect(sp.stdout).toContain('How to compare');
+  });
+
   it('has the apiserver refuse invalid resources with a readable message', async () => {
     const both = await runCommand(binaryPath('kubectl'), ['apply', '-n', 'team-a', '-f', '-'], {
       env: cp.env(),
