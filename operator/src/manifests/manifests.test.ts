@@ -20,11 +20,16 @@ const golden = new URL('./testdata/objects.golden.yaml', import.meta.url);
 
 describe('generated objects (golden)', () => {
   it('ConfigMaps, token Secret and statuses', () => {
-    const docs = yaml.loadAll(readFileSync(input, 'utf8')) as (TraceTenant &
-      SamplingPolicy & { kind: string; stringData?: { token: string } })[];
-    const tenants = docs.filter((d) => d.kind === 'TraceTenant');
-    const policies = docs.filter((d) => d.kind === 'SamplingPolicy');
-    for (const d of [...tenants, ...policies]) makeValidator(d.kind as 'TraceTenant')(d);
+    type Doc = {
+      kind: string;
+      metadata?: { name?: string; namespace?: string };
+      stringData?: { token: string };
+    };
+    const docs = yaml.loadAll(readFileSync(input, 'utf8')) as Doc[];
+    const tenants = docs.filter((d) => d.kind === 'TraceTenant') as TraceTenant[];
+    const policies = docs.filter((d) => d.kind === 'SamplingPolicy') as SamplingPolicy[];
+    for (const d of tenants) makeValidator('TraceTenant')(d);
+    for (const d of policies) makeValidator('SamplingPolicy')(d);
     const tokens = new Map(
       docs.filter((d) => d.kind === 'Secret').map((d) => [keyOf(d), d.stringData?.token ?? '']),
     );
