@@ -20,11 +20,29 @@ export interface OperatorConfig {
   leaseName: string;
   resyncSeconds: number;
   logLevel: string;
+  webhook: WebhookConfig | undefined;
+}
+
+export interface WebhookConfig {
+  /** Port of the HTTPS admission server. */
+  port: number;
+  /** How the API server reaches it: a URL (outside a cluster) or a Service. */
+  target: { url: string } | { service: { namespace: string; name: string; port: number } };
+  /** Names and addresses the serving certificate is valid for. */
+  dnsNames: string[];
+  ipAddresses: string[];
+  configurationName: string;
+  tlsSecret: string;
+  /** OTLP/HTTP endpoint injected into pods. */
+  ingesterEndpoint: string;
 }
 
 export const USAGE = `usage: operator [--kubeconfig FILE] [--namespace NS] [--tempo-endpoint HOST:PORT]
   [--ingester-configmap NAME] [--tempo-overrides-configmap NAME] [--admin-port 8081]
-  [--leader-election] [--identity NAME] [--resync-seconds 60] [--log-level info]`;
+  [--leader-election] [--identity NAME] [--resync-seconds 60] [--log-level info]
+  pod webhook (off unless a target is given):
+  [--webhook-service NS/NAME:PORT | --webhook-url https://HOST:PORT] [--webhook-port 9443]
+  [--ingester-endpoint http://koder-trace-ingester.koder-trace.svc:4318]`;
 
 export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig {
   const { values } = parseArgs({
@@ -42,6 +60,12 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv): Opera
       'lease-name': { type: 'string', default: 'koder-trace-operator' },
       'resync-seconds': { type: 'string', default: '60' },
       'log-level': { type: 'string', default: 'info' },
+      'webhook-service': { type: 'string' },
+      'webhook-url': { type: 'string' },
+      'webhook-port': { type: 'string', default: '9443' },
+      'webhook-configuration': { type: 'string', default: 'koder-trace-pod-injector' },
+      'webhook-tls-secret': { type: 'string', default: 'koder-trace-webhook-tls' },
+      'ingester-endpoint': { type: 'string' },
     },
   });
   const number = (name: string, v: string) => {
@@ -50,9 +74,40 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv): Opera
       throw new Error(`--${name} must be a whole number, got ${JSON.stringify(v)}`);
     return n;
   };
+  const namespace = values.namespace ?? env.POD_NAMESPACE ?? 'koder-trace';
+  let webhook: WebhookConfig | undefined;
+  const common = {
+    port: number('webhook-port', values['webhook-port']),
+    configurationName: values['webhook-configuration'],
+    tlsSecret: values['webhook-tls-secret'],
+    ingesterEndpoint: values['ingester-endpoint'] ?? `http://koder-trace-ingester.${namespace}.svc:4318`,
+  };
+  if (values['webhook-url']) {
+    const url = new URL(values['webhook-url']);
+    const isIp = /^[\d.]+$/.test(url.hostname);
+    webhook = {
+      ...common,
+      target: { url: url.origin },
+      dnsNames: isIp ? ['localhost'] : [url.hostname],
+      ipAddresses: isIp ? [url.hostname] : [],
+    };
+  } else if (values['webhook-service']) {
+    const m = /^([^/]+)\/([^:]+):(\d+)$/.exec(values['webhook-service']);
+    if (!m)
+      throw new Error(
+        `--webhook-service must look like NAMESPACE/NAME:PORT, got ${JSON.stringify(values['webhook-service'])}`,
+      );
+    const [, ns, name, port] = m as unknown as [string, string, string, string];
+    webhook = {
+      ...common,
+      target: { service: { namespace: ns, name, port: Number(port) } },
+      dnsNames: [`${name}.${ns}.svc`, `${name}.${ns}.svc.cluster.local`],
+      ipAddresses: [],
+    };
+  }
   return Object.freeze({
     kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
-    namespace: values.namespace ?? env.POD_NAMESPACE ?? 'koder-trace',
+    namespace,
     ingesterConfigMap: values['ingester-configmap'],
     tempoOverridesConfigMap: values['tempo-overrides-configmap'],
     tempoEndpoint: values['tempo-endpoint'],
@@ -63,5 +118,6 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv): Opera
     leaseName: values['lease-name'],
     resyncSeconds: number('resync-seconds', values['resync-seconds']),
     logLevel: values['log-level'],
+    webhook,
   });
 }

@@ -8,12 +8,16 @@ import type { AddressInfo } from 'node:net';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Counter, Registry } from 'prom-client';
+import type { TraceTenant } from './api/types.generated.ts';
 import { parseOperatorArgs, USAGE } from './config.ts';
 import { startInformers } from './controller/informers.ts';
 import { createKube } from './controller/kube.ts';
 import { startLeaderElection } from './controller/leader.ts';
 import { reconcile } from './controller/reconciler.ts';
 import { createTrigger } from './controller/trigger.ts';
+import { webhookConfiguration } from './manifests/webhook-config.ts';
+import { createWebhookServer } from './webhook/server.ts';
+import { newTls, tlsSecret, usableTls } from './webhook/tls.ts';
 
 if (process.argv.includes('--help')) {
   console.log(USAGE);
@@ -45,7 +49,7 @@ let ready = false;
 
 const trigger = createTrigger(
   async () => {
-    if (!leading) return;
+    if (!leading || !ready) return; // nothing to do until every part has started
     const report = await reconcile({
       caches,
       kube,
@@ -53,6 +57,7 @@ const trigger = createTrigger(
       log,
       now: () => new Date(),
       newToken: () => `kt_${randomBytes(24).toString('base64url')}`,
+      ...(webhook ? { webhook: { configuration: webhook.configuration } } : {}),
       readConfigMap: async (name) => {
         try {
           return await core.readNamespacedConfigMap({ name, namespace: cfg.namespace });
@@ -76,6 +81,44 @@ const trigger = createTrigger(
 );
 
 const caches = await startInformers(kc, () => trigger.request(), log);
+const webhook = cfg.webhook ? await startWebhook(cfg.webhook) : undefined;
+
+/** Serving certificate from the shared Secret (made when absent or near expiry), then the HTTPS server. */
+async function startWebhook(w: NonNullable<typeof cfg.webhook>) {
+  let tls = usableTls(await kube.readSecret(cfg.namespace, w.tlsSecret), new Date());
+  if (!tls) {
+    tls = await newTls(w.dnsNames, w.ipAddresses, new Date());
+    await kube.apply(tlsSecret(w.tlsSecret, cfg.namespace, tls));
+    log.info({ secret: `${cfg.namespace}/${w.tlsSecret}` }, 'webhook certificate issued');
+  }
+  const server = createWebhookServer(
+    {
+      tenants: () => caches.tenants.list() as TraceTenant[],
+      namespaceLabels: (name) => caches.namespaces.get(name)?.metadata?.labels ?? {},
+      settings: { ingesterEndpoint: w.ingesterEndpoint },
+      log,
+    },
+    tls,
+  );
+  await new Promise<void>((resolve) => server.listen(w.port, resolve));
+  log.info({ port: (server.address() as AddressInfo).port }, 'pod webhook serving');
+  const state = { server, configuration: webhookConfiguration(w.configurationName, w.target, tls.caCert) };
+  // Renewal: re-read (or re-issue) twice a day; a new chain is served at once and the caBundle follows.
+  setInterval(async () => {
+    const current = usableTls(
+      await kube.readSecret(cfg.namespace, w.tlsSecret).catch(() => undefined),
+      new Date(),
+    );
+    const next = current ?? (leading ? await newTls(w.dnsNames, w.ipAddresses, new Date()) : undefined);
+    if (!next || next.cert === tls?.cert) return;
+    if (!current) await kube.apply(tlsSecret(w.tlsSecret, cfg.namespace, next));
+    tls = next;
+    server.setSecureContext({ cert: next.cert, key: next.key });
+    state.configuration = webhookConfiguration(w.configurationName, w.target, next.caCert);
+    trigger.request();
+  }, 12 * 3600_000).unref();
+  return state;
+}
 const election = cfg.leaderElection
   ? startLeaderElection(
       kc,
@@ -92,6 +135,7 @@ const election = cfg.leaderElection
       log,
     )
   : undefined;
+
 ready = true;
 trigger.request();
 
@@ -121,6 +165,7 @@ async function shutdown(signal: string): Promise<void> {
   trigger.stop();
   await election?.stop();
   await caches.stop();
+  webhook?.server.close();
   admin.close();
   process.exit(0);
 }

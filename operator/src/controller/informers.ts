@@ -10,6 +10,7 @@ import {
   type KubernetesObject,
   makeInformer,
   type ObjectCache,
+  type V1Namespace,
   type V1Secret,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -21,6 +22,7 @@ export interface Caches {
   tenants: ObjectCache<TraceTenant & KubernetesObject>;
   policies: ObjectCache<SamplingPolicy & KubernetesObject>;
   secrets: ObjectCache<V1Secret>;
+  namespaces: ObjectCache<V1Namespace>;
   stop(): Promise<void>;
 }
 
@@ -72,16 +74,20 @@ export async function startInformers(kc: KubeConfig, onChange: () => void, log: 
     () => core.listSecretForAllNamespaces({ labelSelector: TOKEN_LABEL }),
     TOKEN_LABEL,
   );
+  // Namespaces: their labels route pods to tenants and decide where token copies must exist.
+  const namespaces = makeInformer(kc, '/api/v1/namespaces', () => core.listNamespace());
   const all = [
     watchForever('tracetenants', tenants, onChange, log),
     watchForever('samplingpolicies', policies, onChange, log),
     watchForever('secrets', secrets, onChange, log),
+    watchForever('namespaces', namespaces, onChange, log),
   ];
   await Promise.all(all.map((i) => i.start()));
   return {
     tenants: tenants as unknown as Caches['tenants'],
     policies: policies as unknown as Caches['policies'],
     secrets,
+    namespaces,
     async stop() {
       await Promise.all(all.map((i) => i.stop()));
     },

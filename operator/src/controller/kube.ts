@@ -2,6 +2,7 @@
 // field manager (forced: the operator owns these fields), statuses through the status subresource,
 // and Events for what a user should see in `kubectl describe`.
 import {
+  AdmissionregistrationV1Api,
   CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
@@ -9,6 +10,7 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
   setHeaderOptions,
+  type V1MutatingWebhookConfiguration,
   type V1Secret,
 } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../api/crds.ts';
@@ -18,6 +20,8 @@ export interface Kube {
   /** Returns undefined when the object does not exist. */
   readSecret(namespace: string, name: string): Promise<V1Secret | undefined>;
   createSecret(secret: V1Secret): Promise<'created' | 'exists'>;
+  deleteSecret(namespace: string, name: string): Promise<void>;
+  readWebhookConfiguration(name: string): Promise<V1MutatingWebhookConfiguration | undefined>;
   patchStatus(plural: string, namespace: string, name: string, status: unknown): Promise<void>;
   event(
     involved: KubernetesObject & { metadata?: { uid?: string } },
@@ -36,6 +40,7 @@ export function createKube(kc: KubeConfig, fieldManager: string, component: stri
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
+  const admission = kc.makeApiClient(AdmissionregistrationV1Api);
   return {
     apply: (obj) =>
       objects.patch(obj, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply),
@@ -57,6 +62,21 @@ export function createKube(kc: KubeConfig, fieldManager: string, component: stri
         return 'created';
       } catch (err) {
         if (statusCode(err) === 409) return 'exists';
+        throw err;
+      }
+    },
+    async deleteSecret(namespace, name) {
+      try {
+        await core.deleteNamespacedSecret({ namespace, name });
+      } catch (err) {
+        if (statusCode(err) !== 404) throw err;
+      }
+    },
+    async readWebhookConfiguration(name) {
+      try {
+        return await admission.readMutatingWebhookConfiguration({ name });
+      } catch (err) {
+        if (statusCode(err) === 404) return undefined;
         throw err;
       }
     },

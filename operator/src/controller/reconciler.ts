@@ -4,19 +4,20 @@
 // the two ConfigMaps only when their content differs, then write each status only when it differs,
 // with an Event whenever a resource's Ready reason changes.
 import { isDeepStrictEqual } from 'node:util';
-import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1MutatingWebhookConfiguration, V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { SamplingPolicy, TraceTenant } from '../api/types.generated.ts';
 import { compile, keyOf, tokenSecretName } from '../compile/compile.ts';
 import type { OperatorConfig } from '../config.ts';
 import { ingesterConfigMap, tempoOverridesConfigMap } from '../manifests/configmaps.ts';
 import { policyStatus, tenantStatus } from '../manifests/status.ts';
+import { desiredTokenCopies, TOKEN_COPY_LABEL } from '../manifests/token-copies.ts';
 import { tokenSecret } from '../manifests/token-secret.ts';
 import type { Caches } from './informers.ts';
 import type { Kube } from './kube.ts';
 
 export interface ReconcileDeps {
-  caches: Pick<Caches, 'tenants' | 'policies' | 'secrets'>;
+  caches: Pick<Caches, 'tenants' | 'policies' | 'secrets' | 'namespaces'>;
   kube: Kube;
   cfg: OperatorConfig;
   log: Logger;
@@ -24,6 +25,8 @@ export interface ReconcileDeps {
   newToken: () => string;
   /** Content of the ConfigMaps as last read or written, to skip identical writes. */
   readConfigMap: (name: string) => Promise<V1ConfigMap | undefined>;
+  /** The pod webhook's registration, when the webhook is served. */
+  webhook?: { configuration: V1MutatingWebhookConfiguration };
 }
 
 export interface ReconcileReport {
@@ -71,7 +74,38 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
     d.log.info({ configMap: `${cm.metadata?.namespace}/${cm.metadata?.name}` }, 'config written');
   }
 
-  // 4. Statuses and Events.
+  // 4. Token copies in the namespaces pods are wired from; stale copies removed.
+  const copies = desiredTokenCopies(d.caches.namespaces.list(), tenants, tokens);
+  for (const [key, secret] of copies) {
+    const [ns, name] = key.split('/') as [string, string];
+    const current = d.caches.secrets.get(name, ns);
+    if (current && same(current.data, secret.data) && same(current.metadata?.labels, secret.metadata?.labels))
+      continue;
+    await d.kube.apply(secret);
+    writes++;
+  }
+  for (const s of d.caches.secrets.list()) {
+    const key = `${s.metadata?.namespace}/${s.metadata?.name}`;
+    if (s.metadata?.labels?.[TOKEN_COPY_LABEL] === 'true' && !copies.has(key)) {
+      await d.kube.deleteSecret(s.metadata?.namespace ?? '', s.metadata?.name ?? '');
+      writes++;
+    }
+  }
+
+  // 5. The webhook registration, rewritten only when what we set differs (e.g. a renewed CA).
+  if (d.webhook) {
+    const want = d.webhook.configuration;
+    const have = await d.kube.readWebhookConfiguration(want.metadata?.name ?? '');
+    const ours = (c: V1MutatingWebhookConfiguration | undefined) =>
+      c?.webhooks?.map((w) => [w.name, w.clientConfig, w.failurePolicy, w.rules, w.namespaceSelector]);
+    if (!same(ours(have), ours(want))) {
+      await d.kube.apply(want);
+      writes++;
+      d.log.info({ name: want.metadata?.name }, 'webhook configuration written');
+    }
+  }
+
+  // 6. Statuses and Events.
   const now = d.now();
   for (const tt of tenants) {
     const o = out.tenantOutcomes.get(keyOf(tt));

@@ -1,0 +1,62 @@
+// Where a tenant's token must also exist: pods can only read Secrets of their own namespace, so each
+// namespace whose pods are wired to a tenant from elsewhere gets a copy, kept by the operator and
+// removed when no longer needed.
+import type { V1Namespace, V1Secret } from '@kubernetes/client-node';
+import type { TraceTenant } from '../api/types.generated.ts';
+import { TENANT_LABEL, tokenSecretIn } from '../webhook/mutate.ts';
+import { type LabelSelector, matchesSelector } from '../webhook/selector.ts';
+import { MANAGED_BY } from './configmaps.ts';
+import { TOKEN_LABEL } from './token-secret.ts';
+
+export const TOKEN_COPY_LABEL = 'trace.koder.dev/token-copy';
+
+/** Tenants whose pods may run in this namespace (by its label or their namespace selector). */
+export function tenantsForNamespace(ns: V1Namespace, tenants: readonly TraceTenant[]): TraceTenant[] {
+  const name = ns.metadata?.name ?? '';
+  const labels = ns.metadata?.labels ?? {};
+  const named = labels[TENANT_LABEL];
+  const out: TraceTenant[] = [];
+  if (named) {
+    const candidates = tenants.filter((t) => t.metadata?.name === named);
+    const pick =
+      candidates.find((t) => t.metadata?.namespace === name) ??
+      (candidates.length === 1 ? candidates[0] : undefined);
+    if (pick) out.push(pick);
+  }
+  for (const t of tenants) {
+    const sel = t.spec?.injection?.namespaceSelector as LabelSelector | undefined;
+    if (sel && matchesSelector(sel, labels) && !out.includes(t)) out.push(t);
+  }
+  return out;
+}
+
+/** The token copies that should exist, keyed "<namespace>/<name>". */
+export function desiredTokenCopies(
+  namespaces: readonly V1Namespace[],
+  tenants: readonly TraceTenant[],
+  tokens: ReadonlyMap<string, string>,
+): Map<string, V1Secret> {
+  const out = new Map<string, V1Secret>();
+  for (const ns of namespaces) {
+    const name = ns.metadata?.name ?? '';
+    for (const t of tenantsForNamespace(ns, tenants)) {
+      if (t.metadata?.namespace === name) continue; // the tenant's own Secret is there already
+      const token = tokens.get(`${t.metadata?.namespace}/${tokenSecretIn(t, t.metadata?.namespace ?? '')}`);
+      if (!token) continue;
+      const secretName = tokenSecretIn(t, name);
+      out.set(`${name}/${secretName}`, {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'Opaque',
+        metadata: {
+          name: secretName,
+          namespace: name,
+          labels: { ...MANAGED_BY, [TOKEN_LABEL]: t.metadata?.name ?? '', [TOKEN_COPY_LABEL]: 'true' },
+          annotations: { 'trace.koder.dev/source': `${t.metadata?.namespace}/${t.metadata?.name}` },
+        },
+        data: { token: Buffer.from(token).toString('base64') },
+      });
+    }
+  }
+  return out;
+}
