@@ -55,13 +55,7 @@ bench: deps testbin
 	node bench/ingest-vs-collector.ts --mode receive
 	node bench/ingest-vs-collector.ts --mode forward
 
-# Until the query service and its embedded store land, the product's main job on one machine is the
-# ingester in single-tenant mode; the banner says plainly that spans are not stored yet.
+# The one-machine stack: ingester (OTLP 4317/4318) → embedded SQLite store → query API (8080).
+# MANIFESTS=dir loads TraceTenant/SamplingPolicy manifests (with token Secrets) instead of single-tenant.
 run: deps
-	@echo "Koder Trace (early): the ingester, single-tenant, on this machine"
-	@echo "  OTLP/gRPC  127.0.0.1:4317    OTLP/HTTP  http://127.0.0.1:4318/v1/traces"
-	@echo "  metrics    http://127.0.0.1:8888/metrics (koder_usage_* counts tokens and spans per model)"
-	@echo "  point any OTel SDK at it:  export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318"
-	@echo "  Spans are accepted, normalised, sampled and counted, then discarded: the embedded store and"
-	@echo "  trace UI are not built yet. Stop with Ctrl-C."
-	node ingester/src/main.ts --config examples/ingester/local.yaml
+	node query/src/local.ts $(if $(MANIFESTS),--manifests $(MANIFESTS))

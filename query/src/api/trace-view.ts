@@ -1,0 +1,118 @@
+// The API's view of stored spans: per span its GenAI view, per trace the totals, the order of LLM and
+// tool calls, and the errors. Pure: rows in, JSON-ready objects out.
+import type { SpanRow } from '../store/span-row.ts';
+
+const KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
+const STATUS = ['unset', 'ok', 'error'];
+const ms = (ns: bigint) => Number(ns) / 1e6;
+
+export function genAiView(r: SpanRow, attrs: Record<string, unknown>) {
+  if (!r.operation && !r.request_model && !r.response_model) return undefined;
+  const parse = (v: unknown) => {
+    if (typeof v !== 'string') return v;
+    try {
+      return JSON.parse(v);
+    } catch {
+      return v;
+    }
+  };
+  const params: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(attrs))
+    if (k.startsWith('gen_ai.request.') && k !== 'gen_ai.request.model') params[k.slice(15)] = v;
+  return {
+    operation: r.operation,
+    provider: r.provider,
+    requestModel: r.request_model,
+    responseModel: r.response_model,
+    parameters: params,
+    inputMessages: parse(attrs['gen_ai.input.messages']),
+    outputMessages: parse(attrs['gen_ai.output.messages']),
+    systemInstructions: parse(attrs['gen_ai.system_instructions']),
+    toolName: attrs['gen_ai.tool.name'],
+    toolCallArguments: parse(attrs['gen_ai.tool.call.arguments']),
+    toolCallResult: parse(attrs['gen_ai.tool.call.result']),
+    finishReasons: attrs['gen_ai.response.finish_reasons'],
+    usage: {
+      inputTokens: Number(r.input_tokens),
+      outputTokens: Number(r.output_tokens),
+      cacheReadTokens: Number(r.cache_read_tokens),
+      cacheCreationTokens: Number(r.cache_creation_tokens),
+      reasoningTokens: Number(r.reasoning_tokens),
+    },
+    promptId: r.prompt_id,
+    promptVersion: r.prompt_version,
+    conversationId: r.conversation_id,
+  };
+}
+
+export function traceView(traceId: string, rows: SpanRow[]) {
+  // bigint nanoseconds: Math.min/max do not apply.
+  let start = rows[0]?.start_ns ?? 0n;
+  let end = 0n;
+  for (const r of rows) {
+    if (r.start_ns < start) start = r.start_ns;
+    if (r.end_ns > end) end = r.end_ns;
+  }
+  const spans = rows.map((r) => {
+    const attributes = JSON.parse(r.attributes) as Record<string, unknown>;
+    return {
+      spanId: r.span_id,
+      parentSpanId: r.parent_span_id || null,
+      name: r.name,
+      kind: KINDS[Number(r.kind)] ?? String(r.kind),
+      service: r.service,
+      startTimeUnixNano: r.start_ns.toString(),
+      offsetMs: ms(r.start_ns - start),
+      durationMs: ms(r.duration_ns),
+      status: { code: STATUS[Number(r.status_code)] ?? String(r.status_code), message: r.status_message },
+      error: Number(r.is_error) === 1,
+      attributes,
+      resource: JSON.parse(r.resource) as Record<string, unknown>,
+      events: JSON.parse(r.events) as unknown[],
+      links: JSON.parse(r.links) as unknown[],
+      genAi: genAiView(r, attributes),
+      adjustedCount: Number(r.adjusted_count),
+    };
+  });
+  const sum = (f: (r: SpanRow) => number) => rows.reduce((n, r) => n + Number(f(r)), 0);
+  const calls = spans
+    .filter(
+      (s) =>
+        s.genAi &&
+        ['chat', 'text_completion', 'generate_content', 'embeddings', 'execute_tool'].includes(
+          String(s.genAi.operation),
+        ),
+    )
+    .map((s) => ({
+      spanId: s.spanId,
+      type: s.genAi?.operation === 'execute_tool' ? 'tool' : 'llm',
+      name: s.name,
+      offsetMs: s.offsetMs,
+      durationMs: s.durationMs,
+      error: s.error,
+    }));
+  const root = spans.find((s) => !s.parentSpanId);
+  return {
+    traceId,
+    rootService: root?.service ?? null,
+    rootName: root?.name ?? null,
+    startTimeUnixNano: start.toString(),
+    durationMs: ms(end - start),
+    spanCount: spans.length,
+    totals: {
+      inputTokens: sum((r) => r.input_tokens),
+      outputTokens: sum((r) => r.output_tokens),
+      cacheReadTokens: sum((r) => r.cache_read_tokens),
+      cacheCreationTokens: sum((r) => r.cache_creation_tokens),
+      reasoningTokens: sum((r) => r.reasoning_tokens),
+      llmCalls: calls.filter((c) => c.type === 'llm').length,
+      toolCalls: calls.filter((c) => c.type === 'tool').length,
+      errors: spans.filter((s) => s.error).length,
+    },
+    calls,
+    errors: spans
+      .filter((s) => s.error)
+      .map((s) => ({ spanId: s.spanId, name: s.name, message: s.status.message })),
+    spans,
+  };
+}

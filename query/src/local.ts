@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// `make run`: Koder Trace on one machine. The ingester (OTLP 4317/4318) exports into the embedded
+// SQLite store, and the query API reads it (8080). With --manifests DIR, tenants come from
+// TraceTenant/SamplingPolicy manifests through the operator's compile step; without, single-tenant
+// mode (no token needed).
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as yaml from 'js-yaml';
+import { pino } from 'pino';
+import { startIngester } from '../../ingester/src/app.ts';
+import { parseConfig } from '../../ingester/src/config/load.ts';
+import { buildRegistry } from '../../ingester/src/tenants/registry.ts';
+import { createQueryServer } from './api/server.ts';
+import { loadManifests } from './local/manifests.ts';
+import { openEmbeddedStore } from './store/sqlite-store.ts';
+
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string', default: '.koder-trace/local.db' },
+    manifests: { type: 'string' },
+    host: { type: 'string', default: '127.0.0.1' },
+    'query-port': { type: 'string', default: '8080' },
+    'grpc-port': { type: 'string', default: '4317' },
+    'http-port': { type: 'string', default: '4318' },
+    'admin-port': { type: 'string', default: '8888' },
+    'retention-hours': { type: 'string', default: '168' },
+    'log-level': { type: 'string', default: 'info' },
+  },
+});
+const log = pino({ name: 'koder-trace', level: values['log-level'] });
+
+let tenants: unknown[] = [];
+if (values.manifests) {
+  const { out, errors } = loadManifests(values.manifests);
+  for (const e of errors) log.warn(e);
+  tenants = out.tenants;
+}
+const configText = yaml.dump({
+  listen: {
+    host: values.host,
+    grpcPort: Number(values['grpc-port']),
+    httpPort: Number(values['http-port']),
+    adminPort: Number(values['admin-port']),
+  },
+  exporter: { kind: 'none', maxBatchDelayMs: 100 },
+  tenants,
+});
+const config = parseConfig(configText);
+if (!config.ok) {
+  log.fatal({ errors: config.errors }, 'invalid configuration');
+  process.exit(1);
+}
+
+mkdirSync(dirname(values.data), { recursive: true });
+const store = openEmbeddedStore(values.data);
+const ingester = await startIngester({
+  configText,
+  sink: store,
+  logger: log.child({ component: 'ingester' }),
+});
+const registry = buildRegistry(config.config, undefined, Date.now());
+const query = createQueryServer({ store, registry: () => registry, log: log.child({ component: 'query' }) });
+await new Promise<void>((resolve) => query.listen(Number(values['query-port']), values.host, resolve));
+const queryPort = (query.address() as AddressInfo).port;
+
+const retentionNs = BigInt(Number(values['retention-hours']) * 3600) * 1_000_000_000n;
+setInterval(() => store.deleteOlderThan(BigInt(Date.now()) * 1_000_000n - retentionNs), 3600_000).unref();
+
+const h = values.host;
+const auth = registry.singleTenant
+  ? 'single-tenant mode: no token needed'
+  : `${registry.tenants.size} tenants from ${values.manifests}: send "Authorization: Bearer <token>"`;
+console.log(`
+Koder Trace is running on this machine (store: ${values.data})
+  send traces   OTLP/HTTP http://${h}:${ingester.httpPort}/v1/traces   OTLP/gRPC ${h}:${ingester.grpcPort}
+  query API     http://${h}:${queryPort}/api/v1/traces   (contract: /api/v1/openapi.json)
+  metrics       http://${h}:${ingester.adminPort}/metrics
+  ${auth}
+Point any OpenTelemetry SDK at it:
+  export OTEL_EXPORTER_OTLP_ENDPOINT=http://${h}:${ingester.httpPort}
+Stop with Ctrl-C.
+`);
+
+async function stop(signal: string): Promise<void> {
+  log.info({ signal }, 'stopping');
+  query.close();
+  await ingester.stop(); // delivers what is queued into the store, then closes it
+  process.exit(0);
+}
+process.once('SIGINT', () => void stop('SIGINT'));
+process.once('SIGTERM', () => void stop('SIGTERM'));

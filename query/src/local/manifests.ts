@@ -1,0 +1,49 @@
+// Local mode reads TraceTenant / SamplingPolicy manifests (and Secrets with their tokens) from a
+// directory and compiles them with the operator's own compile step, so a tenant set tried on one
+// machine behaves as it will in a cluster.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as yaml from 'js-yaml';
+import { makeValidator } from '../../../operator/src/api/crds.ts';
+import type { SamplingPolicy, TraceTenant } from '../../../operator/src/api/types.generated.ts';
+import { type CompileOutput, compile, keyOf } from '../../../operator/src/compile/compile.ts';
+
+interface Doc {
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+  stringData?: Record<string, string>;
+  data?: Record<string, string>;
+}
+
+export function loadManifests(dir: string): { out: CompileOutput; errors: string[] } {
+  const validate = {
+    TraceTenant: makeValidator('TraceTenant'),
+    SamplingPolicy: makeValidator('SamplingPolicy'),
+  };
+  const tenants: TraceTenant[] = [];
+  const policies: SamplingPolicy[] = [];
+  const tokens = new Map<string, string>();
+  const errors: string[] = [];
+  for (const file of readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()) {
+    for (const d of yaml.loadAll(readFileSync(join(dir, file), 'utf8')) as Doc[]) {
+      if (!d?.kind) continue;
+      d.metadata = { namespace: 'default', ...d.metadata };
+      if (d.kind === 'Secret') {
+        const token =
+          d.stringData?.token ?? (d.data?.token ? Buffer.from(d.data.token, 'base64').toString() : undefined);
+        if (token) tokens.set(keyOf(d), token);
+      } else if (d.kind === 'TraceTenant' || d.kind === 'SamplingPolicy') {
+        const v = validate[d.kind](d);
+        if (!v.ok) errors.push(`${file}: ${d.kind} ${keyOf(d)}: ${v.errors.join('; ')}`);
+        else if (d.kind === 'TraceTenant') tenants.push(d as TraceTenant);
+        else policies.push(d as SamplingPolicy);
+      }
+    }
+  }
+  const out = compile({ tenants, policies, tokens });
+  for (const [key, o] of out.tenantOutcomes)
+    if (!o.ready) errors.push(`TraceTenant ${key}: ${o.reason}: ${o.message}`);
+  return { out, errors };
+}

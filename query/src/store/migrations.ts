@@ -1,0 +1,31 @@
+// Schema migrations for the embedded store, applied in order and recorded in PRAGMA user_version, so
+// a store file written by an older version is brought up to date on open.
+export const MIGRATIONS: string[] = [
+  `CREATE TABLE spans (
+     tenant TEXT NOT NULL, trace_id TEXT NOT NULL, span_id TEXT NOT NULL, parent_span_id TEXT NOT NULL,
+     name TEXT NOT NULL, kind INTEGER NOT NULL, service TEXT NOT NULL,
+     start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, duration_ns INTEGER NOT NULL,
+     status_code INTEGER NOT NULL, status_message TEXT NOT NULL, trace_state TEXT NOT NULL,
+     attributes TEXT NOT NULL, resource TEXT NOT NULL, events TEXT NOT NULL, links TEXT NOT NULL,
+     operation TEXT, provider TEXT, request_model TEXT, response_model TEXT,
+     input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL,
+     cache_creation_tokens INTEGER NOT NULL, reasoning_tokens INTEGER NOT NULL,
+     prompt_id TEXT, prompt_version TEXT, conversation_id TEXT, request_id TEXT,
+     adjusted_count REAL NOT NULL, is_error INTEGER NOT NULL,
+     PRIMARY KEY (tenant, trace_id, span_id)
+   ) WITHOUT ROWID`,
+  `CREATE TABLE traces (
+     tenant TEXT NOT NULL, trace_id TEXT NOT NULL,
+     start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,
+     root_service TEXT, root_name TEXT, span_count INTEGER NOT NULL, error_count INTEGER NOT NULL,
+     input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL,
+     cache_creation_tokens INTEGER NOT NULL, reasoning_tokens INTEGER NOT NULL,
+     PRIMARY KEY (tenant, trace_id)
+   ) WITHOUT ROWID`,
+  `CREATE INDEX traces_by_start ON traces (tenant, start_ns DESC)`,
+  `CREATE INDEX spans_by_model ON spans (tenant, response_model, request_model)`,
+  `CREATE INDEX spans_by_prompt ON spans (tenant, prompt_id, prompt_version, start_ns)`,
+  `CREATE INDEX spans_by_conversation ON spans (tenant, conversation_id)`,
+  `CREATE INDEX spans_by_request ON spans (tenant, request_id)`,
+  `CREATE INDEX spans_by_start ON spans (tenant, start_ns)`,
+];

@@ -1,0 +1,117 @@
+// A span as the embedded store keeps it: ids as hex, times in nanoseconds, attributes as JSON, and
+// the GenAI fields the query API filters and sums pulled into their own columns.
+
+import { decodeEvent, decodeLink } from '../../../ingester/src/otlp/decode-parts.ts';
+import type { AnyValue, Attribute, Span } from '../../../ingester/src/otlp/model.ts';
+
+export interface SpanRow {
+  tenant: string;
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string;
+  name: string;
+  kind: number;
+  service: string;
+  start_ns: bigint;
+  end_ns: bigint;
+  duration_ns: bigint;
+  status_code: number;
+  status_message: string;
+  trace_state: string;
+  attributes: string;
+  resource: string;
+  events: string;
+  links: string;
+  operation: string | null;
+  provider: string | null;
+  request_model: string | null;
+  response_model: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_creation_tokens: number;
+  reasoning_tokens: number;
+  prompt_id: string | null;
+  prompt_version: string | null;
+  conversation_id: string | null;
+  request_id: string | null;
+  adjusted_count: number;
+  is_error: number;
+}
+
+/** AnyValue as plain JSON: ints as numbers when exact (else strings), bytes as base64, kvlists as objects. */
+export function jsonValue(v: AnyValue): unknown {
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+  if (Array.isArray(v)) return v.map(jsonValue);
+  if (v && typeof v === 'object') return attributesObject(v.kvlist);
+  return v;
+}
+
+export function attributesObject(attrs: readonly Attribute[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const a of attrs) out[a.key] = jsonValue(a.value);
+  return out;
+}
+
+const hex = (u: Uint8Array) => Buffer.from(u).toString('hex');
+const text = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? null : String(v));
+const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+
+export function spanRow(tenant: string, resource: Record<string, unknown>, span: Span): SpanRow {
+  const a = attributesObject(span.attributes);
+  const isError = span.status.code === 2 || a['error.type'] !== undefined;
+  return {
+    tenant,
+    trace_id: hex(span.traceId),
+    span_id: hex(span.spanId),
+    parent_span_id: hex(span.parentSpanId),
+    name: span.name,
+    kind: span.kind,
+    service: text(resource['service.name']) ?? '',
+    start_ns: span.startTimeUnixNano,
+    end_ns: span.endTimeUnixNano,
+    duration_ns:
+      span.endTimeUnixNano > span.startTimeUnixNano ? span.endTimeUnixNano - span.startTimeUnixNano : 0n,
+    status_code: span.status.code,
+    status_message: span.status.message,
+    trace_state: span.traceState,
+    attributes: JSON.stringify(a),
+    resource: JSON.stringify(resource),
+    events: JSON.stringify(
+      span.events.map((e) => {
+        const ev = decodeEvent(e);
+        return {
+          name: ev.name,
+          timeUnixNano: ev.timeUnixNano.toString(),
+          attributes: attributesObject(ev.attributes),
+        };
+      }),
+    ),
+    links: JSON.stringify(
+      span.links.map((l) => {
+        const lk = decodeLink(l);
+        return {
+          traceId: hex(lk.traceId),
+          spanId: hex(lk.spanId),
+          attributes: attributesObject(lk.attributes),
+        };
+      }),
+    ),
+    operation: text(a['gen_ai.operation.name']),
+    provider: text(a['gen_ai.provider.name']),
+    request_model: text(a['gen_ai.request.model']),
+    response_model: text(a['gen_ai.response.model']),
+    input_tokens: count(a['gen_ai.usage.input_tokens']),
+    output_tokens: count(a['gen_ai.usage.output_tokens']),
+    cache_read_tokens: count(a['gen_ai.usage.cache_read.input_tokens']),
+    cache_creation_tokens: count(a['gen_ai.usage.cache_creation.input_tokens']),
+    reasoning_tokens: count(a['gen_ai.usage.reasoning.output_tokens']),
+    prompt_id: text(a['koder.prompt.id']),
+    prompt_version: text(a['koder.prompt.version']),
+    conversation_id: text(a['gen_ai.conversation.id']),
+    request_id: text(a['koder.request_id']),
+    adjusted_count: count(a['koder.sampling.adjusted_count']) || 1,
+    is_error: isError ? 1 : 0,
+  };
+}

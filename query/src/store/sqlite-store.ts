@@ -1,0 +1,265 @@
+// The embedded store: SQLite through node:sqlite, one file on disk. It is a SpanSink (the ingester
+// exports into it) and answers the query API's searches. Writes of one batch are one transaction;
+// a per-trace summary row is kept up to date on insert so searches do not scan spans.
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { ExportResult, SpanSink } from '../../../ingester/src/export/sink.ts';
+import type { TraceBatch } from '../../../ingester/src/otlp/model.ts';
+import { MIGRATIONS } from './migrations.ts';
+import { attributesObject, type SpanRow, spanRow } from './span-row.ts';
+
+export interface TraceFilter {
+  startNs?: bigint;
+  endNs?: bigint;
+  service?: string;
+  name?: string;
+  model?: string;
+  provider?: string;
+  error?: boolean;
+  minDurationMs?: number;
+  promptId?: string;
+  promptVersion?: string;
+  conversationId?: string;
+  requestId?: string;
+  limit: number;
+  /** Opaque cursor from the previous page. */
+  cursor?: string;
+}
+
+export interface TraceSummaryRow {
+  trace_id: string;
+  start_ns: bigint;
+  end_ns: bigint;
+  root_service: string | null;
+  root_name: string | null;
+  span_count: number;
+  error_count: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_creation_tokens: number;
+  reasoning_tokens: number;
+}
+
+export interface EmbeddedStore extends SpanSink {
+  insert(tenant: string, batch: TraceBatch): number;
+  search(tenant: string, f: TraceFilter): { rows: TraceSummaryRow[]; next?: string };
+  spans(tenant: string, traceId: string): SpanRow[];
+  /** Models and prompt versions per trace, for the search rows. */
+  traceFacets(
+    tenant: string,
+    traceIds: string[],
+  ): Map<string, { models: string[]; promptVersions: string[] }>;
+  deleteOlderThan(ns: bigint): number;
+  close(): Promise<void>;
+}
+
+const SPAN_COLUMNS = [
+  'tenant',
+  'trace_id',
+  'span_id',
+  'parent_span_id',
+  'name',
+  'kind',
+  'service',
+  'start_ns',
+  'end_ns',
+  'duration_ns',
+  'status_code',
+  'status_message',
+  'trace_state',
+  'attributes',
+  'resource',
+  'events',
+  'links',
+  'operation',
+  'provider',
+  'request_model',
+  'response_model',
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_creation_tokens',
+  'reasoning_tokens',
+  'prompt_id',
+  'prompt_version',
+  'conversation_id',
+  'request_id',
+  'adjusted_count',
+  'is_error',
+] as const;
+
+export function openEmbeddedStore(path: string): EmbeddedStore {
+  const db = new DatabaseSync(path);
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
+  const version = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.exec('BEGIN');
+    db.exec(MIGRATIONS[v] as string);
+    db.exec(`PRAGMA user_version = ${v + 1}`);
+    db.exec('COMMIT');
+  }
+
+  const insertSpan = db.prepare(
+    `INSERT OR IGNORE INTO spans (${SPAN_COLUMNS.join(', ')}) VALUES (${SPAN_COLUMNS.map((c) => `:${c}`).join(', ')})`,
+  );
+  const upsertTrace = db.prepare(`
+    INSERT INTO traces (tenant, trace_id, start_ns, end_ns, root_service, root_name, span_count, error_count,
+      input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, reasoning_tokens)
+    VALUES (:tenant, :trace_id, :start_ns, :end_ns, :root_service, :root_name, 1, :is_error,
+      :input_tokens, :output_tokens, :cache_read_tokens, :cache_creation_tokens, :reasoning_tokens)
+    ON CONFLICT (tenant, trace_id) DO UPDATE SET
+      start_ns = min(start_ns, excluded.start_ns), end_ns = max(end_ns, excluded.end_ns),
+      root_service = coalesce(excluded.root_service, root_service), root_name = coalesce(excluded.root_name, root_name),
+      span_count = span_count + 1, error_count = error_count + excluded.error_count,
+      input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+      cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
+      cache_creation_tokens = cache_creation_tokens + excluded.cache_creation_tokens,
+      reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens`);
+  const spansOf = db.prepare(
+    'SELECT * FROM spans WHERE tenant = ? AND trace_id = ? ORDER BY start_ns, span_id',
+  );
+  spansOf.setReadBigInts(true);
+
+  function insert(tenant: string, batch: TraceBatch): number {
+    let n = 0;
+    db.exec('BEGIN');
+    try {
+      for (const rs of batch.resourceSpans) {
+        const resource = attributesObject(rs.resource.attributes);
+        for (const ss of rs.scopeSpans) {
+          for (const span of ss.spans) {
+            const row = spanRow(tenant, resource, span);
+            // A span sent twice (client retries) is stored once and counted once.
+            if (insertSpan.run(row as unknown as Record<string, never>).changes === 0) continue;
+            const root = row.parent_span_id === '';
+            upsertTrace.run({
+              tenant,
+              trace_id: row.trace_id,
+              start_ns: row.start_ns,
+              end_ns: row.end_ns,
+              root_service: root ? row.service : null,
+              root_name: root ? row.name : null,
+              is_error: row.is_error,
+              input_tokens: row.input_tokens,
+              output_tokens: row.output_tokens,
+              cache_read_tokens: row.cache_read_tokens,
+              cache_creation_tokens: row.cache_creation_tokens,
+              reasoning_tokens: row.reasoning_tokens,
+            });
+            n++;
+          }
+        }
+      }
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
+    return n;
+  }
+
+  function search(tenant: string, f: TraceFilter): { rows: TraceSummaryRow[]; next?: string } {
+    const where = ['t.tenant = :tenant'];
+    const params: Record<string, string | number | bigint> = { tenant, limit: f.limit + 1 };
+    const spanCond: string[] = [];
+    // Adds a condition on the trace summary (or on one of its spans) with its named parameter.
+    const on = (list: string[], sql: string, name?: string, value?: string | number | bigint) => {
+      list.push(sql);
+      if (name !== undefined && value !== undefined) params[name] = value;
+    };
+    if (f.startNs !== undefined) on(where, 't.end_ns >= :start', 'start', f.startNs);
+    if (f.endNs !== undefined) on(where, 't.start_ns <= :end', 'end', f.endNs);
+    if (f.service) on(where, 't.root_service = :service', 'service', f.service);
+    if (f.error !== undefined) on(where, f.error ? 't.error_count > 0' : 't.error_count = 0');
+    if (f.minDurationMs !== undefined) {
+      on(where, '(t.end_ns - t.start_ns) >= :mindur', 'mindur', BigInt(Math.round(f.minDurationMs * 1e6)));
+    }
+    if (f.name) on(spanCond, 's.name = :name', 'name', f.name);
+    if (f.model) on(spanCond, '(s.response_model = :model OR s.request_model = :model)', 'model', f.model);
+    if (f.provider) on(spanCond, 's.provider = :provider', 'provider', f.provider);
+    if (f.promptId) on(spanCond, 's.prompt_id = :pid', 'pid', f.promptId);
+    if (f.promptVersion) on(spanCond, 's.prompt_version = :pver', 'pver', f.promptVersion);
+    if (f.conversationId) on(spanCond, 's.conversation_id = :conv', 'conv', f.conversationId);
+    if (f.requestId) on(spanCond, 's.request_id = :req', 'req', f.requestId);
+    if (spanCond.length) {
+      where.push(
+        `EXISTS (SELECT 1 FROM spans s WHERE s.tenant = t.tenant AND s.trace_id = t.trace_id AND ${spanCond.join(' AND ')})`,
+      );
+    }
+    if (f.cursor) {
+      const [start, id] = Buffer.from(f.cursor, 'base64url').toString().split(':');
+      where.push('(t.start_ns < :cstart OR (t.start_ns = :cstart AND t.trace_id < :cid))');
+      params.cstart = BigInt(start ?? '0');
+      params.cid = id ?? '';
+    }
+    const stmt: StatementSync = db.prepare(
+      `SELECT t.* FROM traces t WHERE ${where.join(' AND ')} ORDER BY t.start_ns DESC, t.trace_id DESC LIMIT :limit`,
+    );
+    stmt.setReadBigInts(true);
+    const rows = (stmt.all(params) as unknown as TraceSummaryRow[]).map((r) => ({
+      ...r,
+      span_count: Number(r.span_count),
+      error_count: Number(r.error_count),
+      input_tokens: Number(r.input_tokens),
+      output_tokens: Number(r.output_tokens),
+      cache_read_tokens: Number(r.cache_read_tokens),
+      cache_creation_tokens: Number(r.cache_creation_tokens),
+      reasoning_tokens: Number(r.reasoning_tokens),
+    }));
+    let next: string | undefined;
+    if (rows.length > f.limit) {
+      rows.length = f.limit;
+      const last = rows[rows.length - 1] as TraceSummaryRow;
+      next = Buffer.from(`${last.start_ns}:${last.trace_id}`).toString('base64url');
+    }
+    return next ? { rows, next } : { rows };
+  }
+
+  const facets = db.prepare(
+    `SELECT trace_id, group_concat(DISTINCT coalesce(response_model, request_model)) AS models,
+            group_concat(DISTINCT prompt_version) AS versions
+     FROM spans WHERE tenant = ? AND trace_id = ? GROUP BY trace_id`,
+  );
+
+  return {
+    insert,
+    search,
+    spans: (tenant, traceId) => spansOf.all(tenant, traceId) as unknown as SpanRow[],
+    traceFacets(tenant, ids) {
+      const out = new Map<string, { models: string[]; promptVersions: string[] }>();
+      for (const id of ids) {
+        const r = facets.get(tenant, id) as { models: string | null; versions: string | null } | undefined;
+        out.set(id, {
+          models: r?.models ? r.models.split(',') : [],
+          promptVersions: r?.versions ? r.versions.split(',') : [],
+        });
+      }
+      return out;
+    },
+    deleteOlderThan(ns) {
+      const old = db.prepare('SELECT tenant, trace_id FROM traces WHERE end_ns < ?').all(ns) as {
+        tenant: string;
+        trace_id: string;
+      }[];
+      db.exec('BEGIN');
+      for (const t of old) {
+        db.prepare('DELETE FROM spans WHERE tenant = ? AND trace_id = ?').run(t.tenant, t.trace_id);
+        db.prepare('DELETE FROM traces WHERE tenant = ? AND trace_id = ?').run(t.tenant, t.trace_id);
+      }
+      db.exec('COMMIT');
+      return old.length;
+    },
+    async export(tenant: string, batch: TraceBatch): Promise<ExportResult> {
+      try {
+        insert(tenant, batch);
+        return { kind: 'success' };
+      } catch (err) {
+        // A locked or full disk may pass; keep the spans queued and retry.
+        return { kind: 'retryable', reason: `embedded store: ${(err as Error).message}` };
+      }
+    },
+    async close() {
+      db.close();
+    },
+  };
+}

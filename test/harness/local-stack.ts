@@ -1,0 +1,60 @@
+// Runs `node query/src/local.ts` (what `make run` starts) on free ports with a fresh store.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePorts } from './ports.ts';
+import { type ManagedProcess, startProcess, waitUntilReady } from './process.ts';
+
+const MAIN = fileURLToPath(new URL('../../query/src/local.ts', import.meta.url));
+
+export interface LocalStack {
+  readonly otlpHttp: string;
+  readonly otlpGrpc: string;
+  readonly queryUrl: string;
+  readonly process: ManagedProcess;
+  get(path: string, token?: string): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(opts: { manifests?: string } = {}): Promise<LocalStack> {
+  const dir = await mkdtemp(join(tmpdir(), 'koder-local-'));
+  const [grpc, http, admin, query] = (await freePorts(4)) as [number, number, number, number];
+  const proc = startProcess({
+    name: 'koder-trace local',
+    command: process.execPath,
+    args: [
+      MAIN,
+      '--data',
+      join(dir, 'local.db'),
+      '--grpc-port',
+      String(grpc),
+      '--http-port',
+      String(http),
+      '--admin-port',
+      String(admin),
+      '--query-port',
+      String(query),
+      ...(opts.manifests ? ['--manifests', opts.manifests] : []),
+    ],
+    logFile: join(dir, 'local.log'),
+  });
+  const queryUrl = `http://127.0.0.1:${query}`;
+  await waitUntilReady(proc, async () => (await fetch(`${queryUrl}/healthz`)).ok, 30_000);
+  return {
+    otlpHttp: `http://127.0.0.1:${http}`,
+    otlpGrpc: `127.0.0.1:${grpc}`,
+    queryUrl,
+    process: proc,
+    async get(path, token) {
+      const res = await fetch(`${queryUrl}${path}`, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+      return { status: res.status, body: await res.json().catch(() => undefined) };
+    },
+    async stop() {
+      await proc.stop(15_000);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

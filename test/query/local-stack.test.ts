@@ -1,0 +1,163 @@
+// The one-machine stack end to end: stock OTel SDK exporters send agent traces to the ingester, the
+// embedded store keeps them, and the query API finds them by each filter with correct totals.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as yaml from 'js-yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentSpans } from '../../ingester/src/testing/sdk-spans.ts';
+import { type LocalStack, startLocalStack } from '../harness/local-stack.ts';
+import { exportSpans, sdkExporter } from '../harness/otel-sdk.ts';
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('local stack (single tenant)', () => {
+  let stack: LocalStack;
+  let traceId: string;
+  beforeAll(async () => {
+    stack = await startLocalStack();
+    const endpoint = { grpc: stack.otlpGrpc, http: stack.otlpHttp };
+    const spans = await agentSpans('support-agent');
+    traceId = spans[0]?.spanContext().traceId ?? '';
+    expect(await exportSpans(sdkExporter('http/protobuf', endpoint), spans)).toEqual({ ok: true });
+    expect(await exportSpans(sdkExporter('grpc', endpoint), await agentSpans('billing-agent'))).toEqual({
+      ok: true,
+    });
+    await until('both traces stored', async () =>
+      (await stack.get('/api/v1/traces')).body?.traces?.length === 2 ? true : undefined,
+    );
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it.each([
+    ['service=support-agent', 1],
+    ['model=gpt-4o', 2],
+    ['provider=openai', 0],
+    ['error=true', 2],
+    ['error=false', 0],
+    ['promptVersion=v3', 2],
+    ['promptVersion=v9', 0],
+    ['name=execute_tool%20lookup_order', 2],
+    ['minDurationMs=0', 2],
+    ['minDurationMs=600000', 0],
+    [`start=${Date.now() - 3600_000}&end=${Date.now() + 3600_000}`, 2],
+    [`end=${Date.now() - 3600_000}`, 0],
+  ])('search %s finds %i', async (query, n) => {
+    const res = await stack.get(`/api/v1/traces?${query}`);
+    expect(res.status).toBe(200);
+    expect(res.body.traces).toHaveLength(n);
+  });
+
+  it('returns search rows with tokens, models, prompt versions and the error flag', async () => {
+    const { body } = await stack.get('/api/v1/traces?service=support-agent');
+    expect(body.traces[0]).toMatchObject({
+      traceId,
+      rootService: 'support-agent',
+      rootName: 'invoke_agent support',
+      spanCount: 4,
+      error: true,
+      tokens: { input: 1200, output: 0 },
+      models: ['gpt-4o'],
+      promptVersions: ['v3'],
+    });
+  });
+
+  it('pages with a cursor', async () => {
+    const first = await stack.get('/api/v1/traces?limit=1');
+    expect(first.body.traces).toHaveLength(1);
+    const second = await stack.get(`/api/v1/traces?limit=1&cursor=${first.body.next}`);
+    expect(second.body.traces).toHaveLength(1);
+    expect(second.body.traces[0].traceId).not.toBe(first.body.traces[0].traceId);
+    expect(second.body.next).toBeUndefined();
+  });
+
+  it('returns a trace with its GenAI view, totals, call sequence and errors', async () => {
+    const { status, body } = await stack.get(`/api/v1/traces/${traceId}`);
+    expect(status).toBe(200);
+    expect(body.spanCount).toBe(4);
+    expect(body.totals).toMatchObject({ inputTokens: 1200, llmCalls: 1, errors: 1 });
+    expect(body.errors).toEqual([
+      expect.objectContaining({ name: 'execute_tool lookup_order', message: 'order service timed out' }),
+    ]);
+    const chat = body.spans.find((s: { genAi?: { operation: string } }) => s.genAi?.operation === 'chat');
+    expect(chat.genAi).toMatchObject({
+      requestModel: 'gpt-4o',
+      promptVersion: 'v3',
+      usage: { inputTokens: 1200 },
+      parameters: { temperature: 0.2 },
+    });
+    // The deprecated gen_ai.user.message event became the input messages.
+    expect(chat.genAi.inputMessages).toEqual([
+      { role: 'user', parts: [{ type: 'text', content: 'Where is my order? ünïcödé ✓' }] },
+    ]);
+    expect(body.spans.filter((s: { parentSpanId: string | null }) => s.parentSpanId === null)).toHaveLength(
+      1,
+    );
+  });
+
+  it('answers bad parameters with 400 saying which, and unknown traces with 404', async () => {
+    expect(await stack.get('/api/v1/traces?limit=0')).toEqual({
+      status: 400,
+      body: { error: 'limit: expected 1 to 1000, got "0"' },
+    });
+    expect((await stack.get('/api/v1/traces?start=yesterday')).body.error).toMatch(
+      /^start: expected RFC 3339/,
+    );
+    expect((await stack.get('/api/v1/traces/not-an-id')).status).toBe(400);
+    expect((await stack.get(`/api/v1/traces/${'0'.repeat(32)}`)).status).toBe(404);
+    expect((await stack.get('/api/v1/openapi.json')).body.openapi).toBe('3.1.0');
+  });
+});
+
+describe('local stack (tenants from manifests)', () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'koder-manifests-'));
+    const docs = ['team-a', 'team-b'].flatMap((ns) => [
+      {
+        apiVersion: 'trace.koder.dev/v1alpha1',
+        kind: 'TraceTenant',
+        metadata: { name: ns, namespace: ns },
+        spec: {},
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: `${ns}-token`, namespace: ns },
+        stringData: { token: `token-${ns}` },
+      },
+    ]);
+    await writeFile(join(dir, 'tenants.yaml'), docs.map((d) => yaml.dump(d)).join('---\n'));
+    stack = await startLocalStack({ manifests: dir });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it("never lets one tenant's token read another tenant's traces", async () => {
+    const endpoint = { grpc: stack.otlpGrpc, http: stack.otlpHttp };
+    const spans = await agentSpans('a-svc');
+    const id = spans[0]?.spanContext().traceId;
+    expect(await exportSpans(sdkExporter('http/json', endpoint, 'token-team-a'), spans)).toEqual({
+      ok: true,
+    });
+    expect((await exportSpans(sdkExporter('http/json', endpoint, 'nope'), spans)).ok).toBe(false);
+    await until('stored', async () =>
+      (await stack.get('/api/v1/traces', 'token-team-a')).body.traces.length ? true : undefined,
+    );
+    expect((await stack.get(`/api/v1/traces/${id}`, 'token-team-a')).status).toBe(200);
+    expect((await stack.get(`/api/v1/traces/${id}`, 'token-team-b')).status).toBe(404);
+    expect((await stack.get('/api/v1/traces', 'token-team-b')).body.traces).toEqual([]);
+    expect((await stack.get('/api/v1/traces')).status).toBe(401);
+  });
+});
