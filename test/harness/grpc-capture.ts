@@ -2,8 +2,7 @@
 // where a test must see the headers an exporter sent (Tempo's X-Scope-OrgID), which the reference
 // collector cannot show. It can also be told to fail, to stand in for a storage outage.
 import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
-
-const identity = (b: Buffer) => b;
+import { TRACE_SERVICE } from '../../ingester/src/otlp/grpc-service.ts';
 
 export interface GrpcCapture {
   readonly endpoint: string;
@@ -21,30 +20,17 @@ export async function startGrpcCapture(): Promise<GrpcCapture> {
     failWith: undefined,
     close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
   };
-  server.addService(
-    {
-      Export: {
-        path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: identity,
-        requestDeserialize: identity,
-        responseSerialize: identity,
-        responseDeserialize: identity,
-      },
+  server.addService(TRACE_SERVICE, {
+    Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => {
+      if (capture.failWith !== undefined) {
+        cb({ code: capture.failWith, details: 'storage unavailable (test)' });
+        return;
+      }
+      const org = call.metadata.get('x-scope-orgid')[0];
+      capture.requests.push({ orgId: org === undefined ? undefined : String(org), bytes: call.request });
+      cb(null, Buffer.alloc(0));
     },
-    {
-      Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => {
-        if (capture.failWith !== undefined) {
-          cb({ code: capture.failWith, details: 'storage unavailable (test)' });
-          return;
-        }
-        const org = call.metadata.get('x-scope-orgid')[0];
-        capture.requests.push({ orgId: org === undefined ? undefined : String(org), bytes: call.request });
-        cb(null, Buffer.alloc(0));
-      },
-    },
-  );
+  });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
       err ? reject(err) : resolve(p),

@@ -13,6 +13,7 @@ export interface LocalStack {
   readonly otlpGrpc: string;
   readonly queryUrl: string;
   readonly process: ManagedProcess;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers
   get(path: string, token?: string): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
 }

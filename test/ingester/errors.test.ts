@@ -2,7 +2,7 @@
 import { gzipSync } from 'node:zlib';
 import { Client, credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXPORT_PATH } from '../../ingester/src/export/otlp-grpc-sink.ts';
+import { EXPORT_PATH } from '../../ingester/src/otlp/grpc-service.ts';
 import { WireReader } from '../../ingester/src/otlp/wire.ts';
 import { sha256Hex } from '../../ingester/src/tenants/registry.ts';
 import { agentSpans, sdkJson, sdkProtobuf } from '../../ingester/src/testing/sdk-spans.ts';

@@ -8,6 +8,7 @@ import { sha256Hex } from '../../ingester/src/tenants/registry.ts';
 import { agentSpans, sdkProtobuf } from '../../ingester/src/testing/sdk-spans.ts';
 import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
+import { until } from '../harness/wait.ts';
 
 const body = sdkProtobuf(await agentSpans('svc-life')); // 4 spans
 const send = (ing: RunningIngester, token: string) =>
@@ -18,18 +19,6 @@ const send = (ing: RunningIngester, token: string) =>
   });
 const delivered = (s: GrpcCapture) =>
   s.requests.reduce((n, r) => n + spanCount(decodeTraceRequest(r.bytes)), 0);
-
-async function until(
-  what: string,
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('ingester lifecycle', () => {
   let storage: GrpcCapture | undefined;

@@ -10,24 +10,10 @@ import { startIngesterProcess } from '../harness/ingester.ts';
 import { type RunningOperator, startOperatorProcess } from '../harness/operator.ts';
 import { runCommand } from '../harness/process.ts';
 import { binaryPath, requireBinaries, suiteTitle } from '../harness/testbin.ts';
+import { until } from '../harness/wait.ts';
 
 const bins = requireBinaries('etcd', 'kube-apiserver', 'kubectl');
 const repo = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
-}
 
 describe.skipIf(!bins.ok)(suiteTitle('operator against a real kube-apiserver', bins), () => {
   let cp: ControlPlane;

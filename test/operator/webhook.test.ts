@@ -14,24 +14,10 @@ import { type RunningOperator, startOperatorProcess } from '../harness/operator.
 import { freePort } from '../harness/ports.ts';
 import { runCommand } from '../harness/process.ts';
 import { binaryPath, requireBinaries, suiteTitle } from '../harness/testbin.ts';
+import { until } from '../harness/wait.ts';
 
 const bins = requireBinaries('etcd', 'kube-apiserver', 'kubectl');
 const repo = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
-}
 
 const envOf = (pod: V1Pod) => pod.spec?.containers[0]?.env ?? [];
 const podSpec = (name: string, extra: Partial<V1Pod> = {}): V1Pod => ({

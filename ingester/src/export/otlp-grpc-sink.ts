@@ -3,12 +3,10 @@
 // bytes they came in) and handed to grpc-js as ready-made buffers.
 import { Client, credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { encodeTraceRequest } from '../otlp/encode-proto.ts';
+import { EXPORT_PATH, rawBuffers } from '../otlp/grpc-service.ts';
 import type { TraceBatch } from '../otlp/model.ts';
 import { decodeExportResponse } from '../otlp/responses.ts';
 import type { ExportResult, SpanSink } from './sink.ts';
-
-export const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
-const identity = (b: Buffer) => b;
 
 // Codes where the same request can never succeed; everything else is retried (the data is kept).
 const PERMANENT = new Set<number>([status.INVALID_ARGUMENT, status.OUT_OF_RANGE]);
@@ -36,8 +34,8 @@ export function createOtlpGrpcSink(opts: OtlpGrpcSinkOptions): SpanSink {
       return new Promise((resolve) => {
         client.makeUnaryRequest(
           EXPORT_PATH,
-          identity,
-          identity,
+          rawBuffers.serialize,
+          rawBuffers.deserialize,
           body,
           md,
           { deadline: Date.now() + opts.timeoutMs },

@@ -4,15 +4,13 @@
 import { Metadata, Server, type ServerUnaryCall, type ServiceError, type sendUnaryData } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { IngestError } from '../errors.ts';
-import { EXPORT_PATH } from '../export/otlp-grpc-sink.ts';
 import type { Metrics } from '../metrics.ts';
 import { OtlpDecodeError } from '../otlp/decode-error.ts';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
+import { TRACE_SERVICE } from '../otlp/grpc-service.ts';
 import { encodeExportResponse, encodeRpcStatus } from '../otlp/responses.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import type { TenantRegistry } from '../tenants/registry.ts';
-
-const identity = (b: Buffer) => b;
 
 export interface GrpcReceiverDeps {
   registry: () => TenantRegistry;
@@ -72,19 +70,6 @@ export function createGrpcReceiver(deps: GrpcReceiverDeps): Server {
     }
   };
 
-  server.addService(
-    {
-      Export: {
-        path: EXPORT_PATH,
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: identity,
-        requestDeserialize: identity,
-        responseSerialize: identity,
-        responseDeserialize: identity,
-      },
-    },
-    { Export: exportHandler },
-  );
+  server.addService(TRACE_SERVICE, { Export: exportHandler });
   return server;
 }

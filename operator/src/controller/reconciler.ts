@@ -6,8 +6,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { V1ConfigMap, V1MutatingWebhookConfiguration, V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { API_VERSION } from '../api/crds.ts';
 import type { SamplingPolicy, TraceTenant } from '../api/types.generated.ts';
-import { compile, keyOf, tokenSecretName } from '../compile/compile.ts';
+import { compile, keyOf, tokenSecretName, type Verdict } from '../compile/compile.ts';
 import type { OperatorConfig } from '../config.ts';
 import { ingesterConfigMap, tempoOverridesConfigMap } from '../manifests/configmaps.ts';
 import { policyStatus, tenantStatus } from '../manifests/status.ts';
@@ -109,45 +110,54 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
   const now = d.now();
   for (const tt of tenants) {
     const o = out.tenantOutcomes.get(keyOf(tt));
-    if (!o) continue;
-    const status = tenantStatus(o, tt.metadata?.generation ?? 0, tt.status, now);
-    if (same(status, tt.status)) continue;
-    await d.kube.patchStatus(
-      'tracetenants',
-      tt.metadata?.namespace ?? 'default',
-      tt.metadata?.name ?? '',
-      status,
-    );
-    writes++;
-    const before = tt.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
-    if (before !== o.reason)
-      await d.kube.event(
-        { ...tt, apiVersion: 'trace.koder.dev/v1alpha1', kind: 'TraceTenant' },
-        o.ready ? 'Normal' : 'Warning',
-        o.reason,
-        o.message,
-      );
+    if (
+      o &&
+      (await writeStatus(
+        d,
+        'TraceTenant',
+        tt,
+        o,
+        tenantStatus(o, tt.metadata?.generation ?? 0, tt.status, now),
+      ))
+    ) {
+      writes++;
+    }
   }
   for (const sp of policies) {
     const o = out.policyOutcomes.get(keyOf(sp));
-    if (!o) continue;
-    const status = policyStatus(o, sp.metadata?.generation ?? 0, sp.status, now);
-    if (same(status, sp.status)) continue;
-    await d.kube.patchStatus(
-      'samplingpolicies',
-      sp.metadata?.namespace ?? 'default',
-      sp.metadata?.name ?? '',
-      status,
-    );
-    writes++;
-    const before = sp.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
-    if (before !== o.reason)
-      await d.kube.event(
-        { ...sp, apiVersion: 'trace.koder.dev/v1alpha1', kind: 'SamplingPolicy' },
-        o.ready ? 'Normal' : 'Warning',
-        o.reason,
-        o.message,
-      );
+    if (
+      o &&
+      (await writeStatus(
+        d,
+        'SamplingPolicy',
+        sp,
+        o,
+        policyStatus(o, sp.metadata?.generation ?? 0, sp.status, now),
+      ))
+    ) {
+      writes++;
+    }
   }
   return { writes };
+}
+
+const PLURAL = { TraceTenant: 'tracetenants', SamplingPolicy: 'samplingpolicies' } as const;
+
+/** Writes a status when it differs, with an Event when the Ready reason changed. True when written. */
+async function writeStatus(
+  d: ReconcileDeps,
+  kind: keyof typeof PLURAL,
+  obj: TraceTenant | SamplingPolicy,
+  verdict: Verdict,
+  status: TraceTenant['status'] | SamplingPolicy['status'],
+): Promise<boolean> {
+  if (same(status, obj.status)) return false;
+  const ns = obj.metadata?.namespace ?? 'default';
+  await d.kube.patchStatus(PLURAL[kind], ns, obj.metadata?.name ?? '', status);
+  const before = obj.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
+  if (before !== verdict.reason) {
+    const involved = { ...obj, apiVersion: API_VERSION, kind };
+    await d.kube.event(involved, verdict.ready ? 'Normal' : 'Warning', verdict.reason, verdict.message);
+  }
+  return true;
 }
