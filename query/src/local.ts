@@ -13,6 +13,7 @@ import { startIngester } from '../../ingester/src/app.ts';
 import { parseConfig } from '../../ingester/src/config/load.ts';
 import { buildRegistry } from '../../ingester/src/tenants/registry.ts';
 import { createQueryServer } from './api/server.ts';
+import { loadPrices } from './cost/prices.ts';
 import { loadManifests } from './local/manifests.ts';
 import { openEmbeddedStore } from './store/sqlite-store.ts';
 
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     'admin-port': { type: 'string', default: '8888' },
     'retention-hours': { type: 'string', default: '168' },
     'log-level': { type: 'string', default: 'info' },
+    prices: { type: 'string' },
   },
 });
 const log = pino({ name: 'koder-trace', level: values['log-level'] });
@@ -61,7 +63,13 @@ const ingester = await startIngester({
   logger: log.child({ component: 'ingester' }),
 });
 const registry = buildRegistry(config.config, undefined, Date.now());
-const query = createQueryServer({ store, registry: () => registry, log: log.child({ component: 'query' }) });
+const query = createQueryServer({
+  store,
+  registry: () => registry,
+  log: log.child({ component: 'query' }),
+  prices: loadPrices(values.prices),
+  ingestUrl: `http://127.0.0.1:${ingester.httpPort}`,
+});
 await new Promise<void>((resolve) => query.listen(Number(values['query-port']), values.host, resolve));
 const queryPort = (query.address() as AddressInfo).port;
 

@@ -96,6 +96,80 @@ describe('local stack (single tenant)', () => {
     );
   });
 
+  it('prices LLM calls from the price table', async () => {
+    const { body } = await stack.get(`/api/v1/traces/${traceId}`);
+    // 1,200 gpt-4o input tokens at $2.50 per million.
+    expect(body.totals.costUsd).toBeCloseTo(0.003, 9);
+    const row = (await stack.get('/api/v1/traces?service=support-agent')).body.traces[0];
+    expect(row.costUsd).toBeCloseTo(0.003, 9);
+  });
+
+  it('takes a rating through the ingest path: it shows on the trace, in searches and in the prompt overlay', async () => {
+    const { body: trace } = await stack.get(`/api/v1/traces/${traceId}`);
+    const chat = trace.spans.find((s: { genAi?: { operation: string } }) => s.genAi?.operation === 'chat');
+    const res = await fetch(`${stack.queryUrl}/api/v1/ratings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        traceId,
+        spanId: chat.spanId,
+        score: 0.25,
+        comment: 'wrong order number',
+        source: 'user',
+      }),
+    });
+    expect(res.status).toBe(202);
+    const rated = await until('the rating on the trace', async () => {
+      const t = (await stack.get(`/api/v1/traces/${traceId}`)).body;
+      return t.ratings.length ? t : undefined;
+    });
+    expect(rated.ratings).toEqual([
+      expect.objectContaining({
+        ratedSpanId: chat.spanId,
+        score: 0.25,
+        comment: 'wrong order number',
+        source: 'user',
+      }),
+    ]);
+    const rating = rated.spans.find((s: { name: string }) => s.name === 'koder.rating');
+    expect(rating.parentSpanId).toBe(chat.spanId);
+    expect(rating.attributes['koder.prompt.version']).toBe('v3');
+    expect(
+      (await stack.get('/api/v1/traces?maxRating=0.5')).body.traces.map(
+        (t: { traceId: string }) => t.traceId,
+      ),
+    ).toEqual([traceId]);
+    expect((await stack.get('/api/v1/traces?minRating=0.5')).body.traces).toEqual([]);
+
+    const overlay = (await stack.get('/api/v1/prompts/support-answer/versions?buckets=4')).body;
+    expect(overlay.versions).toEqual([
+      expect.objectContaining({
+        version: 'v3',
+        calls: 2,
+        errorRate: 0,
+        inputTokens: 2400,
+        avgRating: 0.25,
+        ratings: 1,
+      }),
+    ]);
+    expect(overlay.versions[0].costUsd).toBeCloseTo(0.006, 9);
+    expect(overlay.series).toHaveLength(4);
+  });
+
+  it('refuses bad ratings with the reason', async () => {
+    const post = (body: unknown) =>
+      fetch(`${stack.queryUrl}/api/v1/ratings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect(
+      ((await (await post({ traceId, spanId: '0011223344556677', score: 2 })).json()) as { error: string })
+        .error,
+    ).toBe('score: expected a number from 0 to 1');
+    expect((await post({ traceId, spanId: '0011223344556677', score: 1 })).status).toBe(404);
+  });
+
   it('answers bad parameters with 400 saying which, and unknown traces with 404', async () => {
     expect(await stack.get('/api/v1/traces?limit=0')).toEqual({
       status: 400,

@@ -7,6 +7,7 @@ import {
   type Attribute,
   getAttribute,
   KEY_ERROR_TYPE,
+  KEY_KODER,
   type Span,
   StatusCode,
   spanMayHaveKeys,
@@ -126,4 +127,11 @@ export function compilePolicy(cfg: SamplingConfig | undefined): CompiledPolicy {
 export function isError(span: Span): boolean {
   if (spanStatusCode(span) === StatusCode.ERROR) return true;
   return spanMayHaveKeys(span, KEY_ERROR_TYPE) && getAttribute(span.attributes, 'error.type') !== undefined;
+}
+
+/** Ratings (spans with koder.rating.score) are always kept: they are feedback, not traffic. */
+export function isRating(span: Span): boolean {
+  return (
+    spanMayHaveKeys(span, KEY_KODER) && getAttribute(span.attributes, 'koder.rating.score') !== undefined
+  );
 }

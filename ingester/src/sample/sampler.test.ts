@@ -115,6 +115,11 @@ describe('consistent sampling', () => {
     ).toBe(false);
   });
 
+  it('always keeps ratings, even at probability 0', () => {
+    const rating = span(Buffer.alloc(16, 0), { attributes: [{ key: 'koder.rating.score', value: 0.75 }] });
+    expect(decide(rating, [], policy({ defaultProbability: 0 })).keep).toBe(true);
+  });
+
   it('uses rv from tracestate as randomness when present', () => {
     const id = Buffer.alloc(16, 0xff); // low bits say keep at any p
     const low = span(id, { traceState: 'ot=rv:00000000000001' });

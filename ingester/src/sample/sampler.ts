@@ -3,7 +3,7 @@
 // only ever raised, per the spec's equalizing rule) and its adjusted count (1/p) as an attribute.
 // Spans kept at p = 1 with no threshold to record are left untouched, bytes and all.
 import { type Span, setAttribute, type TraceBatch } from '../otlp/model.ts';
-import { type CompiledPolicy, isError } from './policy.ts';
+import { type CompiledPolicy, isError, isRating } from './policy.ts';
 import {
   adjustedCount,
   decodeThreshold,
@@ -49,6 +49,7 @@ export function decide(span: Span, resource: Span['attributes'], policy: Compile
     // Kept outside the probability scheme: its threshold stays what it was before this stage.
     return { keep: true, threshold: incoming ?? 0n, rule: 'keep-errors', forError: true };
   }
+  if (isRating(span)) return { keep: true, threshold: incoming ?? 0n, rule: 'keep-ratings', forError: false };
   return { keep: false };
 }
 

@@ -32,6 +32,7 @@ export async function agentSpans(serviceName = 'agent-svc'): Promise<ReadableSpa
         'gen_ai.usage.input_tokens': 1200,
         'gen_ai.request.temperature': 0.2,
         'gen_ai.response.finish_reasons': ['tool_calls'],
+        'koder.prompt.id': 'support-answer',
         'koder.prompt.version': 'v3',
         'gen_ai.request.stream': false,
       },

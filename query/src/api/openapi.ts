@@ -38,6 +38,8 @@ export const OPENAPI = {
           param('promptVersion', 'koder.prompt.version'),
           param('conversationId', 'gen_ai.conversation.id'),
           param('requestId', 'koder.request_id'),
+          param('minRating', 'Minimum average rating, 0–1', { type: 'number' }),
+          param('maxRating', 'Maximum average rating, 0–1', { type: 'number' }),
           param('limit', 'Page size, 1–1000 (default 50)', { type: 'integer' }),
           param('cursor', 'The `next` value of the previous page'),
         ],

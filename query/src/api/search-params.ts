@@ -37,6 +37,14 @@ export function parseSearch(q: URLSearchParams): TraceFilter {
   if (endNs !== undefined) f.endNs = endNs;
   if (minDur !== null) f.minDurationMs = Number(minDur);
   if (err !== null) f.error = err === 'true';
+  for (const key of ['minRating', 'maxRating'] as const) {
+    const v = q.get(key);
+    if (v === null) continue;
+    const n = Number(v);
+    if (!(n >= 0 && n <= 1))
+      throw new BadRequest(`${key}: expected a number from 0 to 1, got ${JSON.stringify(v)}`);
+    f[key] = n;
+  }
   for (const key of [
     'service',
     'name',

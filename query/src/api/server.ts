@@ -3,8 +3,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { TenantRegistry } from '../../../ingester/src/tenants/registry.ts';
+import { callCost, type PriceTable, priceFor } from '../cost/prices.ts';
 import type { EmbeddedStore } from '../store/sqlite-store.ts';
 import { OPENAPI } from './openapi.ts';
+import { promptOverlay } from './overlay.ts';
+import { parseRating, ratingExport } from './ratings.ts';
 import { BadRequest, parseSearch } from './search-params.ts';
 import { traceView } from './trace-view.ts';
 
@@ -19,14 +22,28 @@ export interface QueryDeps {
   store: EmbeddedStore;
   registry: () => TenantRegistry;
   log: Logger;
+  prices: PriceTable;
+  /** OTLP/HTTP base URL of the ingester: ratings are written through it. */
+  ingestUrl: string;
+  now?: () => bigint;
 }
 
+const TRACE_PATH = /^\/api\/v1\/traces\/([0-9a-fA-F]{32})$/;
+const OVERLAY_PATH = /^\/api\/v1\/prompts\/([^/]+)\/versions$/;
+
 /** Answers one API request (everything but the socket): routing, auth, parameters, lookups. */
-export function answer(deps: QueryDeps, method: string, url: URL, authorization: string | undefined): Reply {
+export async function answer(
+  deps: QueryDeps,
+  method: string,
+  url: URL,
+  authorization: string | undefined,
+  body: unknown,
+): Promise<Reply> {
   const { store } = deps;
   const path = url.pathname;
   if (path === '/api/v1/openapi.json') return reply(200, OPENAPI);
-  if (method !== 'GET') return reply(405, { error: 'use GET' });
+  const post = path === '/api/v1/ratings';
+  if (method !== (post ? 'POST' : 'GET')) return reply(405, { error: post ? 'use POST' : 'use GET' });
   const tenant = deps.registry().authenticate(authorization);
   if (!tenant)
     return reply(401, {
@@ -36,10 +53,18 @@ export function answer(deps: QueryDeps, method: string, url: URL, authorization:
     if (path === '/api/v1/traces') {
       const filter = parseSearch(url.searchParams);
       const { rows, next } = store.search(tenant.id, filter);
-      const facets = store.traceFacets(
-        tenant.id,
-        rows.map((r) => r.trace_id),
-      );
+      const ids = rows.map((r) => r.trace_id);
+      const facets = store.traceFacets(tenant.id, ids);
+      const cost = new Map<string, number>();
+      for (const u of store.modelUsage(tenant.id, ids)) {
+        const c = callCost(priceFor(deps.prices, u.provider, u.model), {
+          input: u.input_tokens,
+          output: u.output_tokens,
+          cacheRead: u.cache_read_tokens,
+          cacheCreation: u.cache_creation_tokens,
+        });
+        cost.set(u.trace_id, (cost.get(u.trace_id) ?? 0) + (c ?? 0));
+      }
       const traces = rows.map((r) => ({
         traceId: r.trace_id,
         startTimeUnixNano: r.start_ns.toString(),
@@ -57,16 +82,46 @@ export function answer(deps: QueryDeps, method: string, url: URL, authorization:
         },
         models: facets.get(r.trace_id)?.models ?? [],
         promptVersions: facets.get(r.trace_id)?.promptVersions ?? [],
+        costUsd: cost.get(r.trace_id) ?? 0,
+        rating: r.rating_count ? { average: r.rating_sum / r.rating_count, count: r.rating_count } : null,
       }));
       return reply(200, next ? { traces, next } : { traces });
     }
-    const m = /^\/api\/v1\/traces\/([0-9a-fA-F]{32})$/.exec(path);
+    const m = TRACE_PATH.exec(path);
     if (m) {
       const id = (m[1] as string).toLowerCase();
       const rows = store.spans(tenant.id, id);
       return rows.length
-        ? reply(200, traceView(id, rows))
+        ? reply(200, traceView(id, rows, deps.prices))
         : reply(404, { error: `no trace ${id} for this tenant` });
+    }
+    const o = OVERLAY_PATH.exec(path);
+    if (o) {
+      const f = parseSearch(url.searchParams);
+      const end = f.endNs ?? now(deps);
+      const start = f.startNs ?? end - 7n * 86_400n * 1_000_000_000n;
+      const buckets = Number(url.searchParams.get('buckets') ?? '12');
+      if (!Number.isInteger(buckets) || buckets < 1 || buckets > 200)
+        throw new BadRequest('buckets: expected 1 to 200');
+      const promptId = decodeURIComponent(o[1] as string);
+      const rows = store.promptSpans(tenant.id, promptId, start, end);
+      return reply(200, promptOverlay(promptId, rows, deps.prices, start, end, buckets));
+    }
+    if (post) {
+      const rating = parseRating(body);
+      const rated = store.span(tenant.id, rating.traceId, rating.spanId);
+      if (!rated)
+        return reply(404, { error: `no span ${rating.spanId} in trace ${rating.traceId} for this tenant` });
+      const { spanId, request } = ratingExport(rated, rating, now(deps));
+      // Through the ingest path, as the caller's tenant: the rating lands where the trace lives.
+      const res = await fetch(`${deps.ingestUrl}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify(request),
+      });
+      if (!res.ok)
+        return reply(502, { error: `the ingester refused the rating: ${res.status} ${await res.text()}` });
+      return reply(202, { ratingSpanId: spanId, traceId: rating.traceId, ratedSpanId: rating.spanId });
     }
     if (path.startsWith('/api/v1/traces/')) return reply(400, { error: 'trace id: expected 32 hex digits' });
     return reply(404, { error: `no such endpoint ${path}; see /api/v1/openapi.json` });
@@ -74,6 +129,24 @@ export function answer(deps: QueryDeps, method: string, url: URL, authorization:
     if (err instanceof BadRequest) return reply(400, { error: err.message });
     deps.log.error({ err: String(err) }, 'query failed');
     return reply(500, { error: 'internal error' });
+  }
+}
+
+const now = (deps: QueryDeps) => deps.now?.() ?? BigInt(Date.now()) * 1_000_000n;
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  if (req.method !== 'POST') return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > 64 * 1024) throw new BadRequest('body: larger than 64 KiB');
+    chunks.push(c);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new BadRequest('body: not valid JSON');
   }
 }
 
@@ -87,8 +160,16 @@ export function createQueryServer(deps: QueryDeps): Server {
         .writeHead(200, { 'content-type': 'text/plain' })
         .end('Koder Trace query API: see /api/v1/openapi.json (the trace UI is not built yet)\n');
     } else {
-      const r = answer(deps, req.method ?? 'GET', url, req.headers.authorization);
-      res.writeHead(r.status, { 'content-type': 'application/json' }).end(JSON.stringify(r.body));
+      readJson(req)
+        .then((body) => answer(deps, req.method ?? 'GET', url, req.headers.authorization, body))
+        .catch((err: unknown) =>
+          err instanceof BadRequest
+            ? reply(400, { error: err.message })
+            : reply(500, { error: 'internal error' }),
+        )
+        .then((r) =>
+          res.writeHead(r.status, { 'content-type': 'application/json' }).end(JSON.stringify(r.body)),
+        );
     }
   });
 }

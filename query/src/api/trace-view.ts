@@ -1,5 +1,6 @@
 // The API's view of stored spans: per span its GenAI view, per trace the totals, the order of LLM and
 // tool calls, and the errors. Pure: rows in, JSON-ready objects out.
+import { callCost, type PriceTable, priceFor } from '../cost/prices.ts';
 import type { SpanRow } from '../store/span-row.ts';
 
 const KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
@@ -45,7 +46,16 @@ export function genAiView(r: SpanRow, attrs: Record<string, unknown>) {
   };
 }
 
-export function traceView(traceId: string, rows: SpanRow[]) {
+export function spanCost(prices: PriceTable, r: SpanRow): number | undefined {
+  return callCost(priceFor(prices, r.provider, r.response_model ?? r.request_model), {
+    input: Number(r.input_tokens),
+    output: Number(r.output_tokens),
+    cacheRead: Number(r.cache_read_tokens),
+    cacheCreation: Number(r.cache_creation_tokens),
+  });
+}
+
+export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable) {
   // bigint nanoseconds: Math.min/max do not apply.
   let start = rows[0]?.start_ns ?? 0n;
   let end = 0n;
@@ -71,6 +81,7 @@ export function traceView(traceId: string, rows: SpanRow[]) {
       events: JSON.parse(r.events) as unknown[],
       links: JSON.parse(r.links) as unknown[],
       genAi: genAiView(r, attributes),
+      costUsd: spanCost(prices, r) ?? null,
       adjustedCount: Number(r.adjusted_count),
     };
   });
@@ -92,6 +103,18 @@ export function traceView(traceId: string, rows: SpanRow[]) {
       error: s.error,
     }));
   const root = spans.find((s) => !s.parentSpanId);
+  const ratings = rows
+    .filter((r) => r.rating !== null)
+    .map((r) => {
+      const a = JSON.parse(r.attributes) as Record<string, unknown>;
+      return {
+        spanId: r.span_id,
+        ratedSpanId: r.parent_span_id,
+        score: r.rating,
+        comment: a['koder.rating.comment'] ?? null,
+        source: a['koder.rating.source'] ?? null,
+      };
+    });
   return {
     traceId,
     rootService: root?.service ?? null,
@@ -108,7 +131,9 @@ export function traceView(traceId: string, rows: SpanRow[]) {
       llmCalls: calls.filter((c) => c.type === 'llm').length,
       toolCalls: calls.filter((c) => c.type === 'tool').length,
       errors: spans.filter((s) => s.error).length,
+      costUsd: rows.reduce((n, r) => n + (spanCost(prices, r) ?? 0), 0),
     },
+    ratings,
     calls,
     errors: spans
       .filter((s) => s.error)

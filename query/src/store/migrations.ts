@@ -28,4 +28,8 @@ export const MIGRATIONS: string[] = [
   `CREATE INDEX spans_by_conversation ON spans (tenant, conversation_id)`,
   `CREATE INDEX spans_by_request ON spans (tenant, request_id)`,
   `CREATE INDEX spans_by_start ON spans (tenant, start_ns)`,
+  // v9: ratings (written as spans whose parent is the rated span).
+  `ALTER TABLE spans ADD COLUMN rating REAL`,
+  `ALTER TABLE traces ADD COLUMN rating_sum REAL NOT NULL DEFAULT 0`,
+  `ALTER TABLE traces ADD COLUMN rating_count INTEGER NOT NULL DEFAULT 0`,
 ];

@@ -37,6 +37,8 @@ export interface SpanRow {
   request_id: string | null;
   adjusted_count: number;
   is_error: number;
+  /** koder.rating.score on rating spans, else null. */
+  rating: number | null;
 }
 
 /** AnyValue as plain JSON: ints as numbers when exact (else strings), bytes as base64, kvlists as objects. */
@@ -113,5 +115,6 @@ export function spanRow(tenant: string, resource: Record<string, unknown>, span:
     request_id: text(a['koder.request_id']),
     adjusted_count: count(a['koder.sampling.adjusted_count']) || 1,
     is_error: isError ? 1 : 0,
+    rating: typeof a['koder.rating.score'] === 'number' ? (a['koder.rating.score'] as number) : null,
   };
 }

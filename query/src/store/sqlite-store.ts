@@ -20,6 +20,9 @@ export interface TraceFilter {
   promptVersion?: string;
   conversationId?: string;
   requestId?: string;
+  /** Average rating of the trace within [minRating, maxRating]. */
+  minRating?: number;
+  maxRating?: number;
   limit: number;
   /** Opaque cursor from the previous page. */
   cursor?: string;
@@ -38,6 +41,19 @@ export interface TraceSummaryRow {
   cache_read_tokens: number;
   cache_creation_tokens: number;
   reasoning_tokens: number;
+  rating_sum: number;
+  rating_count: number;
+}
+
+/** Token use of one model in one trace (for cost). */
+export interface ModelUsage {
+  trace_id: string;
+  provider: string | null;
+  model: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_creation_tokens: number;
 }
 
 export interface EmbeddedStore extends SpanSink {
@@ -49,6 +65,12 @@ export interface EmbeddedStore extends SpanSink {
     tenant: string,
     traceIds: string[],
   ): Map<string, { models: string[]; promptVersions: string[] }>;
+  /** Token use per model per trace, for the cost of the search rows. */
+  modelUsage(tenant: string, traceIds: string[]): ModelUsage[];
+  /** Spans of one prompt id in a time range (the prompt overlay's input). */
+  promptSpans(tenant: string, promptId: string, startNs: bigint, endNs: bigint): SpanRow[];
+  /** One span, for ratings. */
+  span(tenant: string, traceId: string, spanId: string): SpanRow | undefined;
   deleteOlderThan(ns: bigint): number;
   close(): Promise<void>;
 }
@@ -86,6 +108,7 @@ const SPAN_COLUMNS = [
   'request_id',
   'adjusted_count',
   'is_error',
+  'rating',
 ] as const;
 
 export function openEmbeddedStore(path: string): EmbeddedStore {
@@ -104,9 +127,10 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
   );
   const upsertTrace = db.prepare(`
     INSERT INTO traces (tenant, trace_id, start_ns, end_ns, root_service, root_name, span_count, error_count,
-      input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, reasoning_tokens)
+      input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, reasoning_tokens, rating_sum, rating_count)
     VALUES (:tenant, :trace_id, :start_ns, :end_ns, :root_service, :root_name, 1, :is_error,
-      :input_tokens, :output_tokens, :cache_read_tokens, :cache_creation_tokens, :reasoning_tokens)
+      :input_tokens, :output_tokens, :cache_read_tokens, :cache_creation_tokens, :reasoning_tokens,
+      :rating_sum, :rating_count)
     ON CONFLICT (tenant, trace_id) DO UPDATE SET
       start_ns = min(start_ns, excluded.start_ns), end_ns = max(end_ns, excluded.end_ns),
       root_service = coalesce(excluded.root_service, root_service), root_name = coalesce(excluded.root_name, root_name),
@@ -114,7 +138,8 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
       input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
       cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
       cache_creation_tokens = cache_creation_tokens + excluded.cache_creation_tokens,
-      reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens`);
+      reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+      rating_sum = rating_sum + excluded.rating_sum, rating_count = rating_count + excluded.rating_count`);
   const spansOf = db.prepare(
     'SELECT * FROM spans WHERE tenant = ? AND trace_id = ? ORDER BY start_ns, span_id',
   );
@@ -145,6 +170,8 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
               cache_read_tokens: row.cache_read_tokens,
               cache_creation_tokens: row.cache_creation_tokens,
               reasoning_tokens: row.reasoning_tokens,
+              rating_sum: row.rating ?? 0,
+              rating_count: row.rating === null ? 0 : 1,
             });
             n++;
           }
@@ -173,6 +200,12 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
     if (f.error !== undefined) on(where, f.error ? 't.error_count > 0' : 't.error_count = 0');
     if (f.minDurationMs !== undefined) {
       on(where, '(t.end_ns - t.start_ns) >= :mindur', 'mindur', BigInt(Math.round(f.minDurationMs * 1e6)));
+    }
+    if (f.minRating !== undefined) {
+      on(where, 't.rating_count > 0 AND t.rating_sum / t.rating_count >= :minr', 'minr', f.minRating);
+    }
+    if (f.maxRating !== undefined) {
+      on(where, 't.rating_count > 0 AND t.rating_sum / t.rating_count <= :maxr', 'maxr', f.maxRating);
     }
     if (f.name) on(spanCond, 's.name = :name', 'name', f.name);
     if (f.model) on(spanCond, '(s.response_model = :model OR s.request_model = :model)', 'model', f.model);
@@ -205,6 +238,8 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
       cache_read_tokens: Number(r.cache_read_tokens),
       cache_creation_tokens: Number(r.cache_creation_tokens),
       reasoning_tokens: Number(r.reasoning_tokens),
+      rating_sum: Number(r.rating_sum),
+      rating_count: Number(r.rating_count),
     }));
     let next: string | undefined;
     if (rows.length > f.limit) {
@@ -221,9 +256,36 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
      FROM spans WHERE tenant = ? AND trace_id = ? GROUP BY trace_id`,
   );
 
+  const usageOf = db.prepare(
+    `SELECT trace_id, provider, coalesce(response_model, request_model) AS model,
+            sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+            sum(cache_read_tokens) AS cache_read_tokens, sum(cache_creation_tokens) AS cache_creation_tokens
+     FROM spans WHERE tenant = ? AND trace_id = ? AND coalesce(response_model, request_model) IS NOT NULL
+     GROUP BY trace_id, provider, model`,
+  );
+  const promptSpansOf = db.prepare(
+    'SELECT * FROM spans WHERE tenant = ? AND prompt_id = ? AND start_ns >= ? AND start_ns <= ? ORDER BY start_ns',
+  );
+  promptSpansOf.setReadBigInts(true);
+  const oneSpan = db.prepare('SELECT * FROM spans WHERE tenant = ? AND trace_id = ? AND span_id = ?');
+  oneSpan.setReadBigInts(true);
+
   return {
     insert,
     search,
+    modelUsage: (tenant, ids) =>
+      ids.flatMap((id) =>
+        (usageOf.all(tenant, id) as unknown as ModelUsage[]).map((u) => ({
+          ...u,
+          input_tokens: Number(u.input_tokens),
+          output_tokens: Number(u.output_tokens),
+          cache_read_tokens: Number(u.cache_read_tokens),
+          cache_creation_tokens: Number(u.cache_creation_tokens),
+        })),
+      ),
+    promptSpans: (tenant, promptId, startNs, endNs) =>
+      promptSpansOf.all(tenant, promptId, startNs, endNs) as unknown as SpanRow[],
+    span: (tenant, traceId, spanId) => oneSpan.get(tenant, traceId, spanId) as unknown as SpanRow | undefined,
     spans: (tenant, traceId) => spansOf.all(tenant, traceId) as unknown as SpanRow[],
     traceFacets(tenant, ids) {
       const out = new Map<string, { models: string[]; promptVersions: string[] }>();

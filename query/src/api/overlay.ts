@@ -1,0 +1,91 @@
+// The prompt-version overlay: for one prompt id over a time range, per version — calls, error rate,
+// latency p50/p95, tokens, cost and average rating — overall and per time bucket. Sampled spans are
+// reweighted by their adjusted count (1/p), so figures are unbiased estimates of all traffic.
+import { callCost, type PriceTable, priceFor } from '../cost/prices.ts';
+import type { SpanRow } from '../store/span-row.ts';
+
+export interface VersionStats {
+  version: string;
+  calls: number;
+  errorRate: number | null;
+  latencyP50Ms: number | null;
+  latencyP95Ms: number | null;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  avgRating: number | null;
+  ratings: number;
+}
+
+/** The value below which a share q of the total weight lies. */
+export function weightedQuantile(values: { v: number; w: number }[], q: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a.v - b.v);
+  const total = sorted.reduce((n, x) => n + x.w, 0);
+  let acc = 0;
+  for (const x of sorted) {
+    acc += x.w;
+    if (acc >= q * total) return x.v;
+  }
+  return (sorted.at(-1) as { v: number }).v;
+}
+
+function stats(version: string, rows: SpanRow[], prices: PriceTable): VersionStats {
+  const calls = rows.filter((r) => r.rating === null);
+  const ratings = rows.filter((r) => r.rating !== null);
+  const w = (r: SpanRow) => Number(r.adjusted_count) || 1;
+  const weight = calls.reduce((n, r) => n + w(r), 0);
+  const latency = calls.map((r) => ({ v: Number(r.duration_ns) / 1e6, w: w(r) }));
+  const sum = (f: (r: SpanRow) => number) => calls.reduce((n, r) => n + w(r) * f(r), 0);
+  const cost = sum(
+    (r) =>
+      callCost(priceFor(prices, r.provider, r.response_model ?? r.request_model), {
+        input: Number(r.input_tokens),
+        output: Number(r.output_tokens),
+        cacheRead: Number(r.cache_read_tokens),
+        cacheCreation: Number(r.cache_creation_tokens),
+      }) ?? 0,
+  );
+  return {
+    version,
+    calls: weight,
+    errorRate: weight ? sum((r) => Number(r.is_error)) / weight : null,
+    latencyP50Ms: weightedQuantile(latency, 0.5),
+    latencyP95Ms: weightedQuantile(latency, 0.95),
+    inputTokens: sum((r) => Number(r.input_tokens)),
+    outputTokens: sum((r) => Number(r.output_tokens)),
+    costUsd: cost,
+    avgRating: ratings.length ? ratings.reduce((n, r) => n + (r.rating as number), 0) / ratings.length : null,
+    ratings: ratings.length,
+  };
+}
+
+function byVersion(rows: SpanRow[]): Map<string, SpanRow[]> {
+  const out = new Map<string, SpanRow[]>();
+  for (const r of rows) {
+    const v = r.prompt_version ?? '(none)';
+    out.set(v, [...(out.get(v) ?? []), r]);
+  }
+  return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export function promptOverlay(
+  promptId: string,
+  rows: SpanRow[],
+  prices: PriceTable,
+  startNs: bigint,
+  endNs: bigint,
+  buckets: number,
+) {
+  const width = (endNs - startNs) / BigInt(buckets) || 1n;
+  const series = Array.from({ length: buckets }, (_, i) => {
+    const from = startNs + width * BigInt(i);
+    const to = i === buckets - 1 ? endNs + 1n : from + width;
+    const inBucket = rows.filter((r) => r.start_ns >= from && r.start_ns < to);
+    return {
+      startTimeUnixNano: from.toString(),
+      versions: [...byVersion(inBucket)].map(([v, rs]) => stats(v, rs, prices)),
+    };
+  });
+  return { promptId, versions: [...byVersion(rows)].map(([v, rs]) => stats(v, rs, prices)), series };
+}
