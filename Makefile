@@ -10,11 +10,12 @@ ifneq ($(NODE_BIN),)
 export PATH := $(NODE_BIN):$(PATH)
 endif
 
-.PHONY: help run test bench deps testbin typecheck lint format vitest
+.PHONY: help run demo test bench deps testbin typecheck lint format vitest
 
 help:
 	@echo "make run    start Koder Trace on this machine"
 	@echo "make test   typecheck, lint, unit and integration tests (builds test binaries on first run)"
+	@echo "make demo   send realistic agent traces (and ratings) to a running make run"
 	@echo "make bench  ingest throughput side by side with the OpenTelemetry Collector"
 
 node_modules/.deps-installed: package.json package-lock.json $(wildcard */package.json)
@@ -59,3 +60,7 @@ bench: deps testbin
 # MANIFESTS=dir loads TraceTenant/SamplingPolicy manifests (with token Secrets) instead of single-tenant.
 run: deps
 	node query/src/local.ts $(if $(MANIFESTS),--manifests $(MANIFESTS))
+
+# Realistic agent traffic (stock OTel SDK) and ratings for a running `make run`.
+demo: deps
+	node query/src/demo/traffic.ts

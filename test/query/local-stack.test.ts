@@ -3,11 +3,13 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentSpans } from '../../ingester/src/testing/sdk-spans.ts';
 import { type LocalStack, startLocalStack } from '../harness/local-stack.ts';
 import { exportSpans, sdkExporter } from '../harness/otel-sdk.ts';
+import { runCommand } from '../harness/process.ts';
 import { until } from '../harness/wait.ts';
 
 describe('local stack (single tenant)', () => {
@@ -224,5 +226,38 @@ describe('local stack (tenants from manifests)', () => {
     expect((await stack.get(`/api/v1/traces/${id}`, 'token-team-b')).status).toBe(404);
     expect((await stack.get('/api/v1/traces', 'token-team-b')).body.traces).toEqual([]);
     expect((await stack.get('/api/v1/traces')).status).toBe(401);
+  });
+});
+
+describe('make demo', () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startLocalStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('fills a fresh stack with agent runs and ratings', async () => {
+    const demo = fileURLToPath(new URL('../../query/src/demo/traffic.ts', import.meta.url));
+    const run = await runCommand(
+      process.execPath,
+      [demo, '--runs', '6', '--otlp', stack.otlpHttp, '--api', stack.queryUrl],
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('sent 6 agent runs');
+    const { body } = await stack.get('/api/v1/traces');
+    expect(body.traces).toHaveLength(6);
+    expect(new Set(body.traces.map((t: { rootService: string }) => t.rootService))).toEqual(
+      new Set(['support-agent', 'billing-agent']),
+    );
+    const overlay = (await stack.get('/api/v1/prompts/support-answer/versions')).body;
+    expect(overlay.versions.length).toBeGreaterThan(0);
+    expect(overlay.versions.reduce((n: number, v: { ratings: number }) => n + v.ratings, 0)).toBeGreaterThan(
+      0,
+    );
   });
 });

@@ -111,6 +111,8 @@ const SPAN_COLUMNS = [
   'rating',
 ] as const;
 
+const MAX_NS = 2n ** 63n - 1n;
+
 export function openEmbeddedStore(path: string): EmbeddedStore {
   const db = new DatabaseSync(path);
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
@@ -128,13 +130,13 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
   const upsertTrace = db.prepare(`
     INSERT INTO traces (tenant, trace_id, start_ns, end_ns, root_service, root_name, span_count, error_count,
       input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, reasoning_tokens, rating_sum, rating_count)
-    VALUES (:tenant, :trace_id, :start_ns, :end_ns, :root_service, :root_name, 1, :is_error,
+    VALUES (:tenant, :trace_id, :start_ns, :end_ns, :root_service, :root_name, :span_count, :is_error,
       :input_tokens, :output_tokens, :cache_read_tokens, :cache_creation_tokens, :reasoning_tokens,
       :rating_sum, :rating_count)
     ON CONFLICT (tenant, trace_id) DO UPDATE SET
       start_ns = min(start_ns, excluded.start_ns), end_ns = max(end_ns, excluded.end_ns),
       root_service = coalesce(excluded.root_service, root_service), root_name = coalesce(excluded.root_name, root_name),
-      span_count = span_count + 1, error_count = error_count + excluded.error_count,
+      span_count = span_count + excluded.span_count, error_count = error_count + excluded.error_count,
       input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
       cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
       cache_creation_tokens = cache_creation_tokens + excluded.cache_creation_tokens,
@@ -157,11 +159,14 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
             // A span sent twice (client retries) is stored once and counted once.
             if (insertSpan.run(row as unknown as Record<string, never>).changes === 0) continue;
             const root = row.parent_span_id === '';
+            // A rating is feedback given later: it neither stretches the trace's time nor counts as a span.
+            const isRating = row.rating !== null;
             upsertTrace.run({
               tenant,
               trace_id: row.trace_id,
-              start_ns: row.start_ns,
-              end_ns: row.end_ns,
+              start_ns: isRating ? MAX_NS : row.start_ns,
+              end_ns: isRating ? 0n : row.end_ns,
+              span_count: isRating ? 0 : 1,
               root_service: root ? row.service : null,
               root_name: root ? row.name : null,
               is_error: row.is_error,
