@@ -16,7 +16,7 @@ help:
 	@echo "make run    start Koder Trace on this machine"
 	@echo "make test   typecheck, lint, unit and integration tests (builds test binaries on first run)"
 	@echo "make demo   send realistic agent traces (and ratings) to a running make run"
-	@echo "make bench  ingest throughput side by side with the OpenTelemetry Collector"
+	@echo "make bench  ingest vs the OpenTelemetry Collector; trace detail vs a bare store lookup"
 
 node_modules/.deps-installed: package.json package-lock.json $(wildcard */package.json)
 	@echo "[deps] installing npm dependencies (node $$(node --version))"
@@ -55,6 +55,7 @@ test: deps testbin typecheck lint vitest
 bench: deps testbin
 	node bench/ingest-vs-collector.ts --mode receive
 	node bench/ingest-vs-collector.ts --mode forward
+	node bench/query-trace-detail.ts --spans 1000000
 
 # The one-machine stack: ingester (OTLP 4317/4318) → embedded SQLite store → query API (8080).
 # MANIFESTS=dir loads TraceTenant/SamplingPolicy manifests (with token Secrets) instead of single-tenant.

@@ -63,7 +63,18 @@ export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable) 
     if (r.start_ns < start) start = r.start_ns;
     if (r.end_ns > end) end = r.end_ns;
   }
-  const spans = rows.map((r) => {
+  // Spans of a trace mostly share one resource: parse each distinct one once.
+  const resources = new Map<string, Record<string, unknown>>();
+  const resourceOf = (json: string) => {
+    let r = resources.get(json);
+    if (!r) {
+      r = JSON.parse(json) as Record<string, unknown>;
+      resources.set(json, r);
+    }
+    return r;
+  };
+  const costs = rows.map((r) => spanCost(prices, r));
+  const spans = rows.map((r, i) => {
     const attributes = JSON.parse(r.attributes) as Record<string, unknown>;
     return {
       spanId: r.span_id,
@@ -77,11 +88,11 @@ export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable) 
       status: { code: STATUS[Number(r.status_code)] ?? String(r.status_code), message: r.status_message },
       error: Number(r.is_error) === 1,
       attributes,
-      resource: JSON.parse(r.resource) as Record<string, unknown>,
-      events: JSON.parse(r.events) as unknown[],
-      links: JSON.parse(r.links) as unknown[],
+      resource: resourceOf(r.resource),
+      events: r.events === '[]' ? [] : (JSON.parse(r.events) as unknown[]),
+      links: r.links === '[]' ? [] : (JSON.parse(r.links) as unknown[]),
       genAi: genAiView(r, attributes),
-      costUsd: spanCost(prices, r) ?? null,
+      costUsd: costs[i] ?? null,
       adjustedCount: Number(r.adjusted_count),
     };
   });
@@ -131,7 +142,7 @@ export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable) 
       llmCalls: calls.filter((c) => c.type === 'llm').length,
       toolCalls: calls.filter((c) => c.type === 'tool').length,
       errors: spans.filter((s) => s.error).length,
-      costUsd: rows.reduce((n, r) => n + (spanCost(prices, r) ?? 0), 0),
+      costUsd: costs.reduce((n: number, c) => n + (c ?? 0), 0),
     },
     ratings,
     calls,

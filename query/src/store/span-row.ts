@@ -60,8 +60,25 @@ const hex = (u: Uint8Array) => Buffer.from(u).toString('hex');
 const text = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? null : String(v));
 const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
+// GenAI content attributes arrive as JSON text; stored parsed, so reading a trace parses once.
+const JSON_ATTRIBUTES = [
+  'gen_ai.input.messages',
+  'gen_ai.output.messages',
+  'gen_ai.system_instructions',
+  'gen_ai.tool.definitions',
+];
+
 export function spanRow(tenant: string, resource: Record<string, unknown>, span: Span): SpanRow {
   const a = attributesObject(span.attributes);
+  for (const k of JSON_ATTRIBUTES) {
+    const v = a[k];
+    if (typeof v !== 'string') continue;
+    try {
+      a[k] = JSON.parse(v);
+    } catch {
+      // not JSON: kept as text
+    }
+  }
   const isError = span.status.code === 2 || a['error.type'] !== undefined;
   return {
     tenant,
