@@ -16,6 +16,7 @@ import type { Span, TraceBatch } from '../ingester/src/otlp/model.ts';
 import { buildRegistry } from '../ingester/src/tenants/registry.ts';
 import { answer } from '../query/src/api/server.ts';
 import { traceView } from '../query/src/api/trace-view.ts';
+import { embeddedBackend } from '../query/src/backend/backend.ts';
 import { DEFAULT_PRICES } from '../query/src/cost/prices.ts';
 import { openEmbeddedStore } from '../query/src/store/sqlite-store.ts';
 
@@ -115,7 +116,7 @@ const config = parseConfig('');
 if (!config.ok) throw new Error('config');
 const registry = buildRegistry(config.config, undefined, 0);
 const deps = {
-  store,
+  backend: embeddedBackend(store),
   registry: () => registry,
   log: pino({ level: 'silent' }),
   prices: DEFAULT_PRICES,

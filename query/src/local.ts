@@ -13,6 +13,7 @@ import { startIngester } from '../../ingester/src/app.ts';
 import { parseConfig } from '../../ingester/src/config/load.ts';
 import { buildRegistry } from '../../ingester/src/tenants/registry.ts';
 import { createQueryServer } from './api/server.ts';
+import { embeddedBackend } from './backend/backend.ts';
 import { loadPrices } from './cost/prices.ts';
 import { loadManifests } from './local/manifests.ts';
 import { openEmbeddedStore } from './store/sqlite-store.ts';
@@ -64,7 +65,7 @@ const ingester = await startIngester({
 });
 const registry = buildRegistry(config.config, undefined, Date.now());
 const query = createQueryServer({
-  store,
+  backend: embeddedBackend(store),
   registry: () => registry,
   log: log.child({ component: 'query' }),
   prices: loadPrices(values.prices),

@@ -65,9 +65,20 @@ function uint64(v: unknown, where: string): bigint {
 
 const HEX = /^[0-9a-fA-F]*$/;
 
+// OTLP/JSON ids are hex; Tempo's query API returns protobuf-JSON with base64 ids instead.
+let idEncoding: 'hex' | 'base64' = 'hex';
+
 function hexId(v: unknown, bytes: number, optional: boolean, where: string): Uint8Array {
   const s = str(v, where);
   if (s === '' && optional) return EMPTY;
+  if (idEncoding === 'base64') {
+    const b = Buffer.from(s, 'base64');
+    if (b.length !== bytes)
+      throw new OtlpDecodeError(
+        `${where}: expected ${bytes} bytes of base64, got ${JSON.stringify(s.slice(0, 64))}`,
+      );
+    return b;
+  }
   if (s.length !== bytes * 2 || !HEX.test(s)) {
     throw new OtlpDecodeError(
       `${where}: expected ${bytes * 2} hex digits, got ${JSON.stringify(s.slice(0, 64))}`,
@@ -219,7 +230,19 @@ function resourceSpans(v: unknown, where: string): ResourceSpans {
   };
 }
 
-export function decodeTraceRequestJson(body: Buffer | string): { resourceSpans: ResourceSpans[] } {
+export function decodeTraceRequestJson(
+  body: Buffer | string,
+  opts: { ids?: 'hex' | 'base64' } = {},
+): { resourceSpans: ResourceSpans[] } {
+  idEncoding = opts.ids ?? 'hex';
+  try {
+    return decodeJsonRequest(body);
+  } finally {
+    idEncoding = 'hex';
+  }
+}
+
+function decodeJsonRequest(body: Buffer | string): { resourceSpans: ResourceSpans[] } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));

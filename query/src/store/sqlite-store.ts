@@ -113,6 +113,14 @@ const SPAN_COLUMNS = [
 
 const MAX_NS = 2n ** 63n - 1n;
 
+// Rows are read with 64-bit integers as bigints (nanosecond times need them); counts become numbers.
+const NS_COLUMNS = new Set(['start_ns', 'end_ns', 'duration_ns']);
+function fromDb(row: Record<string, unknown>): SpanRow {
+  for (const [k, v] of Object.entries(row))
+    if (typeof v === 'bigint' && !NS_COLUMNS.has(k)) row[k] = Number(v);
+  return row as unknown as SpanRow;
+}
+
 export function openEmbeddedStore(path: string): EmbeddedStore {
   const db = new DatabaseSync(path);
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
@@ -289,12 +297,17 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
         })),
       ),
     promptSpans: (tenant, promptId, startNs, endNs) =>
-      promptSpansOf.all(tenant, promptId, startNs, endNs) as unknown as SpanRow[],
-    span: (tenant, traceId, spanId) => oneSpan.get(tenant, traceId, spanId) as unknown as SpanRow | undefined,
+      (promptSpansOf.all(tenant, promptId, startNs, endNs) as Record<string, unknown>[]).map(fromDb),
+    span: (tenant, traceId, spanId) => {
+      const row = oneSpan.get(tenant, traceId, spanId) as Record<string, unknown> | undefined;
+      return row ? fromDb(row) : undefined;
+    },
     spans: (tenant, traceId) =>
-      (spansOf.all(tenant, traceId) as unknown as SpanRow[]).sort((a, b) =>
-        a.start_ns < b.start_ns ? -1 : a.start_ns > b.start_ns ? 1 : a.span_id.localeCompare(b.span_id),
-      ),
+      (spansOf.all(tenant, traceId) as Record<string, unknown>[])
+        .map(fromDb)
+        .sort((a, b) =>
+          a.start_ns < b.start_ns ? -1 : a.start_ns > b.start_ns ? 1 : a.span_id.localeCompare(b.span_id),
+        ),
     traceFacets(tenant, ids) {
       const out = new Map<string, { models: string[]; promptVersions: string[] }>();
       for (const id of ids) {

@@ -1,0 +1,27 @@
+// What the query API needs from storage, whichever holds the traces: the embedded store on one
+// machine, Tempo in a cluster.
+import type { SpanRow } from '../store/span-row.ts';
+import type { EmbeddedStore, ModelUsage, TraceFilter, TraceSummaryRow } from '../store/sqlite-store.ts';
+
+export interface TraceBackend {
+  search(tenant: string, f: TraceFilter): Promise<{ rows: TraceSummaryRow[]; next?: string }>;
+  spans(tenant: string, traceId: string): Promise<SpanRow[]>;
+  traceFacets(
+    tenant: string,
+    traceIds: string[],
+  ): Promise<Map<string, { models: string[]; promptVersions: string[] }>>;
+  modelUsage(tenant: string, traceIds: string[]): Promise<ModelUsage[]>;
+  promptSpans(tenant: string, promptId: string, startNs: bigint, endNs: bigint): Promise<SpanRow[]>;
+  span(tenant: string, traceId: string, spanId: string): Promise<SpanRow | undefined>;
+}
+
+export function embeddedBackend(store: EmbeddedStore): TraceBackend {
+  return {
+    search: async (t, f) => store.search(t, f),
+    spans: async (t, id) => store.spans(t, id),
+    traceFacets: async (t, ids) => store.traceFacets(t, ids),
+    modelUsage: async (t, ids) => store.modelUsage(t, ids),
+    promptSpans: async (t, p, s, e) => store.promptSpans(t, p, s, e),
+    span: async (t, id, s) => store.span(t, id, s),
+  };
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// `query --tempo-url URL --config FILE`: the query service in a cluster, reading traces from Tempo.
+// Tenants and tokens come from the same config file the ingesters mount (written by the operator),
+// re-read when it changes; ratings are written through the ingester Service.
+import { readFileSync, watchFile } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { parseConfig } from '../../ingester/src/config/load.ts';
+import { buildRegistry, type TenantRegistry } from '../../ingester/src/tenants/registry.ts';
+import { createQueryServer } from './api/server.ts';
+import { tempoBackend } from './backend/tempo.ts';
+import { loadPrices } from './cost/prices.ts';
+
+const { values } = parseArgs({
+  options: {
+    'tempo-url': { type: 'string', default: 'http://koder-trace-tempo:3200' },
+    config: { type: 'string', default: '/etc/koder-trace/config.yaml' },
+    'ingest-url': { type: 'string', default: 'http://koder-trace-ingester:4318' },
+    port: { type: 'string', default: '8080' },
+    prices: { type: 'string' },
+    'log-level': { type: 'string', default: 'info' },
+  },
+});
+const log = pino({ name: 'query', level: values['log-level'] });
+
+function load(previous: TenantRegistry | undefined): TenantRegistry | undefined {
+  const r = parseConfig(readFileSync(values.config, 'utf8'));
+  if (!r.ok) {
+    log.error({ errors: r.errors }, 'config refused; keeping the previous tenants');
+    return previous;
+  }
+  return buildRegistry(r.config, previous, Date.now());
+}
+let registry = load(undefined);
+if (!registry) process.exit(1);
+watchFile(values.config, { interval: 1000 }, () => {
+  registry = load(registry);
+});
+
+const server = createQueryServer({
+  backend: tempoBackend({ url: values['tempo-url'] }),
+  registry: () => registry as TenantRegistry,
+  log,
+  prices: loadPrices(values.prices),
+  ingestUrl: values['ingest-url'],
+});
+server.listen(Number(values.port), () => {
+  log.info(
+    { port: (server.address() as AddressInfo).port, tempo: values['tempo-url'] },
+    'query service listening',
+  );
+});
+process.once('SIGTERM', () => server.close(() => process.exit(0)));
