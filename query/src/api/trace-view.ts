@@ -55,6 +55,31 @@ export function spanCost(prices: PriceTable, r: SpanRow): number | undefined {
   });
 }
 
+/**
+ * The critical path: from the root, repeatedly the child that finished last (the one the parent
+ * waited for), as Jaeger computes it. Span ids, root first.
+ */
+export function criticalPath(
+  rows: readonly Pick<SpanRow, 'span_id' | 'parent_span_id' | 'end_ns' | 'rating'>[],
+): string[] {
+  const children = new Map<string, (typeof rows)[number][]>();
+  for (const r of rows) {
+    if (r.rating !== null) continue; // ratings are feedback, not work
+    const list = children.get(r.parent_span_id) ?? [];
+    list.push(r);
+    children.set(r.parent_span_id, list);
+  }
+  const path: string[] = [];
+  let current = children.get('')?.reduce((a, b) => (b.end_ns > a.end_ns ? b : a));
+  const seen = new Set<string>();
+  while (current && !seen.has(current.span_id)) {
+    seen.add(current.span_id);
+    path.push(current.span_id);
+    current = children.get(current.span_id)?.reduce((a, b) => (b.end_ns > a.end_ns ? b : a));
+  }
+  return path;
+}
+
 export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable) {
   // bigint nanoseconds: Math.min/max do not apply.
   let start = rows[0]?.start_ns ?? 0n;
@@ -146,6 +171,7 @@ export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable) 
     },
     ratings,
     calls,
+    criticalPath: criticalPath(rows),
     errors: spans
       .filter((s) => s.error)
       .map((s) => ({ spanId: s.spanId, name: s.name, message: s.status.message })),
