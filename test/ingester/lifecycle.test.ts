@@ -78,7 +78,11 @@ describe('ingester lifecycle', () => {
 
     storage.failWith = undefined;
     await until('the queue to drain into storage', () => delivered(storage as GrpcCapture) === 8);
-    expect(await ing.metric('koder_ingester_spans_exported_total')).toBe(8);
+    // The exporter counts a batch once storage has answered, just after storage recorded it.
+    await until(
+      'the export to be counted',
+      async () => (await ing?.metric('koder_ingester_spans_exported_total')) === 8,
+    );
     expect(await ing.metric('koder_ingester_spans_export_failed_total')).toBe(0);
     expect((await send(ing, 'any')).status).toBe(200);
   });
