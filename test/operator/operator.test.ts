@@ -20,6 +20,12 @@ describe.skipIf(!bins.ok)(suiteTitle('operator against a real kube-apiserver', b
   let op: RunningOperator;
   let core: CoreV1Api;
   const kubectl = (...args: string[]) => runCommand(binaryPath('kubectl'), args, { env: cp.env() });
+  /** kubectl apply of one object in namespace team-a. */
+  const applyInTeamA = (obj: unknown) =>
+    runCommand(binaryPath('kubectl'), ['apply', '-n', 'team-a', '-f', '-'], {
+      env: cp.env(),
+      input: yaml.dump(obj),
+    });
   const ingesterConfig = async () => {
     const cm = await core.readNamespacedConfigMap({ name: 'koder-trace-ingester', namespace: 'koder-trace' });
     return yaml.load(cm.data?.['config.yaml'] ?? '') as {
@@ -106,14 +112,11 @@ describe.skipIf(!bins.ok)(suiteTitle('operator against a real kube-apiserver', b
       (await ingesterConfig()).tenants[0]?.sampling.defaultProbability === 0.5 ? true : undefined,
     );
 
-    const extra = await runCommand(binaryPath('kubectl'), ['apply', '-n', 'team-a', '-f', '-'], {
-      env: cp.env(),
-      input: yaml.dump({
-        apiVersion: 'trace.koder.dev/v1alpha1',
-        kind: 'TraceTenant',
-        metadata: { name: 'search' },
-        spec: {},
-      }),
+    const extra = await applyInTeamA({
+      apiVersion: 'trace.koder.dev/v1alpha1',
+      kind: 'TraceTenant',
+      metadata: { name: 'search' },
+      spec: {},
     });
     expect(extra.code, extra.stderr).toBe(0);
     await until('two tenants', async () =>
@@ -135,25 +138,19 @@ describe.skipIf(!bins.ok)(suiteTitle('operator against a real kube-apiserver', b
   });
 
   it('has the apiserver refuse invalid resources with a readable message', async () => {
-    const both = await runCommand(binaryPath('kubectl'), ['apply', '-n', 'team-a', '-f', '-'], {
-      env: cp.env(),
-      input: yaml.dump({
-        apiVersion: 'trace.koder.dev/v1alpha1',
-        kind: 'TraceTenant',
-        metadata: { name: 'bad' },
-        spec: { samplingPolicyRef: { name: 'llm-first' }, sampling: { defaultProbability: 0.5 } },
-      }),
+    const both = await applyInTeamA({
+      apiVersion: 'trace.koder.dev/v1alpha1',
+      kind: 'TraceTenant',
+      metadata: { name: 'bad' },
+      spec: { samplingPolicyRef: { name: 'llm-first' }, sampling: { defaultProbability: 0.5 } },
     });
     expect(both.code).not.toBe(0);
     expect(both.stderr).toContain('set samplingPolicyRef or sampling, not both');
-    const op = await runCommand(binaryPath('kubectl'), ['apply', '-n', 'team-a', '-f', '-'], {
-      env: cp.env(),
-      input: yaml.dump({
-        apiVersion: 'trace.koder.dev/v1alpha1',
-        kind: 'SamplingPolicy',
-        metadata: { name: 'bad' },
-        spec: { rules: [{ name: 'r', probability: 2, match: [{ field: 'name', op: 'gt', value: 'x' }] }] },
-      }),
+    const op = await applyInTeamA({
+      apiVersion: 'trace.koder.dev/v1alpha1',
+      kind: 'SamplingPolicy',
+      metadata: { name: 'bad' },
+      spec: { rules: [{ name: 'r', probability: 2, match: [{ field: 'name', op: 'gt', value: 'x' }] }] },
     });
     expect(op.code).not.toBe(0);
     expect(op.stderr).toMatch(
@@ -175,14 +172,11 @@ describe.skipIf(!bins.ok)(suiteTitle('operator against a real kube-apiserver', b
   });
 
   it('reports a broken policy reference as Ready=False with the reason, and keeps the tenant ingesting', async () => {
-    const res = await runCommand(binaryPath('kubectl'), ['apply', '-n', 'team-a', '-f', '-'], {
-      env: cp.env(),
-      input: yaml.dump({
-        apiVersion: 'trace.koder.dev/v1alpha1',
-        kind: 'TraceTenant',
-        metadata: { name: 'orphan' },
-        spec: { samplingPolicyRef: { name: 'does-not-exist' } },
-      }),
+    const res = await applyInTeamA({
+      apiVersion: 'trace.koder.dev/v1alpha1',
+      kind: 'TraceTenant',
+      metadata: { name: 'orphan' },
+      spec: { samplingPolicyRef: { name: 'does-not-exist' } },
     });
     expect(res.code, res.stderr).toBe(0);
     const status = await until('PolicyNotFound', async () => {
