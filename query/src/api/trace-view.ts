@@ -7,6 +7,15 @@ const KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consu
 const STATUS = ['unset', 'ok', 'error'];
 const ms = (ns: bigint) => Number(ns) / 1e6;
 
+// Content lifted into the GenAI view is not repeated under `attributes` (it is the bulk of a trace).
+const LIFTED = [
+  'gen_ai.input.messages',
+  'gen_ai.output.messages',
+  'gen_ai.system_instructions',
+  'gen_ai.tool.call.arguments',
+  'gen_ai.tool.call.result',
+];
+
 export function genAiView(r: SpanRow, attrs: Record<string, unknown>) {
   if (!r.operation && !r.request_model && !r.response_model) return undefined;
   const parse = (v: unknown) => {
@@ -44,6 +53,11 @@ export function genAiView(r: SpanRow, attrs: Record<string, unknown>) {
     promptVersion: r.prompt_version,
     conversationId: r.conversation_id,
   };
+}
+
+function withoutLifted(attrs: Record<string, unknown>): Record<string, unknown> {
+  for (const k of LIFTED) delete attrs[k];
+  return attrs;
 }
 
 export function spanCost(prices: PriceTable, r: SpanRow): number | undefined {
@@ -101,6 +115,8 @@ export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable) 
   const costs = rows.map((r) => spanCost(prices, r));
   const spans = rows.map((r, i) => {
     const attributes = JSON.parse(r.attributes) as Record<string, unknown>;
+    const genAi = genAiView(r, attributes);
+    if (genAi) withoutLifted(attributes);
     return {
       spanId: r.span_id,
       parentSpanId: r.parent_span_id || null,
@@ -116,7 +132,7 @@ export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable) 
       resource: resourceOf(r.resource),
       events: r.events === '[]' ? [] : (JSON.parse(r.events) as unknown[]),
       links: r.links === '[]' ? [] : (JSON.parse(r.links) as unknown[]),
-      genAi: genAiView(r, attributes),
+      genAi,
       costUsd: costs[i] ?? null,
       adjustedCount: Number(r.adjusted_count),
     };
