@@ -16,38 +16,46 @@ const LIFTED = [
   'gen_ai.tool.call.result',
 ];
 
+/** Content that arrived as JSON text (tool arguments and results) is returned structured when it is JSON. */
+function structured(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const c = v.charCodeAt(0);
+  if (c !== 0x7b && c !== 0x5b) return v; // only objects and arrays are worth parsing
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+const REQUEST_PREFIX = 'gen_ai.request.';
+
 export function genAiView(r: SpanRow, attrs: Record<string, unknown>) {
   if (!r.operation && !r.request_model && !r.response_model) return undefined;
-  const parse = (v: unknown) => {
-    if (typeof v !== 'string') return v;
-    try {
-      return JSON.parse(v);
-    } catch {
-      return v;
-    }
-  };
   const params: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(attrs))
-    if (k.startsWith('gen_ai.request.') && k !== 'gen_ai.request.model') params[k.slice(15)] = v;
+  for (const k in attrs) {
+    if (k.startsWith(REQUEST_PREFIX) && k !== 'gen_ai.request.model')
+      params[k.slice(REQUEST_PREFIX.length)] = attrs[k];
+  }
   return {
     operation: r.operation,
     provider: r.provider,
     requestModel: r.request_model,
     responseModel: r.response_model,
     parameters: params,
-    inputMessages: parse(attrs['gen_ai.input.messages']),
-    outputMessages: parse(attrs['gen_ai.output.messages']),
-    systemInstructions: parse(attrs['gen_ai.system_instructions']),
+    inputMessages: attrs['gen_ai.input.messages'],
+    outputMessages: attrs['gen_ai.output.messages'],
+    systemInstructions: attrs['gen_ai.system_instructions'],
     toolName: attrs['gen_ai.tool.name'],
-    toolCallArguments: parse(attrs['gen_ai.tool.call.arguments']),
-    toolCallResult: parse(attrs['gen_ai.tool.call.result']),
+    toolCallArguments: structured(attrs['gen_ai.tool.call.arguments']),
+    toolCallResult: structured(attrs['gen_ai.tool.call.result']),
     finishReasons: attrs['gen_ai.response.finish_reasons'],
     usage: {
-      inputTokens: Number(r.input_tokens),
-      outputTokens: Number(r.output_tokens),
-      cacheReadTokens: Number(r.cache_read_tokens),
-      cacheCreationTokens: Number(r.cache_creation_tokens),
-      reasoningTokens: Number(r.reasoning_tokens),
+      inputTokens: r.input_tokens,
+      outputTokens: r.output_tokens,
+      cacheReadTokens: r.cache_read_tokens,
+      cacheCreationTokens: r.cache_creation_tokens,
+      reasoningTokens: r.reasoning_tokens,
     },
     promptId: r.prompt_id,
     promptVersion: r.prompt_version,
