@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { createCertificateAuthority, issueCertificate } from '../../operator/src/tls/certificates.ts';
-import { freePorts } from './ports.ts';
+import { freePorts, retryOnPortClash } from './ports.ts';
 import { type ManagedProcess, startProcess, waitUntilReady } from './process.ts';
 import { binaryPath } from './testbin.ts';
 
@@ -41,7 +41,11 @@ async function get(url: string, tls: { ca: string; cert?: string; key?: string }
   });
 }
 
-export async function startControlPlane(opts: { startTimeoutMs?: number } = {}): Promise<ControlPlane> {
+export function startControlPlane(opts: { startTimeoutMs?: number } = {}): Promise<ControlPlane> {
+  return retryOnPortClash(() => startOnce(opts));
+}
+
+async function startOnce(opts: { startTimeoutMs?: number }): Promise<ControlPlane> {
   const timeout = opts.startTimeoutMs ?? 90_000;
   const dir = await mkdtemp(join(tmpdir(), 'koder-cp-'));
   const procs: ManagedProcess[] = [];

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as yaml from 'js-yaml';
-import { freePorts } from './ports.ts';
+import { freePorts, retryOnPortClash } from './ports.ts';
 import { type ManagedProcess, startProcess, waitUntilReady } from './process.ts';
 
 const MAIN = fileURLToPath(new URL('../../ingester/src/main.ts', import.meta.url));
@@ -23,7 +23,11 @@ export interface RunningIngester {
 }
 
 /** `config` is the ingester config without `listen` (filled in here). */
-export async function startIngesterProcess(config: Record<string, unknown>): Promise<RunningIngester> {
+export function startIngesterProcess(config: Record<string, unknown>): Promise<RunningIngester> {
+  return retryOnPortClash(() => startOnce(config));
+}
+
+async function startOnce(config: Record<string, unknown>): Promise<RunningIngester> {
   const dir = await mkdtemp(join(tmpdir(), 'koder-ingester-'));
   const [grpcPort, httpPort, adminPort] = (await freePorts(3)) as [number, number, number];
   const configPath = join(dir, 'config.yaml');

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePorts } from './ports.ts';
+import { freePorts, retryOnPortClash } from './ports.ts';
 import { type ManagedProcess, startProcess, waitUntilReady } from './process.ts';
 
 const MAIN = fileURLToPath(new URL('../../query/src/local.ts', import.meta.url));
@@ -18,7 +18,11 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-export async function startLocalStack(opts: { manifests?: string } = {}): Promise<LocalStack> {
+export function startLocalStack(opts: { manifests?: string } = {}): Promise<LocalStack> {
+  return retryOnPortClash(() => startOnce(opts));
+}
+
+async function startOnce(opts: { manifests?: string }): Promise<LocalStack> {
   const dir = await mkdtemp(join(tmpdir(), 'koder-local-'));
   const [grpc, http, admin, query] = (await freePorts(4)) as [number, number, number, number];
   const proc = startProcess({

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ControlPlane } from './control-plane.ts';
-import { freePort } from './ports.ts';
+import { freePort, retryOnPortClash } from './ports.ts';
 import { type ManagedProcess, startProcess, waitUntilReady } from './process.ts';
 
 const MAIN = fileURLToPath(new URL('../../operator/src/main.ts', import.meta.url));
@@ -15,11 +15,15 @@ export interface RunningOperator {
   stop(): Promise<void>;
 }
 
-export async function startOperatorProcess(
+export function startOperatorProcess(
   cp: ControlPlane,
   extraArgs: string[] = [],
   name = 'operator',
 ): Promise<RunningOperator> {
+  return retryOnPortClash(() => startOnce(cp, extraArgs, name));
+}
+
+async function startOnce(cp: ControlPlane, extraArgs: string[], name: string): Promise<RunningOperator> {
   const port = await freePort();
   const proc = startProcess({
     name,

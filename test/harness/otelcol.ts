@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { type OtlpCapture, startOtlpCapture } from './otlp-capture.ts';
-import { freePorts } from './ports.ts';
+import { freePorts, retryOnPortClash } from './ports.ts';
 import { type ManagedProcess, startProcess, waitUntilReady } from './process.ts';
 import { binaryPath } from './testbin.ts';
 
@@ -20,9 +20,11 @@ export interface Collector {
   stop(): Promise<void>;
 }
 
-export async function startCollector(
-  opts: { processors?: Record<string, unknown> } = {},
-): Promise<Collector> {
+export function startCollector(opts: { processors?: Record<string, unknown> } = {}): Promise<Collector> {
+  return retryOnPortClash(() => startOnce(opts));
+}
+
+async function startOnce(opts: { processors?: Record<string, unknown> }): Promise<Collector> {
   const dir = await mkdtemp(join(tmpdir(), 'koder-otelcol-'));
   const [grpcPort, httpPort, metricsPort] = (await freePorts(3)) as [number, number, number];
   const received = await startOtlpCapture();

@@ -18,3 +18,21 @@ export async function freePorts(n: number): Promise<number[]> {
   while (ports.size < n) ports.add(await freePort());
   return [...ports];
 }
+
+/**
+ * Runs `start` again (up to 3 times) when it failed because a port it picked was taken meanwhile: a
+ * port found free can be grabbed by a suite running alongside before our process binds it. `start`
+ * must pick its ports itself, so that each try has fresh ones.
+ */
+export async function retryOnPortClash<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await start();
+    } catch (err) {
+      const clash = /EADDRINUSE|address already in use/i.test(
+        String(err instanceof Error ? err.message : err),
+      );
+      if (!clash || i >= attempts) throw err;
+    }
+  }
+}
