@@ -10,13 +10,14 @@ ifneq ($(NODE_BIN),)
 export PATH := $(NODE_BIN):$(PATH)
 endif
 
-.PHONY: help run demo test bench deps testbin typecheck lint format vitest
+.PHONY: help run demo test bench images deps testbin typecheck lint format vitest
 
 help:
 	@echo "make run    start Koder Trace on this machine"
 	@echo "make test   typecheck, lint, unit and integration tests (builds test binaries on first run)"
 	@echo "make demo   send realistic agent traces (and ratings) to a running make run"
 	@echo "make bench  ingest vs the OpenTelemetry Collector; trace detail vs a bare store lookup"
+	@echo "make images build the operator, ingester and query images (needs a container engine)"
 
 node_modules/.deps-installed: package.json package-lock.json $(wildcard */package.json)
 	@echo "[deps] installing npm dependencies (node $$(node --version))"
@@ -65,3 +66,11 @@ run: deps
 # Realistic agent traffic (stock OTel SDK) and ratings for a running `make run`.
 demo: deps
 	node query/src/demo/traffic.ts
+
+# Container images, where a container engine runs (none does on our development machines).
+IMAGE_TAG ?= $(shell awk '/^appVersion:/ {gsub(/"/, "", $$2); print $$2}' charts/koder-trace/Chart.yaml)
+images:
+	@if ! docker info >/dev/null 2>&1; then echo "[images] no container engine reachable: nothing built"; exit 0; fi; \
+	for c in operator ingester query; do \
+	  echo "[images] koder-trace/$$c:$(IMAGE_TAG)"; docker build --target $$c -t koder-trace/$$c:$(IMAGE_TAG) . || exit 1; \
+	done

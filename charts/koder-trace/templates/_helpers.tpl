@@ -8,6 +8,39 @@ app.kubernetes.io/part-of: koder-trace
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
 
+{{/* Selector labels for one component: pass (dict "ctx" . "component" "ingester"). */}}
+{{- define "koder-trace.selector" -}}
+app.kubernetes.io/name: {{ .ctx.Chart.Name }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "koder-trace.name" -}}
+{{- printf "%s-%s" .ctx.Release.Name .component | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "koder-trace.image" -}}
+{{- printf "%s:%s" .repository (default .ctx.Chart.AppVersion .ctx.Values.image.tag) -}}
+{{- end -}}
+
 {{- define "koder-trace.operator.serviceAccountName" -}}
 {{- default (printf "%s-operator" .Release.Name) .Values.operator.serviceAccount.name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* The ConfigMap the operator writes and ingesters and the query service mount. */}}
+{{- define "koder-trace.configMapName" -}}
+{{- printf "%s-ingester-config" .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Hardened defaults for every container: non-root, read-only root filesystem, no privileges. */}}
+{{- define "koder-trace.containerSecurity" -}}
+securityContext:
+  runAsNonRoot: true
+  runAsUser: 10001
+  allowPrivilegeEscalation: false
+  readOnlyRootFilesystem: true
+  capabilities:
+    drop: [ALL]
+  seccompProfile:
+    type: RuntimeDefault
 {{- end -}}
