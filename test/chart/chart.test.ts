@@ -124,7 +124,18 @@ describe.skipIf(!bins.ok)(suiteTitle('Helm chart', bins), () => {
       const cm = await core.readNamespacedConfigMap({ name: mounted ?? '', namespace: 'koder' });
       return cm.data?.['config.yaml']?.includes('id: support-bot') ? cm.data['config.yaml'] : undefined;
     });
-    expect(config).toContain('endpoint: tempo-distributor.tempo.svc:4317');
+    expect(config).toContain('endpoint: kt-tempo.koder.svc:4317'); // the managed Tempo's distributor
+    const overrides = await until('the Tempo overrides Tempo mounts', async () => {
+      const cm = await core.readNamespacedConfigMap({ name: 'kt-tempo-overrides', namespace: 'koder' });
+      return cm.data?.['overrides.yaml']?.includes('support-bot:') ? cm.data['overrides.yaml'] : undefined;
+    });
+    expect(overrides).toContain('block_retention: 720h');
+    const tempo = (await kubectl('get', 'statefulset', 'kt-tempo', '-n', 'koder', '-o', 'json')).stdout;
+    expect(
+      JSON.parse(tempo).spec.template.spec.volumes.map(
+        (v: { configMap?: { name: string } }) => v.configMap?.name,
+      ),
+    ).toContain('kt-tempo-overrides');
 
     const upgrade = await helm(
       'upgrade',

@@ -44,3 +44,20 @@ securityContext:
   seccompProfile:
     type: RuntimeDefault
 {{- end -}}
+
+{{/* Where ingesters write and the query service reads: the managed Tempo, or the external one. */}}
+{{- define "koder-trace.tempo.distributor" -}}
+{{- if .Values.tempo.managed -}}
+{{- printf "%s-tempo.%s.svc:4317" .Release.Name .Release.Namespace -}}
+{{- else -}}
+{{- required "tempo.distributor is required when tempo.managed is false" .Values.tempo.distributor -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "koder-trace.tempo.queryUrl" -}}
+{{- if .Values.tempo.managed -}}
+{{- printf "http://%s-tempo.%s.svc:3200" .Release.Name .Release.Namespace -}}
+{{- else -}}
+{{- required "tempo.queryUrl is required when tempo.managed is false" .Values.tempo.queryUrl -}}
+{{- end -}}
+{{- end -}}
