@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `ingester --config <file>`: the ingester as a program. The only place that reads argv and signals.
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { startIngester } from './app.ts';
@@ -18,6 +19,13 @@ if (values.help) {
   process.exit(0);
 }
 const log = pino({ name: 'ingester', level: values['log-level'] });
+
+// In a cluster the operator writes the config after the pods start (the ConfigMap is mounted as
+// optional): wait for the file instead of crash-looping. The pod stays unready until then.
+if (values.config && !existsSync(values.config)) {
+  log.info({ config: values.config }, 'waiting for the config file to appear');
+  while (!existsSync(values.config)) await new Promise((r) => setTimeout(r, 1000));
+}
 try {
   const ingester = await startIngester({
     ...(values.config ? { configPath: values.config } : {}),

@@ -1,6 +1,11 @@
 // Config hot reload, back-pressure while storage is down with nothing lost, and a graceful shutdown
 // that delivers what was queued.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { status } from '@grpc/grpc-js';
+import * as yaml from 'js-yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeTraceRequest } from '../../ingester/src/otlp/decode-proto.ts';
 import { spanCount } from '../../ingester/src/otlp/model.ts';
@@ -8,6 +13,8 @@ import { sha256Hex } from '../../ingester/src/tenants/registry.ts';
 import { agentSpans, sdkProtobuf } from '../../ingester/src/testing/sdk-spans.ts';
 import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
+import { freePorts } from '../harness/ports.ts';
+import { startProcess, waitUntilReady } from '../harness/process.ts';
 import { until } from '../harness/wait.ts';
 
 const body = sdkProtobuf(await agentSpans('svc-life')); // 4 spans
@@ -96,5 +103,38 @@ describe('ingester lifecycle', () => {
     await ing.process.stop(15_000);
     expect(ing.process.exitCode()).toBe(0);
     expect(delivered(storage)).toBe(8);
+  });
+});
+
+describe('ingester start-up', () => {
+  it('waits for a config file that does not exist yet (the operator writes it later), then serves', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'koder-wait-'));
+    const config = join(dir, 'config.yaml');
+    const [grpcPort, httpPort, adminPort] = (await freePorts(3)) as [number, number, number];
+    const proc = startProcess({
+      name: 'ingester',
+      command: process.execPath,
+      args: [fileURLToPath(new URL('../../ingester/src/main.ts', import.meta.url)), '--config', config],
+      logFile: join(dir, 'ingester.log'),
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(proc.exitCode()).toBeUndefined(); // still waiting, not crashed
+      await writeFile(
+        config,
+        yaml.dump({
+          listen: { host: '127.0.0.1', grpcPort, httpPort, adminPort },
+          exporter: { kind: 'none' },
+        }),
+      );
+      await waitUntilReady(
+        proc,
+        async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`)).ok,
+        15_000,
+      );
+    } finally {
+      await proc.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
