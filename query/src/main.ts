@@ -2,7 +2,7 @@
 // `query --tempo-url URL --config FILE`: the query service in a cluster, reading traces from Tempo.
 // Tenants and tokens come from the same config file the ingesters mount (written by the operator),
 // re-read when it changes; ratings are written through the ingester Service.
-import { readFileSync, watchFile } from 'node:fs';
+import { existsSync, readFileSync, watchFile } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -31,6 +31,11 @@ function load(previous: TenantRegistry | undefined): TenantRegistry | undefined 
     return previous;
   }
   return buildRegistry(r.config, previous, Date.now());
+}
+// The operator writes the config after the pods start: wait for it rather than crash-loop.
+while (!existsSync(values.config)) {
+  log.info({ config: values.config }, 'waiting for the config file to appear');
+  await new Promise((r) => setTimeout(r, 2000));
 }
 let registry = load(undefined);
 if (!registry) process.exit(1);
