@@ -2,7 +2,7 @@
 // used when spans arrive as JSON so that every span carries them in one form.
 import { keyValuesSize, writeKeyValues } from './any-value-proto.ts';
 import type { Attribute } from './model.ts';
-import { size, WIRE_I32, WIRE_I64, WIRE_VARINT, WireWriter } from './wire.ts';
+import { size, WireWriter } from './wire.ts';
 
 export interface ScopeFields {
   name: string;
@@ -21,10 +21,7 @@ export function encodeScope(s: ScopeFields): Uint8Array {
   if (s.name) w.stringField(1, s.name);
   if (s.version) w.stringField(2, s.version);
   writeKeyValues(w, s.attributes, 3);
-  if (s.droppedAttributesCount) {
-    w.tag(4, WIRE_VARINT);
-    w.varint(s.droppedAttributesCount);
-  }
+  if (s.droppedAttributesCount) w.varintField(4, s.droppedAttributesCount);
   return w.finish();
 }
 
@@ -42,16 +39,10 @@ export function encodeEvent(e: EventFields): Uint8Array {
     keyValuesSize(e.attributes, 3) +
     (e.droppedAttributesCount ? size.varint(4, e.droppedAttributesCount) : 0);
   const w = new WireWriter(n);
-  if (e.timeUnixNano) {
-    w.tag(1, WIRE_I64);
-    w.fixed64(e.timeUnixNano);
-  }
+  if (e.timeUnixNano) w.fixed64Field(1, e.timeUnixNano);
   if (e.name) w.stringField(2, e.name);
   writeKeyValues(w, e.attributes, 3);
-  if (e.droppedAttributesCount) {
-    w.tag(4, WIRE_VARINT);
-    w.varint(e.droppedAttributesCount);
-  }
+  if (e.droppedAttributesCount) w.varintField(4, e.droppedAttributesCount);
   return w.finish();
 }
 
@@ -77,13 +68,7 @@ export function encodeLink(l: LinkFields): Uint8Array {
   if (l.spanId.length) w.lenField(2, l.spanId);
   if (l.traceState) w.stringField(3, l.traceState);
   writeKeyValues(w, l.attributes, 4);
-  if (l.droppedAttributesCount) {
-    w.tag(5, WIRE_VARINT);
-    w.varint(l.droppedAttributesCount);
-  }
-  if (l.flags) {
-    w.tag(6, WIRE_I32);
-    w.fixed32(l.flags);
-  }
+  if (l.droppedAttributesCount) w.varintField(5, l.droppedAttributesCount);
+  if (l.flags) w.fixed32Field(6, l.flags);
   return w.finish();
 }

@@ -3,7 +3,7 @@
 // request is written into one buffer with no copying of intermediate messages.
 import { keyValuesSize, writeKeyValues } from './any-value-proto.ts';
 import type { Resource, ResourceSpans, Scope, ScopeSpans, Span, TraceBatch } from './model.ts';
-import { size, WIRE_I32, WIRE_I64, WIRE_VARINT, WireWriter } from './wire.ts';
+import { size, WireWriter } from './wire.ts';
 
 function statusSize(st: Span['status']): number {
   return (st.message ? size.string(2, st.message) : 0) + (st.code ? size.varint(3, st.code) : 0);
@@ -53,46 +53,22 @@ export function encodeSpan(s: Span): Uint8Array {
   if (s.traceState) w.stringField(3, s.traceState);
   if (s.parentSpanId.length) w.lenField(4, s.parentSpanId);
   if (s.name) w.stringField(5, s.name);
-  if (s.kind) {
-    w.tag(6, WIRE_VARINT);
-    w.varint(s.kind);
-  }
-  if (s.startTimeUnixNano) {
-    w.tag(7, WIRE_I64);
-    w.fixed64(s.startTimeUnixNano);
-  }
-  if (s.endTimeUnixNano) {
-    w.tag(8, WIRE_I64);
-    w.fixed64(s.endTimeUnixNano);
-  }
+  if (s.kind) w.varintField(6, s.kind);
+  if (s.startTimeUnixNano) w.fixed64Field(7, s.startTimeUnixNano);
+  if (s.endTimeUnixNano) w.fixed64Field(8, s.endTimeUnixNano);
   writeKeyValues(w, s.attributes, 9);
-  if (s.droppedAttributesCount) {
-    w.tag(10, WIRE_VARINT);
-    w.varint(s.droppedAttributesCount);
-  }
+  if (s.droppedAttributesCount) w.varintField(10, s.droppedAttributesCount);
   for (const e of s.events) w.lenField(11, e);
-  if (s.droppedEventsCount) {
-    w.tag(12, WIRE_VARINT);
-    w.varint(s.droppedEventsCount);
-  }
+  if (s.droppedEventsCount) w.varintField(12, s.droppedEventsCount);
   for (const l of s.links) w.lenField(13, l);
-  if (s.droppedLinksCount) {
-    w.tag(14, WIRE_VARINT);
-    w.varint(s.droppedLinksCount);
-  }
+  if (s.droppedLinksCount) w.varintField(14, s.droppedLinksCount);
   const st = statusSize(s.status);
   if (st) {
     w.beginLen(15, st);
     if (s.status.message) w.stringField(2, s.status.message);
-    if (s.status.code) {
-      w.tag(3, WIRE_VARINT);
-      w.varint(s.status.code);
-    }
+    if (s.status.code) w.varintField(3, s.status.code);
   }
-  if (s.flags) {
-    w.tag(16, WIRE_I32);
-    w.fixed32(s.flags);
-  }
+  if (s.flags) w.fixed32Field(16, s.flags);
   for (const u of s.unknown) w.raw(u);
   s.raw = w.finish();
   return s.raw;
@@ -137,10 +113,7 @@ export function encodeTraceRequest(batch: TraceBatch): Buffer {
     w.beginLen(1, p.size);
     w.beginLen(1, p.res);
     writeKeyValues(w, p.rs.resource.attributes, 1);
-    if (p.rs.resource.droppedAttributesCount) {
-      w.tag(2, WIRE_VARINT);
-      w.varint(p.rs.resource.droppedAttributesCount);
-    }
+    if (p.rs.resource.droppedAttributesCount) w.varintField(2, p.rs.resource.droppedAttributesCount);
     for (const u of p.rs.resource.unknown) w.raw(u);
     for (const s of p.scopes) {
       w.beginLen(2, s.size);

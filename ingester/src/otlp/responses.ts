@@ -17,10 +17,7 @@ export function encodeExportResponse(partial?: PartialSuccess): Buffer {
     (partial.errorMessage ? size.string(2, partial.errorMessage) : 0);
   const w = new WireWriter(size.len(1, inner));
   w.beginLen(1, inner);
-  if (partial.rejectedSpans) {
-    w.tag(1, WIRE_VARINT);
-    w.varint(partial.rejectedSpans);
-  }
+  if (partial.rejectedSpans) w.varintField(1, partial.rejectedSpans);
   if (partial.errorMessage) w.stringField(2, partial.errorMessage);
   return w.finish();
 }
@@ -60,14 +57,8 @@ function retryInfo(delayMs: number): Buffer {
   const duration = (seconds ? size.varint(1, seconds) : 0) + (nanos ? size.varint(2, nanos) : 0);
   const w = new WireWriter(size.len(1, duration));
   w.beginLen(1, duration);
-  if (seconds) {
-    w.tag(1, WIRE_VARINT);
-    w.varint(seconds);
-  }
-  if (nanos) {
-    w.tag(2, WIRE_VARINT);
-    w.varint(nanos);
-  }
+  if (seconds) w.varintField(1, seconds);
+  if (nanos) w.varintField(2, nanos);
   return w.finish();
 }
 
@@ -80,10 +71,7 @@ export function encodeRpcStatus(code: number, message: string, retryAfterMs?: nu
     (message ? size.string(2, message) : 0) +
     (detail ? size.len(3, anySize) : 0);
   const w = new WireWriter(total);
-  if (code) {
-    w.tag(1, WIRE_VARINT);
-    w.varint(code);
-  }
+  if (code) w.varintField(1, code);
   if (message) w.stringField(2, message);
   if (detail) {
     w.beginLen(3, anySize);

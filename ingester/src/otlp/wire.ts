@@ -232,6 +232,21 @@ export class WireWriter {
     this.pos += this.buf.write(s, this.pos, n, 'utf8');
   }
 
+  varintField(field: number, v: number): void {
+    this.tag(field, WIRE_VARINT);
+    this.varint(v);
+  }
+
+  fixed64Field(field: number, v: bigint): void {
+    this.tag(field, WIRE_I64);
+    this.fixed64(v);
+  }
+
+  fixed32Field(field: number, v: number): void {
+    this.tag(field, WIRE_I32);
+    this.fixed32(v);
+  }
+
   /** Starts a length-delimited field whose payload size is already known. */
   beginLen(field: number, payload: number): void {
     this.tag(field, WIRE_LEN);
