@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { freePorts } from '../test/harness/ports.ts';
 import { startProcess, waitUntilReady } from '../test/harness/process.ts';
+import { scrapeMetric } from '../test/harness/prometheus.ts';
 import { binaryPath } from '../test/harness/testbin.ts';
 
 export async function startCollectorWithNop(forwardTo?: string) {
@@ -37,13 +38,7 @@ export async function startCollectorWithNop(forwardTo?: string) {
     httpUrl: `http://127.0.0.1:${http}`,
     grpcEndpoint: `127.0.0.1:${grpc}`,
     /** Spans this collector's receiver accepted so far. */
-    async accepted(): Promise<number> {
-      const text = await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text();
-      let sum = 0;
-      for (const m of text.matchAll(/^otelcol_receiver_accepted_spans\{[^}]*\}\s+(\S+)/gm))
-        sum += Number(m[1]);
-      return sum;
-    },
+    accepted: () => scrapeMetric(`http://127.0.0.1:${metrics}/metrics`, 'otelcol_receiver_accepted_spans'),
     async stop() {
       await proc.stop();
       await rm(dir, { recursive: true, force: true });

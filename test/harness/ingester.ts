@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import * as yaml from 'js-yaml';
 import { freePorts, retryOnPortClash } from './ports.ts';
 import { type ManagedProcess, startProcess, waitUntilReady } from './process.ts';
+import { scrapeMetric } from './prometheus.ts';
 
 const MAIN = fileURLToPath(new URL('../../ingester/src/main.ts', import.meta.url));
 
@@ -54,17 +55,7 @@ async function startOnce(config: Record<string, unknown>): Promise<RunningIngest
     configPath,
     process: proc,
     writeConfig: write,
-    async metric(name, labels = {}) {
-      const text = await (await fetch(`${adminUrl}/metrics`)).text();
-      let sum = 0;
-      for (const line of text.split('\n')) {
-        const m = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
-        if (!m || m[1] !== name) continue;
-        const l = m[2] ?? '';
-        if (Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`))) sum += Number(m[3]);
-      }
-      return sum;
-    },
+    metric: (name, labels = {}) => scrapeMetric(`${adminUrl}/metrics`, name, labels),
     async stop() {
       await proc.stop(15_000);
       await rm(dir, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { ControlPlane } from './control-plane.ts';
 import { freePort, retryOnPortClash } from './ports.ts';
 import { type ManagedProcess, startProcess, waitUntilReady } from './process.ts';
+import { scrapeMetric } from './prometheus.ts';
 
 const MAIN = fileURLToPath(new URL('../../operator/src/main.ts', import.meta.url));
 
@@ -47,13 +48,7 @@ async function startOnce(cp: ControlPlane, extraArgs: string[], name: string): P
   return {
     process: proc,
     adminUrl,
-    async metric(metric) {
-      const text = await (await fetch(`${adminUrl}/metrics`)).text();
-      let sum = 0;
-      for (const m of text.matchAll(new RegExp(`^${metric}(?:\\{[^}]*\\})?\\s+(\\S+)`, 'gm')))
-        sum += Number(m[1]);
-      return sum;
-    },
+    metric: (metric) => scrapeMetric(`${adminUrl}/metrics`, metric),
     async isLeader() {
       return (await (await fetch(`${adminUrl}/leader`)).text()).trim() === 'true';
     },

@@ -7,6 +7,7 @@ import * as yaml from 'js-yaml';
 import { type OtlpCapture, startOtlpCapture } from './otlp-capture.ts';
 import { freePorts, retryOnPortClash } from './ports.ts';
 import { type ManagedProcess, startProcess, waitUntilReady } from './process.ts';
+import { scrapeMetric } from './prometheus.ts';
 import { binaryPath } from './testbin.ts';
 
 export interface Collector {
@@ -83,15 +84,7 @@ async function startOnce(opts: { processors?: Record<string, unknown> }): Promis
     httpEndpoint: `http://127.0.0.1:${httpPort}`,
     process: proc,
     received,
-    async metric(name) {
-      const text = await (await fetch(metricsUrl)).text();
-      let sum = 0;
-      for (const line of text.split('\n')) {
-        const m = /^([a-zA-Z_:][\w:]*)(?:\{[^}]*\})?\s+(\S+)/.exec(line);
-        if (m && m[1] === name) sum += Number(m[2]);
-      }
-      return sum;
-    },
+    metric: (name) => scrapeMetric(metricsUrl, name),
     stop,
   };
 }
