@@ -40,7 +40,7 @@ export async function answer(
   authorization: string | undefined,
   body: unknown,
 ): Promise<Reply> {
-  const store = deps.backend;
+  const backend = deps.backend;
   const path = url.pathname;
   if (path === '/api/v1/openapi.json') return reply(200, OPENAPI);
   const post = path === '/api/v1/ratings';
@@ -53,11 +53,11 @@ export async function answer(
   try {
     if (path === '/api/v1/traces') {
       const filter = parseSearch(url.searchParams);
-      const { rows, next } = await store.search(tenant.id, filter);
+      const { rows, next } = await backend.search(tenant.id, filter);
       const ids = rows.map((r) => r.trace_id);
-      const facets = await store.traceFacets(tenant.id, ids);
+      const facets = await backend.traceFacets(tenant.id, ids);
       const cost = new Map<string, number>();
-      for (const u of await store.modelUsage(tenant.id, ids)) {
+      for (const u of await backend.modelUsage(tenant.id, ids)) {
         const c = callCost(priceFor(deps.prices, u.provider, u.model), {
           input: u.input_tokens,
           output: u.output_tokens,
@@ -91,7 +91,7 @@ export async function answer(
     const m = TRACE_PATH.exec(path);
     if (m) {
       const id = (m[1] as string).toLowerCase();
-      const rows = await store.spans(tenant.id, id);
+      const rows = await backend.spans(tenant.id, id);
       return rows.length
         ? reply(200, traceView(id, rows, deps.prices))
         : reply(404, { error: `no trace ${id} for this tenant` });
@@ -105,12 +105,12 @@ export async function answer(
       if (!Number.isInteger(buckets) || buckets < 1 || buckets > 200)
         throw new BadRequest('buckets: expected 1 to 200');
       const promptId = decodeURIComponent(o[1] as string);
-      const rows = await store.promptSpans(tenant.id, promptId, start, end);
+      const rows = await backend.promptSpans(tenant.id, promptId, start, end);
       return reply(200, promptOverlay(promptId, rows, deps.prices, start, end, buckets));
     }
     if (post) {
       const rating = parseRating(body);
-      const rated = await store.span(tenant.id, rating.traceId, rating.spanId);
+      const rated = await backend.span(tenant.id, rating.traceId, rating.spanId);
       if (!rated)
         return reply(404, { error: `no span ${rating.spanId} in trace ${rating.traceId} for this tenant` });
       const { spanId, request } = ratingExport(rated, rating, now(deps));

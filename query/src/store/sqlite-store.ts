@@ -280,6 +280,9 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
     'SELECT * FROM spans WHERE tenant = ? AND prompt_id = ? AND start_ns >= ? AND start_ns <= ? ORDER BY start_ns',
   );
   promptSpansOf.setReadBigInts(true);
+  const oldTraces = db.prepare('SELECT tenant, trace_id FROM traces WHERE end_ns < ?');
+  const deleteSpans = db.prepare('DELETE FROM spans WHERE tenant = ? AND trace_id = ?');
+  const deleteTrace = db.prepare('DELETE FROM traces WHERE tenant = ? AND trace_id = ?');
   const oneSpan = db.prepare('SELECT * FROM spans WHERE tenant = ? AND trace_id = ? AND span_id = ?');
   oneSpan.setReadBigInts(true);
 
@@ -320,14 +323,11 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
       return out;
     },
     deleteOlderThan(ns) {
-      const old = db.prepare('SELECT tenant, trace_id FROM traces WHERE end_ns < ?').all(ns) as {
-        tenant: string;
-        trace_id: string;
-      }[];
+      const old = oldTraces.all(ns) as { tenant: string; trace_id: string }[];
       db.exec('BEGIN');
       for (const t of old) {
-        db.prepare('DELETE FROM spans WHERE tenant = ? AND trace_id = ?').run(t.tenant, t.trace_id);
-        db.prepare('DELETE FROM traces WHERE tenant = ? AND trace_id = ?').run(t.tenant, t.trace_id);
+        deleteSpans.run(t.tenant, t.trace_id);
+        deleteTrace.run(t.tenant, t.trace_id);
       }
       db.exec('COMMIT');
       return old.length;
