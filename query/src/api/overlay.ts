@@ -1,8 +1,9 @@
 // The prompt-version overlay: for one prompt id over a time range, per version — calls, error rate,
 // latency p50/p95, tokens, cost and average rating — overall and per time bucket. Sampled spans are
 // reweighted by their adjusted count (1/p), so figures are unbiased estimates of all traffic.
-import { callCost, type PriceTable, priceFor } from '../cost/prices.ts';
+import { type PriceTable, pricer } from '../cost/prices.ts';
 import type { SpanRow } from '../store/span-row.ts';
+import { spanCost } from './trace-view.ts';
 
 export interface VersionStats {
   version: string;
@@ -37,15 +38,8 @@ function stats(version: string, rows: SpanRow[], prices: PriceTable): VersionSta
   const weight = calls.reduce((n, r) => n + w(r), 0);
   const latency = calls.map((r) => ({ v: Number(r.duration_ns) / 1e6, w: w(r) }));
   const sum = (f: (r: SpanRow) => number) => calls.reduce((n, r) => n + w(r) * f(r), 0);
-  const cost = sum(
-    (r) =>
-      callCost(priceFor(prices, r.provider, r.response_model ?? r.request_model), {
-        input: Number(r.input_tokens),
-        output: Number(r.output_tokens),
-        cacheRead: Number(r.cache_read_tokens),
-        cacheCreation: Number(r.cache_creation_tokens),
-      }) ?? 0,
-  );
+  const price = pricer(prices);
+  const cost = sum((r) => spanCost(price, r) ?? 0);
   return {
     version,
     calls: weight,

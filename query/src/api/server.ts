@@ -9,7 +9,7 @@ import { OPENAPI } from './openapi.ts';
 import { promptOverlay } from './overlay.ts';
 import { parseRating, ratingExport } from './ratings.ts';
 import { BadRequest, parseSearch } from './search-params.ts';
-import { traceView } from './trace-view.ts';
+import { RawJson, traceView } from './trace-view.ts';
 
 interface Reply {
   status: number;
@@ -17,6 +17,10 @@ interface Reply {
 }
 
 const reply = (status: number, body: unknown): Reply => ({ status, body });
+
+/** The reply body as sent: JSON text prepared by the view is not stringified again. */
+export const replyText = (r: Reply): string =>
+  r.body instanceof RawJson ? r.body.text : JSON.stringify(r.body);
 
 export interface QueryDeps {
   /** Where traces are read: the embedded store or Tempo. */
@@ -168,9 +172,7 @@ export function createQueryServer(deps: QueryDeps): Server {
             ? reply(400, { error: err.message })
             : reply(500, { error: 'internal error' }),
         )
-        .then((r) =>
-          res.writeHead(r.status, { 'content-type': 'application/json' }).end(JSON.stringify(r.body)),
-        );
+        .then((r) => res.writeHead(r.status, { 'content-type': 'application/json' }).end(replyText(r)));
     }
   });
 }

@@ -88,3 +88,13 @@ export function callCost(price: ModelPrice | undefined, u: Usage): number | unde
     u.output * price.output;
   return cost / 1e6;
 }
+
+/** Prices the calls of one answer: each provider/model pair is looked up in the table once. */
+export function pricer(table: PriceTable) {
+  const cache = new Map<string, ModelPrice | undefined>();
+  return (provider: string | null, model: string | null, u: Usage): number | undefined => {
+    const key = `${provider ?? ''}/${model ?? ''}`;
+    if (!cache.has(key)) cache.set(key, priceFor(table, provider, model));
+    return callCost(cache.get(key), u);
+  };
+}

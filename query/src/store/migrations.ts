@@ -32,4 +32,6 @@ export const MIGRATIONS: string[] = [
   `ALTER TABLE spans ADD COLUMN rating REAL`,
   `ALTER TABLE traces ADD COLUMN rating_sum REAL NOT NULL DEFAULT 0`,
   `ALTER TABLE traces ADD COLUMN rating_count INTEGER NOT NULL DEFAULT 0`,
+  // v12: the GenAI view prepared at write time (reading a trace splices it instead of rebuilding it).
+  `ALTER TABLE spans ADD COLUMN gen_ai TEXT`,
 ];

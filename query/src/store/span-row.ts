@@ -3,8 +3,9 @@
 
 import { decodeEvent, decodeLink } from '../../../ingester/src/otlp/decode-parts.ts';
 import type { AnyValue, Attribute, Span } from '../../../ingester/src/otlp/model.ts';
+import { type GenAiFields, liftGenAi } from './genai-view.ts';
 
-export interface SpanRow {
+export interface SpanRow extends GenAiFields {
   tenant: string;
   trace_id: string;
   span_id: string;
@@ -18,22 +19,13 @@ export interface SpanRow {
   status_code: number;
   status_message: string;
   trace_state: string;
+  /** JSON object; GenAI content is not repeated here but kept in `gen_ai`. */
   attributes: string;
   resource: string;
   events: string;
   links: string;
-  operation: string | null;
-  provider: string | null;
-  request_model: string | null;
-  response_model: string | null;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_creation_tokens: number;
-  reasoning_tokens: number;
-  prompt_id: string | null;
-  prompt_version: string | null;
-  conversation_id: string | null;
+  /** The span's GenAI view as JSON text (null for other spans, and for spans stored before v12). */
+  gen_ai: string | null;
   request_id: string | null;
   adjusted_count: number;
   is_error: number;
@@ -80,7 +72,23 @@ export function spanRow(tenant: string, resource: Record<string, unknown>, span:
     }
   }
   const isError = span.status.code === 2 || a['error.type'] !== undefined;
+  const genAi: GenAiFields = {
+    operation: text(a['gen_ai.operation.name']),
+    provider: text(a['gen_ai.provider.name']),
+    request_model: text(a['gen_ai.request.model']),
+    response_model: text(a['gen_ai.response.model']),
+    input_tokens: count(a['gen_ai.usage.input_tokens']),
+    output_tokens: count(a['gen_ai.usage.output_tokens']),
+    cache_read_tokens: count(a['gen_ai.usage.cache_read.input_tokens']),
+    cache_creation_tokens: count(a['gen_ai.usage.cache_creation.input_tokens']),
+    reasoning_tokens: count(a['gen_ai.usage.reasoning.output_tokens']),
+    prompt_id: text(a['koder.prompt.id']),
+    prompt_version: text(a['koder.prompt.version']),
+    conversation_id: text(a['gen_ai.conversation.id']),
+  };
+  const gen_ai = liftGenAi(genAi, a);
   return {
+    ...genAi,
     tenant,
     trace_id: hex(span.traceId),
     span_id: hex(span.spanId),
@@ -117,18 +125,7 @@ export function spanRow(tenant: string, resource: Record<string, unknown>, span:
         };
       }),
     ),
-    operation: text(a['gen_ai.operation.name']),
-    provider: text(a['gen_ai.provider.name']),
-    request_model: text(a['gen_ai.request.model']),
-    response_model: text(a['gen_ai.response.model']),
-    input_tokens: count(a['gen_ai.usage.input_tokens']),
-    output_tokens: count(a['gen_ai.usage.output_tokens']),
-    cache_read_tokens: count(a['gen_ai.usage.cache_read.input_tokens']),
-    cache_creation_tokens: count(a['gen_ai.usage.cache_creation.input_tokens']),
-    reasoning_tokens: count(a['gen_ai.usage.reasoning.output_tokens']),
-    prompt_id: text(a['koder.prompt.id']),
-    prompt_version: text(a['koder.prompt.version']),
-    conversation_id: text(a['gen_ai.conversation.id']),
+    gen_ai,
     request_id: text(a['koder.request_id']),
     adjusted_count: count(a['koder.sampling.adjusted_count']) || 1,
     is_error: isError ? 1 : 0,

@@ -93,6 +93,7 @@ const SPAN_COLUMNS = [
   'resource',
   'events',
   'links',
+  'gen_ai',
   'operation',
   'provider',
   'request_model',

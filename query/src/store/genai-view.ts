@@ -1,0 +1,81 @@
+// The GenAI view of a span (operation, model, parameters, messages, tool call, usage, prompt), built
+// once when a span is stored and kept as JSON text: reading a trace then splices it into the answer
+// instead of parsing the span's content and building the view again for every request.
+
+/** Content lifted into the GenAI view and removed from `attributes` (it is the bulk of a trace). */
+const LIFTED = [
+  'gen_ai.input.messages',
+  'gen_ai.output.messages',
+  'gen_ai.system_instructions',
+  'gen_ai.tool.call.arguments',
+  'gen_ai.tool.call.result',
+];
+
+const REQUEST_PREFIX = 'gen_ai.request.';
+
+/** Content that arrived as JSON text (tool arguments and results) is returned structured when it is JSON. */
+function structured(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const c = v.charCodeAt(0);
+  if (c !== 0x7b && c !== 0x5b) return v; // only objects and arrays are worth parsing
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+/** The span's columns the view repeats (the store keeps them as columns for filters and sums). */
+export interface GenAiFields {
+  operation: string | null;
+  provider: string | null;
+  request_model: string | null;
+  response_model: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_creation_tokens: number;
+  reasoning_tokens: number;
+  prompt_id: string | null;
+  prompt_version: string | null;
+  conversation_id: string | null;
+}
+
+/**
+ * The view as JSON text, or null for a span that is not a GenAI operation. Lifted content is removed
+ * from `attrs` (mutated) so the span's attributes do not repeat it.
+ */
+export function liftGenAi(f: GenAiFields, attrs: Record<string, unknown>): string | null {
+  if (!f.operation && !f.request_model && !f.response_model) return null;
+  const parameters: Record<string, unknown> = {};
+  for (const k in attrs) {
+    if (k.startsWith(REQUEST_PREFIX) && k !== 'gen_ai.request.model')
+      parameters[k.slice(REQUEST_PREFIX.length)] = attrs[k];
+  }
+  const view = JSON.stringify({
+    operation: f.operation,
+    provider: f.provider,
+    requestModel: f.request_model,
+    responseModel: f.response_model,
+    parameters,
+    inputMessages: attrs['gen_ai.input.messages'],
+    outputMessages: attrs['gen_ai.output.messages'],
+    systemInstructions: attrs['gen_ai.system_instructions'],
+    toolName: attrs['gen_ai.tool.name'],
+    toolCallArguments: structured(attrs['gen_ai.tool.call.arguments']),
+    toolCallResult: structured(attrs['gen_ai.tool.call.result']),
+    finishReasons: attrs['gen_ai.response.finish_reasons'],
+    usage: {
+      inputTokens: f.input_tokens,
+      outputTokens: f.output_tokens,
+      cacheReadTokens: f.cache_read_tokens,
+      cacheCreationTokens: f.cache_creation_tokens,
+      reasoningTokens: f.reasoning_tokens,
+    },
+    promptId: f.prompt_id,
+    promptVersion: f.prompt_version,
+    conversationId: f.conversation_id,
+  });
+  for (const k of LIFTED) delete attrs[k];
+  return view;
+}
