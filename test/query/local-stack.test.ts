@@ -45,6 +45,11 @@ describe('local stack (single tenant)', () => {
     ['minDurationMs=600000', 0],
     [`start=${Date.now() - 3600_000}&end=${Date.now() + 3600_000}`, 2],
     [`end=${Date.now() - 3600_000}`, 0],
+    ['attr=gen_ai.agent.name%3Dsupport', 2],
+    ['attr=service.name%3Dbilling-agent', 1],
+    ['attr=gen_ai.request.temperature%3D0.2&attr=gen_ai.request.stream%3Dfalse', 2],
+    ['attr=gen_ai.request.stream%3Dtrue', 0],
+    ['attr=reason%3Dcalled-by', 0], // a link's attribute is not the span's
   ])('search %s finds %i', async (query, n) => {
     const res = await stack.get(`/api/v1/traces?${query}`);
     expect(res.status).toBe(200);
@@ -143,6 +148,9 @@ describe('local stack (single tenant)', () => {
     ).toEqual([traceId]);
     expect((await stack.get('/api/v1/traces?minRating=0.5')).body.traces).toEqual([]);
 
+    expect((await stack.get('/api/v1/prompts')).body.prompts).toEqual([
+      { promptId: 'support-answer', versions: ['v3'], calls: 2, lastSeenUnixNano: expect.any(String) },
+    ]);
     const overlay = (await stack.get('/api/v1/prompts/support-answer/versions?buckets=4')).body;
     expect(overlay.versions).toEqual([
       expect.objectContaining({
@@ -172,6 +180,20 @@ describe('local stack (single tenant)', () => {
     expect((await post({ traceId, spanId: '0011223344556677', score: 1 })).status).toBe(404);
   });
 
+  it('sorts by a summary column either way, and pages in that order', async () => {
+    const services = async (q: string) =>
+      (await stack.get(`/api/v1/traces?${q}`)).body.traces.map((t: { rootService: string }) => t.rootService);
+    expect(await services('sort=service&order=asc')).toEqual(['billing-agent', 'support-agent']);
+    expect(await services('sort=service')).toEqual(['support-agent', 'billing-agent']);
+    const first = await stack.get('/api/v1/traces?sort=service&order=asc&limit=1');
+    expect(await services(`sort=service&order=asc&limit=1&cursor=${first.body.next}`)).toEqual([
+      'support-agent',
+    ]);
+    const bySpans = await stack.get('/api/v1/traces?sort=spans&limit=1');
+    const next = await stack.get(`/api/v1/traces?sort=spans&limit=1&cursor=${bySpans.body.next}`);
+    expect(next.body.traces[0].traceId).not.toBe(bySpans.body.traces[0].traceId);
+  });
+
   it('answers bad parameters with 400 saying which, and unknown traces with 404', async () => {
     expect(await stack.get('/api/v1/traces?limit=0')).toEqual({
       status: 400,
@@ -180,6 +202,10 @@ describe('local stack (single tenant)', () => {
     expect((await stack.get('/api/v1/traces?start=yesterday')).body.error).toMatch(
       /^start: expected RFC 3339/,
     );
+    expect((await stack.get('/api/v1/traces?sort=cost')).body.error).toMatch(/^sort: expected one of start,/);
+    expect((await stack.get('/api/v1/traces?order=up')).body.error).toMatch(/^order: expected asc or desc/);
+    expect((await stack.get('/api/v1/traces?attr=novalue')).body.error).toMatch(/^attr: expected key=value/);
+    expect((await stack.get('/api/v1/traces?cursor=bogus')).body.error).toMatch(/^cursor: not a cursor/);
     expect((await stack.get('/api/v1/traces/not-an-id')).status).toBe(400);
     expect((await stack.get(`/api/v1/traces/${'0'.repeat(32)}`)).status).toBe(404);
     expect((await stack.get('/api/v1/openapi.json')).body.openapi).toBe('3.1.0');

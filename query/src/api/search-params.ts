@@ -1,5 +1,5 @@
 // Query-string → TraceFilter, with a specific message for each bad parameter (answered as 400).
-import type { TraceFilter } from '../store/sqlite-store.ts';
+import { SORT_KEYS, type SortKey, type TraceFilter } from '../store/sqlite-store.ts';
 
 export class BadRequest extends Error {
   override name = 'BadRequest';
@@ -45,6 +45,24 @@ export function parseSearch(q: URLSearchParams): TraceFilter {
       throw new BadRequest(`${key}: expected a number from 0 to 1, got ${JSON.stringify(v)}`);
     f[key] = n;
   }
+  const sort = q.get('sort');
+  if (sort !== null) {
+    if (!Object.hasOwn(SORT_KEYS, sort))
+      throw new BadRequest(
+        `sort: expected one of ${Object.keys(SORT_KEYS).join(', ')}, got ${JSON.stringify(sort)}`,
+      );
+    f.sort = sort as SortKey;
+  }
+  const order = q.get('order');
+  if (order !== null && order !== 'asc' && order !== 'desc')
+    throw new BadRequest(`order: expected asc or desc, got ${JSON.stringify(order)}`);
+  if (order === 'asc') f.ascending = true;
+  const attrs = q.getAll('attr').map((a) => {
+    const eq = a.indexOf('=');
+    if (eq < 1) throw new BadRequest(`attr: expected key=value, got ${JSON.stringify(a)}`);
+    return [a.slice(0, eq), a.slice(eq + 1)] as [string, string];
+  });
+  if (attrs.length) f.attributes = attrs;
   for (const key of [
     'service',
     'name',

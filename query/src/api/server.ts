@@ -100,11 +100,29 @@ export async function answer(
         ? reply(200, traceView(id, rows, deps.prices))
         : reply(404, { error: `no trace ${id} for this tenant` });
     }
+    if (path === '/api/v1/prompts') {
+      const { start, end } = range(deps, parseSearch(url.searchParams));
+      const byId = new Map<
+        string,
+        { promptId: string; versions: string[]; calls: number; lastSeenUnixNano: string }
+      >();
+      for (const u of await backend.prompts(tenant.id, start, end)) {
+        const p = byId.get(u.prompt_id) ?? {
+          promptId: u.prompt_id,
+          versions: [],
+          calls: 0,
+          lastSeenUnixNano: '0',
+        };
+        if (u.prompt_version !== null) p.versions.push(u.prompt_version);
+        p.calls += u.calls;
+        if (u.last_ns > BigInt(p.lastSeenUnixNano)) p.lastSeenUnixNano = u.last_ns.toString();
+        byId.set(u.prompt_id, p);
+      }
+      return reply(200, { prompts: [...byId.values()] });
+    }
     const o = OVERLAY_PATH.exec(path);
     if (o) {
-      const f = parseSearch(url.searchParams);
-      const end = f.endNs ?? now(deps);
-      const start = f.startNs ?? end - 7n * 86_400n * 1_000_000_000n;
+      const { start, end } = range(deps, parseSearch(url.searchParams));
       const buckets = Number(url.searchParams.get('buckets') ?? '12');
       if (!Number.isInteger(buckets) || buckets < 1 || buckets > 200)
         throw new BadRequest('buckets: expected 1 to 200');
@@ -138,6 +156,12 @@ export async function answer(
 }
 
 const now = (deps: QueryDeps) => deps.now?.() ?? BigInt(Date.now()) * 1_000_000n;
+
+/** The time range asked for; by default the last 7 days. */
+function range(deps: QueryDeps, f: { startNs?: bigint; endNs?: bigint }) {
+  const end = f.endNs ?? now(deps);
+  return { start: f.startNs ?? end - 7n * 86_400n * 1_000_000_000n, end };
+}
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   if (req.method !== 'POST') return undefined;

@@ -1,7 +1,13 @@
 // What the query API needs from storage, whichever holds the traces: the embedded store on one
 // machine, Tempo in a cluster.
 import type { SpanRow } from '../store/span-row.ts';
-import type { EmbeddedStore, ModelUsage, TraceFilter, TraceSummaryRow } from '../store/sqlite-store.ts';
+import type {
+  EmbeddedStore,
+  ModelUsage,
+  PromptUse,
+  TraceFilter,
+  TraceSummaryRow,
+} from '../store/sqlite-store.ts';
 
 export interface TraceBackend {
   search(tenant: string, f: TraceFilter): Promise<{ rows: TraceSummaryRow[]; next?: string }>;
@@ -13,6 +19,7 @@ export interface TraceBackend {
   modelUsage(tenant: string, traceIds: string[]): Promise<ModelUsage[]>;
   promptSpans(tenant: string, promptId: string, startNs: bigint, endNs: bigint): Promise<SpanRow[]>;
   span(tenant: string, traceId: string, spanId: string): Promise<SpanRow | undefined>;
+  prompts(tenant: string, startNs: bigint, endNs: bigint): Promise<PromptUse[]>;
 }
 
 export function embeddedBackend(store: EmbeddedStore): TraceBackend {
@@ -23,5 +30,6 @@ export function embeddedBackend(store: EmbeddedStore): TraceBackend {
     modelUsage: async (t, ids) => store.modelUsage(t, ids),
     promptSpans: async (t, p, s, e) => store.promptSpans(t, p, s, e),
     span: async (t, id, s) => store.span(t, id, s),
+    prompts: async (t, s, e) => store.prompts(t, s, e),
   };
 }

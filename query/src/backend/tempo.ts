@@ -3,6 +3,7 @@
 // (protobuf-JSON with base64 ids), which our OTLP/JSON decoder reads. Totals Tempo's search does not
 // return (tokens, errors, models) come from the traces themselves, fetched for the page only.
 import { decodeTraceRequestJson } from '../../../ingester/src/otlp/decode-json.ts';
+import { BadRequest } from '../api/search-params.ts';
 import { attributesObject, type SpanRow, spanRow } from '../store/span-row.ts';
 import type { ModelUsage, TraceSummaryRow } from '../store/sqlite-store.ts';
 import type { TraceBackend } from './backend.ts';
@@ -24,6 +25,13 @@ export interface TempoOptions {
   fetch?: typeof fetch;
   /** Traces fetched at once when completing a search page. */
   concurrency?: number;
+}
+
+function cursorEnd(cursor: string): bigint {
+  const text = Buffer.from(cursor, 'base64url').toString();
+  if (!/^\d+$/.test(text))
+    throw new BadRequest('cursor: not a cursor from this search (use the "next" value of the previous page)');
+  return BigInt(text);
 }
 
 export function tempoBackend(opts: TempoOptions): TraceBackend {
@@ -114,7 +122,7 @@ export function tempoBackend(opts: TempoOptions): TraceBackend {
   return {
     async search(tenant, f) {
       // Tempo has no cursor: a page ends at the start of the last trace seen.
-      const endNs = f.cursor ? BigInt(Buffer.from(f.cursor, 'base64url').toString()) : f.endNs;
+      const endNs = f.cursor ? cursorEnd(f.cursor) : f.endNs;
       const hits = (await searchIds(tenant, traceql(f), f.startNs, endNs, f.limit + 1))
         .map((t) => ({ ...t, traceID: t.traceID.padStart(32, '0') }))
         .sort((a, b) => (BigInt(b.startTimeUnixNano ?? 0) > BigInt(a.startTimeUnixNano ?? 0) ? 1 : -1));
@@ -176,6 +184,21 @@ export function tempoBackend(opts: TempoOptions): TraceBackend {
     },
     async span(tenant, traceId, spanId) {
       return (await spans(tenant, traceId)).find((r) => r.span_id === spanId);
+    },
+    async prompts(tenant, startNs, endNs) {
+      // Tempo's tag-values API lists the ids; versions and counts would need every trace fetched.
+      const params = new URLSearchParams({
+        start: String(startNs / 1_000_000_000n),
+        end: String((endNs + 999_999_999n) / 1_000_000_000n),
+      });
+      const res = await tempo(tenant, `/api/v2/search/tag/span.koder.prompt.id/values?${params}`);
+      const body = (await res.json()) as { tagValues?: { value: string }[] };
+      return (body.tagValues ?? []).map((t) => ({
+        prompt_id: t.value,
+        prompt_version: null,
+        calls: 0,
+        last_ns: 0n,
+      }));
     },
   };
 }

@@ -22,6 +22,17 @@ describe('TraceQL from search filters', () => {
       },
       '{ name = "chat" && span.gen_ai.provider.name = "openai" && span.koder.prompt.id = "support" && span.koder.prompt.version = "v3" && span.gen_ai.conversation.id = "c-1" && span.koder.request_id = "r-9" }',
     ],
+    [
+      {
+        limit: 10,
+        attributes: [
+          ['app.tier', 'gold'],
+          ['retries', '3'],
+          ['odd key', 'x'],
+        ] as [string, string][],
+      },
+      '{ .app.tier = "gold" && (.retries = "3" || .retries = 3) && ."odd key" = "x" }',
+    ],
     [{ limit: 10, service: 'say "hi" \\ bye' }, '{ resource.service.name = "say \\"hi\\" \\\\ bye" }'],
   ])('%j → %s', (filter, q) => {
     expect(traceql(filter)).toBe(q);
@@ -30,5 +41,6 @@ describe('TraceQL from search filters', () => {
   it('refuses what Tempo cannot answer yet, saying so', () => {
     expect(() => traceql({ limit: 1, minRating: 0.5 })).toThrow(BadRequest);
     expect(() => traceql({ limit: 1, error: false })).toThrow(/not available with the Tempo backend/);
+    expect(() => traceql({ limit: 1, sort: 'cost' as never })).toThrow(/sort=cost: not available/);
   });
 });

@@ -10,6 +10,10 @@ export function traceql(f: TraceFilter): string {
   if (f.minRating !== undefined || f.maxRating !== undefined) {
     throw new BadRequest('minRating/maxRating: not available with the Tempo backend yet');
   }
+  if (f.sort && f.sort !== 'start')
+    throw new BadRequest(`sort=${f.sort}: not available with the Tempo backend (it returns newest first)`);
+  if (f.ascending)
+    throw new BadRequest('order=asc: not available with the Tempo backend (it returns newest first)');
   if (f.error === false) throw new BadRequest('error=false: not available with the Tempo backend yet');
   const c: string[] = [];
   if (f.service) c.push(`resource.service.name = ${quote(f.service)}`);
@@ -24,6 +28,16 @@ export function traceql(f: TraceFilter): string {
   if (f.promptVersion) c.push(`span.koder.prompt.version = ${quote(f.promptVersion)}`);
   if (f.conversationId) c.push(`span.gen_ai.conversation.id = ${quote(f.conversationId)}`);
   if (f.requestId) c.push(`span.koder.request_id = ${quote(f.requestId)}`);
+  // Unscoped: Tempo matches a span or a resource attribute. TraceQL compares typed values, so text that
+  // reads as a number or boolean also matches the typed value (as the embedded store's text compare does).
+  for (const [key, value] of f.attributes ?? []) {
+    const attr = `.${/^[\w.-]+$/.test(key) ? key : quote(key)}`;
+    c.push(
+      /^(-?\d+(\.\d+)?|true|false)$/.test(value)
+        ? `(${attr} = ${quote(value)} || ${attr} = ${value})`
+        : `${attr} = ${quote(value)}`,
+    );
+  }
   if (f.minDurationMs !== undefined) c.push(`traceDuration >= ${Math.round(f.minDurationMs)}ms`);
   return `{ ${c.join(' && ')} }`.replace('{  }', '{}');
 }

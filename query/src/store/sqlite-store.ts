@@ -4,6 +4,7 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { ExportResult, SpanSink } from '../../../ingester/src/export/sink.ts';
 import type { TraceBatch } from '../../../ingester/src/otlp/model.ts';
+import { BadRequest } from '../api/search-params.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { attributesObject, type SpanRow, spanRow } from './span-row.ts';
 
@@ -23,9 +24,45 @@ export interface TraceFilter {
   /** Average rating of the trace within [minRating, maxRating]. */
   minRating?: number;
   maxRating?: number;
+  /** Span or resource attributes that must equal the given text (a number or boolean matches as text). */
+  attributes?: [key: string, value: string][];
+  /** Order of the results (default: start, newest first). */
+  sort?: SortKey;
+  ascending?: boolean;
   limit: number;
   /** Opaque cursor from the previous page. */
   cursor?: string;
+}
+
+/** What searches can be ordered by: each is a column (or expression) of the trace summary. */
+export const SORT_KEYS = {
+  start: 't.start_ns',
+  duration: '(t.end_ns - t.start_ns)',
+  spans: 't.span_count',
+  tokens: '(t.input_tokens + t.output_tokens)',
+  errors: 't.error_count',
+  rating: 'CASE WHEN t.rating_count > 0 THEN t.rating_sum / t.rating_count ELSE -1 END',
+  rootName: "coalesce(t.root_name, '')",
+  service: "coalesce(t.root_service, '')",
+} as const;
+export type SortKey = keyof typeof SORT_KEYS;
+const TEXT_SORTS = new Set<SortKey>(['rootName', 'service']);
+
+/** An attribute of a JSON column as text (SQLite reads JSON booleans as 0/1; here they read true/false). */
+const textAt = (column: string, path: string) =>
+  `(CASE json_type(${column}, ${path}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(json_extract(${column}, ${path}) AS TEXT) END)`;
+
+/** The cursor is [sort value, trace id] as base64url JSON; integers travel as text (they are 64-bit). */
+function decodeCursor(cursor: string, sort: SortKey): [string | number | bigint, string] {
+  try {
+    const [value, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
+    if (typeof id === 'string' && typeof value === 'number') return [value, id];
+    if (typeof id === 'string' && typeof value === 'string')
+      return [TEXT_SORTS.has(sort) ? value : BigInt(value), id];
+  } catch {
+    // answered below
+  }
+  throw new BadRequest('cursor: not a cursor from this search (use the "next" value of the previous page)');
 }
 
 export interface TraceSummaryRow {
@@ -56,6 +93,13 @@ export interface ModelUsage {
   cache_creation_tokens: number;
 }
 
+export interface PromptUse {
+  prompt_id: string;
+  prompt_version: string | null;
+  calls: number;
+  last_ns: bigint;
+}
+
 export interface EmbeddedStore extends SpanSink {
   insert(tenant: string, batch: TraceBatch): number;
   search(tenant: string, f: TraceFilter): { rows: TraceSummaryRow[]; next?: string };
@@ -69,6 +113,8 @@ export interface EmbeddedStore extends SpanSink {
   modelUsage(tenant: string, traceIds: string[]): ModelUsage[];
   /** Spans of one prompt id in a time range (the prompt overlay's input). */
   promptSpans(tenant: string, promptId: string, startNs: bigint, endNs: bigint): SpanRow[];
+  /** Prompt ids and versions used in a time range, with their (reweighted) call counts. */
+  prompts(tenant: string, startNs: bigint, endNs: bigint): PromptUse[];
   /** One span, for ratings. */
   span(tenant: string, traceId: string, spanId: string): SpanRow | undefined;
   deleteOlderThan(ns: bigint): number;
@@ -228,22 +274,45 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
     if (f.promptVersion) on(spanCond, 's.prompt_version = :pver', 'pver', f.promptVersion);
     if (f.conversationId) on(spanCond, 's.conversation_id = :conv', 'conv', f.conversationId);
     if (f.requestId) on(spanCond, 's.request_id = :req', 'req', f.requestId);
+    for (const [i, [key, value]] of (f.attributes ?? []).entries()) {
+      // A JSON path with the key quoted: attribute names contain dots.
+      params[`ak${i}`] = `$."${key.replace(/"/g, '""')}"`;
+      on(
+        spanCond,
+        `(${textAt('s.attributes', `:ak${i}`)} = :av${i} OR ${textAt('s.resource', `:ak${i}`)} = :av${i})`,
+        `av${i}`,
+        value,
+      );
+    }
     if (spanCond.length) {
       where.push(
         `EXISTS (SELECT 1 FROM spans s WHERE s.tenant = t.tenant AND s.trace_id = t.trace_id AND ${spanCond.join(' AND ')})`,
       );
     }
+    // Keyset paging on (sort value, trace id): stable while new traces arrive.
+    const order = SORT_KEYS[f.sort ?? 'start'];
+    const dir = f.ascending ? 'ASC' : 'DESC';
     if (f.cursor) {
-      const [start, id] = Buffer.from(f.cursor, 'base64url').toString().split(':');
-      where.push('(t.start_ns < :cstart OR (t.start_ns = :cstart AND t.trace_id < :cid))');
-      params.cstart = BigInt(start ?? '0');
-      params.cid = id ?? '';
+      const [value, id] = decodeCursor(f.cursor, f.sort ?? 'start');
+      const cmp = f.ascending ? '>' : '<';
+      where.push(`(${order} ${cmp} :cv OR (${order} = :cv AND t.trace_id ${cmp} :cid))`);
+      params.cv = value;
+      params.cid = id;
     }
     const stmt: StatementSync = db.prepare(
-      `SELECT t.* FROM traces t WHERE ${where.join(' AND ')} ORDER BY t.start_ns DESC, t.trace_id DESC LIMIT :limit`,
+      `SELECT t.*, ${order} AS sort_value FROM traces t WHERE ${where.join(' AND ')}
+       ORDER BY sort_value ${dir}, t.trace_id ${dir} LIMIT :limit`,
     );
     stmt.setReadBigInts(true);
-    const rows = (stmt.all(params) as unknown as TraceSummaryRow[]).map((r) => ({
+    const found = stmt.all(params) as unknown as (TraceSummaryRow & { sort_value: unknown })[];
+    let next: string | undefined;
+    if (found.length > f.limit) {
+      found.length = f.limit;
+      const last = found[found.length - 1] as (typeof found)[number];
+      const v = typeof last.sort_value === 'bigint' ? String(last.sort_value) : last.sort_value;
+      next = Buffer.from(JSON.stringify([v, last.trace_id])).toString('base64url');
+    }
+    const rows = found.map(({ sort_value: _, ...r }) => ({
       ...r,
       span_count: Number(r.span_count),
       error_count: Number(r.error_count),
@@ -255,12 +324,6 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
       rating_sum: Number(r.rating_sum),
       rating_count: Number(r.rating_count),
     }));
-    let next: string | undefined;
-    if (rows.length > f.limit) {
-      rows.length = f.limit;
-      const last = rows[rows.length - 1] as TraceSummaryRow;
-      next = Buffer.from(`${last.start_ns}:${last.trace_id}`).toString('base64url');
-    }
     return next ? { rows, next } : { rows };
   }
 
@@ -281,6 +344,12 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
     'SELECT * FROM spans WHERE tenant = ? AND prompt_id = ? AND start_ns >= ? AND start_ns <= ? ORDER BY start_ns',
   );
   promptSpansOf.setReadBigInts(true);
+  const promptUse = db.prepare(
+    `SELECT prompt_id, prompt_version, sum(adjusted_count) AS calls, max(start_ns) AS last_ns FROM spans
+     WHERE tenant = ? AND prompt_id IS NOT NULL AND rating IS NULL AND start_ns >= ? AND start_ns <= ?
+     GROUP BY prompt_id, prompt_version ORDER BY prompt_id, prompt_version`,
+  );
+  promptUse.setReadBigInts(true);
   const oldTraces = db.prepare('SELECT tenant, trace_id FROM traces WHERE end_ns < ?');
   const deleteSpans = db.prepare('DELETE FROM spans WHERE tenant = ? AND trace_id = ?');
   const deleteTrace = db.prepare('DELETE FROM traces WHERE tenant = ? AND trace_id = ?');
@@ -302,6 +371,11 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
       ),
     promptSpans: (tenant, promptId, startNs, endNs) =>
       (promptSpansOf.all(tenant, promptId, startNs, endNs) as Record<string, unknown>[]).map(fromDb),
+    prompts: (tenant, startNs, endNs) =>
+      (promptUse.all(tenant, startNs, endNs) as unknown as PromptUse[]).map((p) => ({
+        ...p,
+        calls: Number(p.calls),
+      })),
     span: (tenant, traceId, spanId) => {
       const row = oneSpan.get(tenant, traceId, spanId) as Record<string, unknown> | undefined;
       return row ? fromDb(row) : undefined;
