@@ -71,10 +71,11 @@ export function criticalPath(
  * of the time.
  */
 export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable): RawJson {
-  // bigint nanoseconds: Math.min/max do not apply.
-  let start = rows[0]?.start_ns ?? 0n;
+  // bigint nanoseconds: Math.min/max do not apply. Ratings, given later, do not stretch the trace.
+  const work = rows.filter((r) => r.rating === null);
+  let start = (work[0] ?? rows[0])?.start_ns ?? 0n;
   let end = 0n;
-  for (const r of rows) {
+  for (const r of work.length ? work : rows) {
     if (r.start_ns < start) start = r.start_ns;
     if (r.end_ns > end) end = r.end_ns;
   }
