@@ -13,6 +13,12 @@ COPY query/package.json query/
 COPY test/package.json test/
 RUN npm ci --omit=dev --no-audit --no-fund
 
+# The trace UI is bundled at build time (esbuild, a dev dependency); only its output is shipped.
+FROM deps AS ui
+RUN npm ci --include=dev --no-audit --no-fund
+COPY query/ui ./query/ui
+RUN node query/ui/build.ts
+
 FROM node:24-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
@@ -22,6 +28,7 @@ COPY crds ./crds
 COPY ingester ./ingester
 COPY operator ./operator
 COPY query ./query
+COPY --from=ui /app/query/ui/dist ./query/ui/dist
 USER 10001:10001
 
 FROM runtime AS ingester

@@ -10,12 +10,13 @@ ifneq ($(NODE_BIN),)
 export PATH := $(NODE_BIN):$(PATH)
 endif
 
-.PHONY: help run demo test bench images deps testbin typecheck lint format vitest
+.PHONY: help run demo test bench images deps testbin browser ui typecheck lint format vitest
 
 help:
 	@echo "make run    start Koder Trace on this machine"
 	@echo "make test   typecheck, lint, unit and integration tests (builds test binaries on first run)"
 	@echo "make demo   send realistic agent traces (and ratings) to a running make run"
+	@echo "make ui     build the trace UI (make run does it; node query/ui/build.ts --watch while editing)"
 	@echo "make bench  ingest vs the OpenTelemetry Collector; trace detail vs a bare store lookup"
 	@echo "make images build the operator, ingester and query images (needs a container engine)"
 
@@ -33,9 +34,20 @@ testbin:
 	  if [ "$${CI:-}" = true ]; then echo "[testbin] CI: test binaries are required" >&2; exit 1; fi; \
 	  echo "[testbin] continuing: suites needing the missing binaries will skip" >&2; }
 
+# Debian's Chromium for the browser tests of the UI (playwright-core drives it; nothing is downloaded).
+browser:
+	@scripts/ensure-chromium.sh || { \
+	  if [ "$${CI:-}" = true ]; then echo "[browser] CI: chromium is required" >&2; exit 1; fi; \
+	  echo "[browser] continuing: the browser suite will skip" >&2; }
+
+# The trace UI (Preact, bundled by esbuild into query/ui/dist; the query service serves it at /).
+ui: deps
+	node query/ui/build.ts
+
 typecheck: deps
-	@echo "[typecheck] tsc"
+	@echo "[typecheck] tsc (programs, then the UI)"
 	npx tsc -p tsconfig.json
+	npx tsc -p query/ui/tsconfig.json
 
 lint: deps
 	@echo "[lint] biome"
@@ -50,7 +62,7 @@ vitest: deps
 	@status=0; npx vitest run --reporter=default --reporter=json --outputFile.json=$(VITEST_REPORT) || status=$$?; \
 	  node scripts/test-summary.mjs $(VITEST_REPORT); exit $$status
 
-test: deps testbin typecheck lint vitest
+test: deps testbin browser ui typecheck lint vitest
 
 # Benchmarks are apart from tests: they report ratios against a reference, they do not pass or fail.
 bench: deps testbin
@@ -60,7 +72,7 @@ bench: deps testbin
 
 # The one-machine stack: ingester (OTLP 4317/4318) → embedded SQLite store → query API (8080).
 # MANIFESTS=dir loads TraceTenant/SamplingPolicy manifests (with token Secrets) instead of single-tenant.
-run: deps
+run: deps ui
 	node query/src/local.ts $(if $(MANIFESTS),--manifests $(MANIFESTS))
 
 # Realistic agent traffic (stock OTel SDK) and ratings for a running `make run`.

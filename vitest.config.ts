@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{ingester,operator,query}/src/**/*.test.ts'],
+          include: ['{ingester,operator,query}/src/**/*.test.ts', 'query/ui/src/**/*.test.ts'],
         },
       },
       {

@@ -83,6 +83,7 @@ const auth = registry.singleTenant
   : `${registry.tenants.size} tenants from ${values.manifests}: send "Authorization: Bearer <token>"`;
 console.log(`
 Koder Trace is running on this machine (store: ${values.data})
+  trace UI      http://${h}:${queryPort}/   (empty? \`make demo\` sends realistic agent traces)
   send traces   OTLP/HTTP http://${h}:${ingester.httpPort}/v1/traces   OTLP/gRPC ${h}:${ingester.grpcPort}
   query API     http://${h}:${queryPort}/api/v1/traces   (contract: /api/v1/openapi.json)
   metrics       http://${h}:${ingester.adminPort}/metrics

@@ -10,6 +10,7 @@ import { promptOverlay } from './overlay.ts';
 import { parseRating, ratingExport } from './ratings.ts';
 import { BadRequest, parseSearch } from './search-params.ts';
 import { RawJson, traceView } from './trace-view.ts';
+import { serveUi } from './ui-files.ts';
 
 interface Reply {
   status: number;
@@ -31,6 +32,8 @@ export interface QueryDeps {
   /** OTLP/HTTP base URL of the ingester: ratings are written through it. */
   ingestUrl: string;
   now?: () => bigint;
+  /** The built UI (default query/ui/dist). */
+  uiDir?: string;
 }
 
 const TRACE_PATH = /^\/api\/v1\/traces\/([0-9a-fA-F]{32})$/;
@@ -184,10 +187,9 @@ export function createQueryServer(deps: QueryDeps): Server {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/healthz') {
       res.writeHead(200).end('ok\n');
-    } else if (!url.pathname.startsWith('/api/v1/')) {
-      res
-        .writeHead(200, { 'content-type': 'text/plain' })
-        .end('Koder Trace query API: see /api/v1/openapi.json (the trace UI is not built yet)\n');
+    } else if (!url.pathname.startsWith('/api/')) {
+      if (req.method === 'GET' || req.method === 'HEAD') void serveUi(url.pathname, res, deps.uiDir);
+      else res.writeHead(405, { 'content-type': 'text/plain' }).end('use GET\n');
     } else {
       readJson(req)
         .then((body) => answer(deps, req.method ?? 'GET', url, req.headers.authorization, body))

@@ -1,0 +1,37 @@
+// Builds the trace UI into query/ui/dist (served by the query service at /): one bundle of Preact
+// components, the CSS next to it, and the page. No CDN at run time; `make ui` runs this.
+//   node query/ui/build.ts [--watch]
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, 'dist');
+const watch = process.argv.includes('--watch');
+
+await rm(dist, { recursive: true, force: true });
+await mkdir(join(dist, 'assets'), { recursive: true });
+await copyFile(join(here, 'index.html'), join(dist, 'index.html'));
+const options: esbuild.BuildOptions = {
+  entryPoints: { app: join(here, 'src/main.tsx') },
+  outdir: join(dist, 'assets'),
+  bundle: true,
+  format: 'esm',
+  target: 'es2022',
+  minify: !watch,
+  sourcemap: true,
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  // @tanstack/react-virtual runs on Preact's React compatibility layer.
+  alias: { react: 'preact/compat', 'react-dom': 'preact/compat' },
+  logLevel: 'warning',
+};
+if (watch) {
+  await (await esbuild.context(options)).watch();
+  console.log('[ui] watching query/ui/src');
+} else {
+  const result = await esbuild.build({ ...options, metafile: true });
+  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  console.log(`[ui] built query/ui/dist (${(bytes / 1024).toFixed(0)} KiB with source maps)`);
+}

@@ -1,0 +1,2 @@
+// Styles are bundled by esbuild; importing them has no value in TypeScript.
+declare module '*.css';

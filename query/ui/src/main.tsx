@@ -1,0 +1,63 @@
+// The trace UI: a trace table, a trace with its span tree and prompt panel, and prompt-version
+// overlays. Routes are plain paths so every view is a shareable link.
+import 'uplot/dist/uPlot.min.css';
+import './style.css';
+import { render } from 'preact';
+import { PromptOverlayPage, PromptsPage } from './prompts-page.tsx';
+import { linkClick, useUrl } from './router.ts';
+import { TracePage } from './trace-page.tsx';
+import { TracesPage } from './traces-page.tsx';
+
+const TRACE = /^\/traces\/([0-9a-fA-F]{32})$/;
+const PROMPT = /^\/prompts\/([^/]+)$/;
+
+function App() {
+  const url = useUrl();
+  const path = url.pathname;
+  const trace = TRACE.exec(path);
+  const prompt = PROMPT.exec(path);
+  const section = path.startsWith('/prompts') ? 'prompts' : 'traces';
+  return (
+    <>
+      <nav class="top">
+        <a class="brand" href="/" onClick={(e) => linkClick(e, '/')}>
+          Koder Trace
+        </a>
+        <a
+          href="/"
+          onClick={(e) => linkClick(e, '/')}
+          aria-current={section === 'traces' ? 'page' : undefined}
+        >
+          Traces
+        </a>
+        <a
+          href="/prompts"
+          onClick={(e) => linkClick(e, '/prompts')}
+          aria-current={section === 'prompts' ? 'page' : undefined}
+        >
+          Prompts
+        </a>
+      </nav>
+      {trace ? (
+        <TracePage url={url} traceId={(trace[1] as string).toLowerCase()} />
+      ) : prompt ? (
+        <PromptOverlayPage url={url} promptId={decodeURIComponent(prompt[1] as string)} />
+      ) : path === '/prompts' ? (
+        <PromptsPage url={url} />
+      ) : path === '/' ? (
+        <TracesPage url={url} />
+      ) : (
+        <p class="state">
+          No page at {path}.{' '}
+          <a href="/" onClick={(e) => linkClick(e, '/')}>
+            Go to the traces
+          </a>
+        </p>
+      )}
+    </>
+  );
+}
+
+const root = document.getElementById('app') as HTMLElement;
+root.textContent = ''; // the page's "Loading…" placeholder
+render(<App />, root);

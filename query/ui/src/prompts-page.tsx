@@ -1,0 +1,180 @@
+// Prompts: the prompt ids seen, and for one prompt the version overlay — rating, error rate, latency
+// and cost per version over time, from the overlay API (reweighted by sampling).
+import { api } from './api.ts';
+import * as fmt from './format.ts';
+import { type Metric, OverlayChart } from './overlay-chart.tsx';
+import { linkClick, navigate, withParams } from './router.ts';
+import { ErrorState, Loading } from './states.tsx';
+import { RANGES } from './traces-page.tsx';
+import { useApi } from './use-api.ts';
+
+const DEFAULT_PROMPT_RANGE = '24h';
+const BUCKETS = '48';
+
+const METRICS: Metric[] = [
+  { title: 'Average rating', value: (v) => v.avgRating, format: (n) => `${Math.round(n * 100)}%` },
+  { title: 'Error rate', value: (v) => v.errorRate, format: (n) => `${(n * 100).toFixed(1)}%` },
+  { title: 'Latency p95', value: (v) => v.latencyP95Ms, format: (n) => fmt.duration(n) },
+  { title: 'Cost', value: (v) => v.costUsd, format: (n) => fmt.usd(n) },
+];
+
+function rangeQuery(url: URL, extra: Record<string, string> = {}) {
+  const range = url.searchParams.get('range') ?? DEFAULT_PROMPT_RANGE;
+  const window = RANGES[range] ?? 30 * 24 * 3600_000;
+  return new URLSearchParams({ start: String(Date.now() - window), ...extra });
+}
+
+function RangePicker({ url }: { url: URL }) {
+  return (
+    <label class="range">
+      Time{' '}
+      <select
+        value={url.searchParams.get('range') ?? DEFAULT_PROMPT_RANGE}
+        onChange={(e) => navigate(withParams(url, { range: e.currentTarget.value }))}
+      >
+        {Object.keys(RANGES)
+          .filter((r) => r !== 'all')
+          .map((r) => (
+            <option value={r}>Last {r}</option>
+          ))}
+      </select>
+    </label>
+  );
+}
+
+export function PromptsPage({ url }: { url: URL }) {
+  const range = url.searchParams.get('range') ?? DEFAULT_PROMPT_RANGE;
+  const result = useApi(`prompts ${range}`, () => api.prompts(rangeQuery(url)));
+  return (
+    <main class="prompts-page">
+      <header class="page-head">
+        <h1>Prompts</h1>
+        <RangePicker url={url} />
+      </header>
+      {result.error ? (
+        <ErrorState error={result.error} retry={result.reload} />
+      ) : !result.data ? (
+        <Loading what="prompts" />
+      ) : result.data.prompts.length === 0 ? (
+        <div class="state empty">
+          <p>No prompts in this time range.</p>
+          <p>
+            Tag LLM spans with <code>koder.prompt.id</code> and <code>koder.prompt.version</code> to compare
+            prompt versions here.
+          </p>
+        </div>
+      ) : (
+        <table class="prompts">
+          <thead>
+            <tr>
+              <th scope="col">Prompt</th>
+              <th scope="col">Versions</th>
+              <th scope="col">Calls</th>
+              <th scope="col">Last seen</th>
+            </tr>
+          </thead>
+          <tbody>
+            {result.data.prompts.map((p) => {
+              const to = withParams(url, {}, `/prompts/${encodeURIComponent(p.promptId)}`);
+              return (
+                <tr>
+                  <td>
+                    <a href={to} onClick={(e) => linkClick(e, to)}>
+                      {p.promptId}
+                    </a>
+                  </td>
+                  <td>{p.versions.join(', ') || '—'}</td>
+                  <td class="num">{Math.round(p.calls)}</td>
+                  <td>{p.lastSeenUnixNano !== '0' ? fmt.time(p.lastSeenUnixNano) : '—'}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </main>
+  );
+}
+
+export function PromptOverlayPage({ url, promptId }: { url: URL; promptId: string }) {
+  const range = url.searchParams.get('range') ?? DEFAULT_PROMPT_RANGE;
+  const result = useApi(`overlay ${promptId} ${range}`, () =>
+    api.overlay(promptId, rangeQuery(url, { buckets: BUCKETS })),
+  );
+  return (
+    <main class="overlay-page">
+      <header class="page-head">
+        <a href="/prompts" onClick={(e) => linkClick(e, '/prompts')} class="back">
+          ← Prompts
+        </a>
+        <h1>
+          Prompt <code>{promptId}</code>: versions compared
+        </h1>
+        <RangePicker url={url} />
+      </header>
+      {result.error ? (
+        <ErrorState error={result.error} retry={result.reload} />
+      ) : !result.data ? (
+        <Loading what="the overlay" />
+      ) : result.data.versions.length === 0 ? (
+        <p class="state empty">No calls with this prompt in this time range.</p>
+      ) : (
+        <>
+          <table class="versions">
+            <thead>
+              <tr>
+                {[
+                  'Version',
+                  'Calls',
+                  'Rating',
+                  'Error rate',
+                  'Latency p50',
+                  'Latency p95',
+                  'Tokens in / out',
+                  'Cost',
+                  '',
+                ].map((h) => (
+                  <th scope="col">{h}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {result.data.versions.map((v) => {
+                const traces = `/?range=${range}&promptId=${encodeURIComponent(promptId)}&promptVersion=${encodeURIComponent(v.version)}`;
+                return (
+                  <tr>
+                    <td>{v.version}</td>
+                    <td class="num">{Math.round(v.calls)}</td>
+                    <td class="num">
+                      {v.avgRating === null ? '—' : `${Math.round(v.avgRating * 100)}% (${v.ratings})`}
+                    </td>
+                    <td class="num">{fmt.percent(v.errorRate)}</td>
+                    <td class="num">{v.latencyP50Ms === null ? '—' : fmt.duration(v.latencyP50Ms)}</td>
+                    <td class="num">{v.latencyP95Ms === null ? '—' : fmt.duration(v.latencyP95Ms)}</td>
+                    <td class="num">
+                      {fmt.tokens(Math.round(v.inputTokens))} / {fmt.tokens(Math.round(v.outputTokens))}
+                    </td>
+                    <td class="num">{fmt.usd(v.costUsd)}</td>
+                    <td>
+                      <a href={traces} onClick={(e) => linkClick(e, traces)}>
+                        traces
+                      </a>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          <p class="hint">
+            Figures are reweighted by each span's sampling adjusted count: estimates of all traffic.
+          </p>
+          <div class="charts">
+            {METRICS.map((m) => (
+              <OverlayChart overlay={result.data as NonNullable<typeof result.data>} metric={m} />
+            ))}
+          </div>
+        </>
+      )}
+    </main>
+  );
+}

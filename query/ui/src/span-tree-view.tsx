@@ -1,0 +1,203 @@
+// The span tree with its waterfall, virtualised: only the rows in view are in the DOM, so agent
+// traces of thousands of spans scroll smoothly. Keyboard: ↑ ↓ move, → expands, ← collapses or goes
+// to the parent, Enter opens the span's panel, Escape closes it.
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
+import type { Trace } from './api.ts';
+import * as fmt from './format.ts';
+import { type SpanTree, spanRole, visibleRows } from './span-tree.ts';
+
+const ROW_HEIGHT = 28;
+const ROLE_LABEL = {
+  llm: 'LLM',
+  tool: 'tool',
+  agent: 'agent',
+  retrieval: 'retrieval',
+  rating: 'rating',
+} as const;
+
+interface Props {
+  tree: SpanTree;
+  trace: Trace;
+  collapsed: Set<string>;
+  setCollapsed: (c: Set<string>) => void;
+  selectedId: string | null;
+  select: (id: string | null) => void;
+}
+
+export function SpanTreeView({ tree, trace, collapsed, setCollapsed, selectedId, select }: Props) {
+  const rows = useMemo(() => visibleRows(tree, collapsed), [tree, collapsed]);
+  const critical = useMemo(() => new Set(trace.criticalPath), [trace]);
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtual = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 20,
+  });
+  const index = rows.findIndex((r) => r.span.spanId === selectedId);
+  const total = trace.durationMs || 1;
+
+  // Time to first render of the tree, for the browser test and anyone profiling the page.
+  useEffect(() => {
+    performance.mark('koder:span-tree-rendered');
+  }, []);
+
+  const toggle = (id: string, open?: boolean) => {
+    const next = new Set(collapsed);
+    const close = open === undefined ? !next.has(id) : !open;
+    if (close) next.add(id);
+    else next.delete(id);
+    setCollapsed(next);
+  };
+  const expandAll = () => setCollapsed(new Set());
+  const collapseAll = () => setCollapsed(new Set([...tree.children.keys()]));
+
+  const move = (i: number) => {
+    const r = rows[Math.max(0, Math.min(rows.length - 1, i))];
+    if (!r) return;
+    select(r.span.spanId);
+    virtual.scrollToIndex(rows.indexOf(r), { align: 'auto' });
+  };
+  const onKey = (e: KeyboardEvent) => {
+    const current = rows[index];
+    switch (e.key) {
+      case 'ArrowDown':
+        move(index + 1);
+        break;
+      case 'ArrowUp':
+        move(index < 0 ? 0 : index - 1);
+        break;
+      case 'Home':
+        move(0);
+        break;
+      case 'End':
+        move(rows.length - 1);
+        break;
+      case 'ArrowRight':
+        if (current?.hasChildren && current.collapsed) toggle(current.span.spanId, true);
+        else if (current?.hasChildren) move(index + 1);
+        break;
+      case 'ArrowLeft':
+        if (current?.hasChildren && !current.collapsed) toggle(current.span.spanId, false);
+        else if (current?.span.parentSpanId) {
+          const p = rows.findIndex((r) => r.span.spanId === current.span.parentSpanId);
+          if (p >= 0) move(p);
+        }
+        break;
+      case 'Enter':
+        if (index < 0) move(0);
+        break;
+      case 'Escape':
+        select(null);
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+  };
+
+  return (
+    <section class="span-tree" aria-label="Span tree">
+      <div class="tree-tools">
+        <button type="button" onClick={expandAll}>
+          Expand all
+        </button>
+        <button type="button" onClick={collapseAll}>
+          Collapse all
+        </button>
+        <span class="hint">
+          {rows.length} of {tree.byId.size} spans shown · ↑ ↓ ← → to move, Enter to open
+        </span>
+        <span class="legend">
+          <i class="role llm">LLM</i> <i class="role tool">tool</i> <i class="role agent">agent</i>{' '}
+          <i class="role retrieval">retrieval</i> <i class="crit">critical path</i>
+        </span>
+      </div>
+      <div
+        class="tree-scroll"
+        ref={scroller}
+        tabIndex={0}
+        role="tree"
+        aria-activedescendant={selectedId ? `span-${selectedId}` : undefined}
+        onKeyDown={onKey}
+      >
+        <div style={{ height: `${virtual.getTotalSize()}px`, position: 'relative' }}>
+          {virtual.getVirtualItems().map((item) => {
+            const {
+              span,
+              depth,
+              hasChildren,
+              collapsed: isCollapsed,
+            } = rows[item.index] as (typeof rows)[number];
+            const role = spanRole(span);
+            // A rating comes after the trace: its mark sits at the right edge.
+            const left = Math.min((span.offsetMs / total) * 100, 99.5);
+            const width = Math.max((span.durationMs / total) * 100, 0.2);
+            const classes = [
+              'tree-row',
+              span.error && 'error',
+              span.spanId === selectedId && 'selected',
+              role && `is-${role}`,
+            ];
+            return (
+              // biome-ignore lint/a11y/useKeyWithClickEvents: the tree handles the keyboard (aria-activedescendant)
+              // biome-ignore lint/a11y/useFocusableInteractive: focus stays on the tree, which owns the rows
+              <div
+                key={span.spanId}
+                id={`span-${span.spanId}`}
+                role="treeitem"
+                aria-level={depth + 1}
+                aria-expanded={hasChildren ? !isCollapsed : undefined}
+                aria-selected={span.spanId === selectedId}
+                class={classes.filter(Boolean).join(' ')}
+                style={{ transform: `translateY(${item.start}px)`, height: `${ROW_HEIGHT}px` }}
+                onClick={() => select(span.spanId)}
+              >
+                <div class="tree-name" style={{ paddingLeft: `${depth * 14 + 4}px` }}>
+                  {hasChildren ? (
+                    <button
+                      type="button"
+                      class="twisty"
+                      tabIndex={-1}
+                      aria-label={isCollapsed ? 'Expand' : 'Collapse'}
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        toggle(span.spanId);
+                      }}
+                    >
+                      {isCollapsed ? '▸' : '▾'}
+                    </button>
+                  ) : (
+                    <span class="twisty" />
+                  )}
+                  {role && <i class={`role ${role}`}>{ROLE_LABEL[role]}</i>}
+                  <span class="span-name" title={span.name}>
+                    {role === 'rating'
+                      ? `rated ${Math.round(Number(span.attributes['koder.rating.score']) * 100)}%`
+                      : span.name}
+                  </span>
+                  {span.error && <span class="badge error">error</span>}
+                </div>
+                <div class="tree-bar">
+                  <div
+                    class={critical.has(span.spanId) ? 'bar crit' : 'bar'}
+                    style={{ left: `${left}%`, width: `${width}%` }}
+                  />
+                  <span
+                    class={left + width > 85 ? 'bar-label inside' : 'bar-label'}
+                    style={
+                      left + width > 85 ? { right: `${100 - left - width}%` } : { left: `${left + width}%` }
+                    }
+                  >
+                    {fmt.duration(span.durationMs)}
+                  </span>
+                </div>
+              </div>
+            );
+          })}
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,34 @@
+// Debian's Chromium driven by playwright-core (no browser is downloaded). Where Chromium is missing,
+// suites skip with the reason; under CI they fail (make test installs it: scripts/ensure-chromium.sh).
+import { execFileSync } from 'node:child_process';
+import { type Browser, chromium } from 'playwright-core';
+import type { Availability } from './testbin.ts';
+
+export function chromiumPath(): string | undefined {
+  if (process.env.KODER_CHROMIUM) return process.env.KODER_CHROMIUM;
+  for (const name of ['chromium', 'chromium-browser']) {
+    try {
+      return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim() || undefined;
+    } catch {
+      // not this one
+    }
+  }
+  return undefined;
+}
+
+export function requireChromium(): Availability {
+  if (chromiumPath()) return { ok: true, reason: '' };
+  const reason =
+    "Chromium not installed: install Debian's chromium (make test does: scripts/ensure-chromium.sh)";
+  if (process.env.CI === 'true') throw new Error(reason);
+  console.warn(`[skip] ${reason}`);
+  return { ok: false, reason };
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath() as string,
+    // The sandbox needs user namespaces, which containers and root shells often lack.
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
+}
