@@ -1,15 +1,12 @@
 // The one-machine stack end to end: stock OTel SDK exporters send agent traces to the ingester, the
 // embedded store keeps them, and the query API finds them by each filter with correct totals.
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentSpans } from '../../ingester/src/testing/sdk-spans.ts';
 import { type LocalStack, startLocalStack } from '../harness/local-stack.ts';
 import { exportSpans, sdkExporter } from '../harness/otel-sdk.ts';
 import { runCommand } from '../harness/process.ts';
+import { tenantManifests } from '../harness/tenant-manifests.ts';
 import { until } from '../harness/wait.ts';
 
 describe('local stack (single tenant)', () => {
@@ -215,22 +212,7 @@ describe('local stack (single tenant)', () => {
 describe('local stack (tenants from manifests)', () => {
   let stack: LocalStack;
   beforeAll(async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'koder-manifests-'));
-    const docs = ['team-a', 'team-b'].flatMap((ns) => [
-      {
-        apiVersion: 'trace.koder.dev/v1alpha1',
-        kind: 'TraceTenant',
-        metadata: { name: ns, namespace: ns },
-        spec: {},
-      },
-      {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name: `${ns}-token`, namespace: ns },
-        stringData: { token: `token-${ns}` },
-      },
-    ]);
-    await writeFile(join(dir, 'tenants.yaml'), docs.map((d) => yaml.dump(d)).join('---\n'));
+    const dir = await tenantManifests(['team-a', 'team-b']);
     stack = await startLocalStack({ manifests: dir });
   });
   afterAll(async () => {

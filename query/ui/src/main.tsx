@@ -3,6 +3,7 @@
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { render } from 'preact';
+import { token } from './api.ts';
 import { PromptOverlayPage, PromptsPage } from './prompts-page.tsx';
 import { linkClick, useUrl } from './router.ts';
 import { TracePage } from './trace-page.tsx';
@@ -37,6 +38,19 @@ function App() {
         >
           Prompts
         </a>
+        {token.get() && (
+          <button
+            type="button"
+            class="forget"
+            title="This browser sends a tenant token; forget it to use another"
+            onClick={() => {
+              token.set('');
+              location.reload();
+            }}
+          >
+            Forget tenant token
+          </button>
+        )}
       </nav>
       {trace ? (
         <TracePage url={url} traceId={(trace[1] as string).toLowerCase()} />

@@ -9,8 +9,7 @@ export const Loading = ({ what }: { what: string }) => (
 );
 
 export function ErrorState({ error, retry }: { error: Error; retry: () => void }) {
-  if (error instanceof ApiError && error.status === 401)
-    return <TokenForm onSaved={retry} message={error.message} />;
+  if (error instanceof ApiError && error.status === 401) return <TokenForm message={error.message} />;
   return (
     <div class="state error" role="alert">
       <p>{error.message}</p>
@@ -21,7 +20,7 @@ export function ErrorState({ error, retry }: { error: Error; retry: () => void }
   );
 }
 
-function TokenForm({ onSaved, message }: { onSaved: () => void; message: string }) {
+function TokenForm({ message }: { message: string }) {
   const [value, setValue] = useState(token.get());
   return (
     <form
@@ -29,7 +28,7 @@ function TokenForm({ onSaved, message }: { onSaved: () => void; message: string 
       onSubmit={(e) => {
         e.preventDefault();
         token.set(value.trim());
-        onSaved();
+        location.reload(); // every view (and the page's header) starts again as this tenant
       }}
     >
       <p>
