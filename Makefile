@@ -68,7 +68,7 @@ test: deps testbin browser ui typecheck lint vitest
 bench: deps testbin
 	node bench/ingest-vs-collector.ts --mode receive
 	node bench/ingest-vs-collector.ts --mode forward
-	node bench/query-trace-detail.ts --spans 1000000
+	node --expose-gc bench/query-trace-detail.ts --spans 1000000
 
 # The one-machine stack: ingester (OTLP 4317/4318) → embedded SQLite store → query API (8080).
 # MANIFESTS=dir loads TraceTenant/SamplingPolicy manifests (with token Secrets) instead of single-tenant.

@@ -91,13 +91,12 @@ describe('traceView', () => {
   });
 
   it('answers the same for rows stored before the GenAI view was prepared at write time', () => {
-    // Such rows kept the content in `attributes` and no view.
+    // Such rows kept the GenAI content among the attributes, and no view.
     const legacy = rows.map((r) => {
-      if (r.gen_ai === null) return r;
+      const genAi = JSON.parse(`{${r.view}}`).genAi;
       const attrs = JSON.parse(r.attributes);
-      const view = JSON.parse(r.gen_ai);
-      attrs['gen_ai.input.messages'] = view.inputMessages;
-      return { ...r, attributes: JSON.stringify(attrs), gen_ai: null };
+      if (genAi) attrs['gen_ai.input.messages'] = genAi.inputMessages;
+      return { ...r, attributes: JSON.stringify(attrs), view: null };
     });
     expect(JSON.parse(traceView('x', legacy, DEFAULT_PRICES).text)).toEqual(
       JSON.parse(traceView('x', rows, DEFAULT_PRICES).text),

@@ -1,11 +1,9 @@
 // The API's view of stored spans: per span its GenAI view, per trace the totals, the order of LLM and
 // tool calls, and the errors. Pure: rows in, JSON text out.
 import { type PriceTable, pricer } from '../cost/prices.ts';
-import { liftGenAi } from '../store/genai-view.ts';
 import type { SpanRow } from '../store/span-row.ts';
+import { liftGenAi, spanMembers } from '../store/span-view.ts';
 
-const KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
-const STATUS = ['unset', 'ok', 'error'];
 const ms = (ns: bigint) => Number(ns) / 1e6;
 
 /** A reply body that is JSON text already: the server sends it as is. */
@@ -18,21 +16,19 @@ export class RawJson {
 
 const LLM_OPERATIONS = new Set(['chat', 'text_completion', 'generate_content', 'embeddings']);
 
-/**
- * The span's attributes and GenAI view as JSON text: as stored, or, for spans a store kept before it
- * prepared the view at write time, built now.
- */
-function contentOf(r: SpanRow): { attributes: string; genAi: string | null } {
-  if (r.gen_ai !== null || (!r.operation && !r.request_model && !r.response_model))
-    return { attributes: r.attributes, genAi: r.gen_ai };
+/** A span's view: as stored, or for rows a store kept before it prepared views (v12), built now. */
+function membersOf(r: SpanRow): string {
+  if (r.view !== null) return r.view;
   const attrs = JSON.parse(r.attributes) as Record<string, unknown>;
-  const genAi = liftGenAi(r, attrs);
-  return { attributes: JSON.stringify(attrs), genAi };
+  const genAi = liftGenAi(r, attrs); // such rows kept the GenAI content among the attributes
+  return spanMembers({ ...r, attributes: JSON.stringify(attrs) }, genAi);
 }
 
 /** A span's cost with a pricer made for the answer (see pricer). */
 export function spanCost(price: ReturnType<typeof pricer>, r: SpanRow): number | undefined {
-  return price(r.provider, r.response_model ?? r.request_model, {
+  const model = r.response_model ?? r.request_model;
+  if (!model) return undefined; // most spans of an agent trace are not model calls
+  return price(r.provider, model, {
     input: Number(r.input_tokens),
     output: Number(r.output_tokens),
     cacheRead: Number(r.cache_read_tokens),
@@ -140,24 +136,7 @@ export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable):
         source: a['koder.rating.source'] ?? null,
       });
     }
-    // Written as text: ids are hex and the numbers finite, so only strings need JSON escaping.
-    const { attributes, genAi } = contentOf(r);
-    parts.push(
-      `${i ? ',' : ''}{"spanId":"${r.span_id}","parentSpanId":${r.parent_span_id ? `"${r.parent_span_id}"` : 'null'}`,
-      `,"name":${JSON.stringify(r.name)},"kind":"${KINDS[Number(r.kind)] ?? r.kind}","service":${JSON.stringify(r.service)}`,
-      `,"startTimeUnixNano":"${r.start_ns}","offsetMs":${offsetMs},"durationMs":${durationMs}`,
-      `,"status":{"code":"${STATUS[Number(r.status_code)] ?? r.status_code}","message":${JSON.stringify(r.status_message)}}`,
-      `,"error":${error},"costUsd":${cost ?? null},"adjustedCount":${Number(r.adjusted_count)}`,
-      ',"attributes":',
-      attributes,
-      ',"resource":',
-      r.resource,
-      ',"events":',
-      r.events,
-      ',"links":',
-      r.links,
-      genAi === null ? '}' : `,"genAi":${genAi}}`,
-    );
+    parts.push(`${i ? ',' : ''}{"offsetMs":${offsetMs},"costUsd":${cost ?? null},${membersOf(r)}}`);
   }
   totals.errors = errors.length;
   const head = JSON.stringify({

@@ -32,6 +32,6 @@ export const MIGRATIONS: string[] = [
   `ALTER TABLE spans ADD COLUMN rating REAL`,
   `ALTER TABLE traces ADD COLUMN rating_sum REAL NOT NULL DEFAULT 0`,
   `ALTER TABLE traces ADD COLUMN rating_count INTEGER NOT NULL DEFAULT 0`,
-  // v12: the GenAI view prepared at write time (reading a trace splices it instead of rebuilding it).
-  `ALTER TABLE spans ADD COLUMN gen_ai TEXT`,
+  // v12: the answer's view of each span prepared at write time (reading a trace splices it).
+  `ALTER TABLE spans ADD COLUMN view TEXT`,
 ];

@@ -3,7 +3,7 @@
 
 import { decodeEvent, decodeLink } from '../../../ingester/src/otlp/decode-parts.ts';
 import type { AnyValue, Attribute, Span } from '../../../ingester/src/otlp/model.ts';
-import { type GenAiFields, liftGenAi } from './genai-view.ts';
+import { type GenAiFields, liftGenAi, spanMembers } from './span-view.ts';
 
 export interface SpanRow extends GenAiFields {
   tenant: string;
@@ -19,13 +19,13 @@ export interface SpanRow extends GenAiFields {
   status_code: number;
   status_message: string;
   trace_state: string;
-  /** JSON object; GenAI content is not repeated here but kept in `gen_ai`. */
+  /** JSON object; GenAI content is not here but in the GenAI view inside `view`. */
   attributes: string;
   resource: string;
   events: string;
   links: string;
-  /** The span's GenAI view as JSON text (null for other spans, and for spans stored before v12). */
-  gen_ai: string | null;
+  /** The answer's view of the span (span-view.ts), prepared at write time; null for rows stored before v12. */
+  view: string | null;
   request_id: string | null;
   adjusted_count: number;
   is_error: number;
@@ -86,8 +86,8 @@ export function spanRow(tenant: string, resource: Record<string, unknown>, span:
     prompt_version: text(a['koder.prompt.version']),
     conversation_id: text(a['gen_ai.conversation.id']),
   };
-  const gen_ai = liftGenAi(genAi, a);
-  return {
+  const genAiView = liftGenAi(genAi, a);
+  const row: SpanRow = {
     ...genAi,
     tenant,
     trace_id: hex(span.traceId),
@@ -125,10 +125,12 @@ export function spanRow(tenant: string, resource: Record<string, unknown>, span:
         };
       }),
     ),
-    gen_ai,
+    view: null,
     request_id: text(a['koder.request_id']),
     adjusted_count: count(a['koder.sampling.adjusted_count']) || 1,
     is_error: isError ? 1 : 0,
     rating: typeof a['koder.rating.score'] === 'number' ? (a['koder.rating.score'] as number) : null,
   };
+  row.view = spanMembers(row, genAiView);
+  return row;
 }

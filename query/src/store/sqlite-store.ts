@@ -139,7 +139,7 @@ const SPAN_COLUMNS = [
   'resource',
   'events',
   'links',
-  'gen_ai',
+  'view',
   'operation',
   'provider',
   'request_model',

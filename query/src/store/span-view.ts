@@ -1,6 +1,8 @@
-// The GenAI view of a span (operation, model, parameters, messages, tool call, usage, prompt), built
-// once when a span is stored and kept as JSON text: reading a trace then splices it into the answer
-// instead of parsing the span's content and building the view again for every request.
+// The answer's view of a span, built once when the span is stored and kept as JSON text: its name,
+// kind, status, attributes, resource, events, links and GenAI view (operation, model, parameters,
+// messages, tool call, usage, prompt). Reading a trace then splices this text into the answer, adding
+// only what depends on the trace (offset) or on the price table (cost), instead of parsing the span's
+// content and building the view again for every request.
 
 /** Content lifted into the GenAI view and removed from `attributes` (it is the bulk of a trace). */
 const LIFTED = [
@@ -78,4 +80,44 @@ export function liftGenAi(f: GenAiFields, attrs: Record<string, unknown>): strin
   });
   for (const k of LIFTED) delete attrs[k];
   return view;
+}
+
+const KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
+const STATUS = ['unset', 'ok', 'error'];
+
+/** What the view is built from: a stored row's columns (JSON columns as text). */
+export interface ViewFields {
+  span_id: string;
+  parent_span_id: string;
+  name: string;
+  kind: number;
+  service: string;
+  start_ns: bigint;
+  duration_ns: bigint;
+  status_code: number;
+  status_message: string;
+  is_error: number;
+  adjusted_count: number;
+  attributes: string;
+  resource: string;
+  events: string;
+  links: string;
+}
+
+/**
+ * The view as JSON object members, without the braces, so the reader can put the trace-dependent
+ * members in front: `{"offsetMs":…,"costUsd":…,<members>}`. Ids are hex and numbers finite, so only
+ * strings need escaping.
+ */
+export function spanMembers(r: ViewFields, genAi: string | null): string {
+  const parent = r.parent_span_id ? `"${r.parent_span_id}"` : 'null';
+  const kind = KINDS[Number(r.kind)] ?? String(r.kind);
+  const status = STATUS[Number(r.status_code)] ?? String(r.status_code);
+  return (
+    `"spanId":"${r.span_id}","parentSpanId":${parent},"name":${JSON.stringify(r.name)},"kind":"${kind}",` +
+    `"service":${JSON.stringify(r.service)},"startTimeUnixNano":"${r.start_ns}","durationMs":${Number(r.duration_ns) / 1e6},` +
+    `"status":{"code":"${status}","message":${JSON.stringify(r.status_message)}},"error":${Number(r.is_error) === 1},` +
+    `"adjustedCount":${Number(r.adjusted_count)},"attributes":${r.attributes},"resource":${r.resource},` +
+    `"events":${r.events},"links":${r.links}${genAi === null ? '' : `,"genAi":${genAi}`}`
+  );
 }
