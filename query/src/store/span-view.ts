@@ -4,6 +4,8 @@
 // only what depends on the trace (offset) or on the price table (cost), instead of parsing the span's
 // content and building the view again for every request.
 
+import type { SpanRow } from './span-row.ts';
+
 /** Content lifted into the GenAI view and removed from `attributes` (it is the bulk of a trace). */
 const LIFTED = [
   'gen_ai.input.messages',
@@ -86,23 +88,24 @@ const KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consu
 const STATUS = ['unset', 'ok', 'error'];
 
 /** What the view is built from: a stored row's columns (JSON columns as text). */
-export interface ViewFields {
-  span_id: string;
-  parent_span_id: string;
-  name: string;
-  kind: number;
-  service: string;
-  start_ns: bigint;
-  duration_ns: bigint;
-  status_code: number;
-  status_message: string;
-  is_error: number;
-  adjusted_count: number;
-  attributes: string;
-  resource: string;
-  events: string;
-  links: string;
-}
+export type ViewFields = Pick<
+  SpanRow,
+  | 'span_id'
+  | 'parent_span_id'
+  | 'name'
+  | 'kind'
+  | 'service'
+  | 'start_ns'
+  | 'duration_ns'
+  | 'status_code'
+  | 'status_message'
+  | 'is_error'
+  | 'adjusted_count'
+  | 'attributes'
+  | 'resource'
+  | 'events'
+  | 'links'
+>;
 
 /**
  * The view as JSON object members, without the braces, so the reader can put the trace-dependent
