@@ -13,7 +13,8 @@ export function TracePage({ url, traceId }: { url: URL; traceId: string }) {
   const result = useApi(traceId, () => api.trace(traceId));
   if (result.error) return <ErrorState error={result.error} retry={result.reload} />;
   if (!result.data) return <Loading what="the trace" />;
-  return <TraceView url={url} trace={result.data} reload={result.reload} />;
+  // Keyed by trace: another trace starts with its own tree state; a reload (after rating) keeps it.
+  return <TraceView key={result.data.traceId} url={url} trace={result.data} reload={result.reload} />;
 }
 
 function TraceView({ url, trace, reload }: { url: URL; trace: Trace; reload: () => void }) {
