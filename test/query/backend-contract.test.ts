@@ -44,6 +44,11 @@ async function tempoFixtures(
         .end(JSON.stringify({ trace: traces.get(m[1] as string), metrics: {} }));
     } else if (m) {
       res.writeHead(404).end('trace not found');
+    } else if (url.pathname === '/api/v2/search/tag/span.koder.prompt.id/values') {
+      // Tempo's tag-values API (v2 shape: typed values).
+      const values =
+        req.headers['x-scope-orgid'] === 'team-a' ? [{ type: 'string', value: 'support-answer' }] : [];
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ tagValues: values }));
     } else if (url.pathname === '/api/search') {
       res
         .writeHead(200, { 'content-type': 'application/json' })
@@ -149,6 +154,18 @@ describe('query backends: one contract (Tempo answered from fixtures in its docu
       expect(usage.reduce((n, u) => n + u.input_tokens, 0)).toBe(2400);
     });
   }
+
+  it('lists the prompts in use: embedded with versions and counts, tempo ids only (from tag values)', async () => {
+    const week = [0n, BigInt(Date.now() + 3600_000) * 1_000_000n] as const;
+    expect(await (backends.embedded as TraceBackend).prompts('team-a', ...week)).toEqual([
+      { prompt_id: 'support-answer', prompt_version: 'v3', calls: 2, last_ns: expect.any(BigInt) },
+    ]);
+    expect(await (backends.tempo as TraceBackend).prompts('team-a', ...week)).toEqual([
+      { prompt_id: 'support-answer', prompt_version: null, calls: 0, last_ns: 0n },
+    ]);
+    expect(await (backends.tempo as TraceBackend).prompts('team-b', ...week)).toEqual([]);
+    expect(await (backends.embedded as TraceBackend).prompts('team-b', ...week)).toEqual([]);
+  });
 
   it('tempo: sends TraceQL, the time range in seconds and the tenant as X-Scope-OrgID', async () => {
     requests.length = 0;

@@ -3,6 +3,7 @@
 // reweighted by their adjusted count (1/p), so figures are unbiased estimates of all traffic.
 import { type PriceTable, pricer } from '../cost/prices.ts';
 import type { SpanRow } from '../store/span-row.ts';
+import type { PromptUse } from '../store/sqlite-store.ts';
 import { spanCost } from './trace-view.ts';
 
 export interface VersionStats {
@@ -82,4 +83,25 @@ export function promptOverlay(
     };
   });
   return { promptId, versions: [...byVersion(rows)].map(([v, rs]) => stats(v, rs, prices)), series };
+}
+
+/** Per prompt id: its versions, calls (reweighted) and when it was last used. */
+export function promptList(uses: PromptUse[]) {
+  const byId = new Map<
+    string,
+    { promptId: string; versions: string[]; calls: number; lastSeenUnixNano: string }
+  >();
+  for (const u of uses) {
+    const p = byId.get(u.prompt_id) ?? {
+      promptId: u.prompt_id,
+      versions: [],
+      calls: 0,
+      lastSeenUnixNano: '0',
+    };
+    if (u.prompt_version !== null) p.versions.push(u.prompt_version);
+    p.calls += u.calls;
+    if (u.last_ns > BigInt(p.lastSeenUnixNano)) p.lastSeenUnixNano = u.last_ns.toString();
+    byId.set(u.prompt_id, p);
+  }
+  return [...byId.values()];
 }

@@ -6,7 +6,7 @@ import type { TenantRegistry } from '../../../ingester/src/tenants/registry.ts';
 import type { TraceBackend } from '../backend/backend.ts';
 import { callCost, type PriceTable, priceFor } from '../cost/prices.ts';
 import { OPENAPI } from './openapi.ts';
-import { promptOverlay } from './overlay.ts';
+import { promptList, promptOverlay } from './overlay.ts';
 import { parseRating, ratingExport } from './ratings.ts';
 import { BadRequest, parseSearch } from './search-params.ts';
 import { RawJson, traceView } from './trace-view.ts';
@@ -105,23 +105,7 @@ export async function answer(
     }
     if (path === '/api/v1/prompts') {
       const { start, end } = range(deps, parseSearch(url.searchParams));
-      const byId = new Map<
-        string,
-        { promptId: string; versions: string[]; calls: number; lastSeenUnixNano: string }
-      >();
-      for (const u of await backend.prompts(tenant.id, start, end)) {
-        const p = byId.get(u.prompt_id) ?? {
-          promptId: u.prompt_id,
-          versions: [],
-          calls: 0,
-          lastSeenUnixNano: '0',
-        };
-        if (u.prompt_version !== null) p.versions.push(u.prompt_version);
-        p.calls += u.calls;
-        if (u.last_ns > BigInt(p.lastSeenUnixNano)) p.lastSeenUnixNano = u.last_ns.toString();
-        byId.set(u.prompt_id, p);
-      }
-      return reply(200, { prompts: [...byId.values()] });
+      return reply(200, { prompts: promptList(await backend.prompts(tenant.id, start, end)) });
     }
     const o = OVERLAY_PATH.exec(path);
     if (o) {
