@@ -145,7 +145,7 @@ export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable):
     rootName: root?.name ?? null,
     startTimeUnixNano: start.toString(),
     durationMs: ms(end - start),
-    spanCount: rows.length,
+    spanCount: work.length, // as in searches: ratings are not spans of the run
     totals,
     ratings,
     calls,
