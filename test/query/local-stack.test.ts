@@ -257,15 +257,20 @@ describe('make demo', () => {
     );
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('sent 6 agent runs');
-    const { body } = await stack.get('/api/v1/traces');
-    expect(body.traces).toHaveLength(6);
+    // What the ingester accepted reaches the store through its queue, a moment later.
+    const body = await until('the 6 demo runs stored', async () => {
+      const res = await stack.get('/api/v1/traces');
+      return res.body.traces.length === 6 ? res.body : undefined;
+    });
     expect(new Set(body.traces.map((t: { rootService: string }) => t.rootService))).toEqual(
       new Set(['support-agent', 'billing-agent']),
     );
-    const overlay = (await stack.get('/api/v1/prompts/support-answer/versions')).body;
-    expect(overlay.versions.length).toBeGreaterThan(0);
-    expect(overlay.versions.reduce((n: number, v: { ratings: number }) => n + v.ratings, 0)).toBeGreaterThan(
-      0,
-    );
+    // Ratings travel through the ingest path: they are stored a moment after the demo posted them.
+    const ratings = await until('the demo ratings in the prompt overlay', async () => {
+      const overlay = (await stack.get('/api/v1/prompts/support-answer/versions')).body;
+      const n = overlay.versions.reduce((sum: number, v: { ratings: number }) => sum + v.ratings, 0);
+      return n > 0 ? n : undefined;
+    });
+    expect(ratings).toBeGreaterThan(0);
   });
 });
