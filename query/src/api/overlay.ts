@@ -1,7 +1,7 @@
 // The prompt-version overlay: for one prompt id over a time range, per version — calls, error rate,
 // latency p50/p95, tokens, cost and average rating — overall and per time bucket. Sampled spans are
 // reweighted by their adjusted count (1/p), so figures are unbiased estimates of all traffic.
-import { type PriceTable, pricer } from '../cost/prices.ts';
+import { type Pricer, type PriceTable, pricer } from '../cost/prices.ts';
 import type { SpanRow } from '../store/span-row.ts';
 import type { PromptUse } from '../store/sqlite-store.ts';
 import { spanCost } from './trace-view.ts';
@@ -32,23 +32,22 @@ export function weightedQuantile(values: { v: number; w: number }[], q: number):
   return (sorted.at(-1) as { v: number }).v;
 }
 
-function stats(version: string, rows: SpanRow[], prices: PriceTable): VersionStats {
+function stats(version: string, rows: SpanRow[], price: Pricer): VersionStats {
   const calls = rows.filter((r) => r.rating === null);
   const ratings = rows.filter((r) => r.rating !== null);
-  const w = (r: SpanRow) => Number(r.adjusted_count) || 1;
+  const w = (r: SpanRow) => r.adjusted_count; // 1/p; 1 when not sampled
   const weight = calls.reduce((n, r) => n + w(r), 0);
   const latency = calls.map((r) => ({ v: Number(r.duration_ns) / 1e6, w: w(r) }));
   const sum = (f: (r: SpanRow) => number) => calls.reduce((n, r) => n + w(r) * f(r), 0);
-  const price = pricer(prices);
   const cost = sum((r) => spanCost(price, r) ?? 0);
   return {
     version,
     calls: weight,
-    errorRate: weight ? sum((r) => Number(r.is_error)) / weight : null,
+    errorRate: weight ? sum((r) => r.is_error) / weight : null,
     latencyP50Ms: weightedQuantile(latency, 0.5),
     latencyP95Ms: weightedQuantile(latency, 0.95),
-    inputTokens: sum((r) => Number(r.input_tokens)),
-    outputTokens: sum((r) => Number(r.output_tokens)),
+    inputTokens: sum((r) => r.input_tokens),
+    outputTokens: sum((r) => r.output_tokens),
     costUsd: cost,
     avgRating: ratings.length ? ratings.reduce((n, r) => n + (r.rating as number), 0) / ratings.length : null,
     ratings: ratings.length,
@@ -59,7 +58,9 @@ function byVersion(rows: SpanRow[]): Map<string, SpanRow[]> {
   const out = new Map<string, SpanRow[]>();
   for (const r of rows) {
     const v = r.prompt_version ?? '(none)';
-    out.set(v, [...(out.get(v) ?? []), r]);
+    const list = out.get(v);
+    if (list) list.push(r);
+    else out.set(v, [r]);
   }
   return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
 }
@@ -72,6 +73,7 @@ export function promptOverlay(
   endNs: bigint,
   buckets: number,
 ) {
+  const price = pricer(prices);
   const width = (endNs - startNs) / BigInt(buckets) || 1n;
   const series = Array.from({ length: buckets }, (_, i) => {
     const from = startNs + width * BigInt(i);
@@ -79,10 +81,10 @@ export function promptOverlay(
     const inBucket = rows.filter((r) => r.start_ns >= from && r.start_ns < to);
     return {
       startTimeUnixNano: from.toString(),
-      versions: [...byVersion(inBucket)].map(([v, rs]) => stats(v, rs, prices)),
+      versions: [...byVersion(inBucket)].map(([v, rs]) => stats(v, rs, price)),
     };
   });
-  return { promptId, versions: [...byVersion(rows)].map(([v, rs]) => stats(v, rs, prices)), series };
+  return { promptId, versions: [...byVersion(rows)].map(([v, rs]) => stats(v, rs, price)), series };
 }
 
 /** Per prompt id: its versions, calls (reweighted) and when it was last used. */

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from 'pino';
 import type { TenantRegistry } from '../../../ingester/src/tenants/registry.ts';
 import type { TraceBackend } from '../backend/backend.ts';
-import { callCost, type PriceTable, priceFor } from '../cost/prices.ts';
+import { type PriceTable, pricer } from '../cost/prices.ts';
 import { OPENAPI } from './openapi.ts';
 import { promptList, promptOverlay } from './overlay.ts';
 import { parseRating, ratingExport } from './ratings.ts';
@@ -64,8 +64,9 @@ export async function answer(
       const ids = rows.map((r) => r.trace_id);
       const facets = await backend.traceFacets(tenant.id, ids);
       const cost = new Map<string, number>();
+      const price = pricer(deps.prices);
       for (const u of await backend.modelUsage(tenant.id, ids)) {
-        const c = callCost(priceFor(deps.prices, u.provider, u.model), {
+        const c = price(u.provider, u.model, {
           input: u.input_tokens,
           output: u.output_tokens,
           cacheRead: u.cache_read_tokens,

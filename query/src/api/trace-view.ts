@@ -1,6 +1,6 @@
 // The API's view of stored spans: per span its GenAI view, per trace the totals, the order of LLM and
 // tool calls, and the errors. Pure: rows in, JSON text out.
-import { type PriceTable, pricer } from '../cost/prices.ts';
+import { type Pricer, type PriceTable, pricer } from '../cost/prices.ts';
 import type { SpanRow } from '../store/span-row.ts';
 import { liftGenAi, spanMembers } from '../store/span-view.ts';
 
@@ -25,14 +25,14 @@ function membersOf(r: SpanRow): string {
 }
 
 /** A span's cost with a pricer made for the answer (see pricer). */
-export function spanCost(price: ReturnType<typeof pricer>, r: SpanRow): number | undefined {
+export function spanCost(price: Pricer, r: SpanRow): number | undefined {
   const model = r.response_model ?? r.request_model;
   if (!model) return undefined; // most spans of an agent trace are not model calls
   return price(r.provider, model, {
-    input: Number(r.input_tokens),
-    output: Number(r.output_tokens),
-    cacheRead: Number(r.cache_read_tokens),
-    cacheCreation: Number(r.cache_creation_tokens),
+    input: r.input_tokens,
+    output: r.output_tokens,
+    cacheRead: r.cache_read_tokens,
+    cacheCreation: r.cache_creation_tokens,
   });
 }
 
@@ -104,12 +104,12 @@ export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable):
     const cost = spanCost(price, r);
     const offsetMs = ms(r.start_ns - start);
     const durationMs = ms(r.duration_ns);
-    const error = Number(r.is_error) === 1;
-    totals.inputTokens += Number(r.input_tokens);
-    totals.outputTokens += Number(r.output_tokens);
-    totals.cacheReadTokens += Number(r.cache_read_tokens);
-    totals.cacheCreationTokens += Number(r.cache_creation_tokens);
-    totals.reasoningTokens += Number(r.reasoning_tokens);
+    const error = r.is_error === 1;
+    totals.inputTokens += r.input_tokens;
+    totals.outputTokens += r.output_tokens;
+    totals.cacheReadTokens += r.cache_read_tokens;
+    totals.cacheCreationTokens += r.cache_creation_tokens;
+    totals.reasoningTokens += r.reasoning_tokens;
     totals.costUsd += cost ?? 0;
     const tool = r.operation === 'execute_tool';
     if (tool || LLM_OPERATIONS.has(r.operation ?? '')) {

@@ -4,7 +4,7 @@
 // return (tokens, errors, models) come from the traces themselves, fetched for the page only.
 import { decodeTraceRequestJson } from '../../../ingester/src/otlp/decode-json.ts';
 import { BadRequest } from '../api/search-params.ts';
-import { attributesObject, type SpanRow, spanRow } from '../store/span-row.ts';
+import { batchRows, type SpanRow } from '../store/span-row.ts';
 import type { ModelUsage, TraceSummaryRow } from '../store/sqlite-store.ts';
 import type { TraceBackend } from './backend.ts';
 import { traceql } from './traceql.ts';
@@ -57,11 +57,7 @@ export function tempoBackend(opts: TempoOptions): TraceBackend {
     if (res.status === 404) return [];
     const body = (await res.json()) as { trace?: unknown };
     const batch = decodeTraceRequestJson(JSON.stringify(body.trace ?? {}), { ids: 'base64' });
-    const rows: SpanRow[] = [];
-    for (const rs of batch.resourceSpans) {
-      const resource = attributesObject(rs.resource.attributes);
-      for (const ss of rs.scopeSpans) for (const s of ss.spans) rows.push(spanRow(tenant, resource, s));
-    }
+    const rows = [...batchRows(tenant, batch)];
     rows.sort((a, b) => (a.start_ns < b.start_ns ? -1 : a.start_ns > b.start_ns ? 1 : 0));
     cache.set(key, { at: Date.now(), rows });
     if (cache.size > 500) cache.delete(cache.keys().next().value as string);
@@ -85,7 +81,7 @@ export function tempoBackend(opts: TempoOptions): TraceBackend {
   ): TraceSummaryRow {
     const real = rows.filter((r) => r.rating === null);
     const ratings = rows.filter((r) => r.rating !== null);
-    const sum = (f: (r: SpanRow) => number) => real.reduce((n, r) => n + Number(f(r)), 0);
+    const sum = (f: (r: SpanRow) => number) => real.reduce((n, r) => n + f(r), 0);
     const start = hint.startTimeUnixNano ? BigInt(hint.startTimeUnixNano) : (real[0]?.start_ns ?? 0n);
     return {
       trace_id: traceId,

@@ -89,10 +89,12 @@ export function callCost(price: ModelPrice | undefined, u: Usage): number | unde
   return cost / 1e6;
 }
 
+export type Pricer = (provider: string | null, model: string | null, u: Usage) => number | undefined;
+
 /** Prices the calls of one answer: each provider/model pair is looked up in the table once. */
-export function pricer(table: PriceTable) {
+export function pricer(table: PriceTable): Pricer {
   const cache = new Map<string, ModelPrice | undefined>();
-  return (provider: string | null, model: string | null, u: Usage): number | undefined => {
+  return (provider, model, u) => {
     const key = `${provider ?? ''}/${model ?? ''}`;
     if (!cache.has(key)) cache.set(key, priceFor(table, provider, model));
     return callCost(cache.get(key), u);

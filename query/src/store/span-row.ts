@@ -2,7 +2,7 @@
 // the GenAI fields the query API filters and sums pulled into their own columns.
 
 import { decodeEvent, decodeLink } from '../../../ingester/src/otlp/decode-parts.ts';
-import type { AnyValue, Attribute, Span } from '../../../ingester/src/otlp/model.ts';
+import type { AnyValue, Attribute, Span, TraceBatch } from '../../../ingester/src/otlp/model.ts';
 import { type GenAiFields, liftGenAi, spanMembers } from './span-view.ts';
 
 export interface SpanRow extends GenAiFields {
@@ -133,4 +133,12 @@ export function spanRow(tenant: string, resource: Record<string, unknown>, span:
   };
   row.view = spanMembers(row, genAiView);
   return row;
+}
+
+/** Every span of a batch as a row, each with its resource's attributes. */
+export function* batchRows(tenant: string, batch: TraceBatch): Generator<SpanRow> {
+  for (const rs of batch.resourceSpans) {
+    const resource = attributesObject(rs.resource.attributes);
+    for (const ss of rs.scopeSpans) for (const span of ss.spans) yield spanRow(tenant, resource, span);
+  }
 }

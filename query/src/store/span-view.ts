@@ -114,13 +114,13 @@ export type ViewFields = Pick<
  */
 export function spanMembers(r: ViewFields, genAi: string | null): string {
   const parent = r.parent_span_id ? `"${r.parent_span_id}"` : 'null';
-  const kind = KINDS[Number(r.kind)] ?? String(r.kind);
-  const status = STATUS[Number(r.status_code)] ?? String(r.status_code);
+  const kind = KINDS[r.kind] ?? String(r.kind);
+  const status = STATUS[r.status_code] ?? String(r.status_code);
   return (
     `"spanId":"${r.span_id}","parentSpanId":${parent},"name":${JSON.stringify(r.name)},"kind":"${kind}",` +
     `"service":${JSON.stringify(r.service)},"startTimeUnixNano":"${r.start_ns}","durationMs":${Number(r.duration_ns) / 1e6},` +
-    `"status":{"code":"${status}","message":${JSON.stringify(r.status_message)}},"error":${Number(r.is_error) === 1},` +
-    `"adjustedCount":${Number(r.adjusted_count)},"attributes":${r.attributes},"resource":${r.resource},` +
+    `"status":{"code":"${status}","message":${JSON.stringify(r.status_message)}},"error":${r.is_error === 1},` +
+    `"adjustedCount":${r.adjusted_count},"attributes":${r.attributes},"resource":${r.resource},` +
     `"events":${r.events},"links":${r.links}${genAi === null ? '' : `,"genAi":${genAi}`}`
   );
 }

@@ -6,7 +6,7 @@ import type { ExportResult, SpanSink } from '../../../ingester/src/export/sink.t
 import type { TraceBatch } from '../../../ingester/src/otlp/model.ts';
 import { BadRequest } from '../api/search-params.ts';
 import { MIGRATIONS } from './migrations.ts';
-import { attributesObject, type SpanRow, spanRow } from './span-row.ts';
+import { batchRows, type SpanRow } from './span-row.ts';
 
 export interface TraceFilter {
   startNs?: bigint;
@@ -161,22 +161,33 @@ const SPAN_COLUMNS = [
 const MAX_NS = 2n ** 63n - 1n;
 
 // Rows are read with 64-bit integers as bigints (nanosecond times need them); counts become numbers.
-const NS_COLUMNS = new Set(['start_ns', 'end_ns', 'duration_ns']);
-function fromDb(row: Record<string, unknown>): SpanRow {
+const NS_COLUMNS = new Set(['start_ns', 'end_ns', 'duration_ns', 'last_ns']);
+function fromDb<T = SpanRow>(row: Record<string, unknown>): T {
   for (const [k, v] of Object.entries(row))
     if (typeof v === 'bigint' && !NS_COLUMNS.has(k)) row[k] = Number(v);
-  return row as unknown as SpanRow;
+  return row as unknown as T;
 }
 
 export function openEmbeddedStore(path: string): EmbeddedStore {
   const db = new DatabaseSync(path);
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
+  /** Runs fn in one transaction: all of its writes, or none. */
+  const transaction = (fn: () => void) => {
+    db.exec('BEGIN');
+    try {
+      fn();
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
+  };
   const version = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
   for (let v = version; v < MIGRATIONS.length; v++) {
-    db.exec('BEGIN');
-    db.exec(MIGRATIONS[v] as string);
-    db.exec(`PRAGMA user_version = ${v + 1}`);
-    db.exec('COMMIT');
+    transaction(() => {
+      db.exec(MIGRATIONS[v] as string);
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+    });
   }
 
   const insertSpan = db.prepare(
@@ -204,44 +215,33 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
 
   function insert(tenant: string, batch: TraceBatch): number {
     let n = 0;
-    db.exec('BEGIN');
-    try {
-      for (const rs of batch.resourceSpans) {
-        const resource = attributesObject(rs.resource.attributes);
-        for (const ss of rs.scopeSpans) {
-          for (const span of ss.spans) {
-            const row = spanRow(tenant, resource, span);
-            // A span sent twice (client retries) is stored once and counted once.
-            if (insertSpan.run(row as unknown as Record<string, never>).changes === 0) continue;
-            const root = row.parent_span_id === '';
-            // A rating is feedback given later: it neither stretches the trace's time nor counts as a span.
-            const isRating = row.rating !== null;
-            upsertTrace.run({
-              tenant,
-              trace_id: row.trace_id,
-              start_ns: isRating ? MAX_NS : row.start_ns,
-              end_ns: isRating ? 0n : row.end_ns,
-              span_count: isRating ? 0 : 1,
-              root_service: root ? row.service : null,
-              root_name: root ? row.name : null,
-              is_error: row.is_error,
-              input_tokens: row.input_tokens,
-              output_tokens: row.output_tokens,
-              cache_read_tokens: row.cache_read_tokens,
-              cache_creation_tokens: row.cache_creation_tokens,
-              reasoning_tokens: row.reasoning_tokens,
-              rating_sum: row.rating ?? 0,
-              rating_count: row.rating === null ? 0 : 1,
-            });
-            n++;
-          }
-        }
+    transaction(() => {
+      for (const row of batchRows(tenant, batch)) {
+        // A span sent twice (client retries) is stored once and counted once.
+        if (insertSpan.run(row as unknown as Record<string, never>).changes === 0) continue;
+        const root = row.parent_span_id === '';
+        // A rating is feedback given later: it neither stretches the trace's time nor counts as a span.
+        const isRating = row.rating !== null;
+        upsertTrace.run({
+          tenant,
+          trace_id: row.trace_id,
+          start_ns: isRating ? MAX_NS : row.start_ns,
+          end_ns: isRating ? 0n : row.end_ns,
+          span_count: isRating ? 0 : 1,
+          root_service: root ? row.service : null,
+          root_name: root ? row.name : null,
+          is_error: row.is_error,
+          input_tokens: row.input_tokens,
+          output_tokens: row.output_tokens,
+          cache_read_tokens: row.cache_read_tokens,
+          cache_creation_tokens: row.cache_creation_tokens,
+          reasoning_tokens: row.reasoning_tokens,
+          rating_sum: row.rating ?? 0,
+          rating_count: row.rating === null ? 0 : 1,
+        });
+        n++;
       }
-      db.exec('COMMIT');
-    } catch (err) {
-      db.exec('ROLLBACK');
-      throw err;
-    }
+    });
     return n;
   }
 
@@ -304,7 +304,7 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
        ORDER BY sort_value ${dir}, t.trace_id ${dir} LIMIT :limit`,
     );
     stmt.setReadBigInts(true);
-    const found = stmt.all(params) as unknown as (TraceSummaryRow & { sort_value: unknown })[];
+    const found = stmt.all(params) as (Record<string, unknown> & { sort_value: unknown; trace_id: string })[];
     let next: string | undefined;
     if (found.length > f.limit) {
       found.length = f.limit;
@@ -312,18 +312,7 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
       const v = typeof last.sort_value === 'bigint' ? String(last.sort_value) : last.sort_value;
       next = Buffer.from(JSON.stringify([v, last.trace_id])).toString('base64url');
     }
-    const rows = found.map(({ sort_value: _, ...r }) => ({
-      ...r,
-      span_count: Number(r.span_count),
-      error_count: Number(r.error_count),
-      input_tokens: Number(r.input_tokens),
-      output_tokens: Number(r.output_tokens),
-      cache_read_tokens: Number(r.cache_read_tokens),
-      cache_creation_tokens: Number(r.cache_creation_tokens),
-      reasoning_tokens: Number(r.reasoning_tokens),
-      rating_sum: Number(r.rating_sum),
-      rating_count: Number(r.rating_count),
-    }));
+    const rows = found.map(({ sort_value: _, ...r }) => fromDb<TraceSummaryRow>(r));
     return next ? { rows, next } : { rows };
   }
 
@@ -361,28 +350,21 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
     search,
     modelUsage: (tenant, ids) =>
       ids.flatMap((id) =>
-        (usageOf.all(tenant, id) as unknown as ModelUsage[]).map((u) => ({
-          ...u,
-          input_tokens: Number(u.input_tokens),
-          output_tokens: Number(u.output_tokens),
-          cache_read_tokens: Number(u.cache_read_tokens),
-          cache_creation_tokens: Number(u.cache_creation_tokens),
-        })),
+        (usageOf.all(tenant, id) as Record<string, unknown>[]).map((u) => fromDb<ModelUsage>(u)),
       ),
     promptSpans: (tenant, promptId, startNs, endNs) =>
-      (promptSpansOf.all(tenant, promptId, startNs, endNs) as Record<string, unknown>[]).map(fromDb),
+      (promptSpansOf.all(tenant, promptId, startNs, endNs) as Record<string, unknown>[]).map((r) =>
+        fromDb(r),
+      ),
     prompts: (tenant, startNs, endNs) =>
-      (promptUse.all(tenant, startNs, endNs) as unknown as PromptUse[]).map((p) => ({
-        ...p,
-        calls: Number(p.calls),
-      })),
+      (promptUse.all(tenant, startNs, endNs) as Record<string, unknown>[]).map((p) => fromDb<PromptUse>(p)),
     span: (tenant, traceId, spanId) => {
       const row = oneSpan.get(tenant, traceId, spanId) as Record<string, unknown> | undefined;
       return row ? fromDb(row) : undefined;
     },
     spans: (tenant, traceId) =>
       (spansOf.all(tenant, traceId) as Record<string, unknown>[])
-        .map(fromDb)
+        .map((r) => fromDb(r))
         .sort((a, b) =>
           a.start_ns < b.start_ns ? -1 : a.start_ns > b.start_ns ? 1 : a.span_id.localeCompare(b.span_id),
         ),
@@ -399,12 +381,12 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
     },
     deleteOlderThan(ns) {
       const old = oldTraces.all(ns) as { tenant: string; trace_id: string }[];
-      db.exec('BEGIN');
-      for (const t of old) {
-        deleteSpans.run(t.tenant, t.trace_id);
-        deleteTrace.run(t.tenant, t.trace_id);
-      }
-      db.exec('COMMIT');
+      transaction(() => {
+        for (const t of old) {
+          deleteSpans.run(t.tenant, t.trace_id);
+          deleteTrace.run(t.tenant, t.trace_id);
+        }
+      });
       return old.length;
     },
     async export(tenant: string, batch: TraceBatch): Promise<ExportResult> {

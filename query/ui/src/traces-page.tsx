@@ -14,7 +14,7 @@ export const RANGES: Record<string, number | null> = {
   '30d': 30 * 24 * 3600_000,
   all: null,
 };
-export const DEFAULT_RANGE = '24h';
+const DEFAULT_RANGE = '24h';
 
 /** Filters passed to the API as they are in the page URL. */
 const TEXT_FILTERS = [
@@ -47,11 +47,11 @@ const COLUMNS: { key: string; label: string; api?: string; page?: (r: TraceRow) 
   { key: 'errors', label: 'Error', api: 'errors' },
 ];
 
-export function searchQuery(url: URL, nowMs = Date.now()): URLSearchParams {
+function searchQuery(url: URL): URLSearchParams {
   const q = new URLSearchParams();
   for (const k of API_PARAMS) for (const v of url.searchParams.getAll(k)) if (v) q.append(k, v);
   const window = RANGES[url.searchParams.get('range') ?? DEFAULT_RANGE];
-  if (window) q.set('start', String(nowMs - window));
+  if (window) q.set('start', String(Date.now() - window));
   const sort = COLUMNS.find((c) => c.key === url.searchParams.get('sort'));
   if (sort?.api) q.set('sort', sort.api);
   else q.delete('order'); // page sorts leave the API order alone
