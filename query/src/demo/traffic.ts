@@ -178,18 +178,25 @@ await Promise.all(providers.map((p) => p.forceFlush()));
 await Promise.all(providers.map((p) => p.shutdown()));
 console.log(`sent ${runs} agent runs to ${values.otlp}`);
 
-// Ratings go through the query API once the spans are stored.
-await new Promise((r) => setTimeout(r, 1500));
-let rated = 0;
-for (const r of rateable.filter(() => rand() < 0.4)) {
-  const res = await fetch(`${values.api}/api/v1/ratings`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(values.token ? { authorization: `Bearer ${values.token}` } : {}),
-    },
-    body: JSON.stringify({ traceId: r.traceId, spanId: r.spanId, score: r.good ? 1 : 0, source: 'demo' }),
-  });
-  if (res.ok) rated++;
+// Ratings go through the query API, which finds the rated span once the store has it: a rating
+// answered 404 is tried again for a few seconds (the ingester delivers in batches).
+async function rate(r: Rateable): Promise<boolean> {
+  for (let attempt = 0; attempt < 40; attempt++) {
+    const res = await fetch(`${values.api}/api/v1/ratings`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(values.token ? { authorization: `Bearer ${values.token}` } : {}),
+      },
+      body: JSON.stringify({ traceId: r.traceId, spanId: r.spanId, score: r.good ? 1 : 0, source: 'demo' }),
+    });
+    if (res.status !== 404) return res.ok;
+    await new Promise((done) => setTimeout(done, 250));
+  }
+  return false;
 }
-console.log(`posted ${rated} ratings; try: curl '${values.api}/api/v1/prompts/support-answer/versions'`);
+let rated = 0;
+for (const r of rateable.filter(() => rand() < 0.4)) if (await rate(r)) rated++;
+console.log(
+  `posted ${rated} ratings; open ${values.api}/ or try: curl '${values.api}/api/v1/prompts/support-answer/versions'`,
+);
