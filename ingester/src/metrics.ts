@@ -47,7 +47,7 @@ export function createMetrics() {
     spansExported: counter('koder_ingester_spans_exported_total', 'Spans delivered to storage', ['tenant']),
     spansExportFailed: counter(
       'koder_ingester_spans_export_failed_total',
-      'Spans storage refused permanently (bad data); logged with the reason',
+      'Spans lost, by reason: permanent (storage refused the batch), partial_success (storage rejected some of its spans), shutdown_deadline (undelivered when the shutdown grace ran out); logged',
       ['tenant', 'reason'],
     ),
     exportRetries: counter('koder_ingester_export_retries_total', 'Export attempts that will be retried', [

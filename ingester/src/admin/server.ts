@@ -1,5 +1,5 @@
-// The admin port: /metrics (Prometheus), /healthz (the process is alive), /readyz (listening, with a
-// valid config, and not shutting down — what a Kubernetes readiness probe should watch).
+// The admin port: /metrics (Prometheus), /healthz (the process is alive), /readyz (ready until shutdown
+// begins — what a Kubernetes readiness probe should watch; the port only opens once the receivers listen).
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
 

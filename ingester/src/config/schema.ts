@@ -125,6 +125,7 @@ export type ConditionConfig = Static<typeof Condition>;
 export type RuleConfig = Static<typeof Rule>;
 export type SamplingConfig = Static<typeof Sampling>;
 export type LimitsConfig = Static<typeof Limits>;
+export type ContentCaptureConfig = Static<typeof ContentCapture>;
 export type TenantConfig = Static<typeof Tenant>;
 export type ExporterConfig = Static<typeof Exporter>;
 export type IngesterConfigDoc = Static<typeof IngesterConfig>;

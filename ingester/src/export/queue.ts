@@ -21,7 +21,6 @@ export interface ExportQueue {
 }
 
 interface Item {
-  tenant: string;
   batch: TraceBatch;
   spans: number;
   at: number;
@@ -35,15 +34,13 @@ export interface QueueDeps {
   >;
   metrics: Metrics;
   log: Logger;
-  now?: () => number;
-  /** Concurrent exports in flight. */
-  concurrency?: number;
 }
+
+/** Concurrent exports in flight. */
+const CONCURRENCY = 4;
 
 export function createExportQueue(deps: QueueDeps): ExportQueue {
   const { sink, config, metrics, log } = deps;
-  const now = deps.now ?? Date.now;
-  const concurrency = deps.concurrency ?? 4;
   const pending = new Map<string, Item[]>(); // per tenant, oldest first
   let depth = 0;
   let inFlight = 0;
@@ -78,15 +75,15 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
   }
 
   function schedule(): void {
-    const t = now();
+    const t = Date.now();
     for (const [tenant, items] of pending) {
-      if (inFlight >= concurrency) break;
+      if (inFlight >= CONCURRENCY) break;
       if (backoffMs > 0 && !draining) break;
       if (ready(items, t)) void send(tenant, takeBatch(tenant, items));
     }
     if (timer) clearTimeout(timer);
     timer = undefined;
-    if (pending.size && inFlight < concurrency) {
+    if (pending.size && inFlight < CONCURRENCY) {
       const wait = backoffMs > 0 ? backoffMs : config.maxBatchDelayMs;
       timer = setTimeout(() => {
         backoffMs = 0;
@@ -132,14 +129,14 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
           { tenant, spans, reason: result.reason, retryInMs: Math.round(wait) },
           'export failed; will retry',
         );
-        if (draining && drainDeadline <= now()) {
+        if (draining && drainDeadline <= Date.now()) {
           leftOver += spans;
           metrics.spansExportFailed.inc({ tenant, reason: 'shutdown_deadline' }, spans);
           log.error({ tenant, spans }, 'shutdown deadline passed before storage took these spans');
           return;
         }
         await new Promise((r) =>
-          setTimeout(r, Math.min(wait, draining ? Math.max(0, drainDeadline - now()) : wait)),
+          setTimeout(r, Math.min(wait, draining ? Math.max(0, drainDeadline - Date.now()) : wait)),
         );
         delay = Math.min(config.retryMaxMs, delay * 2);
       }
@@ -165,9 +162,9 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
         items = [];
         pending.set(tenant, items);
       }
-      items.push({ tenant, batch, spans, at: now() });
+      items.push({ batch, spans, at: Date.now() });
       setDepth(depth + spans);
-      if (!timer || ready(items, now())) schedule();
+      if (!timer || ready(items, Date.now())) schedule();
       return true;
     },
     retryAfterMs() {
@@ -184,7 +181,7 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
             clearTimeout(t);
             resolve();
           };
-          const t = setTimeout(done, Math.max(0, deadlineMs - now()));
+          const t = setTimeout(done, Math.max(0, deadlineMs - Date.now()));
           idleWaiters.add(done);
         });
       }

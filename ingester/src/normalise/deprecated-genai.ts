@@ -4,8 +4,6 @@ import type { Attrs } from './attrs.ts';
 import { int, move, str } from './attrs.ts';
 import { providerName } from './providers.ts';
 
-const toInt = (v: Parameters<typeof int>[0]) => int(v);
-
 export function normaliseDeprecatedGenAi(m: Attrs): void {
   move(m, 'gen_ai.system', 'gen_ai.provider.name', (v) =>
     str(v) ? providerName(str(v) as string) : undefined,
@@ -13,10 +11,10 @@ export function normaliseDeprecatedGenAi(m: Attrs): void {
   const provider = str(m.get('gen_ai.provider.name'));
   if (provider !== undefined && provider !== providerName(provider))
     m.set('gen_ai.provider.name', providerName(provider));
-  move(m, 'gen_ai.usage.prompt_tokens', 'gen_ai.usage.input_tokens', toInt);
-  move(m, 'gen_ai.usage.completion_tokens', 'gen_ai.usage.output_tokens', toInt);
+  move(m, 'gen_ai.usage.prompt_tokens', 'gen_ai.usage.input_tokens', int);
+  move(m, 'gen_ai.usage.completion_tokens', 'gen_ai.usage.output_tokens', int);
   move(m, 'gen_ai.openai.request.seed', 'gen_ai.request.seed');
-  move(m, 'gen_ai.usage.cache_write.input_tokens', 'gen_ai.usage.cache_creation.input_tokens', toInt);
+  move(m, 'gen_ai.usage.cache_write.input_tokens', 'gen_ai.usage.cache_creation.input_tokens', int);
   for (const k of [
     'gen_ai.usage.input_tokens',
     'gen_ai.usage.output_tokens',

@@ -3,24 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { encodeEvent } from '../otlp/encode-parts.ts';
 import type { AnyValue, Span } from '../otlp/model.ts';
 import type { ContentCapture } from '../tenants/registry.ts';
+import { testSpan } from '../testing/spans.ts';
 import { normaliseSpan } from './normalise.ts';
 
 type Flat = Record<string, AnyValue>;
 
 function span(attributes: Flat, events: { name: string; attributes: Flat }[] = []): Span {
-  return {
+  return testSpan({
     raw: new Uint8Array([0]),
-    traceId: new Uint8Array(16).fill(1),
-    spanId: new Uint8Array(8).fill(2),
-    parentSpanId: new Uint8Array(0),
-    traceState: '',
-    flags: 0,
     name: 'span',
     kind: 3,
-    startTimeUnixNano: 1n,
-    endTimeUnixNano: 2n,
     attributes: Object.entries(attributes).map(([key, value]) => ({ key, value })),
-    droppedAttributesCount: 0,
     events: events.map((e) =>
       encodeEvent({
         timeUnixNano: 5n,
@@ -29,12 +22,7 @@ function span(attributes: Flat, events: { name: string; attributes: Flat }[] = [
         droppedAttributesCount: 0,
       }),
     ),
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: 0, message: '' },
-    unknown: [],
-  };
+  });
 }
 
 const flat = (s: Span): Flat => Object.fromEntries(s.attributes.map((a) => [a.key, a.value]));

@@ -1,7 +1,14 @@
 // The normalisation stage: brings GenAI spans from OpenInference, OpenLLMetry (old and new) and
 // older OTel GenAI shapes to the current OTel GenAI conventions, then applies the tenant's content
 // capture. Spans with no GenAI attributes are not touched (their bytes pass through).
-import { type AnyValue, KEY_GENAI, type Span, spanMayHaveKeys, type TraceBatch } from '../otlp/model.ts';
+import {
+  type AnyValue,
+  GENAI_KEY_PREFIXES,
+  KEY_GENAI,
+  type Span,
+  spanMayHaveKeys,
+  type TraceBatch,
+} from '../otlp/model.ts';
 import type { ContentCapture } from '../tenants/registry.ts';
 import { toList, toMap } from './attrs.ts';
 import { applyContentCapture } from './content-capture.ts';
@@ -10,13 +17,11 @@ import { normaliseContentEvents } from './events.ts';
 import { isOpenInference, normaliseOpenInference } from './openinference.ts';
 import { isOpenLlmetry, normaliseOpenLlmetry } from './openllmetry.ts';
 
-const GENAI_PREFIXES = ['gen_ai.', 'llm.', 'openinference.', 'traceloop.'];
-
 export function looksGenAi(span: Span): boolean {
   // Most spans are not GenAI: the decoder's key scan rules them out without decoding attributes.
   if (!spanMayHaveKeys(span, KEY_GENAI)) return false;
   for (const a of span.attributes) {
-    for (const p of GENAI_PREFIXES) if (a.key.startsWith(p)) return true;
+    for (const p of GENAI_KEY_PREFIXES) if (a.key.startsWith(p)) return true;
   }
   return false;
 }

@@ -76,7 +76,7 @@ export function normaliseOpenInference(m: Attrs): void {
   m.delete('llm.provider');
   m.delete('llm.system');
 
-  for (const [from, to] of TOKEN_COUNTS) move(m, from, to, (v) => int(v));
+  for (const [from, to] of TOKEN_COUNTS) move(m, from, to, int);
   if (m.has('gen_ai.usage.input_tokens') && m.has('gen_ai.usage.output_tokens'))
     m.delete('llm.token_count.total');
 

@@ -2,10 +2,10 @@
 import type { AnyValue, Attribute } from './model.ts';
 import { size, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader, type WireWriter } from './wire.ts';
 
-export function readKeyValue(r: WireReader, end: number): Attribute {
+export function readKeyValue(r: WireReader): Attribute {
   let key = '';
   let value: AnyValue = null;
-  while (r.pos < end) {
+  while (!r.done) {
     const tag = r.uint32();
     const field = tag >>> 3;
     if (field === 1 && (tag & 7) === WIRE_LEN) key = r.string();
@@ -71,7 +71,7 @@ export function readKeyValues(buf: Buffer, start: number, end: number, field: nu
     const tag = r.uint32();
     if (tag === ((field << 3) | WIRE_LEN)) {
       const [s, e] = r.span();
-      out.push(readKeyValue(new WireReader(buf, s, e), e));
+      out.push(readKeyValue(new WireReader(buf, s, e)));
     } else r.skip(tag & 7);
   }
   return out;
@@ -103,8 +103,13 @@ export function anyValueSize(v: AnyValue): number {
   }
 }
 
+/** A KeyValue's size from its key and its value's already computed size. */
+function keyValueSizeOf(key: string, valueSize: number): number {
+  return size.string(1, key) + size.len(2, valueSize);
+}
+
 export function keyValueSize(a: Attribute): number {
-  return size.string(1, a.key) + size.len(2, anyValueSize(a.value));
+  return keyValueSizeOf(a.key, anyValueSize(a.value));
 }
 
 export function keyValuesSize(attrs: readonly Attribute[], field: number): number {
@@ -137,12 +142,13 @@ export function writeAnyValue(w: WireWriter, v: AnyValue): void {
         return;
       }
       if (Array.isArray(v)) {
+        const sizes = v.map(anyValueSize);
         let n = 0;
-        for (const item of v) n += size.len(1, anyValueSize(item));
+        for (const itemSize of sizes) n += size.len(1, itemSize);
         w.beginLen(5, n);
-        for (const item of v) {
-          w.beginLen(1, anyValueSize(item));
-          writeAnyValue(w, item);
+        for (let i = 0; i < v.length; i++) {
+          w.beginLen(1, sizes[i] as number);
+          writeAnyValue(w, v[i] as AnyValue);
         }
         return;
       }
@@ -155,9 +161,10 @@ export function writeAnyValue(w: WireWriter, v: AnyValue): void {
 
 export function writeKeyValues(w: WireWriter, attrs: readonly Attribute[], field: number): void {
   for (const a of attrs) {
-    w.beginLen(field, keyValueSize(a));
+    const valueSize = anyValueSize(a.value);
+    w.beginLen(field, keyValueSizeOf(a.key, valueSize));
     w.stringField(1, a.key);
-    w.beginLen(2, anyValueSize(a.value));
+    w.beginLen(2, valueSize);
     writeAnyValue(w, a.value);
   }
 }

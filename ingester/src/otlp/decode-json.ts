@@ -66,12 +66,12 @@ function uint64(v: unknown, where: string): bigint {
 const HEX = /^[0-9a-fA-F]*$/;
 
 // OTLP/JSON ids are hex; Tempo's query API returns protobuf-JSON with base64 ids instead.
-let idEncoding: 'hex' | 'base64' = 'hex';
+type IdEncoding = 'hex' | 'base64';
 
-function hexId(v: unknown, bytes: number, optional: boolean, where: string): Uint8Array {
+function decodeId(v: unknown, bytes: number, optional: boolean, ids: IdEncoding, where: string): Uint8Array {
   const s = str(v, where);
   if (s === '' && optional) return EMPTY;
-  if (idEncoding === 'base64') {
+  if (ids === 'base64') {
     const b = Buffer.from(s, 'base64');
     if (b.length !== bytes)
       throw new OtlpDecodeError(
@@ -140,15 +140,15 @@ const STATUS_CODES: Record<string, number> = {
   STATUS_CODE_ERROR: 2,
 };
 
-function span(v: unknown, where: string): Span {
+function span(v: unknown, ids: IdEncoding, where: string): Span {
   const o = obj(v, where);
   const status = obj(o.status, `${where}.status`);
   const droppedAttributes = field(o, 'droppedAttributesCount', 'dropped_attributes_count');
   return {
     raw: null,
-    traceId: hexId(field(o, 'traceId', 'trace_id'), 16, false, `${where}.traceId`),
-    spanId: hexId(field(o, 'spanId', 'span_id'), 8, false, `${where}.spanId`),
-    parentSpanId: hexId(field(o, 'parentSpanId', 'parent_span_id'), 8, true, `${where}.parentSpanId`),
+    traceId: decodeId(field(o, 'traceId', 'trace_id'), 16, false, ids, `${where}.traceId`),
+    spanId: decodeId(field(o, 'spanId', 'span_id'), 8, false, ids, `${where}.spanId`),
+    parentSpanId: decodeId(field(o, 'parentSpanId', 'parent_span_id'), 8, true, ids, `${where}.parentSpanId`),
     traceState: str(field(o, 'traceState', 'trace_state'), `${where}.traceState`),
     flags: u32(o.flags, `${where}.flags`),
     name: str(o.name, `${where}.name`),
@@ -178,8 +178,8 @@ function span(v: unknown, where: string): Span {
       const lk = obj(l, `${where}.links[${i}]`);
       const w = `${where}.links[${i}]`;
       return encodeLink({
-        traceId: hexId(field(lk, 'traceId', 'trace_id'), 16, false, `${w}.traceId`),
-        spanId: hexId(field(lk, 'spanId', 'span_id'), 8, false, `${w}.spanId`),
+        traceId: decodeId(field(lk, 'traceId', 'trace_id'), 16, false, ids, `${w}.traceId`),
+        spanId: decodeId(field(lk, 'spanId', 'span_id'), 8, false, ids, `${w}.spanId`),
         traceState: str(field(lk, 'traceState', 'trace_state'), `${w}.traceState`),
         attributes: attributes(lk.attributes, `${w}.attributes`),
         droppedAttributesCount: u32(field(lk, 'droppedAttributesCount', 'dropped_attributes_count'), w),
@@ -198,7 +198,7 @@ function span(v: unknown, where: string): Span {
   };
 }
 
-function scopeSpans(v: unknown, where: string): ScopeSpans {
+function scopeSpans(v: unknown, ids: IdEncoding, where: string): ScopeSpans {
   const o = obj(v, where);
   const sc = obj(o.scope, `${where}.scope`);
   const fields = {
@@ -209,12 +209,12 @@ function scopeSpans(v: unknown, where: string): ScopeSpans {
   };
   return {
     scope: { raw: encodeScope(fields), name: fields.name, version: fields.version },
-    spans: arr(o.spans, `${where}.spans`).map((s, i) => span(s, `${where}.spans[${i}]`)),
+    spans: arr(o.spans, `${where}.spans`).map((s, i) => span(s, ids, `${where}.spans[${i}]`)),
     schemaUrl: str(field(o, 'schemaUrl', 'schema_url'), `${where}.schemaUrl`),
   };
 }
 
-function resourceSpans(v: unknown, where: string): ResourceSpans {
+function resourceSpans(v: unknown, ids: IdEncoding, where: string): ResourceSpans {
   const o = obj(v, where);
   const res = obj(o.resource, `${where}.resource`);
   return {
@@ -224,7 +224,7 @@ function resourceSpans(v: unknown, where: string): ResourceSpans {
       unknown: [],
     },
     scopeSpans: arr(field(o, 'scopeSpans', 'scope_spans'), `${where}.scopeSpans`).map((s, i) =>
-      scopeSpans(s, `${where}.scopeSpans[${i}]`),
+      scopeSpans(s, ids, `${where}.scopeSpans[${i}]`),
     ),
     schemaUrl: str(field(o, 'schemaUrl', 'schema_url'), `${where}.schemaUrl`),
   };
@@ -232,17 +232,9 @@ function resourceSpans(v: unknown, where: string): ResourceSpans {
 
 export function decodeTraceRequestJson(
   body: Buffer | string,
-  opts: { ids?: 'hex' | 'base64' } = {},
+  opts: { ids?: IdEncoding } = {},
 ): { resourceSpans: ResourceSpans[] } {
-  idEncoding = opts.ids ?? 'hex';
-  try {
-    return decodeJsonRequest(body);
-  } finally {
-    idEncoding = 'hex';
-  }
-}
-
-function decodeJsonRequest(body: Buffer | string): { resourceSpans: ResourceSpans[] } {
+  const ids = opts.ids ?? 'hex';
   let parsed: unknown;
   try {
     parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
@@ -251,5 +243,5 @@ function decodeJsonRequest(body: Buffer | string): { resourceSpans: ResourceSpan
   }
   const o = obj(parsed, 'request');
   const list = arr(field(o, 'resourceSpans', 'resource_spans'), 'resourceSpans');
-  return { resourceSpans: list.map((rs, i) => resourceSpans(rs, `resourceSpans[${i}]`)) };
+  return { resourceSpans: list.map((rs, i) => resourceSpans(rs, ids, `resourceSpans[${i}]`)) };
 }

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { agentSpans, sdkJson, sdkProtobuf } from '../testing/sdk-spans.ts';
+import { spanFields } from '../testing/spans.ts';
 import { OtlpDecodeError } from './decode-error.ts';
 import { decodeTraceRequestJson } from './decode-json.ts';
 import { decodeEvent, decodeLink } from './decode-parts.ts';
 import { decodeTraceRequest } from './decode-proto.ts';
 import { encodeTraceRequest } from './encode-proto.ts';
-import { spanFields, type TraceBatch } from './model.ts';
+import type { TraceBatch } from './model.ts';
 
 const spans = await agentSpans();
 

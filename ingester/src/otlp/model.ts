@@ -108,8 +108,11 @@ export function setAttribute(attrs: Attribute[], key: string, value: AnyValue): 
   return true;
 }
 
+/** Key prefixes that make an attribute GenAI: the wire scan's KEY_GENAI class and normalisation's test. */
+export const GENAI_KEY_PREFIXES: readonly string[] = ['gen_ai.', 'llm.', 'openinference.', 'traceloop.'];
+
 /** Classes of attribute keys a wire-backed span records while scanning, so stages can skip spans. */
-export const KEY_GENAI = 1; // gen_ai.*, llm.*, openinference.*, traceloop.*
+export const KEY_GENAI = 1; // a key starting with one of GENAI_KEY_PREFIXES
 export const KEY_ERROR_TYPE = 2; // error.type
 export const KEY_KODER = 4; // koder.*
 
@@ -127,27 +130,4 @@ export function spanIsRoot(span: Span): boolean {
 
 export function spanStatusCode(span: Span): number {
   return span.statusCodeFast ?? span.status.code;
-}
-
-/** A span's fields as a plain object (getters read, bytes kept), e.g. for comparison or storage. */
-export function spanFields(s: Span): Omit<Span, 'raw' | 'keyClasses' | 'statusCodeFast' | 'isRoot'> {
-  return {
-    traceId: s.traceId,
-    spanId: s.spanId,
-    parentSpanId: s.parentSpanId,
-    traceState: s.traceState,
-    flags: s.flags,
-    name: s.name,
-    kind: s.kind,
-    startTimeUnixNano: s.startTimeUnixNano,
-    endTimeUnixNano: s.endTimeUnixNano,
-    attributes: s.attributes,
-    droppedAttributesCount: s.droppedAttributesCount,
-    events: s.events,
-    droppedEventsCount: s.droppedEventsCount,
-    links: s.links,
-    droppedLinksCount: s.droppedLinksCount,
-    status: s.status,
-    unknown: s.unknown,
-  };
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { agentSpans, sdkProtobuf } from '../testing/sdk-spans.ts';
+import { spanFields } from '../testing/spans.ts';
 import { OtlpDecodeError } from './decode-error.ts';
 import { decodeTraceRequest } from './decode-proto.ts';
 import { encodeTraceRequest } from './encode-proto.ts';
@@ -11,7 +12,6 @@ import {
   KEY_KODER,
   StatusCode,
   spanCount,
-  spanFields,
   spanMayHaveKeys,
 } from './model.ts';
 

@@ -1,6 +1,7 @@
-// The two reply bodies OTLP defines: ExportTraceServiceResponse (with optional partial success) and
-// google.rpc.Status for errors (with a google.rpc.RetryInfo detail when the client should wait).
-// Each in protobuf and in JSON, since a reply uses the request's content type.
+// The two reply bodies OTLP defines: ExportTraceServiceResponse (empty on success; partial_success is
+// only read, from storage's replies) and google.rpc.Status for errors (with a google.rpc.RetryInfo
+// detail when the client should wait). Each in protobuf and in JSON, since a reply uses the request's
+// content type.
 import { size, WIRE_LEN, WIRE_VARINT, WireReader, WireWriter } from './wire.ts';
 
 export interface PartialSuccess {
@@ -10,23 +11,13 @@ export interface PartialSuccess {
 
 const RETRY_INFO_TYPE = 'type.googleapis.com/google.rpc.RetryInfo';
 
-export function encodeExportResponse(partial?: PartialSuccess): Buffer {
-  if (!partial || (partial.rejectedSpans === 0 && !partial.errorMessage)) return Buffer.alloc(0);
-  const inner =
-    (partial.rejectedSpans ? size.varint(1, partial.rejectedSpans) : 0) +
-    (partial.errorMessage ? size.string(2, partial.errorMessage) : 0);
-  const w = new WireWriter(size.len(1, inner));
-  w.beginLen(1, inner);
-  if (partial.rejectedSpans) w.varintField(1, partial.rejectedSpans);
-  if (partial.errorMessage) w.stringField(2, partial.errorMessage);
-  return w.finish();
+/** An ExportTraceServiceResponse with no partial_success: the receivers take a request whole or refuse it. */
+export function encodeExportResponse(): Buffer {
+  return Buffer.alloc(0);
 }
 
-export function exportResponseJson(partial?: PartialSuccess): string {
-  if (!partial || (partial.rejectedSpans === 0 && !partial.errorMessage)) return '{}';
-  return JSON.stringify({
-    partialSuccess: { rejectedSpans: String(partial.rejectedSpans), errorMessage: partial.errorMessage },
-  });
+export function exportResponseJson(): string {
+  return '{}';
 }
 
 /** Reads partial_success from an ExportTraceServiceResponse (what Tempo or a collector answered). */

@@ -4,13 +4,23 @@
 // what keeps the hot path cheap. Setting a field stores the new value; stages clear `raw` when they
 // change a span, as with any Span.
 import { readKeyValues } from './any-value-proto.ts';
-import { type Attribute, KEY_ERROR_TYPE, KEY_GENAI, KEY_KODER, type Span } from './model.ts';
+import {
+  type Attribute,
+  GENAI_KEY_PREFIXES,
+  KEY_ERROR_TYPE,
+  KEY_GENAI,
+  KEY_KODER,
+  type Span,
+} from './model.ts';
 import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from './wire.ts';
 
 const EMPTY = new Uint8Array(0);
 
 const bytes = (s: string) => Buffer.from(s, 'latin1');
-const GENAI_PREFIXES = [bytes('gen_ai.'), bytes('llm.'), bytes('openinference.'), bytes('traceloop.')];
+const GENAI_PREFIXES = GENAI_KEY_PREFIXES.map(bytes);
+/** 1 at each byte a GenAI prefix starts with, so most keys are ruled out by their first byte. */
+const GENAI_FIRST_BYTES = new Uint8Array(256);
+for (const p of GENAI_PREFIXES) GENAI_FIRST_BYTES[p[0] as number] = 1;
 const KODER = bytes('koder.');
 const ERROR_TYPE = bytes('error.type');
 
@@ -22,13 +32,12 @@ function hasPrefix(buf: Buffer, start: number, end: number, prefix: Buffer): boo
 
 /** Classifies an attribute key by its bytes (no string is made): GenAI, error.type, koder.*. */
 function keyClass(buf: Buffer, s: number, e: number): number {
-  switch (buf[s]) {
-    case 0x67: // g
-    case 0x6c: // l
-    case 0x6f: // o
-    case 0x74: // t
-      for (const p of GENAI_PREFIXES) if (hasPrefix(buf, s, e, p)) return KEY_GENAI;
-      return 0;
+  const first = buf[s] as number;
+  if (GENAI_FIRST_BYTES[first] === 1) {
+    for (const p of GENAI_PREFIXES) if (hasPrefix(buf, s, e, p)) return KEY_GENAI;
+    return 0;
+  }
+  switch (first) {
     case 0x65: // e
       return e - s === ERROR_TYPE.length && hasPrefix(buf, s, e, ERROR_TYPE) ? KEY_ERROR_TYPE : 0;
     case 0x6b: // k

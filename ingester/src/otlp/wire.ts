@@ -159,7 +159,6 @@ const utf8 = (s: string) => Buffer.byteLength(s, 'utf8');
 
 /** Sizes of whole fields (tag + payload), for pre-sizing the writer. Field numbers here are < 16. */
 export const size = {
-  tag: (field: number) => varintSize(field << 3),
   len: (field: number, payload: number) => varintSize(field << 3) + varintSize(payload) + payload,
   string: (field: number, s: string) => size.len(field, utf8(s)),
   varint: (field: number, v: number) => varintSize(field << 3) + varintSize(v),

@@ -27,16 +27,15 @@ export interface Pipeline {
   push(tenant: TenantRuntime, batch: TraceBatch): PushResult;
 }
 
-export function createPipeline(deps: { queue: ExportQueue; metrics: Metrics; now?: () => number }): Pipeline {
+export function createPipeline(deps: { queue: ExportQueue; metrics: Metrics }): Pipeline {
   const { queue, metrics } = deps;
-  const now = deps.now ?? Date.now;
   return {
     push(tenant, batch) {
       const received = spanCount(batch);
       const t = tenant.id;
       metrics.spansReceived.inc({ tenant: t }, received);
 
-      const wait = tenant.bucket.take(received, now());
+      const wait = tenant.bucket.take(received, Date.now());
       if (wait > 0) {
         metrics.spansRejected.inc({ tenant: t, reason: 'rate_limited' }, received);
         throw new IngestError(

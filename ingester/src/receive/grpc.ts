@@ -2,22 +2,13 @@
 // request reaches us as the raw protobuf buffer and is decoded once by our scanner. Back-pressure
 // errors carry a google.rpc.RetryInfo in grpc-status-details-bin, which OTel exporters honour.
 import { Metadata, Server, type ServerUnaryCall, type ServiceError, type sendUnaryData } from '@grpc/grpc-js';
-import type { Logger } from 'pino';
 import { IngestError } from '../errors.ts';
-import type { Metrics } from '../metrics.ts';
-import { OtlpDecodeError } from '../otlp/decode-error.ts';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
 import { TRACE_SERVICE } from '../otlp/grpc-service.ts';
 import { encodeExportResponse, encodeRpcStatus } from '../otlp/responses.ts';
-import type { Pipeline } from '../pipeline/pipeline.ts';
-import type { TenantRegistry } from '../tenants/registry.ts';
+import { decodeOrBadData, type ReceiverDeps } from './deps.ts';
 
-export interface GrpcReceiverDeps {
-  registry: () => TenantRegistry;
-  pipeline: Pipeline;
-  metrics: Metrics;
-  log: Logger;
-  isShuttingDown: () => boolean;
+export interface GrpcReceiverDeps extends ReceiverDeps {
   /** grpc-js refuses larger messages before they reach us (RESOURCE_EXHAUSTED). */
   maxReceiveBytes: number;
 }
@@ -48,13 +39,7 @@ export function createGrpcReceiver(deps: GrpcReceiverDeps): Server {
           `${call.request.length} > ${tenant.limits.maxRequestBytes} bytes`,
         );
       }
-      let batch: ReturnType<typeof decodeTraceRequest>;
-      try {
-        batch = decodeTraceRequest(call.request);
-      } catch (err) {
-        if (err instanceof OtlpDecodeError) throw new IngestError('BAD_DATA', err.message);
-        throw err;
-      }
+      const batch = decodeOrBadData(() => decodeTraceRequest(call.request));
       pipeline.push(tenant, batch);
       count('ok');
       callback(null, encodeExportResponse());

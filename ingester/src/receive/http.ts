@@ -1,10 +1,7 @@
 // OTLP/HTTP receiver (POST /v1/traces, port 4318): protobuf or JSON, gzip, replies in the request's
 // content type. Authentication happens before the body is read, so an unknown client costs nothing.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Logger } from 'pino';
 import { IngestError } from '../errors.ts';
-import type { Metrics } from '../metrics.ts';
-import { OtlpDecodeError } from '../otlp/decode-error.ts';
 import { decodeTraceRequestJson } from '../otlp/decode-json.ts';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
 import {
@@ -13,9 +10,8 @@ import {
   exportResponseJson,
   rpcStatusJson,
 } from '../otlp/responses.ts';
-import type { Pipeline } from '../pipeline/pipeline.ts';
-import type { TenantRegistry } from '../tenants/registry.ts';
 import { readBody } from './body.ts';
+import { decodeOrBadData, type ReceiverDeps } from './deps.ts';
 
 type Format = 'proto' | 'json';
 
@@ -51,24 +47,18 @@ function replyError(res: ServerResponse, format: Format, err: IngestError): void
   reply(res, format, err.spec.http, body, headers);
 }
 
-export interface HttpReceiverDeps {
-  registry: () => TenantRegistry;
-  pipeline: Pipeline;
-  metrics: Metrics;
-  log: Logger;
-  isShuttingDown: () => boolean;
-}
-
-export function createHttpReceiver(deps: HttpReceiverDeps): Server {
+export function createHttpReceiver(deps: ReceiverDeps): Server {
   const { pipeline, metrics, log } = deps;
+  const count = (code: string) => metrics.requests.inc({ transport: 'http', code });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const format = formatOf(req.headers['content-type']) ?? 'json';
-    const count = (code: string) => metrics.requests.inc({ transport: 'http', code });
+    const declared = formatOf(req.headers['content-type']);
+    // Replies use the request's content type; JSON when it is not one we take.
+    const format = declared ?? 'json';
     try {
       if (req.url?.split('?')[0] !== '/v1/traces') throw new IngestError('NOT_FOUND');
       if (req.method !== 'POST') throw new IngestError('METHOD_NOT_ALLOWED');
-      if (!formatOf(req.headers['content-type'])) {
+      if (!declared) {
         throw new IngestError(
           'UNSUPPORTED_MEDIA_TYPE',
           `Content-Type ${req.headers['content-type'] ?? '(none)'}`,
@@ -78,13 +68,9 @@ export function createHttpReceiver(deps: HttpReceiverDeps): Server {
       const tenant = deps.registry().authenticate(req.headers.authorization);
       if (!tenant) throw new IngestError('UNAUTHENTICATED');
       const body = await readBody(req, tenant.limits.maxRequestBytes);
-      let batch: ReturnType<typeof decodeTraceRequest>;
-      try {
-        batch = format === 'proto' ? decodeTraceRequest(body) : decodeTraceRequestJson(body);
-      } catch (err) {
-        if (err instanceof OtlpDecodeError) throw new IngestError('BAD_DATA', err.message);
-        throw err;
-      }
+      const batch = decodeOrBadData(() =>
+        format === 'proto' ? decodeTraceRequest(body) : decodeTraceRequestJson(body),
+      );
       pipeline.push(tenant, batch);
       count('ok');
       reply(res, format, 200, format === 'proto' ? encodeExportResponse() : exportResponseJson());

@@ -13,9 +13,12 @@ import {
   spanMayHaveKeys,
   spanStatusCode,
 } from '../otlp/model.ts';
+import { thresholdFor } from './threshold.ts';
 
 export interface SamplingChoice {
   probability: number;
+  /** The rejection threshold for `probability`, computed once when the policy is compiled. */
+  threshold: bigint;
   /** The matching rule's name, or 'default'. */
   rule: string;
 }
@@ -106,11 +109,17 @@ function predicate(c: ConditionConfig): (span: Span, resource: readonly Attribut
   }
 }
 
+const choiceOf = (probability: number, rule: string): SamplingChoice => ({
+  probability,
+  threshold: thresholdFor(probability),
+  rule,
+});
+
 export function compilePolicy(cfg: SamplingConfig | undefined): CompiledPolicy {
-  const defaultChoice: SamplingChoice = { probability: cfg?.defaultProbability ?? 1, rule: 'default' };
+  const defaultChoice = choiceOf(cfg?.defaultProbability ?? 1, 'default');
   const rules = (cfg?.rules ?? []).map((r) => {
     const preds = r.match.map(predicate);
-    const choice: SamplingChoice = { probability: r.probability, rule: r.name };
+    const choice = choiceOf(r.probability, r.name);
     return { choice, matches: (s: Span, res: readonly Attribute[]) => preds.every((p) => p(s, res)) };
   });
   return {

@@ -3,33 +3,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SamplingConfig } from '../config/schema.ts';
 import type { Span, TraceBatch } from '../otlp/model.ts';
+import { testSpan } from '../testing/spans.ts';
 import { compilePolicy } from './policy.ts';
 import { ADJUSTED_COUNT_ATTRIBUTE, decide, sampleBatch } from './sampler.ts';
 import { decodeThreshold, encodeThreshold, MAX_THRESHOLD, thresholdFor } from './threshold.ts';
 
-function span(traceId: Uint8Array, over: Partial<Span> = {}): Span {
-  return {
-    raw: new Uint8Array([1]),
-    traceId,
-    spanId: randomBytes(8),
-    parentSpanId: new Uint8Array(0),
-    traceState: '',
-    flags: 0,
-    name: 'op',
-    kind: 1,
-    startTimeUnixNano: 1n,
-    endTimeUnixNano: 2n,
-    attributes: [],
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: 0, message: '' },
-    unknown: [],
-    ...over,
-  };
-}
+const span = (traceId: Uint8Array, over: Partial<Span> = {}): Span =>
+  testSpan({ raw: new Uint8Array([1]), traceId, spanId: randomBytes(8), ...over });
 
 const policy = (cfg: Partial<SamplingConfig>) =>
   compilePolicy({ defaultProbability: 1, keepErrors: true, rules: [], ...cfg });

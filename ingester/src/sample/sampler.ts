@@ -4,14 +4,8 @@
 // Spans kept at p = 1 with no threshold to record are left untouched, bytes and all.
 import { type Span, setAttribute, type TraceBatch } from '../otlp/model.ts';
 import { type CompiledPolicy, isError, isRating } from './policy.ts';
-import {
-  adjustedCount,
-  decodeThreshold,
-  encodeThreshold,
-  thresholdFor,
-  traceIdRandomness,
-} from './threshold.ts';
-import { formatTraceState, parseTraceState } from './tracestate.ts';
+import { adjustedCount, decodeThreshold, encodeThreshold, traceIdRandomness } from './threshold.ts';
+import { formatTraceState, type OtState, parseTraceState } from './tracestate.ts';
 
 export const ADJUSTED_COUNT_ATTRIBUTE = 'koder.sampling.adjusted_count';
 export const RULE_ATTRIBUTE = 'koder.sampling.rule';
@@ -23,38 +17,40 @@ export interface SamplingOutcome {
   keptErrors: number;
 }
 
-const thresholdCache = new Map<number, bigint>();
-function cachedThreshold(p: number): bigint {
-  let t = thresholdCache.get(p);
-  if (t === undefined) {
-    t = thresholdFor(p);
-    thresholdCache.set(p, t);
-  }
-  return t;
-}
-
-export type Decision = { keep: false } | { keep: true; threshold: bigint; rule: string; forError: boolean };
+export type Decision =
+  | { keep: false }
+  | {
+      keep: true;
+      threshold: bigint;
+      rule: string;
+      forError: boolean;
+      /** The span's parsed tracestate (undefined when it had none), for mark() to update. */
+      state: OtState | undefined;
+    };
 
 /** Decides one span: pure, the same on every replica for the same span. */
 export function decide(span: Span, resource: Span['attributes'], policy: CompiledPolicy): Decision {
   const choice = policy.choose(span, resource);
-  const ours = cachedThreshold(choice.probability);
+  const ours = choice.threshold;
   const state = span.traceState ? parseTraceState(span.traceState) : undefined;
   const incoming = state?.th !== undefined ? decodeThreshold(state.th) : undefined;
   const threshold = incoming !== undefined && incoming > ours ? incoming : ours;
   const rv = state?.rv !== undefined && /^[0-9a-f]{14}$/.test(state.rv) ? BigInt(`0x${state.rv}`) : undefined;
   const randomness = rv ?? traceIdRandomness(span.traceId);
-  if (randomness >= threshold) return { keep: true, threshold, rule: choice.rule, forError: false };
+  if (randomness >= threshold) return { keep: true, threshold, rule: choice.rule, forError: false, state };
   if (policy.keepErrors && isError(span)) {
     // Kept outside the probability scheme: its threshold stays what it was before this stage.
-    return { keep: true, threshold: incoming ?? 0n, rule: 'keep-errors', forError: true };
+    return { keep: true, threshold: incoming ?? 0n, rule: 'keep-errors', forError: true, state };
   }
-  if (isRating(span)) return { keep: true, threshold: incoming ?? 0n, rule: 'keep-ratings', forError: false };
+  if (isRating(span)) {
+    return { keep: true, threshold: incoming ?? 0n, rule: 'keep-ratings', forError: false, state };
+  }
   return { keep: false };
 }
 
-function mark(span: Span, threshold: bigint, rule: string): void {
-  const state = parseTraceState(span.traceState);
+/** Records the decision on a kept span; `parsed` is decide()'s parse of its tracestate (updated here). */
+function mark(span: Span, threshold: bigint, rule: string, parsed: OtState | undefined): void {
+  const state = parsed ?? parseTraceState('');
   const th = encodeThreshold(threshold);
   if (state.th !== th) {
     state.th = th;
@@ -83,7 +79,7 @@ export function sampleBatch(batch: TraceBatch, policy: CompiledPolicy): Sampling
         }
         outcome.kept++;
         if (d.forError) outcome.keptErrors++;
-        if (d.threshold > 0n) mark(span, d.threshold, d.rule);
+        if (d.threshold > 0n) mark(span, d.threshold, d.rule, d.state);
         kept.push(span);
       }
       ss.spans = kept;

@@ -2,11 +2,12 @@
 // never held), each with its limits, content capture, compiled sampling policy and rate bucket. Built
 // from a validated config; a rebuild on reload keeps each tenant's bucket so limits survive reloads.
 import { createHash } from 'node:crypto';
-import type { IngesterConfigDoc, LimitsConfig } from '../config/schema.ts';
+import type { ContentCaptureConfig, IngesterConfigDoc, LimitsConfig } from '../config/schema.ts';
 import { type CompiledPolicy, compilePolicy } from '../sample/policy.ts';
 import { TokenBucket } from './token-bucket.ts';
 
-export type ContentCapture = 'full' | 'metadata' | 'none';
+/** `full`, `metadata` or `none`, as the config schema defines it. */
+export type ContentCapture = ContentCaptureConfig;
 
 export interface TenantRuntime {
   readonly id: string;
@@ -23,7 +24,10 @@ export interface TenantRegistry {
   readonly singleTenant: boolean;
   /** The tenant a request's Authorization header belongs to, or undefined (→ 401). */
   authenticate(authorization: string | undefined): TenantRuntime | undefined;
-  /** The largest request any tenant may send: receivers cap reads at this before they know the tenant. */
+  /**
+   * The largest request any tenant may send. Receivers authenticate first and then hold each request to
+   * its tenant's own limit; this value only sizes the gRPC server's message cap, which is set at start-up.
+   */
   readonly maxRequestBytes: number;
   readonly tenants: ReadonlyMap<string, TenantRuntime>;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Span } from '../../../ingester/src/otlp/model.ts';
+import { testSpan } from '../../../ingester/src/testing/spans.ts';
 import { DEFAULT_PRICES } from '../cost/prices.ts';
 import { spanRow } from '../store/span-row.ts';
 import { criticalPath, traceView } from './trace-view.ts';
@@ -35,26 +36,17 @@ describe('criticalPath', () => {
 });
 
 describe('traceView', () => {
-  const span = (id: number, parent: number, attributes: Span['attributes']): Span => ({
-    raw: null,
-    traceId: new Uint8Array(16).fill(1),
-    spanId: new Uint8Array(8).fill(id),
-    parentSpanId: parent ? new Uint8Array(8).fill(parent) : new Uint8Array(0),
-    traceState: '',
-    flags: 1,
-    name: `span "${id}"`,
-    kind: 3,
-    startTimeUnixNano: 1_000_000_000n + BigInt(id) * 1_000_000n,
-    endTimeUnixNano: 1_005_000_000n + BigInt(id) * 1_000_000n,
-    attributes,
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: 0, message: '' },
-    unknown: [],
-  });
+  const span = (id: number, parent: number, attributes: Span['attributes']): Span =>
+    testSpan({
+      spanId: new Uint8Array(8).fill(id),
+      parentSpanId: parent ? new Uint8Array(8).fill(parent) : new Uint8Array(0),
+      flags: 1,
+      name: `span "${id}"`,
+      kind: 3,
+      startTimeUnixNano: 1_000_000_000n + BigInt(id) * 1_000_000n,
+      endTimeUnixNano: 1_005_000_000n + BigInt(id) * 1_000_000n,
+      attributes,
+    });
   const rows = [
     spanRow('t', { 'service.name': 'agent' }, span(1, 0, [{ key: 'app', value: 'x' }])),
     spanRow(

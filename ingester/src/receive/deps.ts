@@ -1,0 +1,26 @@
+// What both OTLP receivers (gRPC and HTTP) are built from, and the one error mapping they share.
+import type { Logger } from 'pino';
+import { IngestError } from '../errors.ts';
+import type { Metrics } from '../metrics.ts';
+import { OtlpDecodeError } from '../otlp/decode-error.ts';
+import type { Pipeline } from '../pipeline/pipeline.ts';
+import type { TenantRegistry } from '../tenants/registry.ts';
+
+export interface ReceiverDeps {
+  /** The current registry (replaced on config reload). */
+  registry: () => TenantRegistry;
+  pipeline: Pipeline;
+  metrics: Metrics;
+  log: Logger;
+  isShuttingDown: () => boolean;
+}
+
+/** Runs a request decoder; a malformed request becomes the BAD_DATA error sent to the client. */
+export function decodeOrBadData<T>(decode: () => T): T {
+  try {
+    return decode();
+  } catch (err) {
+    if (err instanceof OtlpDecodeError) throw new IngestError('BAD_DATA', err.message);
+    throw err;
+  }
+}
