@@ -39,9 +39,11 @@ export interface WebhookConfig {
 
 export const USAGE = `usage: operator [--kubeconfig FILE] [--namespace NS] [--tempo-endpoint HOST:PORT]
   [--ingester-configmap NAME] [--tempo-overrides-configmap NAME] [--admin-port 8081]
-  [--leader-election] [--identity NAME] [--resync-seconds 60] [--log-level info]
+  [--field-manager koder-trace-operator] [--resync-seconds 60] [--log-level info]
+  [--leader-election] [--identity NAME] [--lease-name koder-trace-operator]
   pod webhook (off unless a target is given):
   [--webhook-service NS/NAME:PORT | --webhook-url https://HOST:PORT] [--webhook-port 9443]
+  [--webhook-configuration koder-trace-pod-injector] [--webhook-tls-secret koder-trace-webhook-tls]
   [--ingester-endpoint http://koder-trace-ingester.koder-trace.svc:4318]`;
 
 export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig {

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Counter, Registry } from 'prom-client';
 import type { TraceTenant } from './api/types.generated.ts';
@@ -43,13 +43,13 @@ const writes = new Counter({
 });
 
 const kube = createKube(kc, cfg.fieldManager, 'koder-trace-operator');
-const core = kc.makeApiClient(CoreV1Api);
-let leading = !cfg.leaderElection;
 let ready = false;
+/** Whether this replica may write: always without leader election, else while it holds the Lease. */
+const leading = () => election?.isLeader() ?? true;
 
 const trigger = createTrigger(
   async () => {
-    if (!leading || !ready) return; // nothing to do until every part has started
+    if (!ready || !leading()) return; // nothing to do until every part has started
     const report = await reconcile({
       caches,
       kube,
@@ -58,14 +58,6 @@ const trigger = createTrigger(
       now: () => new Date(),
       newToken: () => `kt_${randomBytes(24).toString('base64url')}`,
       ...(webhook ? { webhook: { configuration: webhook.configuration } } : {}),
-      readConfigMap: async (name) => {
-        try {
-          return await core.readNamespacedConfigMap({ name, namespace: cfg.namespace });
-        } catch (err) {
-          if ((err as { code?: number }).code === 404) return undefined;
-          throw err;
-        }
-      },
     });
     reconciles.inc({ result: 'ok' });
     writes.inc(report.writes);
@@ -83,14 +75,19 @@ const trigger = createTrigger(
 const caches = await startInformers(kc, () => trigger.request(), log);
 const webhook = cfg.webhook ? await startWebhook(cfg.webhook) : undefined;
 
+/** The chain in the shared Secret when still usable; else a new one, written to that Secret. */
+async function usableOrIssued(w: NonNullable<typeof cfg.webhook>, secret: V1Secret | undefined) {
+  const usable = usableTls(secret, new Date());
+  if (usable) return usable;
+  const tls = await newTls(w.dnsNames, w.ipAddresses, new Date());
+  await kube.apply(tlsSecret(w.tlsSecret, cfg.namespace, tls));
+  log.info({ secret: `${cfg.namespace}/${w.tlsSecret}` }, 'webhook certificate issued');
+  return tls;
+}
+
 /** Serving certificate from the shared Secret (made when absent or near expiry), then the HTTPS server. */
 async function startWebhook(w: NonNullable<typeof cfg.webhook>) {
-  let tls = usableTls(await kube.readSecret(cfg.namespace, w.tlsSecret), new Date());
-  if (!tls) {
-    tls = await newTls(w.dnsNames, w.ipAddresses, new Date());
-    await kube.apply(tlsSecret(w.tlsSecret, cfg.namespace, tls));
-    log.info({ secret: `${cfg.namespace}/${w.tlsSecret}` }, 'webhook certificate issued');
-  }
+  let tls = await usableOrIssued(w, await kube.readSecret(cfg.namespace, w.tlsSecret));
   const server = createWebhookServer(
     {
       tenants: () => caches.tenants.list() as TraceTenant[],
@@ -104,14 +101,11 @@ async function startWebhook(w: NonNullable<typeof cfg.webhook>) {
   log.info({ port: (server.address() as AddressInfo).port }, 'pod webhook serving');
   const state = { server, configuration: webhookConfiguration(w.configurationName, w.target, tls.caCert) };
   // Renewal: re-read (or re-issue) twice a day; a new chain is served at once and the caBundle follows.
+  // Only the leader issues; the others pick up what it wrote.
   setInterval(async () => {
-    const current = usableTls(
-      await kube.readSecret(cfg.namespace, w.tlsSecret).catch(() => undefined),
-      new Date(),
-    );
-    const next = current ?? (leading ? await newTls(w.dnsNames, w.ipAddresses, new Date()) : undefined);
-    if (!next || next.cert === tls?.cert) return;
-    if (!current) await kube.apply(tlsSecret(w.tlsSecret, cfg.namespace, next));
+    const secret = await kube.readSecret(cfg.namespace, w.tlsSecret).catch(() => undefined);
+    const next = leading() ? await usableOrIssued(w, secret) : usableTls(secret, new Date());
+    if (!next || next.cert === tls.cert) return;
     tls = next;
     server.setSecureContext({ cert: next.cert, key: next.key });
     state.configuration = webhookConfiguration(w.configurationName, w.target, next.caCert);
@@ -123,15 +117,7 @@ const election = cfg.leaderElection
   ? startLeaderElection(
       kc,
       { namespace: cfg.namespace, name: cfg.leaseName, identity: cfg.identity },
-      {
-        onStartedLeading: () => {
-          leading = true;
-          trigger.request();
-        },
-        onStoppedLeading: () => {
-          leading = false;
-        },
-      },
+      { onStartedLeading: () => trigger.request() },
       log,
     )
   : undefined;
@@ -146,7 +132,7 @@ const admin = createServer((req, res) => {
       .then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text));
   } else if (req.url === '/healthz') res.writeHead(200).end('ok\n');
   else if (req.url === '/readyz') res.writeHead(ready ? 200 : 503).end(ready ? 'ready\n' : 'starting\n');
-  else if (req.url === '/leader') res.writeHead(200).end(`${leading}\n`);
+  else if (req.url === '/leader') res.writeHead(200).end(`${leading()}\n`);
   else res.writeHead(404).end();
 });
 admin.listen(cfg.adminPort, () => {

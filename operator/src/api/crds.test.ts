@@ -1,12 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { makeValidator } from './crds.ts';
+import { type Kind, loadCrd, makeValidator, PLURAL } from './crds.ts';
 import { generateCrdTypes } from './generate-types.ts';
 
 describe('CRD-derived types and validation', () => {
   it('types.generated.ts matches the CRDs (run scripts/generate-crd-types.ts after editing crds/)', async () => {
     const committed = readFileSync(new URL('./types.generated.ts', import.meta.url), 'utf8');
     expect(committed).toBe(await generateCrdTypes());
+  });
+
+  it('names each kind by the plural its CRD declares', () => {
+    for (const kind of Object.keys(PLURAL) as Kind[]) {
+      expect(PLURAL[kind], kind).toBe(loadCrd(kind).spec.names.plural);
+    }
   });
 
   it('applies the schema defaults, like the apiserver', () => {

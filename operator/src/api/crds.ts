@@ -16,6 +16,12 @@ export const CRD_FILES = {
 
 export type Kind = keyof typeof CRD_FILES;
 
+/** The resource names in API paths (the CRDs' spec.names.plural). */
+export const PLURAL: Readonly<Record<Kind, string>> = {
+  TraceTenant: 'tracetenants',
+  SamplingPolicy: 'samplingpolicies',
+};
+
 interface Crd {
   spec: {
     names: { plural: string };
@@ -31,10 +37,6 @@ export function openApiSchema(kind: Kind): Record<string, unknown> {
   const version = loadCrd(kind).spec.versions.find((v) => v.name === VERSION);
   if (!version) throw new Error(`CRD for ${kind} has no version ${VERSION}`);
   return version.schema.openAPIV3Schema;
-}
-
-export function plural(kind: Kind): string {
-  return loadCrd(kind).spec.names.plural;
 }
 
 /** Validates a custom resource against its CRD schema and fills in the schema's defaults (in place). */

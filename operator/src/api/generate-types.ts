@@ -1,7 +1,7 @@
 // TypeScript types from the CRD schemas, with json-schema-to-typescript. Spec and status become their
 // own named interfaces; metadata is Kubernetes' V1ObjectMeta.
 import { compile } from 'json-schema-to-typescript';
-import { type Kind, openApiSchema } from './crds.ts';
+import { API_VERSION, type Kind, openApiSchema } from './crds.ts';
 
 function strip(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(strip);
@@ -35,7 +35,7 @@ async function one(kind: Kind): Promise<string> {
     );
   }
   parts.push(
-    `export interface ${kind} {\n  apiVersion?: 'trace.koder.dev/v1alpha1';\n  kind?: '${kind}';\n  metadata?: V1ObjectMeta;\n  spec?: ${kind}Spec;\n  status?: ${kind}Status;\n}\n`,
+    `export interface ${kind} {\n  apiVersion?: '${API_VERSION}';\n  kind?: '${kind}';\n  metadata?: V1ObjectMeta;\n  spec?: ${kind}Spec;\n  status?: ${kind}Status;\n}\n`,
   );
   return parts.join('\n');
 }

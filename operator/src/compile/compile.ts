@@ -2,8 +2,8 @@
 // tenant config, Tempo's per-tenant overrides, and a verdict per resource for its status. No client,
 // clock or environment here: the same input always gives the same output (sorted, no timestamps), so
 // an unchanged cluster writes nothing. `make run` uses this same step on manifests from a directory.
-import { createHash } from 'node:crypto';
 import type { SamplingConfig, TenantConfig } from '../../../ingester/src/config/schema.ts';
+import { sha256Hex } from '../../../ingester/src/tenants/registry.ts';
 import type { SamplingPolicy, TraceTenant } from '../api/types.generated.ts';
 
 export interface Verdict {
@@ -61,10 +61,6 @@ export const keyOf = (o: { metadata?: { namespace?: string; name?: string } }) =
 
 export const tokenSecretName = (tt: TraceTenant) =>
   tt.spec?.credentials?.secretName ?? `${tt.metadata?.name}-token`;
-
-export function sha256(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
 
 function compilePolicy(sp: SamplingPolicy): { config: SamplingConfig } | { error: string } {
   const spec = sp.spec ?? {};
@@ -188,7 +184,7 @@ export function compile(input: CompileInput): CompileOutput {
     };
     tenants.push({
       id: tenantId,
-      tokenSha256: [sha256(token)],
+      tokenSha256: [sha256Hex(token)],
       limits,
       contentCapture: spec.contentCapture ?? 'full',
       sampling,

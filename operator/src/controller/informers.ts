@@ -14,7 +14,7 @@ import {
   type V1Secret,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { GROUP, VERSION } from '../api/crds.ts';
+import { GROUP, PLURAL, VERSION } from '../api/crds.ts';
 import type { SamplingPolicy, TraceTenant } from '../api/types.generated.ts';
 import { TOKEN_LABEL } from '../manifests/token-secret.ts';
 
@@ -62,12 +62,10 @@ export async function startInformers(kc: KubeConfig, onChange: () => void, log: 
       KubernetesListObject<never>
     >;
 
-  const tenants = makeInformer(kc, `/apis/${GROUP}/${VERSION}/tracetenants`, listCustom('tracetenants'));
-  const policies = makeInformer(
-    kc,
-    `/apis/${GROUP}/${VERSION}/samplingpolicies`,
-    listCustom('samplingpolicies'),
-  );
+  const customInformer = (plural: string) =>
+    makeInformer(kc, `/apis/${GROUP}/${VERSION}/${plural}`, listCustom(plural));
+  const tenants = customInformer(PLURAL.TraceTenant);
+  const policies = customInformer(PLURAL.SamplingPolicy);
   const secrets = makeInformer(
     kc,
     '/api/v1/secrets',
@@ -77,8 +75,8 @@ export async function startInformers(kc: KubeConfig, onChange: () => void, log: 
   // Namespaces: their labels route pods to tenants and decide where token copies must exist.
   const namespaces = makeInformer(kc, '/api/v1/namespaces', () => core.listNamespace());
   const all = [
-    watchForever('tracetenants', tenants, onChange, log),
-    watchForever('samplingpolicies', policies, onChange, log),
+    watchForever(PLURAL.TraceTenant, tenants, onChange, log),
+    watchForever(PLURAL.SamplingPolicy, policies, onChange, log),
     watchForever('secrets', secrets, onChange, log),
     watchForever('namespaces', namespaces, onChange, log),
   ];

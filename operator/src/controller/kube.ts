@@ -10,6 +10,7 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
   setHeaderOptions,
+  type V1ConfigMap,
   type V1MutatingWebhookConfiguration,
   type V1Secret,
 } from '@kubernetes/client-node';
@@ -17,8 +18,9 @@ import { GROUP, VERSION } from '../api/crds.ts';
 
 export interface Kube {
   apply<T extends KubernetesObject>(obj: T): Promise<T>;
-  /** Returns undefined when the object does not exist. */
+  /** Returns undefined when the object does not exist (so do the other read methods). */
   readSecret(namespace: string, name: string): Promise<V1Secret | undefined>;
+  readConfigMap(namespace: string, name: string): Promise<V1ConfigMap | undefined>;
   createSecret(secret: V1Secret): Promise<'created' | 'exists'>;
   deleteSecret(namespace: string, name: string): Promise<void>;
   readWebhookConfiguration(name: string): Promise<V1MutatingWebhookConfiguration | undefined>;
@@ -47,6 +49,14 @@ export function createKube(kc: KubeConfig, fieldManager: string, component: stri
     async readSecret(namespace, name) {
       try {
         return await core.readNamespacedSecret({ namespace, name });
+      } catch (err) {
+        if (statusCode(err) === 404) return undefined;
+        throw err;
+      }
+    },
+    async readConfigMap(namespace, name) {
+      try {
+        return await core.readNamespacedConfigMap({ namespace, name });
       } catch (err) {
         if (statusCode(err) === 404) return undefined;
         throw err;

@@ -24,7 +24,7 @@ export interface LeaderElection {
 export function startLeaderElection(
   kc: KubeConfig,
   opts: { namespace: string; name: string; identity: string; leaseMs?: number; renewMs?: number },
-  callbacks: { onStartedLeading: () => void; onStoppedLeading: () => void },
+  callbacks: { onStartedLeading: () => void; onStoppedLeading?: () => void },
   log: Logger,
 ): LeaderElection {
   const collection = `/apis/coordination.k8s.io/v1/namespaces/${opts.namespace}/leases`;
@@ -88,7 +88,7 @@ export function startLeaderElection(
     } else if (!won && leader) {
       leader = false;
       log.warn({ identity: opts.identity }, 'lost leadership');
-      callbacks.onStoppedLeading();
+      callbacks.onStoppedLeading?.();
     }
     if (!stopped) timer = setTimeout(() => void tick(), leader ? renewMs : renewMs / 2);
   }
@@ -101,7 +101,7 @@ export function startLeaderElection(
       if (timer) clearTimeout(timer);
       if (leader) {
         leader = false;
-        callbacks.onStoppedLeading();
+        callbacks.onStoppedLeading?.();
       }
     },
   };

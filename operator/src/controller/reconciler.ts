@@ -4,9 +4,9 @@
 // the two ConfigMaps only when their content differs, then write each status only when it differs,
 // with an Event whenever a resource's Ready reason changes.
 import { isDeepStrictEqual } from 'node:util';
-import type { V1ConfigMap, V1MutatingWebhookConfiguration, V1Secret } from '@kubernetes/client-node';
+import type { V1MutatingWebhookConfiguration, V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { API_VERSION } from '../api/crds.ts';
+import { API_VERSION, type Kind, PLURAL } from '../api/crds.ts';
 import type { SamplingPolicy, TraceTenant } from '../api/types.generated.ts';
 import { compile, keyOf, tokenSecretName, type Verdict } from '../compile/compile.ts';
 import type { OperatorConfig } from '../config.ts';
@@ -24,8 +24,6 @@ export interface ReconcileDeps {
   log: Logger;
   now: () => Date;
   newToken: () => string;
-  /** Content of the ConfigMaps as last read or written, to skip identical writes. */
-  readConfigMap: (name: string) => Promise<V1ConfigMap | undefined>;
   /** The pod webhook's registration, when the webhook is served. */
   webhook?: { configuration: V1MutatingWebhookConfiguration };
 }
@@ -65,9 +63,9 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
   // 2. Compile.
   const out = compile({ tenants, policies, tokens });
 
-  // 3. ConfigMaps, written only when their data changed.
+  // 3. ConfigMaps, written only when their data changed (compared with what the API server has now).
   for (const cm of [ingesterConfigMap(out, d.cfg), tempoOverridesConfigMap(out, d.cfg)]) {
-    const current = await d.readConfigMap(cm.metadata?.name ?? '');
+    const current = await d.kube.readConfigMap(d.cfg.namespace, cm.metadata?.name ?? '');
     if (current && same(current.data, cm.data) && same(current.metadata?.labels, cm.metadata?.labels))
       continue;
     await d.kube.apply(cm);
@@ -141,12 +139,10 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
   return { writes };
 }
 
-const PLURAL = { TraceTenant: 'tracetenants', SamplingPolicy: 'samplingpolicies' } as const;
-
 /** Writes a status when it differs, with an Event when the Ready reason changed. True when written. */
 async function writeStatus(
   d: ReconcileDeps,
-  kind: keyof typeof PLURAL,
+  kind: Kind,
   obj: TraceTenant | SamplingPolicy,
   verdict: Verdict,
   status: TraceTenant['status'] | SamplingPolicy['status'],

@@ -3,8 +3,6 @@
 // resync requests a run as a safety net against missed events.
 export interface Trigger {
   request(): void;
-  /** Resolves when no run is in progress or pending. */
-  idle(): Promise<void>;
   stop(): void;
 }
 
@@ -22,7 +20,6 @@ export function createTrigger(
   let stopped = false;
   let backoff = opts.minBackoffMs ?? 500;
   let retryTimer: NodeJS.Timeout | undefined;
-  let waiters: (() => void)[] = [];
   const resync = setInterval(() => trigger.request(), opts.resyncMs);
   resync.unref();
 
@@ -41,10 +38,6 @@ export function createTrigger(
       }
     }
     running = false;
-    if (!pending) {
-      for (const w of waiters) w();
-      waiters = [];
-    }
   }
 
   const trigger: Trigger = {
@@ -52,9 +45,6 @@ export function createTrigger(
       if (stopped) return;
       pending = true;
       if (!running) void run();
-    },
-    idle() {
-      return !running && !pending ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve));
     },
     stop() {
       stopped = true;

@@ -6,7 +6,7 @@ import type { PolicyOutcome, TenantOutcome, Verdict } from '../compile/compile.t
 
 type Condition = NonNullable<TraceTenantStatus['conditions']>[number];
 
-export function readyCondition(
+function readyCondition(
   v: Verdict,
   generation: number,
   previous: Condition[] | undefined,

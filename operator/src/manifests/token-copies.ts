@@ -3,32 +3,12 @@
 // removed when no longer needed.
 import type { V1Namespace, V1Secret } from '@kubernetes/client-node';
 import type { TraceTenant } from '../api/types.generated.ts';
-import { TENANT_LABEL, tokenSecretIn } from '../webhook/mutate.ts';
-import { type LabelSelector, matchesSelector } from '../webhook/selector.ts';
+import { tokenSecretName } from '../compile/compile.ts';
+import { routesForNamespace, tokenSecretIn } from '../webhook/mutate.ts';
 import { MANAGED_BY } from './configmaps.ts';
 import { TOKEN_LABEL } from './token-secret.ts';
 
 export const TOKEN_COPY_LABEL = 'trace.koder.dev/token-copy';
-
-/** Tenants whose pods may run in this namespace (by its label or their namespace selector). */
-export function tenantsForNamespace(ns: V1Namespace, tenants: readonly TraceTenant[]): TraceTenant[] {
-  const name = ns.metadata?.name ?? '';
-  const labels = ns.metadata?.labels ?? {};
-  const named = labels[TENANT_LABEL];
-  const out: TraceTenant[] = [];
-  if (named) {
-    const candidates = tenants.filter((t) => t.metadata?.name === named);
-    const pick =
-      candidates.find((t) => t.metadata?.namespace === name) ??
-      (candidates.length === 1 ? candidates[0] : undefined);
-    if (pick) out.push(pick);
-  }
-  for (const t of tenants) {
-    const sel = t.spec?.injection?.namespaceSelector as LabelSelector | undefined;
-    if (sel && matchesSelector(sel, labels) && !out.includes(t)) out.push(t);
-  }
-  return out;
-}
 
 /** The token copies that should exist, keyed "<namespace>/<name>". */
 export function desiredTokenCopies(
@@ -39,9 +19,10 @@ export function desiredTokenCopies(
   const out = new Map<string, V1Secret>();
   for (const ns of namespaces) {
     const name = ns.metadata?.name ?? '';
-    for (const t of tenantsForNamespace(ns, tenants)) {
+    // The same routing as the webhook's: every tenant a pod of this namespace could be wired to.
+    for (const { tenant: t } of routesForNamespace({ name, labels: ns.metadata?.labels ?? {} }, tenants)) {
       if (t.metadata?.namespace === name) continue; // the tenant's own Secret is there already
-      const token = tokens.get(`${t.metadata?.namespace}/${tokenSecretIn(t, t.metadata?.namespace ?? '')}`);
+      const token = tokens.get(`${t.metadata?.namespace}/${tokenSecretName(t)}`);
       if (!token) continue;
       const secretName = tokenSecretIn(t, name);
       out.set(`${name}/${secretName}`, {

@@ -1,23 +1,21 @@
 // The MutatingWebhookConfiguration the operator applies, with the CA that signed its serving
 // certificate. Only pods are mutated, only on create, and failures are ignored (fail open).
 import type { V1MutatingWebhookConfiguration } from '@kubernetes/client-node';
+import type { WebhookConfig } from '../config.ts';
+import { SYSTEM_NAMESPACES } from '../webhook/mutate.ts';
 import { MUTATE_PATH } from '../webhook/server.ts';
 import { MANAGED_BY } from './configmaps.ts';
 
-export type WebhookTarget = { url: string } | { service: { namespace: string; name: string; port: number } };
-
 export function webhookConfiguration(
   name: string,
-  target: WebhookTarget,
+  target: WebhookConfig['target'],
   caPem: string,
 ): V1MutatingWebhookConfiguration {
+  const caBundle = Buffer.from(caPem).toString('base64');
   const clientConfig =
     'url' in target
-      ? { url: `${target.url}${MUTATE_PATH}`, caBundle: Buffer.from(caPem).toString('base64') }
-      : {
-          service: { ...target.service, path: MUTATE_PATH },
-          caBundle: Buffer.from(caPem).toString('base64'),
-        };
+      ? { url: `${target.url}${MUTATE_PATH}`, caBundle }
+      : { service: { ...target.service, path: MUTATE_PATH }, caBundle };
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
@@ -40,10 +38,11 @@ export function webhookConfiguration(
             scope: 'Namespaced',
           },
         ],
-        // Never our own namespace or the system's: the operator must not depend on itself.
+        // Never the system's namespaces. The operator's own pods are kept out by their
+        // trace.koder.dev/inject: "false" annotation (set by the chart), not by this selector.
         namespaceSelector: {
           matchExpressions: [
-            { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'kube-public'] },
+            { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [...SYSTEM_NAMESPACES] },
           ],
         },
       },

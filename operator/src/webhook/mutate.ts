@@ -3,9 +3,12 @@
 // Secret (valueFrom), never written into the pod spec; a container's own OTEL_* values always win.
 import type { V1Container, V1EnvVar, V1Pod } from '@kubernetes/client-node';
 import type { TraceTenant } from '../api/types.generated.ts';
+import { keyOf, tokenSecretName } from '../compile/compile.ts';
 import { type LabelSelector, matchesSelector } from './selector.ts';
 
 export const TENANT_LABEL = 'trace.koder.dev/tenant';
+/** Namespaces the webhook is never called for (its configuration's namespaceSelector leaves them out). */
+export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public'] as const;
 export const INJECT_ANNOTATION = 'trace.koder.dev/inject';
 export const INJECTED_ANNOTATION = 'trace.koder.dev/injected';
 export const TOKEN_VAR = 'KODER_TRACE_TOKEN';
@@ -18,14 +21,51 @@ export interface InjectionSettings {
 
 /** The Secret holding a tenant's token in a given namespace: the tenant's own, or the operator's copy. */
 export function tokenSecretIn(tt: TraceTenant, namespace: string): string {
-  const own = tt.spec?.credentials?.secretName ?? `${tt.metadata?.name}-token`;
-  return namespace === tt.metadata?.namespace ? own : `koder-trace-${tt.metadata?.name}-token`;
+  return namespace === tt.metadata?.namespace
+    ? tokenSecretName(tt)
+    : `koder-trace-${tt.metadata?.name}-token`;
+}
+
+/** A tenant that pods of a namespace can be wired to, and which of those pods it takes. */
+export interface Route {
+  tenant: TraceTenant;
+  podSelector: LabelSelector;
 }
 
 /**
- * The tenant for a pod: the namespace label trace.koder.dev/tenant names a TraceTenant (in the pod's
- * namespace, else the only one with that name); otherwise the first tenant (by namespace/name) whose
- * injection selectors match the namespace and the pod. Pods annotated inject: "false" opt out.
+ * The tenants a namespace's pods can be wired to, in the order they are tried. The namespace label
+ * trace.koder.dev/tenant names a TraceTenant (in that namespace, else the only one with that name),
+ * which takes every pod; otherwise each tenant (by namespace/name) with injection selectors whose
+ * namespaceSelector matches (none: every namespace), for the pods its podSelector matches (none: all).
+ * System namespaces route nowhere. The webhook and the token copies both route through here, so a
+ * wired pod always finds its Secret and no copy is made where no pod can use it.
+ */
+export function routesForNamespace(
+  namespace: { name: string; labels: Record<string, string> },
+  tenants: readonly TraceTenant[],
+): Route[] {
+  if ((SYSTEM_NAMESPACES as readonly string[]).includes(namespace.name)) return [];
+  const named = namespace.labels[TENANT_LABEL];
+  if (named) {
+    const candidates = tenants.filter((t) => t.metadata?.name === named);
+    const pick =
+      candidates.find((t) => t.metadata?.namespace === namespace.name) ??
+      (candidates.length === 1 ? candidates[0] : undefined);
+    return pick ? [{ tenant: pick, podSelector: {} }] : [];
+  }
+  return [...tenants]
+    .sort((a, b) => keyOf(a).localeCompare(keyOf(b)))
+    .filter((t) => {
+      const inj = t.spec?.injection;
+      if (!inj?.namespaceSelector && !inj?.podSelector) return false;
+      return matchesSelector((inj.namespaceSelector ?? {}) as LabelSelector, namespace.labels);
+    })
+    .map((t) => ({ tenant: t, podSelector: (t.spec?.injection?.podSelector ?? {}) as LabelSelector }));
+}
+
+/**
+ * The tenant for a pod: the first of its namespace's routes (routesForNamespace) whose pod selector
+ * matches the pod. Pods annotated inject: "false" opt out.
  */
 export function tenantForPod(
   pod: V1Pod,
@@ -33,27 +73,8 @@ export function tenantForPod(
   tenants: readonly TraceTenant[],
 ): TraceTenant | undefined {
   if (pod.metadata?.annotations?.[INJECT_ANNOTATION] === 'false') return undefined;
-  const named = namespace.labels[TENANT_LABEL];
-  if (named) {
-    const candidates = tenants.filter((t) => t.metadata?.name === named);
-    return (
-      candidates.find((t) => t.metadata?.namespace === namespace.name) ??
-      (candidates.length === 1 ? candidates[0] : undefined)
-    );
-  }
-  const sorted = [...tenants].sort((a, b) =>
-    `${a.metadata?.namespace}/${a.metadata?.name}`.localeCompare(
-      `${b.metadata?.namespace}/${b.metadata?.name}`,
-    ),
-  );
-  return sorted.find((t) => {
-    const inj = t.spec?.injection;
-    if (!inj?.namespaceSelector && !inj?.podSelector) return false;
-    return (
-      matchesSelector((inj.namespaceSelector ?? {}) as LabelSelector, namespace.labels) &&
-      matchesSelector((inj.podSelector ?? {}) as LabelSelector, pod.metadata?.labels ?? {})
-    );
-  });
+  const labels = pod.metadata?.labels ?? {};
+  return routesForNamespace(namespace, tenants).find((r) => matchesSelector(r.podSelector, labels))?.tenant;
 }
 
 /** OTEL_SERVICE_NAME: the app.kubernetes.io/name label, else the owning workload's name, else the pod's. */
@@ -73,7 +94,7 @@ export function serviceName(pod: V1Pod): string {
 }
 
 /** The variables one container gets, helpers first so that $(VAR) references resolve. */
-export function injectedEnv(
+function injectedEnv(
   pod: V1Pod,
   namespace: string,
   tt: TraceTenant,
@@ -96,7 +117,7 @@ export function injectedEnv(
 }
 
 /** A container's env with ours added where it sets nothing of the same name (its own values win). */
-export function withEnv(container: V1Container, ours: V1EnvVar[]): V1EnvVar[] | undefined {
+function withEnv(container: V1Container, ours: V1EnvVar[]): V1EnvVar[] | undefined {
   const own = container.env ?? [];
   const names = new Set(own.map((e) => e.name));
   if (names.has(TOKEN_VAR)) return undefined; // already injected: admission is idempotent

@@ -22,7 +22,7 @@ export interface WebhookDeps {
   log: Logger;
 }
 
-export function review(body: AdmissionReview, deps: WebhookDeps): unknown {
+function review(body: AdmissionReview, deps: WebhookDeps): unknown {
   const uid = body.request?.uid ?? '';
   const allow = (patch?: unknown[]) => ({
     apiVersion: 'admission.k8s.io/v1',
