@@ -62,10 +62,12 @@ vitest: deps
 	@status=0; npx vitest run --reporter=default --reporter=json --outputFile.json=$(VITEST_REPORT) || status=$$?; \
 	  node scripts/test-summary.mjs $(VITEST_REPORT); exit $$status
 
-test: deps testbin browser ui typecheck lint vitest
+# The UI is built by the integration tests' global setup (test/harness/build-ui.ts).
+test: deps testbin browser typecheck lint vitest
 
 # Benchmarks are apart from tests: they report ratios against a reference, they do not pass or fail.
-bench: deps testbin
+bench: deps
+	test/testbin/build.sh otelcol
 	node bench/ingest-vs-collector.ts --mode receive
 	node bench/ingest-vs-collector.ts --mode forward
 	node --expose-gc bench/query-trace-detail.ts --spans 1000000

@@ -13,6 +13,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          // The trace UI, built once for the suites that serve it.
+          globalSetup: ['test/harness/build-ui.ts'],
           // Real processes (apiserver, collector, ingester) are slow to start on two cores.
           testTimeout: 60_000,
           hookTimeout: 180_000,

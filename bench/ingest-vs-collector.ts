@@ -10,7 +10,7 @@ import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
 import { sdkProtobuf } from '../ingester/src/testing/sdk-spans.ts';
 import { startIngesterProcess } from '../test/harness/ingester.ts';
-import { startCollectorWithNop } from './collector.ts';
+import { startCollectorExporting } from '../test/harness/otelcol.ts';
 import { plainSpans } from './spans.ts';
 
 const { values } = parseArgs({
@@ -79,15 +79,24 @@ console.log(
   `request: ${perRequest} spans, ${body.length} bytes; ${concurrency} concurrent; ${seconds}s each`,
 );
 
+/**
+ * The reference collector: OTLP receiver → nop exporter, or → OTLP/gRPC exporter to `forwardTo` (with
+ * the exporter's default queue, as a production collector would run).
+ */
+const referenceCollector = (forwardTo?: string) =>
+  startCollectorExporting(
+    forwardTo ? { otlp_grpc: { endpoint: forwardTo, tls: { insecure: true } } } : { nop: {} },
+  );
+
 const forward = values.mode === 'forward';
-const sink = forward ? await startCollectorWithNop() : undefined;
+const sink = forward ? await referenceCollector() : undefined;
 console.log(`mode: ${forward ? 'forward over OTLP/gRPC to a sink collector' : 'receive and discard'}`);
 
 /** In forward mode: spans the sink received from a run, read once the sender has stopped (flushed). */
 let sinkBefore = 0;
 async function delivered(): Promise<string> {
   if (!sink) return '';
-  const n = (await sink.accepted()) - sinkBefore;
+  const n = (await sink.metric('otelcol_receiver_accepted_spans')) - sinkBefore;
   sinkBefore += n;
   return `, ${n.toLocaleString('en')} delivered to the sink`;
 }
@@ -101,8 +110,8 @@ const ours = await load(ingester.httpUrl, body);
 await ingester.stop();
 const oursDelivered = await delivered();
 
-const collector = await startCollectorWithNop(sink?.grpcEndpoint);
-const theirs = await load(collector.httpUrl, body);
+const collector = await referenceCollector(sink?.grpcEndpoint);
+const theirs = await load(collector.httpEndpoint, body);
 await collector.stop();
 const theirsDelivered = await delivered();
 await sink?.stop();

@@ -27,7 +27,7 @@ const label = (f: string) => (f ? f.split('/').at(-1) : 'default values');
 describe.skipIf(!bins.ok)(suiteTitle('Helm chart', bins), () => {
   let cp: ControlPlane;
   const helm = (...args: string[]) => runCommand(binaryPath('helm'), args, { env: cp.env() });
-  const kubectl = (...args: string[]) => runCommand(binaryPath('kubectl'), args, { env: cp.env() });
+  const kubectl = (...args: string[]) => cp.kubectl(args);
   const values = (f: string) => (f ? ['-f', f] : []);
 
   beforeAll(async () => {
@@ -66,13 +66,9 @@ describe.skipIf(!bins.ok)(suiteTitle('Helm chart', bins), () => {
       expect(d.metadata.labels?.['app.kubernetes.io/instance'], `${d.kind} labels`).toBe('kt');
     }
     // The API server itself checks every object and every field (unknown fields are errors).
-    const dry = await runCommand(
-      binaryPath('kubectl'),
+    const dry = await cp.kubectl(
       ['apply', '--dry-run=server', '--validate=strict', '-f', '-'],
-      {
-        env: cp.env(),
-        input: rendered.stdout,
-      },
+      rendered.stdout,
     );
     expect(dry.code, `${label(file)}: ${dry.stderr}`).toBe(0);
   });

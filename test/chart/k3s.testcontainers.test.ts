@@ -3,7 +3,7 @@
 // with the tenant's token to the ingester Service, and found again through the query service, i.e.
 // read back from Tempo. It needs a container engine: on machines without one (ours) the suite skips
 // and its title says so; where Docker runs, it runs.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentSpans, sdkProtobuf } from '../../ingester/src/testing/sdk-spans.ts';
 import { freePorts } from '../harness/ports.ts';
 import { type ManagedProcess, runCommand, startProcess } from '../harness/process.ts';
-import { binaryPath, requireBinaries } from '../harness/testbin.ts';
+import { type Availability, binaryPath, requireBinaries, suiteTitle } from '../harness/testbin.ts';
 import { until } from '../harness/wait.ts';
 
 const repo = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
@@ -27,11 +27,15 @@ async function containerEngine(): Promise<string | undefined> {
   }
 }
 
+// Without a container engine the suite skips, also under CI; with one, missing binaries count as
+// everywhere else (requireBinaries).
 const noEngine = await containerEngine();
-const bins = noEngine ? { ok: true as const } : requireBinaries('helm', 'kubectl');
-const title = noEngine ? `chart in k3s, end to end — skipped: ${noEngine}` : 'chart in k3s, end to end';
+const available: Availability = noEngine
+  ? { ok: false, reason: noEngine }
+  : requireBinaries('helm', 'kubectl');
+const title = suiteTitle('chart in k3s, end to end', available);
 
-describe.skipIf(noEngine !== undefined || !bins.ok)(title, { timeout: 900_000 }, () => {
+describe.skipIf(!available.ok)(title, { timeout: 900_000 }, () => {
   let k3s: StartedK3sContainer;
   let dir: string;
   const forwards: ManagedProcess[] = [];
@@ -62,6 +66,7 @@ describe.skipIf(noEngine !== undefined || !bins.ok)(title, { timeout: 900_000 },
   afterAll(async () => {
     for (const f of forwards) await f.stop();
     await k3s?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('installs, wires a tenant, and stores and finds a trace in Tempo', async () => {

@@ -11,21 +11,25 @@ import { KubeConfig } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { createCertificateAuthority, issueCertificate } from '../../operator/src/tls/certificates.ts';
 import { freePorts, retryOnPortClash } from './ports.ts';
-import { type ManagedProcess, startProcess, waitUntilReady } from './process.ts';
+import {
+  type CommandResult,
+  type ManagedProcess,
+  runCommand,
+  startProcess,
+  waitUntilReady,
+} from './process.ts';
 import { binaryPath } from './testbin.ts';
 
 export interface ControlPlane {
-  /** https://127.0.0.1:<port> */
-  readonly server: string;
   /** An admin kubeconfig file, for kubectl and helm (`--kubeconfig` or `KUBECONFIG`). */
   readonly kubeconfigPath: string;
   /** The same identity for @kubernetes/client-node. */
   readonly kubeConfig: KubeConfig;
-  /** The cluster CA, for webhook configurations that the apiserver must trust the other way round. */
-  readonly caPem: string;
   readonly dir: string;
   /** Environment for child processes (kubectl, helm) pointing at this control plane. */
   env(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+  /** Runs the real kubectl as the admin (stdin from `input`); never throws on a non-zero exit. */
+  kubectl(args: string[], input?: string): Promise<CommandResult>;
   stop(): Promise<void>;
 }
 
@@ -41,12 +45,12 @@ async function get(url: string, tls: { ca: string; cert?: string; key?: string }
   });
 }
 
-export function startControlPlane(opts: { startTimeoutMs?: number } = {}): Promise<ControlPlane> {
-  return retryOnPortClash(() => startOnce(opts));
+export function startControlPlane(): Promise<ControlPlane> {
+  return retryOnPortClash(startOnce);
 }
 
-async function startOnce(opts: { startTimeoutMs?: number }): Promise<ControlPlane> {
-  const timeout = opts.startTimeoutMs ?? 90_000;
+async function startOnce(): Promise<ControlPlane> {
+  const timeout = 90_000;
   const dir = await mkdtemp(join(tmpdir(), 'koder-cp-'));
   const procs: ManagedProcess[] = [];
   const stopAll = async (keepLogs: boolean) => {
@@ -151,13 +155,13 @@ async function startOnce(opts: { startTimeoutMs?: number }): Promise<ControlPlan
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(files.kubeconfig);
 
+    const env = (extra = {}) => ({ ...process.env, KUBECONFIG: files.kubeconfig, HOME: dir, ...extra });
     return {
-      server,
       kubeconfigPath: files.kubeconfig,
       kubeConfig,
-      caPem: ca.cert,
       dir,
-      env: (extra = {}) => ({ ...process.env, KUBECONFIG: files.kubeconfig, HOME: dir, ...extra }),
+      env,
+      kubectl: (args, input) => runCommand(binaryPath('kubectl'), args, { env: env(), input }),
       stop: () => stopAll(false),
     };
   } catch (err) {

@@ -9,13 +9,13 @@ import { freePorts, retryOnPortClash } from './ports.ts';
 import { type ManagedProcess, startProcess, waitUntilReady } from './process.ts';
 import { scrapeMetric } from './prometheus.ts';
 
-const MAIN = fileURLToPath(new URL('../../ingester/src/main.ts', import.meta.url));
+/** The ingester program (what its image runs). */
+export const INGESTER_MAIN = fileURLToPath(new URL('../../ingester/src/main.ts', import.meta.url));
 
 export interface RunningIngester {
   readonly grpcEndpoint: string; // host:port
   readonly httpUrl: string; // http://host:port
   readonly adminUrl: string;
-  readonly configPath: string;
   readonly process: ManagedProcess;
   /** Rewrites the config file (the ingester notices by itself). */
   writeConfig(config: Record<string, unknown>): Promise<void>;
@@ -38,21 +38,15 @@ async function startOnce(config: Record<string, unknown>): Promise<RunningIngest
   const proc = startProcess({
     name: 'ingester',
     command: process.execPath,
-    args: [MAIN, '--config', configPath],
+    args: [INGESTER_MAIN, '--config', configPath],
     logFile: join(dir, 'ingester.log'),
   });
   const adminUrl = `http://127.0.0.1:${adminPort}`;
-  try {
-    await waitUntilReady(proc, async () => (await fetch(`${adminUrl}/readyz`)).ok, 30_000);
-  } catch (err) {
-    await proc.stop();
-    throw err;
-  }
+  await waitUntilReady(proc, async () => (await fetch(`${adminUrl}/readyz`)).ok, 30_000);
   return {
     grpcEndpoint: `127.0.0.1:${grpcPort}`,
     httpUrl: `http://127.0.0.1:${httpPort}`,
     adminUrl,
-    configPath,
     process: proc,
     writeConfig: write,
     metric: (name, labels = {}) => scrapeMetric(`${adminUrl}/metrics`, name, labels),

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePorts, retryOnPortClash } from './ports.ts';
-import { type ManagedProcess, startProcess, waitUntilReady } from './process.ts';
+import { startProcess, waitUntilReady } from './process.ts';
 
 const MAIN = fileURLToPath(new URL('../../query/src/local.ts', import.meta.url));
 
@@ -12,7 +12,6 @@ export interface LocalStack {
   readonly otlpHttp: string;
   readonly otlpGrpc: string;
   readonly queryUrl: string;
-  readonly process: ManagedProcess;
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers
   get(path: string, token?: string): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
@@ -50,7 +49,6 @@ async function startOnce(opts: { manifests?: string }): Promise<LocalStack> {
     otlpHttp: `http://127.0.0.1:${http}`,
     otlpGrpc: `127.0.0.1:${grpc}`,
     queryUrl,
-    process: proc,
     async get(path, token) {
       const res = await fetch(`${queryUrl}${path}`, {
         headers: token ? { authorization: `Bearer ${token}` } : {},

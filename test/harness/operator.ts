@@ -3,14 +3,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ControlPlane } from './control-plane.ts';
 import { freePort, retryOnPortClash } from './ports.ts';
-import { type ManagedProcess, startProcess, waitUntilReady } from './process.ts';
+import { startProcess, waitUntilReady } from './process.ts';
 import { scrapeMetric } from './prometheus.ts';
 
 const MAIN = fileURLToPath(new URL('../../operator/src/main.ts', import.meta.url));
 
 export interface RunningOperator {
-  readonly process: ManagedProcess;
-  readonly adminUrl: string;
   metric(name: string): Promise<number>;
   isLeader(): Promise<boolean>;
   stop(): Promise<void>;
@@ -46,8 +44,6 @@ async function startOnce(cp: ControlPlane, extraArgs: string[], name: string): P
   const adminUrl = `http://127.0.0.1:${port}`;
   await waitUntilReady(proc, async () => (await fetch(`${adminUrl}/readyz`)).ok, 30_000);
   return {
-    process: proc,
-    adminUrl,
     metric: (metric) => scrapeMetric(`${adminUrl}/metrics`, metric),
     async isLeader() {
       return (await (await fetch(`${adminUrl}/leader`)).text()).trim() === 'true';

@@ -1,35 +1,71 @@
 // The reference OpenTelemetry Collector for tests: it receives OTLP (gRPC and HTTP), runs the given
-// processors, and forwards everything as OTLP/JSON to a capture endpoint the test reads.
+// processors, and forwards everything as OTLP/JSON to a capture endpoint the test reads. Benchmarks
+// start it with their own exporters instead (startCollectorExporting).
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { type OtlpCapture, startOtlpCapture } from './otlp-capture.ts';
 import { freePorts, retryOnPortClash } from './ports.ts';
-import { type ManagedProcess, startProcess, waitUntilReady } from './process.ts';
+import { startProcess, waitUntilReady } from './process.ts';
 import { scrapeMetric } from './prometheus.ts';
 import { binaryPath } from './testbin.ts';
 
-export interface Collector {
+export interface BareCollector {
   readonly grpcEndpoint: string; // host:port
   readonly httpEndpoint: string; // http://host:port
-  readonly process: ManagedProcess;
-  /** What the collector forwarded. */
-  readonly received: OtlpCapture;
   /** A metric from the collector's own Prometheus endpoint, summed over its labels. */
   metric(name: string): Promise<number>;
   stop(): Promise<void>;
 }
 
-export function startCollector(opts: { processors?: Record<string, unknown> } = {}): Promise<Collector> {
-  return retryOnPortClash(() => startOnce(opts));
+export interface Collector extends BareCollector {
+  /** What the collector forwarded. */
+  readonly received: OtlpCapture;
 }
 
-async function startOnce(opts: { processors?: Record<string, unknown> }): Promise<Collector> {
+export async function startCollector(
+  opts: { processors?: Record<string, unknown> } = {},
+): Promise<Collector> {
+  const received = await startOtlpCapture();
+  const exporters = {
+    'otlphttp/capture': {
+      endpoint: received.url,
+      encoding: 'json',
+      compression: 'none',
+      retry_on_failure: { enabled: false },
+    },
+  };
+  try {
+    const collector = await startCollectorExporting(exporters, opts.processors);
+    return {
+      ...collector,
+      received,
+      async stop() {
+        await collector.stop();
+        await received.close();
+      },
+    };
+  } catch (err) {
+    await received.close();
+    throw err;
+  }
+}
+
+/** The collector with the given exporters (all in its traces pipeline) and no capture endpoint. */
+export function startCollectorExporting(
+  exporters: Record<string, unknown>,
+  processors: Record<string, unknown> = {},
+): Promise<BareCollector> {
+  return retryOnPortClash(() => startOnce(exporters, processors));
+}
+
+async function startOnce(
+  exporters: Record<string, unknown>,
+  processors: Record<string, unknown>,
+): Promise<BareCollector> {
   const dir = await mkdtemp(join(tmpdir(), 'koder-otelcol-'));
   const [grpcPort, httpPort, metricsPort] = (await freePorts(3)) as [number, number, number];
-  const received = await startOtlpCapture();
-  const processors = opts.processors ?? {};
   const config = {
     receivers: {
       otlp: {
@@ -40,14 +76,7 @@ async function startOnce(opts: { processors?: Record<string, unknown> }): Promis
       },
     },
     processors,
-    exporters: {
-      'otlphttp/capture': {
-        endpoint: received.url,
-        encoding: 'json',
-        compression: 'none',
-        retry_on_failure: { enabled: false },
-      },
-    },
+    exporters,
     service: {
       telemetry: {
         metrics: {
@@ -55,7 +84,11 @@ async function startOnce(opts: { processors?: Record<string, unknown> }): Promis
         },
       },
       pipelines: {
-        traces: { receivers: ['otlp'], processors: Object.keys(processors), exporters: ['otlphttp/capture'] },
+        traces: {
+          receivers: ['otlp'],
+          processors: Object.keys(processors),
+          exporters: Object.keys(exporters),
+        },
       },
     },
   };
@@ -68,23 +101,14 @@ async function startOnce(opts: { processors?: Record<string, unknown> }): Promis
     logFile: join(dir, 'otelcol.log'),
   });
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-  const stop = async () => {
-    await proc.stop();
-    await received.close();
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitUntilReady(proc, async () => (await fetch(metricsUrl)).ok, 30_000);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  await waitUntilReady(proc, async () => (await fetch(metricsUrl)).ok, 30_000);
   return {
     grpcEndpoint: `127.0.0.1:${grpcPort}`,
     httpEndpoint: `http://127.0.0.1:${httpPort}`,
-    process: proc,
-    received,
     metric: (name) => scrapeMetric(metricsUrl, name),
-    stop,
+    async stop() {
+      await proc.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }

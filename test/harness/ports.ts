@@ -24,7 +24,8 @@ export async function freePorts(n: number): Promise<number[]> {
  * port found free can be grabbed by a suite running alongside before our process binds it. `start`
  * must pick its ports itself, so that each try has fresh ones.
  */
-export async function retryOnPortClash<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+export async function retryOnPortClash<T>(start: () => Promise<T>): Promise<T> {
+  const attempts = 3;
   for (let i = 1; ; i++) {
     try {
       return await start();

@@ -20,7 +20,6 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 export interface ManagedProcess {
   readonly name: string;
   readonly logFile: string;
-  readonly child: ChildProcess;
   /** The last lines of the process's output, for error messages. */
   tail(lines?: number): string;
   /** Set once the process has exited. */
@@ -34,7 +33,6 @@ export interface StartOptions {
   args: string[];
   logFile: string;
   env?: NodeJS.ProcessEnv;
-  cwd?: string;
 }
 
 export function startProcess(opts: StartOptions): ManagedProcess {
@@ -42,7 +40,6 @@ export function startProcess(opts: StartOptions): ManagedProcess {
   log.write(`$ ${opts.command} ${opts.args.join(' ')}\n`);
   const child = spawn(opts.command, opts.args, {
     env: opts.env ?? process.env,
-    cwd: opts.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
@@ -65,7 +62,6 @@ export function startProcess(opts: StartOptions): ManagedProcess {
   return {
     name: opts.name,
     logFile: opts.logFile,
-    child,
     exitCode: () => exited,
     tail(lines = 40) {
       try {
@@ -90,7 +86,8 @@ export function startProcess(opts: StartOptions): ManagedProcess {
 
 /**
  * Polls `probe` until it returns true. Fails early, with the process's last output, if the process
- * exits; fails with the same output when the time is up.
+ * exits; fails with the same output when the time is up. Either way it stops the process first, so a
+ * caller has nothing to clean up but its own files.
  */
 export async function waitUntilReady(
   proc: ManagedProcess,
@@ -101,6 +98,7 @@ export async function waitUntilReady(
   let lastError = '';
   while (Date.now() < deadline) {
     if (proc.exitCode() !== undefined) {
+      await proc.stop(); // also flushes its log before the tail is read
       throw new Error(`${proc.name} exited (code ${proc.exitCode()}) before it was ready:\n${proc.tail()}`);
     }
     try {
@@ -110,10 +108,17 @@ export async function waitUntilReady(
     }
     await sleep(200);
   }
+  await proc.stop();
   throw new Error(
     `${proc.name} not ready after ${timeoutMs} ms${lastError ? ` (last probe: ${lastError})` : ''}; ` +
       `log ${proc.logFile}:\n${proc.tail()}`,
   );
+}
+
+export interface CommandResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
 }
 
 /** Runs a command to completion and returns its output; never throws on a non-zero exit. */
@@ -121,7 +126,7 @@ export async function runCommand(
   command: string,
   args: string[],
   opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     live.add(child);

@@ -11,7 +11,6 @@ export interface TelemetrygenTraces {
   childSpans?: number;
   headers?: Record<string, string>;
   serviceName?: string;
-  extraArgs?: string[];
 }
 
 export async function telemetrygenTraces(opts: TelemetrygenTraces) {
@@ -31,7 +30,6 @@ export async function telemetrygenTraces(opts: TelemetrygenTraces) {
     ...(opts.http ? ['--otlp-http'] : []),
     ...(opts.serviceName ? ['--service', opts.serviceName] : []),
     ...Object.entries(opts.headers ?? {}).flatMap(([k, v]) => ['--otlp-header', `${k}="${v}"`]),
-    ...(opts.extraArgs ?? []),
   ];
   const result = await runCommand(binaryPath('telemetrygen'), args, { timeoutMs: 60_000 });
   if (result.code !== 0) {

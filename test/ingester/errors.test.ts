@@ -8,6 +8,7 @@ import { sha256Hex } from '../../ingester/src/tenants/registry.ts';
 import { agentSpans, sdkJson, sdkProtobuf } from '../../ingester/src/testing/sdk-spans.ts';
 import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
+import { until } from '../harness/wait.ts';
 
 const spans = await agentSpans('svc-errors');
 const proto = sdkProtobuf(spans);
@@ -144,14 +145,15 @@ describe('ingester errors', () => {
 
   it('keeps serving other tenants throughout', async () => {
     // Let what earlier tests had accepted (tenant "slow") reach storage first.
-    while ((await ing.metric('koder_ingester_queue_spans')) > 0) await new Promise((r) => setTimeout(r, 20));
+    await until(
+      'the ingester queue to drain (spans of tenant "slow")',
+      async () => (await ing.metric('koder_ingester_queue_spans')) === 0,
+    );
     const before = storage.requests.length;
     expect((await post(ing, proto, asProto('good'))).status).toBe(200);
     expect((await post(ing, json, asJson('good'))).status).toBe(200);
     expect(await grpcExport(ing, proto, 'good')).toBeNull();
-    const deadline = Date.now() + 5000;
-    while (storage.requests.length === before && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 20));
+    await until('an export of tenant "good" to reach storage', () => storage.requests.length > before);
     expect(storage.requests.slice(before).map((r) => r.orgId)).toEqual(
       storage.requests.slice(before).map(() => 'good'),
     );

@@ -14,6 +14,7 @@ import { type Collector, startCollector } from '../harness/otelcol.ts';
 import { attribute } from '../harness/otlp-capture.ts';
 import { telemetrygenTraces } from '../harness/telemetrygen.ts';
 import { requireBinaries, suiteTitle } from '../harness/testbin.ts';
+import { until } from '../harness/wait.ts';
 
 const bins = requireBinaries('otelcol', 'telemetrygen');
 
@@ -202,9 +203,7 @@ describe('ingester → storage: X-Scope-OrgID per tenant', () => {
       },
     });
     expect(res.status).toBe(200);
-    const deadline = Date.now() + 10_000;
-    while (storage.requests.length === 0 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 20));
+    await until('the spans sent with token-a to reach storage', () => storage.requests.length > 0);
     expect(storage.requests.map((r) => r.orgId)).toEqual(['team-a']);
     const batch = decodeTraceRequest(storage.requests[0]?.bytes ?? Buffer.alloc(0));
     expect(getAttribute(batch.resourceSpans[0]?.resource.attributes ?? [], 'koder.tenant')).toBe('team-a');

@@ -3,7 +3,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { status } from '@grpc/grpc-js';
 import * as yaml from 'js-yaml';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,7 +11,7 @@ import { spanCount } from '../../ingester/src/otlp/model.ts';
 import { sha256Hex } from '../../ingester/src/tenants/registry.ts';
 import { agentSpans, sdkProtobuf } from '../../ingester/src/testing/sdk-spans.ts';
 import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
-import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
+import { INGESTER_MAIN, type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { freePorts } from '../harness/ports.ts';
 import { startProcess, waitUntilReady } from '../harness/process.ts';
 import { until } from '../harness/wait.ts';
@@ -114,7 +113,7 @@ describe('ingester start-up', () => {
     const proc = startProcess({
       name: 'ingester',
       command: process.execPath,
-      args: [fileURLToPath(new URL('../../ingester/src/main.ts', import.meta.url)), '--config', config],
+      args: [INGESTER_MAIN, '--config', config],
       logFile: join(dir, 'ingester.log'),
     });
     try {

@@ -8,8 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
 import { startIngesterProcess } from '../harness/ingester.ts';
 import { type RunningOperator, startOperatorProcess } from '../harness/operator.ts';
-import { runCommand } from '../harness/process.ts';
-import { binaryPath, requireBinaries, suiteTitle } from '../harness/testbin.ts';
+import { requireBinaries, suiteTitle } from '../harness/testbin.ts';
 import { until } from '../harness/wait.ts';
 
 const bins = requireBinaries('etcd', 'kube-apiserver', 'kubectl');
@@ -19,13 +18,9 @@ describe.skipIf(!bins.ok)(suiteTitle('operator against a real kube-apiserver', b
   let cp: ControlPlane;
   let op: RunningOperator;
   let core: CoreV1Api;
-  const kubectl = (...args: string[]) => runCommand(binaryPath('kubectl'), args, { env: cp.env() });
+  const kubectl = (...args: string[]) => cp.kubectl(args);
   /** kubectl apply of one object in namespace team-a. */
-  const applyInTeamA = (obj: unknown) =>
-    runCommand(binaryPath('kubectl'), ['apply', '-n', 'team-a', '-f', '-'], {
-      env: cp.env(),
-      input: yaml.dump(obj),
-    });
+  const applyInTeamA = (obj: unknown) => cp.kubectl(['apply', '-n', 'team-a', '-f', '-'], yaml.dump(obj));
   const ingesterConfig = async () => {
     const cm = await core.readNamespacedConfigMap({ name: 'koder-trace-ingester', namespace: 'koder-trace' });
     return yaml.load(cm.data?.['config.yaml'] ?? '') as {

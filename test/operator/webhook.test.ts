@@ -13,7 +13,7 @@ import { type RunningIngester, startIngesterProcess } from '../harness/ingester.
 import { type RunningOperator, startOperatorProcess } from '../harness/operator.ts';
 import { freePort } from '../harness/ports.ts';
 import { runCommand } from '../harness/process.ts';
-import { binaryPath, requireBinaries, suiteTitle } from '../harness/testbin.ts';
+import { requireBinaries, suiteTitle } from '../harness/testbin.ts';
 import { until } from '../harness/wait.ts';
 
 const bins = requireBinaries('etcd', 'kube-apiserver', 'kubectl');
@@ -34,7 +34,7 @@ describe.skipIf(!bins.ok)(suiteTitle('pod webhook called by a real kube-apiserve
   let storage: GrpcCapture;
   let ingester: RunningIngester;
   let webhookPort: number;
-  const kubectl = (...args: string[]) => runCommand(binaryPath('kubectl'), args, { env: cp.env() });
+  const kubectl = (...args: string[]) => cp.kubectl(args);
   const operatorArgs = () => [
     '--webhook-url',
     `https://127.0.0.1:${webhookPort}`,

@@ -3,8 +3,7 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
-import { runCommand } from '../harness/process.ts';
-import { binaryPath, requireBinaries, suiteTitle } from '../harness/testbin.ts';
+import { requireBinaries, suiteTitle } from '../harness/testbin.ts';
 
 const bins = requireBinaries('etcd', 'kube-apiserver', 'kubectl');
 
@@ -23,9 +22,7 @@ describe.skipIf(!bins.ok)(suiteTitle('control plane (etcd + kube-apiserver + kub
       body: { metadata: { name: 'smoke', labels: { 'koder.dev/test': 'yes' } } },
     });
 
-    const res = await runCommand(binaryPath('kubectl'), ['get', 'ns', 'smoke', '-o', 'json'], {
-      env: cp.env(),
-    });
+    const res = await cp.kubectl(['get', 'ns', 'smoke', '-o', 'json']);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     const ns = JSON.parse(res.stdout);
@@ -34,7 +31,7 @@ describe.skipIf(!bins.ok)(suiteTitle('control plane (etcd + kube-apiserver + kub
   });
 
   it('serves the pinned Kubernetes version', async () => {
-    const res = await runCommand(binaryPath('kubectl'), ['version', '-o', 'json'], { env: cp.env() });
+    const res = await cp.kubectl(['version', '-o', 'json']);
     expect(res.code).toBe(0);
     const v = JSON.parse(res.stdout);
     expect(v.serverVersion.gitVersion).toMatch(/^v1\.\d+\.\d+$/);

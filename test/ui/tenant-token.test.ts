@@ -7,7 +7,6 @@ import { agentSpans } from '../../ingester/src/testing/sdk-spans.ts';
 import { launchChromium, requireChromium } from '../harness/browser.ts';
 import { type LocalStack, startLocalStack } from '../harness/local-stack.ts';
 import { exportSpans, sdkExporter } from '../harness/otel-sdk.ts';
-import { runCommand } from '../harness/process.ts';
 import { tenantManifests } from '../harness/tenant-manifests.ts';
 import { suiteTitle } from '../harness/testbin.ts';
 import { until } from '../harness/wait.ts';
@@ -21,10 +20,6 @@ describe.skipIf(!browserOk.ok)(suiteTitle('trace UI with tenant tokens', browser
   let page: Page;
 
   beforeAll(async () => {
-    const build = await runCommand(process.execPath, [
-      fileURLToPath(new URL('../../query/ui/build.ts', import.meta.url)),
-    ]);
-    expect(build.code, build.stderr).toBe(0);
     stack = await startLocalStack({ manifests: await tenantManifests(['team-a', 'team-b']) });
     const endpoint = { grpc: stack.otlpGrpc, http: stack.otlpHttp };
     expect(

@@ -26,9 +26,7 @@ describe.skipIf(!browserOk.ok)(suiteTitle('trace UI in Chromium', browserOk), ()
 
   beforeAll(async () => {
     await mkdir(SHOTS, { recursive: true });
-    // The page is the UI as built from these sources (make ui; quick enough to do here too).
-    const build = await runCommand(process.execPath, [root('query/ui/build.ts')]);
-    expect(build.code, build.stderr).toBe(0);
+    // The page is the UI as built from these sources, once per run (test/harness/build-ui.ts).
     stack = await startLocalStack();
     const demo = await runCommand(process.execPath, [
       root('query/src/demo/traffic.ts'),
