@@ -32,6 +32,8 @@ export interface Ingester {
   readonly httpPort: number;
   readonly adminPort: number;
   readonly config: () => Readonly<IngesterConfigDoc>;
+  /** The tenants in force (rebuilt on reload): the one-machine query API authenticates with it too. */
+  readonly registry: () => TenantRegistry;
   /** Re-reads the config file; returns the errors when the new file was refused (old one kept). */
   reload(): string[];
   /** Stops accepting, flushes the queue within the grace period, closes everything. Returns spans left. */
@@ -131,6 +133,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
     httpPort,
     adminPort,
     config: () => config,
+    registry: () => registry,
     reload,
     async stop() {
       shuttingDown = true;

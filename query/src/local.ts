@@ -10,8 +10,6 @@ import { parseArgs } from 'node:util';
 import * as yaml from 'js-yaml';
 import { pino } from 'pino';
 import { startIngester } from '../../ingester/src/app.ts';
-import { parseConfig } from '../../ingester/src/config/load.ts';
-import { buildRegistry } from '../../ingester/src/tenants/registry.ts';
 import { createQueryServer } from './api/server.ts';
 import { embeddedBackend } from './backend/backend.ts';
 import { loadPrices } from './cost/prices.ts';
@@ -50,23 +48,19 @@ const configText = yaml.dump({
   exporter: { kind: 'none', maxBatchDelayMs: 100 },
   tenants,
 });
-const config = parseConfig(configText);
-if (!config.ok) {
-  log.fatal({ errors: config.errors }, 'invalid configuration');
-  process.exit(1);
-}
-
 mkdirSync(dirname(values.data), { recursive: true });
 const store = openEmbeddedStore(values.data);
 const ingester = await startIngester({
   configText,
   sink: store,
   logger: log.child({ component: 'ingester' }),
+}).catch((err: Error) => {
+  log.fatal(err.message);
+  process.exit(1);
 });
-const registry = buildRegistry(config.config, undefined, Date.now());
 const query = createQueryServer({
   backend: embeddedBackend(store),
-  registry: () => registry,
+  registry: ingester.registry, // the same tenants and tokens the ingester accepts
   log: log.child({ component: 'query' }),
   prices: loadPrices(values.prices),
   ingestUrl: `http://127.0.0.1:${ingester.httpPort}`,
@@ -78,6 +72,7 @@ const retentionNs = BigInt(Number(values['retention-hours']) * 3600) * 1_000_000
 setInterval(() => store.deleteOlderThan(BigInt(Date.now()) * 1_000_000n - retentionNs), 3600_000).unref();
 
 const h = values.host;
+const registry = ingester.registry();
 const auth = registry.singleTenant
   ? 'single-tenant mode: no token needed'
   : `${registry.tenants.size} tenants from ${values.manifests}: send "Authorization: Bearer <token>"`;
