@@ -103,6 +103,7 @@ async function delivered(): Promise<string> {
 
 // Each server runs as its own process, as in production; the load generator is this process.
 const ingester = await startIngesterProcess({
+  auth: 'none',
   exporter: sink ? { endpoint: sink.grpcEndpoint } : { kind: 'none' },
   defaultLimits: { spansPerSecond: 1e9, burst: 1e9 },
 });

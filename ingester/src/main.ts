@@ -14,7 +14,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    'usage: ingester [--config <file.yaml|json>] [--log-level info]\nWith no config: single-tenant mode, export to 127.0.0.1:4317.',
+    'usage: ingester [--config <file.yaml|json>] [--log-level info]\nWith no config: export to 127.0.0.1:4317 and refuse every request until tenants are configured\n(`auth: none` in the config is single-tenant mode: no token needed).',
   );
   process.exit(0);
 }

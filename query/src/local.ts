@@ -37,8 +37,18 @@ if (values.manifests) {
   const { out, errors } = loadManifests(values.manifests);
   for (const e of errors) log.warn(e);
   tenants = out.tenants;
+  // Fail closed: manifests that yield no tenant must not quietly become single-tenant mode, open to all.
+  if (tenants.length === 0) {
+    log.fatal(
+      { manifests: values.manifests, errors },
+      'no TraceTenant in these manifests could be loaded (see the errors above), so nobody could send or read traces; refusing to start. Fix the manifests (each TraceTenant needs its token Secret), or run without --manifests for single-tenant mode',
+    );
+    process.exit(1);
+  }
 }
 const configText = yaml.dump({
+  // Without manifests: single-tenant mode, chosen explicitly (no token needed on this machine).
+  auth: values.manifests ? 'tokens' : 'none',
   listen: {
     host: values.host,
     grpcPort: Number(values['grpc-port']),

@@ -64,6 +64,7 @@ describe('ingester lifecycle', () => {
     storage = await startGrpcCapture();
     storage.failWith = status.UNAVAILABLE;
     ing = await startIngesterProcess({
+      auth: 'none',
       exporter: {
         endpoint: storage.endpoint,
         maxBatchDelayMs: 10,
@@ -95,7 +96,10 @@ describe('ingester lifecycle', () => {
 
   it('delivers queued spans on SIGTERM before exiting', async () => {
     storage = await startGrpcCapture();
-    ing = await startIngesterProcess({ exporter: { endpoint: storage.endpoint, maxBatchDelayMs: 60_000 } });
+    ing = await startIngesterProcess({
+      auth: 'none',
+      exporter: { endpoint: storage.endpoint, maxBatchDelayMs: 60_000 },
+    });
     expect((await send(ing, 'any')).status).toBe(200);
     expect((await send(ing, 'any')).status).toBe(200);
     expect(storage.requests).toHaveLength(0); // still batching

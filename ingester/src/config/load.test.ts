@@ -5,10 +5,11 @@ import { parseConfig } from './load.ts';
 const HASH = 'a'.repeat(64);
 
 describe('parseConfig', () => {
-  it('fills every default from an empty document (single-tenant mode)', () => {
+  it('fills every default from an empty document (authentication on, no tenants yet)', () => {
     const r = parseConfig('');
     if (!r.ok) throw new Error(r.errors.join('\n'));
-    expect(r.config.listen).toEqual({ host: '0.0.0.0', grpcPort: 4317, httpPort: 4318, adminPort: 8888 });
+    expect(r.config.auth).toBe('tokens');
+    expect(r.config.listen).toMatchObject({ host: '0.0.0.0', grpcPort: 4317, httpPort: 4318, adminPort: 8888 });
     expect(r.config.exporter.kind).toBe('otlp-grpc');
     expect(r.config.defaultLimits.maxRequestBytes).toBe(8 * 1024 * 1024);
     expect(r.config.tenants).toEqual([]);

@@ -93,6 +93,17 @@ export const Exporter = Type.Object(
     queueMaxSpans: Type.Integer({ minimum: 1, default: 200_000 }),
     retryInitialMs: Type.Integer({ minimum: 1, default: 250 }),
     retryMaxMs: Type.Integer({ minimum: 1, default: 30_000 }),
+    maxBatchBytes: Type.Integer({
+      minimum: 64 * 1024,
+      default: 3 * 1024 * 1024,
+      description:
+        "Largest export request in bytes; keep it under the receiver's message limit (Tempo's OTLP/gRPC receiver: 4 MiB)",
+    }),
+    deadLetterDir: Type.String({
+      default: '',
+      description:
+        'Where batches that storage refuses permanently are kept (re-drivable from the admin port); empty: they are counted and logged only',
+    }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -103,18 +114,69 @@ export const Listen = Type.Object(
     grpcPort: Type.Integer({ minimum: 0, maximum: 65535, default: 4317 }),
     httpPort: Type.Integer({ minimum: 0, maximum: 65535, default: 4318 }),
     adminPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8888 }),
+    maxConnections: Type.Integer({ minimum: 1, default: 4096, description: 'Open connections per receiver' }),
+    maxConnectionsPerIp: Type.Integer({
+      minimum: 1,
+      default: 512,
+      description: 'Open connections per receiver from one client address',
+    }),
+    idleTimeoutMs: Type.Integer({
+      minimum: 1000,
+      default: 120_000,
+      description: 'A connection with no traffic for this long is closed',
+    }),
+    headersTimeoutMs: Type.Integer({
+      minimum: 1000,
+      default: 15_000,
+      description: "HTTP: time allowed to send a request's headers",
+    }),
+    requestTimeoutMs: Type.Integer({
+      minimum: 1000,
+      default: 60_000,
+      description: 'HTTP: time allowed to send a whole request',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const Admin = Type.Object(
+  {
+    tokenSha256: Type.Array(Type.String({ pattern: '^[0-9a-f]{64}$' }), {
+      default: [],
+      description:
+        'SHA-256 (hex) of bearer tokens that may read /metrics and the admin endpoints; empty: open (keep the port internal)',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const MetricsConfig = Type.Object(
+  {
+    maxLabelValues: Type.Integer({
+      minimum: 1,
+      default: 500,
+      description:
+        'Distinct values a client-controlled label (service, model, prompt version) keeps per tenant; later ones count under "other"',
+    }),
   },
   { additionalProperties: false, default: {} },
 );
 
 export const IngesterConfig = Type.Object(
   {
+    /**
+     * `tokens` (default): every request needs a tenant's bearer token; with no tenants listed, every
+     * request is refused. `none`: single-tenant mode, chosen explicitly (tenant `default`, no token).
+     */
+    auth: Type.Union([Type.Literal('tokens'), Type.Literal('none')], { default: 'tokens' }),
     listen: Listen,
+    admin: Admin,
+    metrics: MetricsConfig,
     exporter: Exporter,
     /** Applied to tenants that set no limits of their own, and to single-tenant mode. */
     defaultLimits: Limits,
     defaultContentCapture: Type.Optional(ContentCapture),
-    /** With none, single-tenant mode: every request is accepted as tenant `default`, no token needed. */
+    /** The tenants and their token hashes (auth: tokens). */
     tenants: Type.Array(Tenant, { default: [] }),
     shutdownGraceMs: Type.Integer({ minimum: 0, default: 10_000 }),
   },
@@ -128,4 +190,5 @@ export type LimitsConfig = Static<typeof Limits>;
 export type ContentCaptureConfig = Static<typeof ContentCapture>;
 export type TenantConfig = Static<typeof Tenant>;
 export type ExporterConfig = Static<typeof Exporter>;
+export type ListenConfig = Static<typeof Listen>;
 export type IngesterConfigDoc = Static<typeof IngesterConfig>;

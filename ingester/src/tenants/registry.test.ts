@@ -30,10 +30,23 @@ tenants:
     expect(reg.authenticate('Bearer ')).toBeUndefined();
   });
 
-  it('accepts everything as tenant default when no tenants are configured', () => {
-    const reg = buildRegistry(config('{}'), undefined, 0);
+  it('accepts everything as tenant default only in explicit single-tenant mode (auth: none)', () => {
+    const reg = buildRegistry(config('auth: none'), undefined, 0);
     expect(reg.singleTenant).toBe(true);
     expect(reg.authenticate(undefined)?.id).toBe(SINGLE_TENANT_ID);
+  });
+
+  it('fails closed: with no tenants and auth left at tokens, every request is refused', () => {
+    const reg = buildRegistry(config('{}'), undefined, 0);
+    expect(reg.singleTenant).toBe(false);
+    expect(reg.authenticate(undefined)).toBeUndefined();
+    expect(reg.authenticate('Bearer anything')).toBeUndefined();
+  });
+
+  it('refuses a config that turns authentication off while listing tenants', () => {
+    const r = parseConfig(`auth: none\ntenants: [{ id: a, tokenSha256: ["${sha256Hex('t')}"] }]`);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors.join()).toMatch(/auth.*cannot go with tenants/);
   });
 
   it("keeps a tenant's rate bucket across a rebuild", () => {

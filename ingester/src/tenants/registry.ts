@@ -20,7 +20,7 @@ export interface TenantRuntime {
 export const SINGLE_TENANT_ID = 'default';
 
 export interface TenantRegistry {
-  /** True when no tenants are configured: every request is tenant `default`, no token needed. */
+  /** True in single-tenant mode (`auth: none`): every request is tenant `default`, no token needed. */
   readonly singleTenant: boolean;
   /** The tenant a request's Authorization header belongs to, or undefined (→ 401). */
   authenticate(authorization: string | undefined): TenantRuntime | undefined;
@@ -67,7 +67,8 @@ export function buildRegistry(
     );
     for (const h of tc.tokenSha256) byHash.set(h, t);
   }
-  const singleTenant = cfg.tenants.length === 0;
+  // Authentication is off only when the config says so: an empty tenant list refuses everyone.
+  const singleTenant = cfg.auth === 'none';
   const fallback = singleTenant
     ? make(SINGLE_TENANT_ID, cfg.defaultLimits, defaultCapture, compilePolicy(undefined))
     : undefined;
