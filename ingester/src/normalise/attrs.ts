@@ -4,6 +4,14 @@ import type { AnyValue, Attribute } from '../otlp/model.ts';
 
 export type Attrs = Map<string, AnyValue>;
 
+/**
+ * A lookup table for text a client sent (span kinds, event names, parameter names): it has no
+ * prototype, so "constructor", "toString" or "__proto__" find nothing instead of Object's members.
+ */
+export function lookupTable<T>(entries: Record<string, T>): Readonly<Record<string, T | undefined>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
+}
+
 export const toMap = (attrs: readonly Attribute[]): Attrs => new Map(attrs.map((a) => [a.key, a.value]));
 export const toList = (m: Attrs): Attribute[] => [...m].map(([key, value]) => ({ key, value }));
 

@@ -4,15 +4,15 @@
 // gen_ai.completion. Converted events are removed: the content now lives in the attributes.
 import { decodeEvent } from '../otlp/decode-parts.ts';
 import { getAttribute, type Span } from '../otlp/model.ts';
-import { type Attrs, parseJson, setDefault, str } from './attrs.ts';
+import { type Attrs, lookupTable, parseJson, setDefault, str } from './attrs.ts';
 import type { Message, Part } from './messages.ts';
 
-const ROLE_EVENTS: Record<string, string> = {
+const ROLE_EVENTS = lookupTable({
   'gen_ai.system.message': 'system',
   'gen_ai.user.message': 'user',
   'gen_ai.assistant.message': 'assistant',
   'gen_ai.tool.message': 'tool',
-};
+});
 
 function toolCalls(v: unknown): Part[] {
   if (!Array.isArray(v)) return [];

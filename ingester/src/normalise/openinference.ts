@@ -2,21 +2,31 @@
 // flattened llm.input_messages / llm.output_messages, invocation parameters, prompt template version,
 // tool, session and agent attributes.
 import type { AnyValue } from '../otlp/model.ts';
-import { type Attrs, deletePrefix, indexed, int, move, parseJson, setDefault, str } from './attrs.ts';
+import {
+  type Attrs,
+  deletePrefix,
+  indexed,
+  int,
+  lookupTable,
+  move,
+  parseJson,
+  setDefault,
+  str,
+} from './attrs.ts';
 import { messagesFromFlat, OPENINFERENCE_LAYOUT } from './messages.ts';
 import { providerName } from './providers.ts';
 
-const KINDS: Record<string, string> = {
+const KINDS = lookupTable({
   LLM: 'chat',
   EMBEDDING: 'embeddings',
   RETRIEVER: 'retrieval',
   TOOL: 'execute_tool',
   AGENT: 'invoke_agent',
   CHAIN: 'invoke_workflow',
-};
+});
 
 // llm.invocation_parameters keys → gen_ai.request.* (provider SDK names vary).
-const PARAMS: Record<string, string> = {
+const PARAMS = lookupTable({
   model: 'gen_ai.request.model',
   temperature: 'gen_ai.request.temperature',
   top_p: 'gen_ai.request.top_p',
@@ -31,7 +41,7 @@ const PARAMS: Record<string, string> = {
   stop_sequences: 'gen_ai.request.stop_sequences',
   n: 'gen_ai.request.choice.count',
   stream: 'gen_ai.request.stream',
-};
+});
 
 const TOKEN_COUNTS: [string, string][] = [
   ['llm.token_count.prompt', 'gen_ai.usage.input_tokens'],

@@ -1,19 +1,19 @@
 // OpenLLMetry (Traceloop) → OTel GenAI. Old versions: llm.request.type, capitalised gen_ai.system,
 // flattened gen_ai.prompt.N.* / gen_ai.completion.N.*, prompt/completion token names,
 // traceloop.span.kind and traceloop.entity.*, association properties for session and user.
-import { type Attrs, deletePrefix, indexed, move, setDefault, str } from './attrs.ts';
+import { type Attrs, deletePrefix, indexed, lookupTable, move, setDefault, str } from './attrs.ts';
 import { messagesFromFlat, OPENLLMETRY_LAYOUT } from './messages.ts';
 
-const REQUEST_TYPES: Record<string, string> = {
+const REQUEST_TYPES = lookupTable({
   chat: 'chat',
   completion: 'text_completion',
   embedding: 'embeddings',
-};
-const SPAN_KINDS: Record<string, string> = {
+});
+const SPAN_KINDS = lookupTable({
   workflow: 'invoke_workflow',
   agent: 'invoke_agent',
   tool: 'execute_tool',
-};
+});
 
 export function isOpenLlmetry(m: Attrs): boolean {
   for (const k of m.keys()) {

@@ -1,6 +1,8 @@
 // gen_ai.provider.name values (OTel GenAI conventions) from what older conventions and other
 // instrumentations send: gen_ai.system (sometimes capitalised), OpenInference llm.provider/llm.system.
-const ALIASES: Record<string, string> = {
+import { lookupTable } from './attrs.ts';
+
+const ALIASES = lookupTable({
   openai: 'openai',
   anthropic: 'anthropic',
   cohere: 'cohere',
@@ -31,7 +33,7 @@ const ALIASES: Record<string, string> = {
   'gcp.gen_ai': 'gcp.gen_ai',
   'ibm.watsonx.ai': 'ibm.watsonx.ai',
   watsonx: 'ibm.watsonx.ai',
-};
+});
 
 /** The current provider name; unknown providers are kept, lower-cased. */
 export function providerName(raw: string): string {

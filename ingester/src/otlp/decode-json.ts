@@ -4,6 +4,16 @@
 // lowerCamelCase; the proto names (snake_case) are accepted as protobuf's JSON mapping requires.
 import { OtlpDecodeError } from './decode-error.ts';
 import { encodeEvent, encodeLink, encodeScope } from './encode-parts.ts';
+import {
+  checkAttributeCount,
+  checkDepth,
+  checkIds,
+  checkKeyLength,
+  checkKoderAttributes,
+  checkTime,
+  MAX_INT64,
+  MIN_INT64,
+} from './limits.ts';
 import type { AnyValue, Attribute, ResourceSpans, ScopeSpans, Span } from './model.ts';
 
 type Json = Record<string, unknown>;
@@ -42,25 +52,40 @@ function u32(v: unknown, where: string): number {
 }
 
 function enumValue(v: unknown, names: Record<string, number>, where: string): number {
-  if (typeof v === 'string' && v in names) return names[v] as number;
+  // Own keys only: "constructor" or "toString" must not find Object.prototype's members.
+  if (typeof v === 'string' && Object.hasOwn(names, v)) return names[v] as number;
   return u32(v, where);
 }
 
 const INT64 = /^-?\d+$/;
 
-function int64(v: unknown, where: string): bigint {
-  if (v === undefined || v === null) return 0n;
-  if (typeof v === 'string' && INT64.test(v)) return BigInt.asIntN(64, BigInt(v));
+/** A decimal string (or, as the spec also allows, a JSON number) of at most 20 digits, as a bigint. */
+function integer(v: unknown): bigint | undefined {
+  if (typeof v === 'string' && v.length <= 21 && INT64.test(v)) return BigInt(v);
   // Numbers beyond 2^53 were already rounded by JSON.parse; the spec still asks us to accept them.
-  if (typeof v === 'number' && Number.isInteger(v)) return BigInt.asIntN(64, BigInt(v));
-  throw new OtlpDecodeError(`${where}: expected a 64-bit integer (decimal string or number)`);
+  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
+  return undefined;
 }
 
-function uint64(v: unknown, where: string): bigint {
+function int64(v: unknown, where: string): bigint {
   if (v === undefined || v === null) return 0n;
-  if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt.asUintN(64, BigInt(v));
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return BigInt.asUintN(64, BigInt(v));
-  throw new OtlpDecodeError(`${where}: expected an unsigned 64-bit integer (decimal string or number)`);
+  const n = integer(v);
+  // Out of range is refused, never wrapped: 5,000 nines must not be stored as -1.
+  if (n === undefined || n < MIN_INT64 || n > MAX_INT64)
+    throw new OtlpDecodeError(`${where}: expected a signed 64-bit integer (decimal string or number)`);
+  return n;
+}
+
+/** Nanoseconds since 1970 (fixed64 on the wire), within what storage keeps (int64). */
+function timeNs(v: unknown, where: string): bigint {
+  if (v === undefined || v === null) return 0n;
+  const n = integer(v);
+  if (n === undefined || n < 0n)
+    throw new OtlpDecodeError(
+      `${where}: expected nanoseconds as an unsigned integer (decimal string or number)`,
+    );
+  checkTime(n, where);
+  return n;
 }
 
 const HEX = /^[0-9a-fA-F]*$/;
@@ -87,7 +112,7 @@ function decodeId(v: unknown, bytes: number, optional: boolean, ids: IdEncoding,
   return Buffer.from(s, 'hex');
 }
 
-function anyValue(v: unknown, where: string): AnyValue {
+function anyValue(v: unknown, where: string, depth: number): AnyValue {
   const o = obj(v, where);
   if ('stringValue' in o || 'string_value' in o) return str(field(o, 'stringValue', 'string_value'), where);
   if ('boolValue' in o || 'bool_value' in o) {
@@ -110,19 +135,25 @@ function anyValue(v: unknown, where: string): AnyValue {
       obj(field(o, 'arrayValue', 'array_value'), where).values,
       `${where}.arrayValue.values`,
     );
-    return values.map((x, i) => anyValue(x, `${where}.arrayValue.values[${i}]`));
+    checkDepth(depth + 1, `${where}.arrayValue`);
+    return values.map((x, i) => anyValue(x, `${where}.arrayValue.values[${i}]`, depth + 1));
   }
   if ('kvlistValue' in o || 'kvlist_value' in o) {
     const values = obj(field(o, 'kvlistValue', 'kvlist_value'), where).values;
-    return { kvlist: attributes(values, `${where}.kvlistValue.values`) };
+    checkDepth(depth + 1, `${where}.kvlistValue`);
+    return { kvlist: attributes(values, `${where}.kvlistValue.values`, depth + 1) };
   }
   return null;
 }
 
-function attributes(v: unknown, where: string): Attribute[] {
-  return arr(v, where).map((kv, i) => {
+function attributes(v: unknown, where: string, depth = 0): Attribute[] {
+  const list = arr(v, where);
+  checkAttributeCount(list.length, where);
+  return list.map((kv, i) => {
     const o = obj(kv, `${where}[${i}]`);
-    return { key: str(o.key, `${where}[${i}].key`), value: anyValue(o.value, `${where}[${i}].value`) };
+    const key = str(o.key, `${where}[${i}].key`);
+    checkKeyLength(Buffer.byteLength(key), `${where}[${i}]`);
+    return { key, value: anyValue(o.value, `${where}[${i}].value`, depth) };
   });
 }
 
@@ -144,7 +175,7 @@ function span(v: unknown, ids: IdEncoding, where: string): Span {
   const o = obj(v, where);
   const status = obj(o.status, `${where}.status`);
   const droppedAttributes = field(o, 'droppedAttributesCount', 'dropped_attributes_count');
-  return {
+  const out: Span = {
     raw: null,
     traceId: decodeId(field(o, 'traceId', 'trace_id'), 16, false, ids, `${where}.traceId`),
     spanId: decodeId(field(o, 'spanId', 'span_id'), 8, false, ids, `${where}.spanId`),
@@ -153,18 +184,18 @@ function span(v: unknown, ids: IdEncoding, where: string): Span {
     flags: u32(o.flags, `${where}.flags`),
     name: str(o.name, `${where}.name`),
     kind: enumValue(o.kind, SPAN_KINDS, `${where}.kind`),
-    startTimeUnixNano: uint64(
+    startTimeUnixNano: timeNs(
       field(o, 'startTimeUnixNano', 'start_time_unix_nano'),
       `${where}.startTimeUnixNano`,
     ),
-    endTimeUnixNano: uint64(field(o, 'endTimeUnixNano', 'end_time_unix_nano'), `${where}.endTimeUnixNano`),
+    endTimeUnixNano: timeNs(field(o, 'endTimeUnixNano', 'end_time_unix_nano'), `${where}.endTimeUnixNano`),
     attributes: attributes(o.attributes, `${where}.attributes`),
     droppedAttributesCount: u32(droppedAttributes, `${where}.droppedAttributesCount`),
     events: arr(o.events, `${where}.events`).map((e, i) => {
       const ev = obj(e, `${where}.events[${i}]`);
       const w = `${where}.events[${i}]`;
       return encodeEvent({
-        timeUnixNano: uint64(field(ev, 'timeUnixNano', 'time_unix_nano'), `${w}.timeUnixNano`),
+        timeUnixNano: timeNs(field(ev, 'timeUnixNano', 'time_unix_nano'), `${w}.timeUnixNano`),
         name: str(ev.name, `${w}.name`),
         attributes: attributes(ev.attributes, `${w}.attributes`),
         droppedAttributesCount: u32(field(ev, 'droppedAttributesCount', 'dropped_attributes_count'), w),
@@ -196,6 +227,9 @@ function span(v: unknown, ids: IdEncoding, where: string): Span {
     },
     unknown: [],
   };
+  checkIds(out.traceId, out.spanId, out.parentSpanId.length, where);
+  checkKoderAttributes(out, where);
+  return out;
 }
 
 function scopeSpans(v: unknown, ids: IdEncoding, where: string): ScopeSpans {

@@ -3,9 +3,22 @@
 // Field numbers: opentelemetry/proto/{collector/trace,trace,resource,common}/v1 (OTLP 1.x).
 import { readKeyValues } from './any-value-proto.ts';
 import { OtlpDecodeError } from './decode-error.ts';
+import { checkIds, checkKoderAttributes } from './limits.ts';
 import type { ResourceSpans, Scope, ScopeSpans, Span, TraceBatch } from './model.ts';
+import { checkWire, RESOURCE, SCOPE, SPAN } from './validate-wire.ts';
 import { WIRE_LEN, WIRE_VARINT, WireError, WireReader } from './wire.ts';
 import { WireSpan } from './wire-span.ts';
+
+/**
+ * Skips a field this level does not read. Fields 1..known are the message's own (all LEN here): one
+ * with another wire type is malformed, as Go's protobuf decoders (Tempo, the Collector) would say.
+ */
+function skipOther(r: WireReader, tag: number, known: number, where: string): void {
+  const num = tag >>> 3;
+  if (num >= 1 && num <= known)
+    throw new OtlpDecodeError(`${where}: field ${num} has wire type ${tag & 7}, expected ${WIRE_LEN}`);
+  r.skip(tag & 7);
+}
 
 export function decodeTraceRequest(buf: Buffer): TraceBatch {
   const r = new WireReader(buf);
@@ -16,7 +29,7 @@ export function decodeTraceRequest(buf: Buffer): TraceBatch {
       if (tag === ((1 << 3) | WIRE_LEN)) {
         const [s, e] = r.span();
         resourceSpans.push(readResourceSpans(buf, s, e, resourceSpans.length));
-      } else r.skip(tag & 7);
+      } else skipOther(r, tag, 1, 'request');
     }
   } catch (err) {
     if (err instanceof WireError) throw new OtlpDecodeError(`malformed protobuf: ${err.message}`);
@@ -26,6 +39,7 @@ export function decodeTraceRequest(buf: Buffer): TraceBatch {
 }
 
 function readResourceSpans(buf: Buffer, start: number, end: number, index: number): ResourceSpans {
+  const where = `resource_spans[${index}]`;
   const r = new WireReader(buf, start, end);
   const out: ResourceSpans = {
     resource: { attributes: [], droppedAttributesCount: 0, unknown: [] },
@@ -37,27 +51,26 @@ function readResourceSpans(buf: Buffer, start: number, end: number, index: numbe
     switch (tag) {
       case (1 << 3) | WIRE_LEN: {
         const [s, e] = r.span();
-        readResource(buf, s, e, out);
+        readResource(buf, s, e, out, `${where}.resource`);
         break;
       }
       case (2 << 3) | WIRE_LEN: {
         const [s, e] = r.span();
-        out.scopeSpans.push(
-          readScopeSpans(buf, s, e, `resource_spans[${index}].scope_spans[${out.scopeSpans.length}]`),
-        );
+        out.scopeSpans.push(readScopeSpans(buf, s, e, `${where}.scope_spans[${out.scopeSpans.length}]`));
         break;
       }
       case (3 << 3) | WIRE_LEN:
         out.schemaUrl = r.string();
         break;
       default:
-        r.skip(tag & 7);
+        skipOther(r, tag, 3, where);
     }
   }
   return out;
 }
 
-function readResource(buf: Buffer, start: number, end: number, into: ResourceSpans): void {
+function readResource(buf: Buffer, start: number, end: number, into: ResourceSpans, where: string): void {
+  checkWire(buf, start, end, RESOURCE, where);
   const r = new WireReader(buf, start, end);
   const res = into.resource;
   while (!r.done) {
@@ -74,7 +87,8 @@ function readResource(buf: Buffer, start: number, end: number, into: ResourceSpa
   res.attributes = readKeyValues(buf, start, end, 1);
 }
 
-function readScope(buf: Buffer, start: number, end: number): Scope {
+function readScope(buf: Buffer, start: number, end: number, where: string): Scope {
+  checkWire(buf, start, end, SCOPE, where);
   const r = new WireReader(buf, start, end);
   const scope: Scope = { raw: buf.subarray(start, end), name: '', version: '' };
   while (!r.done) {
@@ -94,7 +108,7 @@ function readScopeSpans(buf: Buffer, start: number, end: number, where: string):
     switch (tag) {
       case (1 << 3) | WIRE_LEN: {
         const [s, e] = r.span();
-        out.scope = readScope(buf, s, e);
+        out.scope = readScope(buf, s, e, `${where}.scope`);
         break;
       }
       case (2 << 3) | WIRE_LEN: {
@@ -106,21 +120,16 @@ function readScopeSpans(buf: Buffer, start: number, end: number, where: string):
         out.schemaUrl = r.string();
         break;
       default:
-        r.skip(tag & 7);
+        skipOther(r, tag, 3, where);
     }
   }
   return out;
 }
 
 export function readSpan(buf: Buffer, start: number, end: number, where: string): Span {
+  checkWire(buf, start, end, SPAN, where);
   const span = new WireSpan(new WireReader(buf, start, end), start, end);
-  const [traceId, spanId, parent] = span.idLengths();
-  if (traceId !== 16)
-    throw new OtlpDecodeError(`${where}: trace_id must be 16 bytes, got ${Math.max(0, traceId)}`);
-  if (spanId !== 8)
-    throw new OtlpDecodeError(`${where}: span_id must be 8 bytes, got ${Math.max(0, spanId)}`);
-  if (parent !== 0 && parent !== 8) {
-    throw new OtlpDecodeError(`${where}: parent_span_id must be empty or 8 bytes, got ${parent}`);
-  }
+  checkIds(span.traceId, span.spanId, span.idLengths()[2], where);
+  checkKoderAttributes(span, where);
   return span;
 }

@@ -100,7 +100,7 @@ describe('OTLP/JSON decode', () => {
     [
       'int64 as float',
       spanJson({ startTimeUnixNano: 1.5 }),
-      /startTimeUnixNano: expected an unsigned 64-bit/,
+      /startTimeUnixNano: expected nanoseconds as an unsigned integer/,
     ],
     [
       'spans not a list',

@@ -80,7 +80,7 @@ describe('protobuf decode/encode', () => {
     span.traceId = new Uint8Array(3);
     span.raw = null;
     expect(() => decodeTraceRequest(encodeTraceRequest(batch))).toThrow(
-      new OtlpDecodeError('resource_spans[0].scope_spans[0].spans[2]: trace_id must be 16 bytes, got 3'),
+      new OtlpDecodeError('resource_spans[0].scope_spans[0].spans[2].trace_id: must be 16 bytes, got 3'),
     );
   });
 

@@ -1,5 +1,6 @@
-// Reads a request body with a hard cap, inflating gzip with the same cap on the inflated size, so an
-// oversized or zip-bomb request costs at most `max` bytes of memory before it is refused.
+// Reads a request body with a hard cap on the bytes received and, for gzip, the same cap on the inflated
+// size, so an oversized, zip-bomb or endless-empty-members request costs at most `max` bytes of memory
+// (and of inflating) before it is refused.
 import type { IncomingMessage } from 'node:http';
 import { createGunzip } from 'node:zlib';
 import { IngestError } from '../errors.ts';
@@ -10,14 +11,22 @@ export async function readBody(req: IncomingMessage, max: number): Promise<Buffe
     throw new IngestError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding}`);
   }
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
-  if (encoding === 'identity' && declared > max) {
-    throw new IngestError('BODY_TOO_LARGE', `Content-Length ${declared} > ${max} bytes`);
+  if (declared > max) throw new IngestError('BODY_TOO_LARGE', `Content-Length ${declared} > ${max} bytes`);
+  let source: AsyncIterable<Buffer> = req;
+  if (encoding === 'gzip') {
+    const gunzip = createGunzip();
+    let received = 0;
+    req.on('data', (c: Buffer) => {
+      received += c.length;
+      if (received > max)
+        gunzip.destroy(new IngestError('BODY_TOO_LARGE', `compressed body over ${max} bytes`));
+    });
+    source = req.pipe(gunzip);
   }
-  const source = encoding === 'gzip' ? req.pipe(createGunzip()) : req;
   const chunks: Buffer[] = [];
   let total = 0;
   try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
+    for await (const chunk of source) {
       total += chunk.length;
       if (total > max) {
         const what = encoding === 'gzip' ? 'decompressed body' : 'body';
