@@ -83,7 +83,12 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
     ...receiverDeps,
     maxReceiveBytes: Math.max(registry.maxRequestBytes, 64 * 1024 * 1024),
   });
-  const admin = createAdminServer({ registry: metrics.registry, ready: () => !shuttingDown });
+  const admin = createAdminServer({
+    registry: metrics.registry,
+    ready: () => !shuttingDown,
+    tokenSha256: () => config.admin.tokenSha256,
+    log,
+  });
 
   const { host } = config.listen;
   const grpcPort = await new Promise<number>((resolve, reject) =>
