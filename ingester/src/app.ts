@@ -53,7 +53,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   const first = parseConfig(readText());
   if (!first.ok) throw new Error(`invalid ingester config:\n  ${first.errors.join('\n  ')}`);
   let config = first.config;
-  const metrics = createMetrics();
+  const metrics = createMetrics({ maxLabelValues: () => config.metrics.maxLabelValues });
   metrics.configValid.set(1);
   let registry: TenantRegistry = buildRegistry(config, undefined, Date.now());
   let shuttingDown = false;

@@ -15,4 +15,8 @@ describe('docs/ingester.md', () => {
     const names = (await createMetrics().registry.getMetricsAsJSON()).map((m) => m.name);
     for (const name of names) expect(doc, name).toContain(`\`${name}\``);
   });
+
+  it.each(['admin.tokenSha256', 'metrics.maxLabelValues'])('documents config key %s', (key) => {
+    expect(doc).toMatch(new RegExp(`^\\|\\s*\`${key.replace('.', '\\.')}\`\\s*\\|`, 'm'));
+  });
 });

@@ -4,7 +4,70 @@ import { Counter, Gauge, Registry } from 'prom-client';
 
 const USAGE = ['tenant', 'service', 'model', 'prompt_version'] as const;
 
-export function createMetrics() {
+/** The labels of koder_usage_* whose values come from clients, and so must be bounded. */
+export type ClientLabel = 'service' | 'model' | 'prompt_version';
+/** What a client-controlled label value is counted under once its tenant has used up its budget. */
+export const OTHER_LABEL_VALUE = 'other';
+/** Longest client-controlled label value kept, in UTF-16 code units; longer ones are cut. */
+export const MAX_LABEL_VALUE_CHARS = 128;
+
+/** `value` cut to MAX_LABEL_VALUE_CHARS, never between the two halves of a surrogate pair. */
+export function capLabelValue(value: string): string {
+  if (value.length <= MAX_LABEL_VALUE_CHARS) return value;
+  const end = value.charCodeAt(MAX_LABEL_VALUE_CHARS - 1);
+  return value.slice(0, end >= 0xd800 && end <= 0xdbff ? MAX_LABEL_VALUE_CHARS - 1 : MAX_LABEL_VALUE_CHARS);
+}
+
+/**
+ * The distinct values one client-controlled label has kept for one tenant: first come, first kept, up
+ * to the limit in force (read on every new value, so it follows config reloads; lowering it keeps the
+ * values already admitted). Memory is bounded by limit × MAX_LABEL_VALUE_CHARS.
+ */
+export class LabelValues {
+  readonly kept = new Set<string>();
+  readonly #max: () => number;
+  constructor(max: () => number) {
+    this.#max = max;
+  }
+  /** The value to count under (cut to length), or undefined when the budget is spent (count as `other`). */
+  admit(value: string): string | undefined {
+    // The empty value (attribute absent) is one value whatever clients send: it is always kept.
+    if (value === '') return value;
+    const v = capLabelValue(value);
+    if (this.kept.has(v)) return v;
+    if (this.kept.size >= this.#max()) return undefined;
+    this.kept.add(v);
+    return v;
+  }
+}
+
+/** Per tenant, the budget of each client-controlled usage label. Tenant ids come from the config. */
+export class UsageLabelBudget {
+  readonly #tenants = new Map<string, Record<ClientLabel, LabelValues>>();
+  readonly #max: () => number;
+  constructor(max: () => number) {
+    this.#max = max;
+  }
+  forTenant(tenant: string): Record<ClientLabel, LabelValues> {
+    let t = this.#tenants.get(tenant);
+    if (!t) {
+      t = {
+        service: new LabelValues(this.#max),
+        model: new LabelValues(this.#max),
+        prompt_version: new LabelValues(this.#max),
+      };
+      this.#tenants.set(tenant, t);
+    }
+    return t;
+  }
+}
+
+export interface MetricsOptions {
+  /** `metrics.maxLabelValues` of the config in force (a getter, so reloads apply); default 500. */
+  maxLabelValues?: () => number;
+}
+
+export function createMetrics(opts: MetricsOptions = {}) {
   const registry = new Registry();
   const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
     new Counter({ name, help, labelNames, registers: [registry] });
@@ -63,6 +126,13 @@ export function createMetrics() {
       ...USAGE,
       'type',
     ]),
+    /** Which client-controlled usage label values are kept per tenant; the rest count as `other`. */
+    usageLabels: new UsageLabelBudget(opts.maxLabelValues ?? (() => 500)),
+    usageLabelsOverflowed: counter(
+      'koder_usage_label_values_overflowed_total',
+      'Spans counted in koder_usage_* under label value "other" because the tenant already had metrics.maxLabelValues distinct values of that label',
+      ['tenant', 'label'],
+    ),
     configReloads: counter('koder_ingester_config_reloads_total', 'Config file reloads by result', [
       'result',
     ]),

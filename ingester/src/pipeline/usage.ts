@@ -1,7 +1,10 @@
 // Usage counted before sampling, per tenant × service × model × prompt version: spans, traces (root
 // spans), errors and tokens by type. Totals stay exact however little sampling stores. Counts are
 // summed per batch first so the metrics library is touched once per label set, not once per span.
-import type { Metrics } from '../metrics.ts';
+// Service, model and prompt version come from clients, so each keeps at most `metrics.maxLabelValues`
+// distinct values per tenant (first come, first kept, each cut to 128 characters); later values count
+// under `other` and in koder_usage_label_values_overflowed_total, so totals stay exact.
+import { type Metrics, OTHER_LABEL_VALUE } from '../metrics.ts';
 import { looksGenAi } from '../normalise/normalise.ts';
 import { getAttribute, KEY_KODER, spanIsRoot, spanMayHaveKeys, type TraceBatch } from '../otlp/model.ts';
 import { isError } from '../sample/policy.ts';
@@ -25,25 +28,58 @@ interface Tally {
 const text = (v: unknown) => (typeof v === 'string' ? v : '');
 
 export function countUsage(batch: TraceBatch, tenant: string, metrics: Metrics): void {
-  const tallies = new Map<string, Tally>();
+  const budget = metrics.usageLabels.forTenant(tenant);
+  // service → model → prompt version → tally, keyed by the values counted under (no key built per span).
+  const tallies = new Map<string, Map<string, Map<string, Tally>>>();
+  let servicesOver = 0;
+  let modelsOver = 0;
+  let versionsOver = 0;
   for (const rs of batch.resourceSpans) {
-    const service = text(getAttribute(rs.resource.attributes, 'service.name'));
+    // The service is admitted with the resource's first span: a resource without spans uses no budget.
+    let service = '';
+    let serviceOver = false;
+    let byModel: Map<string, Map<string, Tally>> | undefined;
     for (const ss of rs.scopeSpans) {
       for (const span of ss.spans) {
+        if (!byModel) {
+          const admitted = budget.service.admit(text(getAttribute(rs.resource.attributes, 'service.name')));
+          serviceOver = admitted === undefined;
+          service = admitted ?? OTHER_LABEL_VALUE;
+          byModel = tallies.get(service);
+          if (!byModel) {
+            byModel = new Map();
+            tallies.set(service, byModel);
+          }
+        }
+        if (serviceOver) servicesOver++;
         // Plain spans are recognised from their bytes; only GenAI spans have their attributes read.
         const genAi = looksGenAi(span);
-        const model = genAi
-          ? text(
-              getAttribute(span.attributes, 'gen_ai.response.model') ??
-                getAttribute(span.attributes, 'gen_ai.request.model'),
+        let model = genAi
+          ? budget.model.admit(
+              text(
+                getAttribute(span.attributes, 'gen_ai.response.model') ??
+                  getAttribute(span.attributes, 'gen_ai.request.model'),
+              ),
             )
           : '';
-        const promptVersion =
+        if (model === undefined) {
+          model = OTHER_LABEL_VALUE;
+          modelsOver++;
+        }
+        let promptVersion =
           genAi || spanMayHaveKeys(span, KEY_KODER)
-            ? text(getAttribute(span.attributes, 'koder.prompt.version'))
+            ? budget.prompt_version.admit(text(getAttribute(span.attributes, 'koder.prompt.version')))
             : '';
-        const key = `${service}\u0000${model}\u0000${promptVersion}`;
-        let t = tallies.get(key);
+        if (promptVersion === undefined) {
+          promptVersion = OTHER_LABEL_VALUE;
+          versionsOver++;
+        }
+        let byVersion = byModel.get(model);
+        if (!byVersion) {
+          byVersion = new Map();
+          byModel.set(model, byVersion);
+        }
+        let t = byVersion.get(promptVersion);
         if (!t) {
           t = {
             labels: { tenant, service, model, prompt_version: promptVersion },
@@ -52,7 +88,7 @@ export function countUsage(batch: TraceBatch, tenant: string, metrics: Metrics):
             errors: 0,
             tokens: new Map(),
           };
-          tallies.set(key, t);
+          byVersion.set(promptVersion, t);
         }
         t.spans++;
         if (spanIsRoot(span)) t.traces++;
@@ -66,10 +102,18 @@ export function countUsage(batch: TraceBatch, tenant: string, metrics: Metrics):
       }
     }
   }
-  for (const t of tallies.values()) {
-    metrics.usageSpans.inc(t.labels, t.spans);
-    if (t.traces) metrics.usageTraces.inc(t.labels, t.traces);
-    if (t.errors) metrics.usageErrors.inc(t.labels, t.errors);
-    for (const [type, n] of t.tokens) metrics.usageTokens.inc({ ...t.labels, type }, n);
+  for (const byModel of tallies.values()) {
+    for (const byVersion of byModel.values()) {
+      for (const t of byVersion.values()) {
+        metrics.usageSpans.inc(t.labels, t.spans);
+        if (t.traces) metrics.usageTraces.inc(t.labels, t.traces);
+        if (t.errors) metrics.usageErrors.inc(t.labels, t.errors);
+        for (const [type, n] of t.tokens) metrics.usageTokens.inc({ ...t.labels, type }, n);
+      }
+    }
   }
+  const over = metrics.usageLabelsOverflowed;
+  if (servicesOver) over.inc({ tenant, label: 'service' }, servicesOver);
+  if (modelsOver) over.inc({ tenant, label: 'model' }, modelsOver);
+  if (versionsOver) over.inc({ tenant, label: 'prompt_version' }, versionsOver);
 }
