@@ -5,9 +5,11 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ServerCredentials } from '@grpc/grpc-js';
 import { type Logger, pino } from 'pino';
+import { deadLetterRoutes } from './admin/dead-letter.ts';
 import { createAdminServer } from './admin/server.ts';
 import { parseConfig } from './config/load.ts';
 import type { IngesterConfigDoc } from './config/schema.ts';
+import { createDeadLetter } from './export/dead-letter.ts';
 import { createOtlpGrpcSink } from './export/otlp-grpc-sink.ts';
 import { createExportQueue } from './export/queue.ts';
 import { discardSink, type SpanSink } from './export/sink.ts';
@@ -67,7 +69,17 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
           insecure: config.exporter.insecure,
           timeoutMs: config.exporter.timeoutMs,
         }));
-  const queue = createExportQueue({ sink, config: config.exporter, metrics, log });
+  const deadLetter = config.exporter.deadLetterDir
+    ? createDeadLetter(config.exporter.deadLetterDir)
+    : undefined;
+  const queue = createExportQueue({
+    sink,
+    config: config.exporter,
+    metrics,
+    log,
+    deadLetter,
+    tenantCount: () => registry.tenants.size,
+  });
   const pipeline = createPipeline({ queue, metrics });
   const receiverDeps = {
     registry: () => registry,
@@ -87,6 +99,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
     registry: metrics.registry,
     ready: () => !shuttingDown,
     tokenSha256: () => config.admin.tokenSha256,
+    routes: deadLetterRoutes(deadLetter, queue),
     log,
   });
 

@@ -116,6 +116,11 @@ export function createMetrics(opts: MetricsOptions = {}) {
     exportRetries: counter('koder_ingester_export_retries_total', 'Export attempts that will be retried', [
       'tenant',
     ]),
+    spansDeadLettered: counter(
+      'koder_ingester_spans_dead_lettered_total',
+      'Spans storage refused permanently, kept in the dead-letter area (re-drivable from the admin port)',
+      ['tenant'],
+    ),
     queueSpans: gauge('koder_ingester_queue_spans', 'Spans waiting in the export queue', []),
     usageSpans: counter('koder_usage_spans_total', 'Spans received, before sampling', [...USAGE]),
     usageTraces: counter('koder_usage_traces_total', 'Root spans received (one per trace), before sampling', [

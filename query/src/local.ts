@@ -5,7 +5,7 @@
 // mode (no token needed).
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as yaml from 'js-yaml';
 import { pino } from 'pino';
@@ -55,7 +55,11 @@ const configText = yaml.dump({
     httpPort: Number(values['http-port']),
     adminPort: Number(values['admin-port']),
   },
-  exporter: { kind: 'none', maxBatchDelayMs: 100 },
+  exporter: {
+    kind: 'none',
+    maxBatchDelayMs: 100,
+    deadLetterDir: join(dirname(values.data), 'dead-letter'),
+  },
   tenants,
 });
 mkdirSync(dirname(values.data), { recursive: true });

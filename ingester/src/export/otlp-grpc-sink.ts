@@ -11,6 +11,19 @@ import type { ExportResult, SpanSink } from './sink.ts';
 // Codes where the same request can never succeed; everything else is retried (the data is kept).
 const PERMANENT = new Set<number>([status.INVALID_ARGUMENT, status.OUT_OF_RANGE]);
 
+/**
+ * RESOURCE_EXHAUSTED for the request's size: gRPC's message cap ("received message larger than max",
+ * Tempo keeps gRPC's 4 MiB), or a Tempo rate limit whose burst is smaller than the request ("... burst:
+ * N bytes) exceeded while adding M bytes", M > N), which waiting never cures.
+ */
+function isTooLarge(err: ServiceError): boolean {
+  if (err.code !== status.RESOURCE_EXHAUSTED) return false;
+  if (/larger than max/i.test(err.details)) return true;
+  const burst = /burst: (\d+) bytes/.exec(err.details)?.[1];
+  const adding = /while adding (\d+) bytes/.exec(err.details)?.[1];
+  return burst !== undefined && adding !== undefined && Number(adding) > Number(burst);
+}
+
 export interface OtlpGrpcSinkOptions {
   endpoint: string;
   insecure: boolean;
@@ -43,6 +56,8 @@ export function createOtlpGrpcSink(opts: OtlpGrpcSinkOptions): SpanSink {
             if (!err) {
               const partial = reply?.length ? decodeExportResponse(reply) : undefined;
               resolve(partial ? { kind: 'success', partial } : { kind: 'success' });
+            } else if (isTooLarge(err)) {
+              resolve({ kind: 'tooLarge', reason: `${status[err.code]}: ${err.details}` });
             } else if (PERMANENT.has(err.code)) {
               resolve({ kind: 'failure', reason: `${status[err.code]}: ${err.details}` });
             } else {

@@ -1,21 +1,28 @@
-// The bounded export queue between the pipeline and a sink. Accepted spans wait here, grouped into
-// per-tenant batches by size and age, and stay counted against the bound until the sink has taken
-// them, so a slow or down store turns into back-pressure on clients (offer() says no) rather than
-// loss. Retries back off exponentially with jitter. The interface is what a disk-spilling queue would
-// implement too.
+// The bounded export queue between the pipeline and a sink. Accepted spans wait here in per-tenant
+// queues, are sent in batches capped in spans and in bytes (a receiver refuses messages over its
+// limit), and stay counted against the bound until the sink has taken them, so a slow or down store
+// turns into back-pressure on clients (offer() says no) rather than loss.
+//
+// Tenants are isolated: a failed export goes back to the head of its tenant's queue and only that
+// tenant waits out the back-off (no export slot is held while waiting); a tenant may fill at most
+// half of the queue; a batch storage refuses permanently goes to the dead-letter area; one too large
+// for the receiver is split. So one tenant's bad data or rejected batches never slow another's.
 import type { Logger } from 'pino';
 import type { ExporterConfig } from '../config/schema.ts';
 import type { Metrics } from '../metrics.ts';
-import type { TraceBatch } from '../otlp/model.ts';
-import type { SpanSink } from './sink.ts';
+import { requestSize } from '../otlp/encode-proto.ts';
+import { spanCount, type TraceBatch } from '../otlp/model.ts';
+import type { DeadLetter } from './dead-letter.ts';
+import type { ExportResult, SpanSink } from './sink.ts';
+import { splitBatch } from './split.ts';
 
 export interface ExportQueue {
-  /** Takes the batch (true) or refuses it because the queue is full (false). Never drops. */
+  /** Takes the batch (true) or refuses it because the queue or the tenant's share is full (false). */
   offer(tenant: string, batch: TraceBatch, spans: number): boolean;
   /** Spans waiting or in flight. */
   readonly depth: number;
-  /** A wait that is worth suggesting to refused clients, from how the sink is doing. */
-  retryAfterMs(): number;
+  /** A wait worth suggesting to the tenant's refused clients, from how its exports are doing. */
+  retryAfterMs(tenant: string): number;
   /** Sends everything now and waits until the queue is empty or the deadline passes; returns spans left. */
   drain(deadlineMs: number): Promise<number>;
 }
@@ -23,87 +30,179 @@ export interface ExportQueue {
 interface Item {
   batch: TraceBatch;
   spans: number;
+  bytes: number;
   at: number;
+}
+
+interface TenantQueue {
+  items: Item[];
+  /** Spans of this tenant waiting or in flight. */
+  spans: number;
+  /** No export of this tenant before this time (back-off after a failure). */
+  retryAt: number;
+  /** The next back-off, doubled on each failure in a row. */
+  delayMs: number;
 }
 
 export interface QueueDeps {
   sink: SpanSink;
   config: Pick<
     ExporterConfig,
-    'maxBatchSpans' | 'maxBatchDelayMs' | 'queueMaxSpans' | 'retryInitialMs' | 'retryMaxMs'
+    'maxBatchSpans' | 'maxBatchBytes' | 'maxBatchDelayMs' | 'queueMaxSpans' | 'retryInitialMs' | 'retryMaxMs'
   >;
   metrics: Metrics;
   log: Logger;
+  /** Where permanently refused batches go; without one they are counted and logged as lost. */
+  deadLetter?: DeadLetter;
+  /** How many tenants may send (the config in force): with more than one, none may fill over half. */
+  tenantCount?: () => number;
 }
 
 /** Concurrent exports in flight. */
 const CONCURRENCY = 4;
+/** The most of the queue one tenant may fill when there are others. */
+const TENANT_SHARE = 0.5;
+
+const jitter = (ms: number) => ms * (0.8 + Math.random() * 0.4);
 
 export function createExportQueue(deps: QueueDeps): ExportQueue {
   const { sink, config, metrics, log } = deps;
-  const pending = new Map<string, Item[]>(); // per tenant, oldest first
+  const tenants = new Map<string, TenantQueue>(); // round-robin order: a tenant moves last after sending
   let depth = 0;
   let inFlight = 0;
   let draining = false;
-  let backoffMs = 0;
   let timer: NodeJS.Timeout | undefined;
+  let timerAt = Number.POSITIVE_INFINITY;
   const idleWaiters = new Set<() => void>();
+  const tenantMax = () =>
+    (deps.tenantCount?.() ?? 2) > 1 ? Math.floor(config.queueMaxSpans * TENANT_SHARE) : config.queueMaxSpans;
+  // The byte cap in force: maxBatchBytes, lowered for good when the receiver refuses a batch for its
+  // size (so parts of a split are not joined again into what it refused).
+  let batchBytes = config.maxBatchBytes;
 
-  const setDepth = (d: number) => {
-    depth = d;
-    metrics.queueSpans.set(d);
-    if (d === 0) for (const w of idleWaiters) w();
+  const queueOf = (tenant: string): TenantQueue => {
+    let q = tenants.get(tenant);
+    if (!q) {
+      q = { items: [], spans: 0, retryAt: 0, delayMs: config.retryInitialMs };
+      tenants.set(tenant, q);
+    }
+    return q;
   };
 
-  function takeBatch(tenant: string, items: Item[]): Item[] {
-    const out: Item[] = [];
-    let n = 0;
-    while (items.length && (out.length === 0 || n + (items[0] as Item).spans <= config.maxBatchSpans)) {
-      const it = items.shift() as Item;
-      out.push(it);
-      n += it.spans;
+  /** Spans leave the queue: delivered, dead-lettered, or lost (counted by the caller). */
+  const release = (tenant: string, spans: number) => {
+    const q = tenants.get(tenant);
+    if (q) {
+      q.spans -= spans;
+      if (q.spans === 0 && q.items.length === 0) tenants.delete(tenant);
     }
-    if (!items.length) pending.delete(tenant);
+    depth -= spans;
+    metrics.queueSpans.set(depth);
+    if (depth === 0) for (const w of idleWaiters) w();
+  };
+
+  const item = (batch: TraceBatch, spans: number, at: number): Item => ({
+    batch,
+    spans,
+    bytes: requestSize(batch),
+    at,
+  });
+
+  /** Items from the head of the queue up to the batch limits (at least one). */
+  function takeBatch(q: TenantQueue): Item[] {
+    const out: Item[] = [];
+    let spans = 0;
+    let bytes = 0;
+    while (q.items.length) {
+      const next = q.items[0] as Item;
+      if (out.length && (spans + next.spans > config.maxBatchSpans || bytes + next.bytes > batchBytes)) break;
+      out.push(q.items.shift() as Item);
+      spans += next.spans;
+      bytes += next.bytes;
+    }
     return out;
   }
 
-  function ready(items: Item[], t: number): boolean {
-    if (draining) return true;
-    let n = 0;
-    for (const it of items) n += it.spans;
-    return n >= config.maxBatchSpans || t - (items[0] as Item).at >= config.maxBatchDelayMs;
+  /** When the tenant's head batch may go: now (0 or less), or in how many ms. */
+  function dueIn(q: TenantQueue, now: number): number {
+    if (!q.items.length) return Number.POSITIVE_INFINITY;
+    if (q.retryAt > now) return q.retryAt - now;
+    if (draining) return 0;
+    let spans = 0;
+    let bytes = 0;
+    for (const it of q.items) {
+      spans += it.spans;
+      bytes += it.bytes;
+      if (spans >= config.maxBatchSpans || bytes >= batchBytes) return 0;
+    }
+    return (q.items[0] as Item).at + config.maxBatchDelayMs - now;
   }
 
   function schedule(): void {
-    const t = Date.now();
-    for (const [tenant, items] of pending) {
-      if (inFlight >= CONCURRENCY) break;
-      if (backoffMs > 0 && !draining) break;
-      if (ready(items, t)) void send(tenant, takeBatch(tenant, items));
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    let sent = true;
+    // Round-robin: each pass sends at most one batch per tenant, until the slots are used.
+    while (sent && inFlight < CONCURRENCY) {
+      sent = false;
+      for (const [tenant, q] of [...tenants]) {
+        if (inFlight >= CONCURRENCY) break;
+        const wait = dueIn(q, now);
+        if (wait > 0) {
+          next = Math.min(next, wait);
+          continue;
+        }
+        tenants.delete(tenant);
+        tenants.set(tenant, q);
+        void send(tenant, q, takeBatch(q));
+        sent = true;
+      }
     }
+    if (inFlight >= CONCURRENCY || next === Number.POSITIVE_INFINITY) return;
+    const at = now + Math.max(1, next);
+    if (timer && timerAt <= at) return;
     if (timer) clearTimeout(timer);
-    timer = undefined;
-    if (pending.size && inFlight < CONCURRENCY) {
-      const wait = backoffMs > 0 ? backoffMs : config.maxBatchDelayMs;
-      timer = setTimeout(() => {
-        backoffMs = 0;
-        schedule();
-      }, wait);
-      timer.unref();
+    timerAt = at;
+    timer = setTimeout(() => {
+      timer = undefined;
+      timerAt = Number.POSITIVE_INFINITY;
+      schedule();
+    }, at - now);
+    timer.unref();
+  }
+
+  /** Puts items back at the head of the tenant's queue, in order (a retry or the parts of a split). */
+  const requeue = (q: TenantQueue, items: Item[]) => q.items.unshift(...items);
+
+  function deadLetter(tenant: string, batch: TraceBatch, spans: number, reason: string): void {
+    if (deps.deadLetter?.put(tenant, batch, reason)) {
+      metrics.spansDeadLettered.inc({ tenant }, spans);
+      log.error(
+        { tenant, spans, reason },
+        'storage refused a batch permanently; kept in the dead-letter area',
+      );
+    } else {
+      metrics.spansExportFailed.inc({ tenant, reason: 'permanent' }, spans);
+      log.error(
+        { tenant, spans, reason, deadLetter: deps.deadLetter ? 'write failed' : 'not configured' },
+        'storage refused a batch permanently; its spans are lost',
+      );
     }
   }
 
-  async function send(tenant: string, items: Item[]): Promise<void> {
+  async function send(tenant: string, q: TenantQueue, items: Item[]): Promise<void> {
     inFlight++;
     const spans = items.reduce((n, it) => n + it.spans, 0);
     const batch: TraceBatch = { resourceSpans: items.flatMap((it) => it.batch.resourceSpans) };
-    let delay = config.retryInitialMs;
     try {
-      while (true) {
-        const result = await sink.export(tenant, batch);
-        if (result.kind === 'success') {
+      const result: ExportResult = await sink
+        .export(tenant, batch)
+        .catch((err: Error) => ({ kind: 'retryable', reason: `sink threw: ${err.message}` }));
+      switch (result.kind) {
+        case 'success': {
           const rejected = result.partial?.rejectedSpans ?? 0;
-          metrics.spansExported.inc({ tenant }, spans - rejected);
+          const refused = result.refused ? spanCount(result.refused.batch) : 0;
+          metrics.spansExported.inc({ tenant }, spans - rejected - refused);
           if (rejected) {
             metrics.spansExportFailed.inc({ tenant, reason: 'partial_success' }, rejected);
             log.warn(
@@ -111,44 +210,57 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
               'storage rejected part of a batch',
             );
           }
-          backoffMs = 0;
+          if (result.refused) deadLetter(tenant, result.refused.batch, refused, result.refused.reason);
+          q.delayMs = config.retryInitialMs;
+          release(tenant, spans);
           return;
         }
-        if (result.kind === 'failure') {
-          metrics.spansExportFailed.inc({ tenant, reason: 'permanent' }, spans);
-          log.error(
-            { tenant, spans, reason: result.reason },
-            'storage refused a batch permanently; its spans are dropped',
+        case 'failure':
+          deadLetter(tenant, batch, spans, result.reason);
+          release(tenant, spans);
+          return;
+        case 'tooLarge': {
+          batchBytes = Math.max(1024, Math.min(batchBytes, Math.floor(requestSize(batch) / 2)));
+          const parts = spans > 1 ? splitBatch(batch, batchBytes) : [];
+          if (parts.length < 2) {
+            deadLetter(
+              tenant,
+              batch,
+              spans,
+              `a single span larger than the receiver takes: ${result.reason}`,
+            );
+            release(tenant, spans);
+            return;
+          }
+          log.warn(
+            { tenant, spans, parts: parts.length, reason: result.reason, batchBytes },
+            "the receiver refused a batch as too large; sending smaller batches (set exporter.maxBatchBytes under the receiver's limit)",
+          );
+          const now = Date.now();
+          requeue(
+            q,
+            parts.map((p) => item(p, spanCount(p), now)),
           );
           return;
         }
-        metrics.exportRetries.inc({ tenant });
-        const wait = Math.min(config.retryMaxMs, result.retryAfterMs ?? delay) * (0.8 + Math.random() * 0.4);
-        backoffMs = wait;
-        log.warn(
-          { tenant, spans, reason: result.reason, retryInMs: Math.round(wait) },
-          'export failed; will retry',
-        );
-        if (draining && drainDeadline <= Date.now()) {
-          leftOver += spans;
-          metrics.spansExportFailed.inc({ tenant, reason: 'shutdown_deadline' }, spans);
-          log.error({ tenant, spans }, 'shutdown deadline passed before storage took these spans');
+        case 'retryable': {
+          metrics.exportRetries.inc({ tenant });
+          const wait = jitter(Math.min(config.retryMaxMs, result.retryAfterMs ?? q.delayMs));
+          q.retryAt = Date.now() + wait;
+          q.delayMs = Math.min(config.retryMaxMs, q.delayMs * 2);
+          log.warn(
+            { tenant, spans, reason: result.reason, retryInMs: Math.round(wait) },
+            'export failed; will retry',
+          );
+          requeue(q, items);
           return;
         }
-        await new Promise((r) =>
-          setTimeout(r, Math.min(wait, draining ? Math.max(0, drainDeadline - Date.now()) : wait)),
-        );
-        delay = Math.min(config.retryMaxMs, delay * 2);
       }
     } finally {
       inFlight--;
-      setDepth(depth - spans);
       schedule();
     }
   }
-
-  let drainDeadline = Number.POSITIVE_INFINITY;
-  let leftOver = 0;
 
   return {
     get depth() {
@@ -156,23 +268,32 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
     },
     offer(tenant, batch, spans) {
       if (spans === 0) return true;
-      if (draining || depth + spans > config.queueMaxSpans) return false;
-      let items = pending.get(tenant);
-      if (!items) {
-        items = [];
-        pending.set(tenant, items);
-      }
-      items.push({ batch, spans, at: Date.now() });
-      setDepth(depth + spans);
-      if (!timer || ready(items, Date.now())) schedule();
+      const q = tenants.get(tenant);
+      if (draining || depth + spans > config.queueMaxSpans || (q?.spans ?? 0) + spans > tenantMax())
+        return false;
+      const target = q ?? queueOf(tenant);
+      const now = Date.now();
+      const whole = item(batch, spans, now);
+      // A request larger than one export may be is cut now, so every item fits a batch.
+      const items =
+        whole.bytes > batchBytes
+          ? splitBatch(batch, batchBytes).map((p) => item(p, spanCount(p), now))
+          : [whole];
+      target.items.push(...items);
+      target.spans += spans;
+      depth += spans;
+      metrics.queueSpans.set(depth);
+      schedule();
       return true;
     },
-    retryAfterMs() {
-      return Math.max(1000, Math.min(config.retryMaxMs, backoffMs || config.retryInitialMs * 4));
+    retryAfterMs(tenant) {
+      const q = tenants.get(tenant);
+      const backoff = q && q.retryAt > Date.now() ? q.retryAt - Date.now() : config.retryInitialMs * 4;
+      return Math.max(1000, Math.min(config.retryMaxMs, backoff));
     },
     async drain(deadlineMs) {
       draining = true;
-      drainDeadline = deadlineMs;
+      for (const q of tenants.values()) q.retryAt = Math.min(q.retryAt, Date.now());
       schedule();
       if (depth > 0) {
         await new Promise<void>((resolve) => {
@@ -186,7 +307,13 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
         });
       }
       if (timer) clearTimeout(timer);
-      return depth + leftOver;
+      for (const [tenant, q] of tenants) {
+        if (q.spans > 0) {
+          metrics.spansExportFailed.inc({ tenant, reason: 'shutdown_deadline' }, q.spans);
+          log.error({ tenant, spans: q.spans }, 'shutdown deadline passed before storage took these spans');
+        }
+      }
+      return depth;
     },
   };
 }

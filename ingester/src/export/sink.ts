@@ -4,9 +4,13 @@ import type { TraceBatch } from '../otlp/model.ts';
 import type { PartialSuccess } from '../otlp/responses.ts';
 
 export type ExportResult =
-  | { kind: 'success'; partial?: PartialSuccess }
+  /** Stored; `partial` is what the receiver says it dropped, `refused` the spans it can never take. */
+  | { kind: 'success'; partial?: PartialSuccess; refused?: { batch: TraceBatch; reason: string } }
   | { kind: 'retryable'; reason: string; retryAfterMs?: number }
-  | { kind: 'failure'; reason: string };
+  /** The whole batch can never be stored (it goes to the dead-letter area). */
+  | { kind: 'failure'; reason: string }
+  /** The receiver refused the request for its size: smaller parts may pass. */
+  | { kind: 'tooLarge'; reason: string };
 
 export interface SpanSink {
   export(tenant: string, batch: TraceBatch): Promise<ExportResult>;

@@ -93,8 +93,8 @@ function scopeSpansSize(ss: ScopeSpans, spans: Uint8Array[]): number {
   );
 }
 
-export function encodeTraceRequest(batch: TraceBatch): Buffer {
-  // First pass: encode changed spans and work out every length.
+/** Encodes changed spans (kept on the span) and works out every length of the request. */
+function planRequest(batch: TraceBatch) {
   const plan = batch.resourceSpans.map((rs: ResourceSpans) => {
     const scopes = rs.scopeSpans.map((ss) => {
       const spans = ss.spans.map(encodeSpan);
@@ -107,7 +107,16 @@ export function encodeTraceRequest(batch: TraceBatch): Buffer {
   });
   let total = 0;
   for (const p of plan) total += size.len(1, p.size);
+  return { plan, total };
+}
 
+/** The size of the batch's ExportTraceServiceRequest; spans are encoded once and keep their bytes. */
+export function requestSize(batch: TraceBatch): number {
+  return planRequest(batch).total;
+}
+
+export function encodeTraceRequest(batch: TraceBatch): Buffer {
+  const { plan, total } = planRequest(batch);
   const w = new WireWriter(total);
   for (const p of plan) {
     w.beginLen(1, p.size);

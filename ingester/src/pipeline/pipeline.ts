@@ -57,7 +57,11 @@ export function createPipeline(deps: { queue: ExportQueue; metrics: Metrics }): 
 
       if (!queue.offer(t, batch, sampled.kept)) {
         metrics.spansRejected.inc({ tenant: t, reason: 'queue_full' }, received);
-        throw new IngestError('QUEUE_FULL', `${queue.depth} spans waiting for storage`, queue.retryAfterMs());
+        throw new IngestError(
+          'QUEUE_FULL',
+          `${queue.depth} spans waiting for storage`,
+          queue.retryAfterMs(t),
+        );
       }
       metrics.spansQueued.inc({ tenant: t }, sampled.kept);
       return { received, queued: sampled.kept, sampledOut: sampled.dropped };

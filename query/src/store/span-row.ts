@@ -33,9 +33,13 @@ export interface SpanRow extends GenAiFields {
   rating: number | null;
 }
 
-/** AnyValue as plain JSON: ints as numbers when exact (else strings), bytes as base64, kvlists as objects. */
+/**
+ * AnyValue as plain JSON: ints as numbers when exact (else strings), doubles that JSON cannot hold
+ * (NaN, ±Infinity) as strings, bytes as base64, kvlists as objects.
+ */
 export function jsonValue(v: AnyValue): unknown {
   if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
   if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
   if (Array.isArray(v)) return v.map(jsonValue);
   if (v && typeof v === 'object') return attributesObject(v.kvlist);
@@ -43,7 +47,8 @@ export function jsonValue(v: AnyValue): unknown {
 }
 
 export function attributesObject(attrs: readonly Attribute[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // No prototype: keys such as "__proto__" or "toString" are stored as the data they are.
+  const out: Record<string, unknown> = Object.create(null);
   for (const a of attrs) out[a.key] = jsonValue(a.value);
   return out;
 }
@@ -129,7 +134,7 @@ export function spanRow(tenant: string, resource: Record<string, unknown>, span:
     request_id: text(a['koder.request_id']),
     adjusted_count: count(a['koder.sampling.adjusted_count']) || 1,
     is_error: isError ? 1 : 0,
-    rating: typeof a['koder.rating.score'] === 'number' ? (a['koder.rating.score'] as number) : null,
+    rating: Number.isFinite(a['koder.rating.score']) ? (a['koder.rating.score'] as number) : null,
   };
   row.view = spanMembers(row, genAiView);
   return row;

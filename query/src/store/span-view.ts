@@ -51,7 +51,7 @@ export interface GenAiFields {
  */
 export function liftGenAi(f: GenAiFields, attrs: Record<string, unknown>): string | null {
   if (!f.operation && !f.request_model && !f.response_model) return null;
-  const parameters: Record<string, unknown> = {};
+  const parameters: Record<string, unknown> = Object.create(null);
   for (const k in attrs) {
     if (k.startsWith(REQUEST_PREFIX) && k !== 'gen_ai.request.model')
       parameters[k.slice(REQUEST_PREFIX.length)] = attrs[k];

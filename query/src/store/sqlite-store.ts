@@ -160,6 +160,14 @@ const SPAN_COLUMNS = [
 
 const MAX_NS = 2n ** 63n - 1n;
 
+// SQLite result codes that can pass (busy, locked, out of memory, I/O, disk full, cannot open, lock
+// protocol): the batch is kept and retried. Anything else says the data itself cannot be stored.
+const TRANSIENT = new Set([5, 6, 7, 10, 13, 14, 15]);
+const isTransient = (err: unknown) => {
+  const code = (err as { errcode?: unknown }).errcode;
+  return typeof code === 'number' && TRANSIENT.has(code & 0xff);
+};
+
 // Rows are read with 64-bit integers as bigints (nanosecond times need them); counts become numbers.
 const NS_COLUMNS = new Set(['start_ns', 'end_ns', 'duration_ns', 'last_ns']);
 function fromDb<T = SpanRow>(row: Record<string, unknown>): T {
@@ -394,9 +402,29 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
         insert(tenant, batch);
         return { kind: 'success' };
       } catch (err) {
-        // A locked or full disk may pass; keep the spans queued and retry.
-        return { kind: 'retryable', reason: `embedded store: ${(err as Error).message}` };
+        if (isTransient(err))
+          return { kind: 'retryable', reason: `embedded store: ${(err as Error).message}` };
       }
+      // Something in the batch cannot be stored: store span by span, so one bad span keeps no other
+      // out, and hand back the ones refused (spans stored before are not stored twice).
+      const refused: TraceBatch = { resourceSpans: [] };
+      let reason = '';
+      for (const rs of batch.resourceSpans)
+        for (const ss of rs.scopeSpans)
+          for (const span of ss.spans) {
+            const one = { ...rs, scopeSpans: [{ ...ss, spans: [span] }] };
+            try {
+              insert(tenant, { resourceSpans: [one] });
+            } catch (err) {
+              if (isTransient(err))
+                return { kind: 'retryable', reason: `embedded store: ${(err as Error).message}` };
+              reason ||= `embedded store: ${(err as Error).message}`;
+              refused.resourceSpans.push(one);
+            }
+          }
+      return refused.resourceSpans.length
+        ? { kind: 'success', refused: { batch: refused, reason } }
+        : { kind: 'success' };
     },
     async close() {
       db.close();
