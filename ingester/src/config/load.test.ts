@@ -9,7 +9,12 @@ describe('parseConfig', () => {
     const r = parseConfig('');
     if (!r.ok) throw new Error(r.errors.join('\n'));
     expect(r.config.auth).toBe('tokens');
-    expect(r.config.listen).toMatchObject({ host: '0.0.0.0', grpcPort: 4317, httpPort: 4318, adminPort: 8888 });
+    expect(r.config.listen).toMatchObject({
+      host: '0.0.0.0',
+      grpcPort: 4317,
+      httpPort: 4318,
+      adminPort: 8888,
+    });
     expect(r.config.exporter.kind).toBe('otlp-grpc');
     expect(r.config.defaultLimits.maxRequestBytes).toBe(8 * 1024 * 1024);
     expect(r.config.tenants).toEqual([]);

@@ -23,7 +23,9 @@ function deepFreeze<T>(o: T): T {
 function semanticErrors(doc: IngesterConfigDoc): string[] {
   const errors: string[] = [];
   if (doc.auth === 'none' && doc.tenants.length > 0)
-    errors.push('/auth: "none" (single-tenant mode) cannot go with tenants; use "tokens" or remove the tenants');
+    errors.push(
+      '/auth: "none" (single-tenant mode) cannot go with tenants; use "tokens" or remove the tenants',
+    );
   const ids = new Set<string>();
   const tokens = new Map<string, string>();
   doc.tenants.forEach((t, i) => {
