@@ -1,22 +1,46 @@
 // Tempo behind our API contract. Tempo is queried over its HTTP API with the tenant in X-Scope-OrgID:
-// /api/search with TraceQL (hex trace ids, root names, start, duration) and /api/v2/traces/<id>
-// (protobuf-JSON with base64 ids), which our OTLP/JSON decoder reads. Totals Tempo's search does not
-// return (tokens, errors, models) come from the traces themselves, fetched for the page only.
+// /api/search with TraceQL for the trace ids of a page, /api/v2/traces/<id> (protobuf-JSON: base64
+// ids, enum names, 64-bit integers as strings — our OTLP/JSON decoder reads it) for their spans, and
+// /api/v2/search/tag/<tag>/values for the prompt list. Totals Tempo's search does not return (tokens,
+// errors, models), and each row's window and root, come from the page's traces themselves.
+//
+// Tempo's search rules, which this file works within on every supported version (2.8 → 3.0; see
+// docs/tempo.md for the Tempo source file behind each):
+// - bounds are whole seconds, both or neither (2.8/2.9 answer "start must be before end" to one bound,
+//   2.10+ "only one of start and end provided"), and neither means "recent data only": we always send
+//   both, filling the end with now and the start with `lookbackS` before it;
+// - end − start may not exceed the tenant's max search duration (168 h by default): longer ranges are
+//   walked in windows, newest first;
+// - without `with (most_recent=true)` Tempo returns the first traces it finds, not the newest;
+// - traces are matched by overlap with the range, and `limit` cuts among traces that may share a start:
+//   a page is complete only above the oldest start returned, so a window that came back full is asked
+//   again below that start (or with a larger limit when it made no progress). The cursor is the last
+//   row's (start, trace id), so paging cannot skip, repeat or loop, however many traces start in one
+//   second.
 import { decodeTraceRequestJson } from '../../../ingester/src/otlp/decode-json.ts';
 import { BadRequest } from '../api/search-params.ts';
 import { batchRows, type SpanRow } from '../store/span-row.ts';
-import type { ModelUsage, TraceSummaryRow } from '../store/sqlite-store.ts';
+import type { ModelUsage, TraceFilter, TraceSummaryRow } from '../store/sqlite-store.ts';
 import type { TraceBackend } from './backend.ts';
 import { traceql } from './traceql.ts';
 
-interface TempoSearch {
-  traces?: {
-    traceID: string;
-    rootServiceName?: string;
-    rootTraceName?: string;
-    startTimeUnixNano?: string;
-    durationMs?: number;
-  }[];
+interface TempoHit {
+  traceID: string;
+  rootServiceName?: string;
+  rootTraceName?: string;
+  startTimeUnixNano?: string;
+  durationMs?: number;
+}
+
+/** A search result keyed for ordering: Tempo's start of the trace and its 32-digit id. */
+interface Hit {
+  id: string;
+  start: bigint;
+  tempo: TempoHit;
+}
+interface Key {
+  start: bigint;
+  id: string;
 }
 
 export interface TempoOptions {
@@ -25,70 +49,236 @@ export interface TempoOptions {
   fetch?: typeof fetch;
   /** Traces fetched at once when completing a search page. */
   concurrency?: number;
+  /** Tempo's max search duration in seconds (query_frontend.search.max_duration, per tenant
+   * read.max_search_duration); default 168 h, Tempo's default. */
+  maxSearchDurationS?: number;
+  /** How far back any search looks, in seconds (a search without a start, or one starting earlier);
+   * default 744 h (31 days), beyond the default retention of 336 h. */
+  lookbackS?: number;
+  /** Refuse to read from a Tempo that runs without multitenancy_enabled (default true): it would show
+   * every tenant every tenant's traces. */
+  requireMultitenancy?: boolean;
+  /** Now, in nanoseconds since the epoch (tests). */
+  now?: () => bigint;
+  /** Told when Tempo returns a trace cut at its max_bytes_per_trace (status PARTIAL). */
+  onPartial?: (tenant: string, traceId: string, message: string) => void;
 }
 
-function cursorEnd(cursor: string): bigint {
-  const text = Buffer.from(cursor, 'base64url').toString();
-  if (!/^\d+$/.test(text))
-    throw new BadRequest('cursor: not a cursor from this search (use the "next" value of the previous page)');
-  return BigInt(text);
+const SECOND = 1_000_000_000n;
+const HOUR_S = 3600;
+/** Largest `limit` asked of Tempo (3.0's default max_result_limit is 262,144). */
+const MAX_TEMPO_LIMIT = 65_536;
+/** Traces read at most for one prompt overlay. */
+const MAX_PROMPT_TRACES = 1000;
+/** Traces read for a search page are reused by the same request's facets and cost, no longer. */
+const PAGE_REUSE_MS = 5_000;
+
+// biome-ignore lint/complexity/useMathMinMax: Math.min takes no bigints
+const minOf = (xs: bigint[]) => xs.reduce((m, x) => (m <= x ? m : x));
+// biome-ignore lint/complexity/useMathMinMax: Math.max takes no bigints
+const maxOf = (xs: bigint[]) => xs.reduce((m, x) => (m >= x ? m : x));
+const ceilSeconds = (ns: bigint) => (ns <= 0n ? 0n : (ns + SECOND - 1n) / SECOND);
+const keyLess = (a: Key, b: Key) => a.start < b.start || (a.start === b.start && a.id < b.id);
+const byKeyDesc = (a: Key, b: Key) => (keyLess(a, b) ? 1 : keyLess(b, a) ? -1 : 0);
+
+interface Cursor extends Key {
+  /** Traces already returned that start in the cursor's second (Tempo will return them again). */
+  seen: number;
+}
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify({ s: String(c.start), i: c.id, n: c.seen })).toString('base64url');
+}
+
+function decodeCursor(text: string): Cursor {
+  try {
+    const o = JSON.parse(Buffer.from(text, 'base64url').toString()) as { s: unknown; i: unknown; n: unknown };
+    if (
+      typeof o.s === 'string' &&
+      /^\d+$/.test(o.s) &&
+      typeof o.i === 'string' &&
+      /^[0-9a-f]{32}$/.test(o.i) &&
+      Number.isInteger(o.n) &&
+      (o.n as number) >= 0
+    )
+      return { start: BigInt(o.s), id: o.i, seen: o.n as number };
+  } catch {
+    // fall through
+  }
+  throw new BadRequest('cursor: not a cursor from this search (use the "next" value of the previous page)');
+}
+
+export class TempoError extends Error {
+  override name = 'TempoError';
 }
 
 export function tempoBackend(opts: TempoOptions): TraceBackend {
   const get = opts.fetch ?? fetch;
-  const cache = new Map<string, { at: number; rows: SpanRow[] }>();
+  const now = opts.now ?? (() => BigInt(Date.now()) * 1_000_000n);
+  const maxWindowS = BigInt(opts.maxSearchDurationS ?? 168 * HOUR_S);
+  const lookbackNs = BigInt(opts.lookbackS ?? 744 * HOUR_S) * SECOND;
+  // Only the traces of the last search page, for that request's facets and cost: a trace can always
+  // change (late spans, ratings), so nothing is kept for later requests, and nothing empty at all.
+  const pageRows = new Map<string, { at: number; rows: SpanRow[] }>();
+  let multitenancy: { at: number; ok: boolean } | undefined;
+
+  async function checkMultitenancy(): Promise<void> {
+    if (opts.requireMultitenancy === false) return;
+    if (multitenancy?.ok) return;
+    if (multitenancy && Date.now() - multitenancy.at < 60_000) throw refusal();
+    // Multi-tenant Tempo refuses a request without X-Scope-OrgID (401 "no org id"); single-tenant
+    // Tempo answers it, filing every tenant's spans under one.
+    const res = await get(`${opts.url}/api/v2/search/tag/span.koder.prompt.id/values`, {
+      headers: { accept: 'application/json' },
+    }).catch(() => undefined);
+    await res?.body?.cancel();
+    if (res?.status === 401) multitenancy = { at: Date.now(), ok: true };
+    else if (res?.ok) {
+      multitenancy = { at: Date.now(), ok: false };
+      throw refusal();
+    }
+    // Anything else (Tempo down, a proxy in between): the query itself will tell.
+  }
+  const refusal = () =>
+    new TempoError(
+      `Tempo at ${opts.url} runs without multitenancy_enabled: it ignores X-Scope-OrgID and would show every tenant everyone's traces; refusing to read from it (set multitenancy_enabled: true)`,
+    );
 
   async function tempo(tenant: string, path: string): Promise<Response> {
+    await checkMultitenancy();
     const res = await get(`${opts.url}${path}`, {
       headers: { 'X-Scope-OrgID': tenant, accept: 'application/json' },
     });
     if (!res.ok && res.status !== 404)
-      throw new Error(
+      throw new TempoError(
         `Tempo answered ${res.status} for ${path.split('?')[0]}: ${(await res.text()).slice(0, 300)}`,
       );
     return res;
   }
 
   async function spans(tenant: string, traceId: string): Promise<SpanRow[]> {
-    const key = `${tenant}/${traceId}`;
-    const hit = cache.get(key);
-    if (hit && Date.now() - hit.at < 30_000) return hit.rows;
     const res = await tempo(tenant, `/api/v2/traces/${traceId}`);
-    if (res.status === 404) return [];
-    const body = (await res.json()) as { trace?: unknown };
+    if (res.status === 404) return []; // v1 and older v2 answers; v2 answers 200 with an empty trace
+    const body = (await res.json()) as { trace?: unknown; status?: string; message?: string };
+    if (body.status === 'PARTIAL') opts.onPartial?.(tenant, traceId, body.message ?? 'partial trace');
     const batch = decodeTraceRequestJson(JSON.stringify(body.trace ?? {}), { ids: 'base64' });
     const rows = [...batchRows(tenant, batch)];
     rows.sort((a, b) => (a.start_ns < b.start_ns ? -1 : a.start_ns > b.start_ns ? 1 : 0));
-    cache.set(key, { at: Date.now(), rows });
-    if (cache.size > 500) cache.delete(cache.keys().next().value as string);
     return rows;
   }
 
-  async function many(tenant: string, ids: string[]): Promise<Map<string, SpanRow[]>> {
+  async function many(tenant: string, ids: string[], reuse: boolean): Promise<Map<string, SpanRow[]>> {
     const out = new Map<string, SpanRow[]>();
-    const queue = [...ids];
+    const queue: string[] = [];
+    for (const id of ids) {
+      const hit = reuse ? pageRows.get(`${tenant}/${id}`) : undefined;
+      if (hit && Date.now() - hit.at < PAGE_REUSE_MS) out.set(id, hit.rows);
+      else queue.push(id);
+    }
     const workers = Array.from({ length: Math.min(opts.concurrency ?? 8, queue.length) }, async () => {
       for (let id = queue.shift(); id; id = queue.shift()) out.set(id, await spans(tenant, id));
     });
     await Promise.all(workers);
-    return out;
+    return new Map(ids.map((id) => [id, out.get(id) ?? []]));
   }
 
-  function summary(
-    traceId: string,
-    rows: SpanRow[],
-    hint: NonNullable<TempoSearch['traces']>[number],
-  ): TraceSummaryRow {
+  async function searchWindow(tenant: string, q: string, startS: bigint, endS: bigint, limit: number) {
+    const params = new URLSearchParams({
+      q: `${q} with (most_recent=true)`,
+      start: String(startS),
+      end: String(endS),
+      limit: String(limit),
+      spss: '1',
+    });
+    const res = await tempo(tenant, `/api/search?${params}`);
+    const body = (await res.json()) as { traces?: TempoHit[] };
+    return (body.traces ?? []).map(
+      (t): Hit => ({
+        id: t.traceID.toLowerCase().padStart(32, '0'),
+        start: BigInt(t.startTimeUnixNano ?? '0'),
+        tempo: t,
+      }),
+    );
+  }
+
+  /**
+   * Up to `need` traces matching q that overlap [startNs, endNs] and sort below `upper`, newest first,
+   * walking windows of at most the max search duration down from the upper bound.
+   */
+  async function candidates(
+    tenant: string,
+    q: string,
+    startNs: bigint,
+    endNs: bigint,
+    upper: Key,
+    need: number,
+    firstLimit: number,
+  ): Promise<Hit[]> {
+    const out: Hit[] = [];
+    const floorS = startNs / SECOND;
+    let up = upper;
+    let limit = Math.min(firstLimit, MAX_TEMPO_LIMIT);
+    for (;;) {
+      let b = ceilSeconds(up.start);
+      if (b <= floorS) b = floorS + 1n;
+      const a = b - maxWindowS > floorS ? b - maxWindowS : floorS;
+      const last = a === floorS;
+      const hits = await searchWindow(tenant, q, a, b, limit);
+      const full = hits.length >= limit;
+      // What this answer holds completely: the traces that start inside the window (or, in the last
+      // window, every overlapping one) and, when it came back full, only those above its oldest start.
+      const floorNs = last ? -1n : a * SECOND;
+      const oldest = full ? minOf(hits.map((h) => h.start)) : undefined;
+      const known = hits
+        .filter(
+          (h) =>
+            keyLess(h, up) &&
+            h.start <= endNs &&
+            h.start >= floorNs &&
+            (oldest === undefined || h.start > oldest),
+        )
+        .sort(byKeyDesc);
+      for (const h of known) {
+        out.push(h);
+        if (out.length >= need) return out;
+      }
+      if (oldest !== undefined && oldest >= floorNs) {
+        if (oldest >= up.start) {
+          // Every trace returned starts at or above where we are: ask for more at once.
+          if (limit >= MAX_TEMPO_LIMIT)
+            throw new BadRequest(
+              `more than ${MAX_TEMPO_LIMIT} matching traces start within one second; narrow the search`,
+            );
+          limit = Math.min(limit * 2, MAX_TEMPO_LIMIT);
+          continue;
+        }
+        up = { start: oldest, id: 'g' }; // everything above the oldest start is taken; it may have more
+        continue;
+      }
+      if (last) return out;
+      up = { start: a * SECOND, id: '' };
+    }
+  }
+
+  function summary(traceId: string, rows: SpanRow[], hit: TempoHit): TraceSummaryRow {
     const real = rows.filter((r) => r.rating === null);
     const ratings = rows.filter((r) => r.rating !== null);
     const sum = (f: (r: SpanRow) => number) => real.reduce((n, r) => n + f(r), 0);
-    const start = hint.startTimeUnixNano ? BigInt(hint.startTimeUnixNano) : (real[0]?.start_ns ?? 0n);
+    // The window of the trace's own spans: ratings, given later, do not stretch it (as in the store).
+    let start = hit.startTimeUnixNano ? BigInt(hit.startTimeUnixNano) : 0n;
+    let end = start + BigInt(Math.round((hit.durationMs ?? 0) * 1e6));
+    if (real.length) {
+      start = minOf(real.map((r) => r.start_ns));
+      end = maxOf(real.map((r) => r.end_ns));
+    }
+    const root = real.find((r) => r.parent_span_id === '');
+    const fromTempo = rows.length === 0 && hit.rootServiceName !== '<root span not yet received>';
     return {
       trace_id: traceId,
       start_ns: start,
-      end_ns: start + BigInt(Math.round((hint.durationMs ?? 0) * 1e6)),
-      root_service: hint.rootServiceName ?? null,
-      root_name: hint.rootTraceName ?? null,
+      end_ns: end,
+      root_service: root ? root.service : fromTempo ? (hit.rootServiceName ?? null) : null,
+      root_name: root ? root.name : fromTempo ? (hit.rootTraceName ?? null) : null,
       span_count: real.length,
       error_count: sum((r) => r.is_error),
       input_tokens: sum((r) => r.input_tokens),
@@ -101,43 +291,62 @@ export function tempoBackend(opts: TempoOptions): TraceBackend {
     };
   }
 
-  async function searchIds(
-    tenant: string,
-    q: string,
-    startNs: bigint | undefined,
-    endNs: bigint | undefined,
-    limit: number,
-  ) {
-    const params = new URLSearchParams({ q, limit: String(limit) });
-    if (startNs !== undefined) params.set('start', String(startNs / 1_000_000_000n));
-    if (endNs !== undefined) params.set('end', String((endNs + 999_999_999n) / 1_000_000_000n));
-    const res = await tempo(tenant, `/api/search?${params}`);
-    return ((await res.json()) as TempoSearch).traces ?? [];
+  /** Tempo matched on its own window, which ratings stretch: keep what matches on the trace's own. */
+  function stillMatches(f: TraceFilter, r: TraceSummaryRow): boolean {
+    if (f.startNs !== undefined && r.end_ns < f.startNs) return false;
+    if (f.endNs !== undefined && r.start_ns > f.endNs) return false;
+    if (f.minDurationMs !== undefined && r.end_ns - r.start_ns < BigInt(Math.round(f.minDurationMs * 1e6)))
+      return false;
+    return true;
+  }
+
+  /** The range asked of Tempo: the end defaults to now, the start to (and at the earliest) the lookback
+   * before it — never 0, which Tempo reads as "no start" and answers from recent data only. */
+  function bounds(startNs: bigint | undefined, endNs: bigint | undefined) {
+    const end = endNs ?? now();
+    const earliest = end - lookbackNs > SECOND ? end - lookbackNs : SECOND;
+    return { start: startNs !== undefined && startNs > earliest ? startNs : earliest, end };
   }
 
   return {
     async search(tenant, f) {
-      // Tempo has no cursor: a page ends at the start of the last trace seen.
-      const endNs = f.cursor ? cursorEnd(f.cursor) : f.endNs;
-      const hits = (await searchIds(tenant, traceql(f), f.startNs, endNs, f.limit + 1))
-        .map((t) => ({ ...t, traceID: t.traceID.padStart(32, '0') }))
-        .sort((a, b) => (BigInt(b.startTimeUnixNano ?? 0) > BigInt(a.startTimeUnixNano ?? 0) ? 1 : -1));
+      const q = traceql(f);
+      const { start, end } = bounds(f.startNs, f.endNs);
+      if (start > end) return { rows: [] };
+      const cursor = f.cursor ? decodeCursor(f.cursor) : undefined;
+      const need = f.limit + 1;
+      const hits = await candidates(
+        tenant,
+        q,
+        start,
+        end,
+        cursor ?? { start: end, id: 'g' },
+        need,
+        need + (cursor?.seen ?? 0),
+      );
       const page = hits.slice(0, f.limit);
       const fetched = await many(
         tenant,
-        page.map((h) => h.traceID),
+        page.map((h) => h.id),
+        false,
       );
-      const rows = page.map((h) => summary(h.traceID, fetched.get(h.traceID) ?? [], h));
-      const last = rows.at(-1);
-      const next =
-        hits.length > f.limit && last
-          ? Buffer.from(String(last.start_ns - 1n)).toString('base64url')
-          : undefined;
-      return next ? { rows, next } : { rows };
+      const at = Date.now();
+      for (const [id, rows] of fetched) if (rows.length) pageRows.set(`${tenant}/${id}`, { at, rows });
+      for (const [k, v] of pageRows) if (at - v.at >= PAGE_REUSE_MS) pageRows.delete(k);
+      const rows = page
+        .map((h) => summary(h.id, fetched.get(h.id) ?? [], h.tempo))
+        .filter((r) => stillMatches(f, r));
+      const last = page.at(-1);
+      if (hits.length <= f.limit || !last) return { rows };
+      const second = ceilSeconds(last.start);
+      const seen =
+        (cursor && ceilSeconds(cursor.start) === second ? cursor.seen : 0) +
+        page.filter((h) => ceilSeconds(h.start) === second).length;
+      return { rows, next: encodeCursor({ start: last.start, id: last.id, seen }) };
     },
     spans,
     async traceFacets(tenant, ids) {
-      const fetched = await many(tenant, ids);
+      const fetched = await many(tenant, ids, true);
       const out = new Map<string, { models: string[]; promptVersions: string[] }>();
       for (const [id, rows] of fetched) {
         const uniq = (xs: (string | null)[]) => [...new Set(xs.filter((x): x is string => !!x))];
@@ -149,7 +358,7 @@ export function tempoBackend(opts: TempoOptions): TraceBackend {
       return out;
     },
     async modelUsage(tenant, ids) {
-      const fetched = await many(tenant, ids);
+      const fetched = await many(tenant, ids, true);
       const out: ModelUsage[] = [];
       for (const [id, rows] of fetched) {
         for (const r of rows) {
@@ -169,32 +378,52 @@ export function tempoBackend(opts: TempoOptions): TraceBackend {
       return out;
     },
     async promptSpans(tenant, promptId, startNs, endNs) {
-      const hits = await searchIds(tenant, traceql({ promptId, limit: 1000 }), startNs, endNs, 1000);
+      const q = traceql({ promptId, limit: MAX_PROMPT_TRACES });
+      const range = bounds(startNs, endNs);
+      if (range.start > range.end) return [];
+      const hits = await candidates(
+        tenant,
+        q,
+        range.start,
+        range.end,
+        { start: range.end, id: 'g' },
+        MAX_PROMPT_TRACES + 1,
+        MAX_PROMPT_TRACES + 1,
+      );
+      if (hits.length > MAX_PROMPT_TRACES)
+        throw new BadRequest(
+          `more than ${MAX_PROMPT_TRACES} traces use prompt ${promptId} in this range with the Tempo backend; narrow start/end`,
+        );
       const fetched = await many(
         tenant,
-        hits.map((h) => h.traceID.padStart(32, '0')),
+        hits.map((h) => h.id),
+        false,
       );
       return [...fetched.values()]
         .flat()
-        .filter((r) => r.prompt_id === promptId && r.start_ns >= startNs && r.start_ns <= endNs);
+        .filter((r) => r.prompt_id === promptId && r.start_ns >= startNs && r.start_ns <= endNs)
+        .sort((a, b) => (a.start_ns < b.start_ns ? -1 : a.start_ns > b.start_ns ? 1 : 0));
     },
     async span(tenant, traceId, spanId) {
       return (await spans(tenant, traceId)).find((r) => r.span_id === spanId);
     },
     async prompts(tenant, startNs, endNs) {
-      // Tempo's tag-values API lists the ids; versions and counts would need every trace fetched.
-      const params = new URLSearchParams({
-        start: String(startNs / 1_000_000_000n),
-        end: String((endNs + 999_999_999n) / 1_000_000_000n),
-      });
-      const res = await tempo(tenant, `/api/v2/search/tag/span.koder.prompt.id/values?${params}`);
-      const body = (await res.json()) as { tagValues?: { value: string }[] };
-      return (body.tagValues ?? []).map((t) => ({
-        prompt_id: t.value,
-        prompt_version: null,
-        calls: 0,
-        last_ns: 0n,
-      }));
+      // Tempo's tag-values API lists the ids (versions and counts would need every trace fetched), one
+      // window of at most the max search duration at a time.
+      const ids = new Set<string>();
+      const range = bounds(startNs, endNs);
+      if (range.start > range.end) return [];
+      const floorS = range.start / SECOND;
+      const top = ceilSeconds(range.end);
+      for (let b = top > floorS ? top : floorS + 1n; b > floorS; ) {
+        const a = b - maxWindowS > floorS ? b - maxWindowS : floorS;
+        const params = new URLSearchParams({ start: String(a), end: String(b) });
+        const res = await tempo(tenant, `/api/v2/search/tag/span.koder.prompt.id/values?${params}`);
+        const body = (await res.json()) as { tagValues?: { value: string }[] };
+        for (const t of body.tagValues ?? []) ids.add(t.value);
+        b = a;
+      }
+      return [...ids].sort().map((prompt_id) => ({ prompt_id, prompt_version: null, calls: 0, last_ns: 0n }));
     },
   };
 }

@@ -5,11 +5,15 @@ import { traceql } from './traceql.ts';
 describe('TraceQL from search filters', () => {
   it.each([
     [{ limit: 10 }, '{}'],
-    [{ limit: 10, service: 'checkout' }, '{ resource.service.name = "checkout" }'],
+    // `service` is the root service, a trace-level intrinsic.
+    [{ limit: 10, service: 'checkout' }, '{ rootServiceName = "checkout" }'],
+    // error=true: any error span of the trace (status or error.type), in a spanset of its own.
     [
       { limit: 10, model: 'gpt-4o', error: true, minDurationMs: 1500 },
-      '{ (span.gen_ai.response.model = "gpt-4o" || span.gen_ai.request.model = "gpt-4o") && status = error && traceDuration >= 1500ms }',
+      '{ (span.gen_ai.response.model = "gpt-4o" || span.gen_ai.request.model = "gpt-4o") && traceDuration >= 1500ms } && { status = error || span.error.type != nil }',
     ],
+    [{ limit: 10, error: true }, '{ status = error || span.error.type != nil }'],
+    [{ limit: 10, minDurationMs: 0.5 }, '{ traceDuration >= 500000ns }'],
     [
       {
         limit: 10,
@@ -28,12 +32,29 @@ describe('TraceQL from search filters', () => {
         attributes: [
           ['app.tier', 'gold'],
           ['retries', '3'],
+          ['ratio', '0.25'],
+          ['flag', 'true'],
           ['odd key', 'x'],
+          ['q"\\', 'x'],
         ] as [string, string][],
       },
-      '{ .app.tier = "gold" && (.retries = "3" || .retries = 3) && ."odd key" = "x" }',
+      '{ .app.tier = "gold" && (.retries = "3" || .retries = 3) && (.ratio = "0.25" || .ratio = 0.25) && (.flag = "true" || .flag = true) && ."odd key" = "x" && ."q\\"\\\\" = "x" }',
     ],
-    [{ limit: 10, service: 'say "hi" \\ bye' }, '{ resource.service.name = "say \\"hi\\" \\\\ bye" }'],
+    // Numbers that are not canonical, or do not fit Tempo's 64-bit integers, compare as text only.
+    [
+      {
+        limit: 10,
+        attributes: [
+          ['n', '007'],
+          ['big', '99999999999999999999'],
+          ['max', '9223372036854775807'],
+        ] as [string, string][],
+      },
+      '{ .n = "007" && .big = "99999999999999999999" && (.max = "9223372036854775807" || .max = 9223372036854775807) }',
+    ],
+    // Quotes, backslashes, newlines and control characters escaped as Go's strconv.Unquote reads them.
+    [{ limit: 10, service: 'say "hi" \\ bye' }, '{ rootServiceName = "say \\"hi\\" \\\\ bye" }'],
+    [{ limit: 10, name: 'a\nb\tc\u0001' }, '{ name = "a\\nb\\tc\\u0001" }'],
   ])('%j → %s', (filter, q) => {
     expect(traceql(filter)).toBe(q);
   });
@@ -42,5 +63,6 @@ describe('TraceQL from search filters', () => {
     expect(() => traceql({ limit: 1, minRating: 0.5 })).toThrow(BadRequest);
     expect(() => traceql({ limit: 1, error: false })).toThrow(/not available with the Tempo backend/);
     expect(() => traceql({ limit: 1, sort: 'cost' as never })).toThrow(/sort=cost: not available/);
+    expect(() => traceql({ limit: 1, minDurationMs: 1e20 })).toThrow(/minDurationMs: at most 9223372036854/);
   });
 });

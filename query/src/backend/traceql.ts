@@ -1,10 +1,48 @@
-// Search filters → TraceQL, for Tempo's /api/search. Everything is matched within one spanset,
-// except trace duration, which is a trace-level intrinsic.
+// Search filters → TraceQL for Tempo's /api/search, meaning exactly what docs/query.md says and what
+// the embedded store does:
+// - the span filters (name, model, provider, prompt, conversation, request id, attr) hold on one span,
+//   as the embedded store's EXISTS over one span row;
+// - `service` is the trace's root service (rootServiceName), `minDurationMs` the trace's duration;
+// - `error=true` is a trace with any error span — status error, or an `error.type` attribute, as the
+//   ingester marks errors — in a spanset of its own (`{ … } && { error }`), so it need not be the span
+//   the other filters match.
+//
+// Values are written as Tempo's lexer reads them (pkg/traceql/lexer.go): string literals are scanned by
+// Go's text/scanner and unquoted by strconv.Unquote, which refuse a raw newline — JSON's escapes are a
+// subset of Go's, so JSON.stringify of the well-formed string is a valid TraceQL string; quoted
+// attribute names accept only \" and \\ escapes (parseQuotedAtrribute); integers are read by
+// strconv.Atoi (64 bits) and durations by Prometheus' or Go's duration parser (int64 nanoseconds).
 
 import { BadRequest } from '../api/search-params.ts';
 import type { TraceFilter } from '../store/sqlite-store.ts';
 
-const quote = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+/** A TraceQL string literal. */
+export const quote = (s: string): string => JSON.stringify(s.toWellFormed());
+
+/** An attribute name after `.`: bare when Tempo's lexer reads it whole, else quoted. */
+const attributeName = (key: string): string =>
+  /^[A-Za-z0-9_][\w.-]*$/.test(key) ? key : `"${key.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+
+const INT64_MAX = 2n ** 63n - 1n;
+/** Largest trace duration TraceQL can state: int64 nanoseconds, in whole milliseconds. */
+export const MAX_DURATION_MS = Number(INT64_MAX / 1_000_000n);
+
+/**
+ * The value as the typed TraceQL literal that an attribute equal to it "as text" also has, when there
+ * is one: canonical integers that fit Tempo's 64 bits, canonical decimals, booleans. A longer integer
+ * has no typed twin (no attribute can hold it as a number), so it is compared as text only.
+ */
+function typedLiteral(value: string): string | undefined {
+  if (value === 'true' || value === 'false') return value;
+  if (/^-?(0|[1-9]\d*)$/.test(value)) {
+    const n = BigInt(value);
+    return n <= INT64_MAX && n >= -INT64_MAX ? value : undefined;
+  }
+  if (/^-?(0|[1-9]\d*)\.\d+$/.test(value) && String(Number(value)) === value) return value;
+  return undefined;
+}
+
+export const ERROR_SPANSET = '{ status = error || span.error.type != nil }';
 
 export function traceql(f: TraceFilter): string {
   if (f.minRating !== undefined || f.maxRating !== undefined) {
@@ -16,14 +54,12 @@ export function traceql(f: TraceFilter): string {
     throw new BadRequest('order=asc: not available with the Tempo backend (it returns newest first)');
   if (f.error === false) throw new BadRequest('error=false: not available with the Tempo backend yet');
   const c: string[] = [];
-  if (f.service) c.push(`resource.service.name = ${quote(f.service)}`);
   if (f.name) c.push(`name = ${quote(f.name)}`);
   if (f.model)
     c.push(
       `(span.gen_ai.response.model = ${quote(f.model)} || span.gen_ai.request.model = ${quote(f.model)})`,
     );
   if (f.provider) c.push(`span.gen_ai.provider.name = ${quote(f.provider)}`);
-  if (f.error) c.push('status = error');
   if (f.promptId) c.push(`span.koder.prompt.id = ${quote(f.promptId)}`);
   if (f.promptVersion) c.push(`span.koder.prompt.version = ${quote(f.promptVersion)}`);
   if (f.conversationId) c.push(`span.gen_ai.conversation.id = ${quote(f.conversationId)}`);
@@ -31,13 +67,20 @@ export function traceql(f: TraceFilter): string {
   // Unscoped: Tempo matches a span or a resource attribute. TraceQL compares typed values, so text that
   // reads as a number or boolean also matches the typed value (as the embedded store's text compare does).
   for (const [key, value] of f.attributes ?? []) {
-    const attr = `.${/^[\w.-]+$/.test(key) ? key : quote(key)}`;
-    c.push(
-      /^(-?\d+(\.\d+)?|true|false)$/.test(value)
-        ? `(${attr} = ${quote(value)} || ${attr} = ${value})`
-        : `${attr} = ${quote(value)}`,
-    );
+    const attr = `.${attributeName(key)}`;
+    const typed = typedLiteral(value);
+    c.push(typed ? `(${attr} = ${quote(value)} || ${attr} = ${typed})` : `${attr} = ${quote(value)}`);
   }
-  if (f.minDurationMs !== undefined) c.push(`traceDuration >= ${Math.round(f.minDurationMs)}ms`);
-  return `{ ${c.join(' && ')} }`.replace('{  }', '{}');
+  if (f.service) c.push(`rootServiceName = ${quote(f.service)}`);
+  if (f.minDurationMs !== undefined) {
+    if (!(f.minDurationMs <= MAX_DURATION_MS))
+      throw new BadRequest(
+        `minDurationMs: at most ${MAX_DURATION_MS} with the Tempo backend (TraceQL durations are 64-bit nanoseconds)`,
+      );
+    const ms = f.minDurationMs;
+    c.push(`traceDuration >= ${Number.isInteger(ms) ? `${ms}ms` : `${Math.round(ms * 1e6)}ns`}`);
+  }
+  const main = c.length ? `{ ${c.join(' && ')} }` : '';
+  if (f.error) return main ? `${main} && ${ERROR_SPANSET}` : ERROR_SPANSET;
+  return main || '{}';
 }
