@@ -3,7 +3,6 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ServerCredentials } from '@grpc/grpc-js';
 import { type Logger, pino } from 'pino';
 import { deadLetterRoutes } from './admin/dead-letter.ts';
 import { createAdminServer } from './admin/server.ts';
@@ -15,6 +14,7 @@ import { createExportQueue } from './export/queue.ts';
 import { discardSink, type SpanSink } from './export/sink.ts';
 import { createMetrics } from './metrics.ts';
 import { createPipeline } from './pipeline/pipeline.ts';
+import { limitConnections } from './receive/connections.ts';
 import { createGrpcReceiver } from './receive/grpc.ts';
 import { createHttpReceiver } from './receive/http.ts';
 import { buildRegistry, type TenantRegistry } from './tenants/registry.ts';
@@ -89,11 +89,13 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
     isShuttingDown: () => shuttingDown,
   };
 
-  const http = createHttpReceiver(receiverDeps);
-  // The gRPC limit must admit the largest tenant limit; each tenant's own limit is checked after.
+  const http = createHttpReceiver(receiverDeps, config.listen);
+  // The gRPC cap must admit the largest tenant limit (each tenant's own limit is checked after); it
+  // also bounds what one authenticated call may inflate to.
   const grpc = createGrpcReceiver({
     ...receiverDeps,
-    maxReceiveBytes: Math.max(registry.maxRequestBytes, 64 * 1024 * 1024),
+    maxReceiveBytes: registry.maxRequestBytes,
+    limits: config.listen,
   });
   const admin = createAdminServer({
     registry: metrics.registry,
@@ -104,11 +106,8 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   });
 
   const { host } = config.listen;
-  const grpcPort = await new Promise<number>((resolve, reject) =>
-    grpc.bindAsync(`${host}:${config.listen.grpcPort}`, ServerCredentials.createInsecure(), (err, port) =>
-      err ? reject(err) : resolve(port),
-    ),
-  );
+  const grpcPort = await grpc.listen(host, config.listen.grpcPort);
+  limitConnections(admin, config.listen); // internal, but it must not be starved either
   const httpPort = await listenHttp(http, host, config.listen.httpPort);
   const adminPort = await listenHttp(admin, host, config.listen.adminPort);
   log.info(
@@ -157,7 +156,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
       shuttingDown = true;
       if (opts.configPath) unwatchFile(opts.configPath);
       const grace = Date.now() + config.shutdownGraceMs;
-      await new Promise<void>((resolve) => grpc.tryShutdown(() => resolve()));
+      await grpc.close();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
       const left = await queue.drain(grace);

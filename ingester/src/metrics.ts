@@ -116,6 +116,11 @@ export function createMetrics(opts: MetricsOptions = {}) {
     exportRetries: counter('koder_ingester_export_retries_total', 'Export attempts that will be retried', [
       'tenant',
     ]),
+    connectionsRefused: counter(
+      'koder_ingester_connections_refused_total',
+      'Connections closed on arrival for being over a limit (total or per client address)',
+      ['receiver', 'reason'],
+    ),
     spansDeadLettered: counter(
       'koder_ingester_spans_dead_lettered_total',
       'Spans storage refused permanently, kept in the dead-letter area (re-drivable from the admin port)',

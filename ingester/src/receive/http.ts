@@ -11,7 +11,14 @@ import {
   rpcStatusJson,
 } from '../otlp/responses.ts';
 import { readBody } from './body.ts';
+import { type ConnectionLimits, limitConnections } from './connections.ts';
 import { decodeOrBadData, type ReceiverDeps } from './deps.ts';
+
+export interface HttpLimits extends ConnectionLimits {
+  /** Time allowed to send a request's headers, and the whole request. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+}
 
 type Format = 'proto' | 'json';
 
@@ -47,7 +54,7 @@ function replyError(res: ServerResponse, format: Format, err: IngestError): void
   reply(res, format, err.spec.http, body, headers);
 }
 
-export function createHttpReceiver(deps: ReceiverDeps): Server {
+export function createHttpReceiver(deps: ReceiverDeps, limits: HttpLimits): Server {
   const { pipeline, metrics, log } = deps;
   const count = (code: string) => metrics.requests.inc({ transport: 'http', code });
 
@@ -95,5 +102,14 @@ export function createHttpReceiver(deps: ReceiverDeps): Server {
     }
   }
 
-  return createServer({ keepAliveTimeout: 65_000 }, (req, res) => void handle(req, res));
+  const server = createServer(
+    {
+      keepAliveTimeout: Math.min(65_000, limits.idleTimeoutMs),
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+    },
+    (req, res) => void handle(req, res),
+  );
+  limitConnections(server, limits, (reason) => metrics.connectionsRefused.inc({ receiver: 'http', reason }));
+  return server;
 }
