@@ -1,4 +1,5 @@
 // The OpenAPI document the service serves at /api/v1/openapi.json: the contract of this API.
+// Parameters not listed for an endpoint are refused (400), as are out-of-range values.
 const str = { type: 'string' };
 const param = (name: string, description: string, schema: object = str) => ({
   name,
@@ -7,6 +8,13 @@ const param = (name: string, description: string, schema: object = str) => ({
   description,
   schema,
 });
+
+const TIME = (what: string) =>
+  `${what}: RFC 3339 (e.g. 2025-01-31T12:00:00Z or 2025-01-31), or milliseconds (up to 13 digits) or nanoseconds since the epoch; from 1970 to 2262-04-11 (int64 nanoseconds)`;
+const BAD_PARAMETER = {
+  description: 'A bad, out-of-range, repeated or unknown parameter, named in `error`',
+};
+const UNAUTHORIZED = { description: 'Missing or unknown bearer token' };
 
 export const OPENAPI = {
   openapi: '3.1.0',
@@ -26,36 +34,40 @@ export const OPENAPI = {
       get: {
         summary: 'Search traces of the caller’s tenant (newest first unless sorted otherwise)',
         parameters: [
-          param('start', 'Earliest time (RFC 3339 or ms since epoch)'),
-          param('end', 'Latest time (RFC 3339 or ms since epoch)'),
+          param('start', TIME('Earliest time')),
+          param('end', TIME('Latest time')),
           param('service', 'Root service name'),
           param('name', 'A span name in the trace'),
           param('model', 'A GenAI model (request or response)'),
           param('provider', 'A GenAI provider (gen_ai.provider.name)'),
           param('error', 'Only traces with (true) or without (false) errors', { type: 'boolean' }),
-          param('minDurationMs', 'Minimum trace duration', { type: 'number' }),
+          param('minDurationMs', 'Minimum trace duration in ms', {
+            type: 'number',
+            minimum: 0,
+            maximum: 9_223_372_036_854,
+          }),
           param('promptId', 'koder.prompt.id'),
           param('promptVersion', 'koder.prompt.version'),
           param('conversationId', 'gen_ai.conversation.id'),
           param('requestId', 'koder.request_id'),
-          param('minRating', 'Minimum average rating, 0–1', { type: 'number' }),
-          param('maxRating', 'Maximum average rating, 0–1', { type: 'number' }),
+          param('minRating', 'Minimum average rating, 0–1', { type: 'number', minimum: 0, maximum: 1 }),
+          param('maxRating', 'Maximum average rating, 0–1', { type: 'number', minimum: 0, maximum: 1 }),
           {
-            ...param('attr', 'key=value: a span or resource attribute equal to value (repeatable)'),
+            ...param('attr', 'key=value: a span or resource attribute equal to value (repeatable, up to 32)'),
             explode: true,
-            schema: { type: 'array', items: str },
+            schema: { type: 'array', items: str, maxItems: 32 },
           },
           param('sort', 'Order by start, duration, spans, tokens, errors, rating, rootName or service', {
             enum: ['start', 'duration', 'spans', 'tokens', 'errors', 'rating', 'rootName', 'service'],
           }),
           param('order', 'desc (default) or asc', { enum: ['desc', 'asc'] }),
-          param('limit', 'Page size, 1–1000 (default 50)', { type: 'integer' }),
+          param('limit', 'Page size, 1–1000 (default 50)', { type: 'integer', minimum: 1, maximum: 1000 }),
           param('cursor', 'The `next` value of the previous page'),
         ],
         responses: {
           '200': { description: '{traces: [...], next?}' },
-          '400': { description: 'A bad parameter, named in `error`' },
-          '401': { description: 'Unknown token' },
+          '400': BAD_PARAMETER,
+          '401': UNAUTHORIZED,
         },
       },
     },
@@ -72,6 +84,8 @@ export const OPENAPI = {
         ],
         responses: {
           '200': { description: 'The trace' },
+          '400': { description: 'Not a trace id, or a query parameter (this endpoint takes none)' },
+          '401': UNAUTHORIZED,
           '404': { description: 'No such trace for this tenant' },
         },
       },
@@ -99,16 +113,25 @@ export const OPENAPI = {
         },
         responses: {
           '202': { description: '{ratingSpanId, traceId, ratedSpanId}' },
-          '400': { description: 'A bad field, named in `error`' },
+          '400': { description: 'A bad field, named in `error`, or a body that is not JSON' },
+          '401': UNAUTHORIZED,
+          '403': { description: 'An Origin header that is not this server (a cross-site request)' },
           '404': { description: 'No such span for this tenant' },
+          '413': { description: 'A body over 64 KiB' },
+          '415': { description: 'A Content-Type other than application/json' },
+          '502': { description: 'The ingester could not be reached or refused the rating' },
         },
       },
     },
     '/api/v1/prompts': {
       get: {
         summary: 'Prompt ids with their versions and call counts in a time range (default: 7 days)',
-        parameters: [param('start', 'Earliest time'), param('end', 'Latest time')],
-        responses: { '200': { description: '{prompts: [{promptId, versions, calls, lastSeenUnixNano}]}' } },
+        parameters: [param('start', TIME('Earliest time')), param('end', TIME('Latest time'))],
+        responses: {
+          '200': { description: '{prompts: [{promptId, versions, calls, lastSeenUnixNano}]}' },
+          '400': BAD_PARAMETER,
+          '401': UNAUTHORIZED,
+        },
       },
     },
     '/api/v1/prompts/{promptId}/versions': {
@@ -117,12 +140,14 @@ export const OPENAPI = {
           'Per version of a prompt: calls, error rate, latency, tokens, cost, rating — overall and per bucket',
         parameters: [
           { name: 'promptId', in: 'path', required: true, schema: str },
-          param('start', 'Earliest time (default: 7 days before end)'),
-          param('end', 'Latest time (default: now)'),
-          param('buckets', 'Time buckets, 1–200 (default 12)', { type: 'integer' }),
+          param('start', TIME('Earliest time (default: 7 days before end)')),
+          param('end', TIME('Latest time (default: now)')),
+          param('buckets', 'Time buckets, 1–200 (default 12)', { type: 'integer', minimum: 1, maximum: 200 }),
         ],
         responses: {
           '200': { description: '{promptId, versions: [...], series: [{startTimeUnixNano, versions}]}' },
+          '400': BAD_PARAMETER,
+          '401': UNAUTHORIZED,
         },
       },
     },

@@ -1,27 +1,97 @@
 // The query API (versioned under /api/v1): every request is scoped to the tenant its bearer token
 // proves (single-tenant mode needs none), so one tenant can never read another's traces.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+//
+// The server is total: no request-target, method, header or body can throw past the handler. A
+// malformed request answers 4xx (the parser's own refusals through 'clientError'), every response
+// carries the security headers, state-changing requests must be JSON from the same origin, and
+// connections are capped and timed out.
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import { type ConnectionLimits, limitConnections } from '../../../ingester/src/receive/connections.ts';
 import type { TenantRegistry } from '../../../ingester/src/tenants/registry.ts';
 import type { TraceBackend } from '../backend/backend.ts';
 import { type PriceTable, pricer } from '../cost/prices.ts';
 import { OPENAPI } from './openapi.ts';
 import { promptList, promptOverlay } from './overlay.ts';
 import { parseRating, ratingExport } from './ratings.ts';
-import { BadRequest, parseSearch } from './search-params.ts';
+import {
+  BadRequest,
+  checkParams,
+  OVERLAY_PARAMS,
+  parseBuckets,
+  parseRange,
+  parseSearch,
+  shown,
+} from './search-params.ts';
 import { RawJson, traceView } from './trace-view.ts';
 import { serveUi } from './ui-files.ts';
 
 interface Reply {
   status: number;
   body: unknown;
+  headers?: Record<string, string>;
 }
 
-const reply = (status: number, body: unknown): Reply => ({ status, body });
+const reply = (status: number, body: unknown, headers?: Record<string, string>): Reply =>
+  headers ? { status, body, headers } : { status, body };
 
 /** The reply body as sent: JSON text prepared by the view is not stringified again. */
 export const replyText = (r: Reply): string =>
   r.body instanceof RawJson ? r.body.text : JSON.stringify(r.body);
+
+/**
+ * The UI is one page, its script and its stylesheet, all from this origin; it sets element styles
+ * through the CSSOM (never style attributes in markup), which style-src does not govern.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
+/** Sent with every response, UI and API alike, errors included. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+export interface QueryLimits extends ConnectionLimits {
+  /** Time allowed to send a request's headers (slow clients answer 408 and are closed). */
+  headersTimeoutMs: number;
+  /** Time allowed to send a whole request. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long (longer than load balancers' 60 s). */
+  keepAliveTimeoutMs: number;
+  /** Largest request body (a rating); larger answers 413. */
+  maxBodyBytes: number;
+}
+
+export const DEFAULT_QUERY_LIMITS: Readonly<QueryLimits> = {
+  maxConnections: 1024,
+  maxConnectionsPerIp: 256,
+  idleTimeoutMs: 120_000,
+  headersTimeoutMs: 15_000,
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 65_000,
+  maxBodyBytes: 64 * 1024,
+};
 
 export interface QueryDeps {
   /** Where traces are read: the embedded store or Tempo. */
@@ -34,10 +104,14 @@ export interface QueryDeps {
   now?: () => bigint;
   /** The built UI (default query/ui/dist). */
   uiDir?: string;
+  /** Connection limits and timeouts; each defaults to DEFAULT_QUERY_LIMITS. */
+  limits?: Partial<QueryLimits>;
 }
 
 const TRACE_PATH = /^\/api\/v1\/traces\/([0-9a-fA-F]{32})$/;
 const OVERLAY_PATH = /^\/api\/v1\/prompts\/([^/]+)\/versions$/;
+const RATINGS_PATH = '/api/v1/ratings';
+const INGEST_TIMEOUT_MS = 10_000;
 
 /** Answers one API request (everything but the socket): routing, auth, parameters, lookups. */
 export async function answer(
@@ -47,95 +121,8 @@ export async function answer(
   authorization: string | undefined,
   body: unknown,
 ): Promise<Reply> {
-  const backend = deps.backend;
-  const path = url.pathname;
-  if (path === '/api/v1/openapi.json') return reply(200, OPENAPI);
-  const post = path === '/api/v1/ratings';
-  if (method !== (post ? 'POST' : 'GET')) return reply(405, { error: post ? 'use POST' : 'use GET' });
-  const tenant = deps.registry().authenticate(authorization);
-  if (!tenant)
-    return reply(401, {
-      error: 'missing or unknown bearer token: send "Authorization: Bearer <tenant token>"',
-    });
   try {
-    if (path === '/api/v1/traces') {
-      const filter = parseSearch(url.searchParams);
-      const { rows, next } = await backend.search(tenant.id, filter);
-      const ids = rows.map((r) => r.trace_id);
-      const facets = await backend.traceFacets(tenant.id, ids);
-      const cost = new Map<string, number>();
-      const price = pricer(deps.prices);
-      for (const u of await backend.modelUsage(tenant.id, ids)) {
-        const c = price(u.provider, u.model, {
-          input: u.input_tokens,
-          output: u.output_tokens,
-          cacheRead: u.cache_read_tokens,
-          cacheCreation: u.cache_creation_tokens,
-        });
-        cost.set(u.trace_id, (cost.get(u.trace_id) ?? 0) + (c ?? 0));
-      }
-      const traces = rows.map((r) => ({
-        traceId: r.trace_id,
-        startTimeUnixNano: r.start_ns.toString(),
-        durationMs: Number(r.end_ns - r.start_ns) / 1e6,
-        rootService: r.root_service,
-        rootName: r.root_name,
-        spanCount: r.span_count,
-        error: r.error_count > 0,
-        tokens: {
-          input: r.input_tokens,
-          output: r.output_tokens,
-          cacheRead: r.cache_read_tokens,
-          cacheCreation: r.cache_creation_tokens,
-          reasoning: r.reasoning_tokens,
-        },
-        models: facets.get(r.trace_id)?.models ?? [],
-        promptVersions: facets.get(r.trace_id)?.promptVersions ?? [],
-        costUsd: cost.get(r.trace_id) ?? 0,
-        rating: r.rating_count ? { average: r.rating_sum / r.rating_count, count: r.rating_count } : null,
-      }));
-      return reply(200, next ? { traces, next } : { traces });
-    }
-    const m = TRACE_PATH.exec(path);
-    if (m) {
-      const id = (m[1] as string).toLowerCase();
-      const rows = await backend.spans(tenant.id, id);
-      return rows.length
-        ? reply(200, traceView(id, rows, deps.prices))
-        : reply(404, { error: `no trace ${id} for this tenant` });
-    }
-    if (path === '/api/v1/prompts') {
-      const { start, end } = range(deps, parseSearch(url.searchParams));
-      return reply(200, { prompts: promptList(await backend.prompts(tenant.id, start, end)) });
-    }
-    const o = OVERLAY_PATH.exec(path);
-    if (o) {
-      const { start, end } = range(deps, parseSearch(url.searchParams));
-      const buckets = Number(url.searchParams.get('buckets') ?? '12');
-      if (!Number.isInteger(buckets) || buckets < 1 || buckets > 200)
-        throw new BadRequest('buckets: expected 1 to 200');
-      const promptId = decodeURIComponent(o[1] as string);
-      const rows = await backend.promptSpans(tenant.id, promptId, start, end);
-      return reply(200, promptOverlay(promptId, rows, deps.prices, start, end, buckets));
-    }
-    if (post) {
-      const rating = parseRating(body);
-      const rated = await backend.span(tenant.id, rating.traceId, rating.spanId);
-      if (!rated)
-        return reply(404, { error: `no span ${rating.spanId} in trace ${rating.traceId} for this tenant` });
-      const { spanId, request } = ratingExport(rated, rating, now(deps));
-      // Through the ingest path, as the caller's tenant: the rating lands where the trace lives.
-      const res = await fetch(`${deps.ingestUrl}/v1/traces`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
-        body: JSON.stringify(request),
-      });
-      if (!res.ok)
-        return reply(502, { error: `the ingester refused the rating: ${res.status} ${await res.text()}` });
-      return reply(202, { ratingSpanId: spanId, traceId: rating.traceId, ratedSpanId: rating.spanId });
-    }
-    if (path.startsWith('/api/v1/traces/')) return reply(400, { error: 'trace id: expected 32 hex digits' });
-    return reply(404, { error: `no such endpoint ${path}; see /api/v1/openapi.json` });
+    return await route(deps, method, url, authorization, body);
   } catch (err) {
     if (err instanceof BadRequest) return reply(400, { error: err.message });
     deps.log.error({ err: String(err) }, 'query failed');
@@ -143,47 +130,365 @@ export async function answer(
   }
 }
 
+async function route(
+  deps: QueryDeps,
+  method: string,
+  url: URL,
+  authorization: string | undefined,
+  body: unknown,
+): Promise<Reply> {
+  const backend = deps.backend;
+  const path = url.pathname;
+  const q = url.searchParams;
+  const post = path === RATINGS_PATH;
+  if (method !== (post ? 'POST' : 'GET'))
+    return reply(405, { error: post ? 'use POST' : 'use GET' }, { allow: post ? 'POST' : 'GET' });
+  if (path === '/api/v1/openapi.json') return reply(200, OPENAPI);
+  const tenant = deps.registry().authenticate(authorization);
+  if (!tenant)
+    return reply(401, {
+      error: 'missing or unknown bearer token: send "Authorization: Bearer <tenant token>"',
+    });
+  if (path === '/api/v1/traces') {
+    const filter = parseSearch(q);
+    const { rows, next } = await backend.search(tenant.id, filter);
+    const ids = rows.map((r) => r.trace_id);
+    const facets = await backend.traceFacets(tenant.id, ids);
+    const cost = new Map<string, number>();
+    const price = pricer(deps.prices);
+    for (const u of await backend.modelUsage(tenant.id, ids)) {
+      const c = price(u.provider, u.model, {
+        input: u.input_tokens,
+        output: u.output_tokens,
+        cacheRead: u.cache_read_tokens,
+        cacheCreation: u.cache_creation_tokens,
+      });
+      cost.set(u.trace_id, (cost.get(u.trace_id) ?? 0) + (c ?? 0));
+    }
+    const traces = rows.map((r) => ({
+      traceId: r.trace_id,
+      startTimeUnixNano: r.start_ns.toString(),
+      durationMs: Number(r.end_ns - r.start_ns) / 1e6,
+      rootService: r.root_service,
+      rootName: r.root_name,
+      spanCount: r.span_count,
+      error: r.error_count > 0,
+      tokens: {
+        input: r.input_tokens,
+        output: r.output_tokens,
+        cacheRead: r.cache_read_tokens,
+        cacheCreation: r.cache_creation_tokens,
+        reasoning: r.reasoning_tokens,
+      },
+      models: facets.get(r.trace_id)?.models ?? [],
+      promptVersions: facets.get(r.trace_id)?.promptVersions ?? [],
+      costUsd: cost.get(r.trace_id) ?? 0,
+      rating: r.rating_count ? { average: r.rating_sum / r.rating_count, count: r.rating_count } : null,
+    }));
+    return reply(200, next ? { traces, next } : { traces });
+  }
+  const m = TRACE_PATH.exec(path);
+  if (m) {
+    checkParams(q, []);
+    const id = (m[1] as string).toLowerCase();
+    const rows = await backend.spans(tenant.id, id);
+    return rows.length
+      ? reply(200, traceView(id, rows, deps.prices))
+      : reply(404, { error: `no trace ${id} for this tenant` });
+  }
+  if (path === '/api/v1/prompts') {
+    const { start, end } = range(deps, parseRange(q));
+    return reply(200, { prompts: promptList(await backend.prompts(tenant.id, start, end)) });
+  }
+  const o = OVERLAY_PATH.exec(path);
+  if (o) {
+    const { start, end } = range(deps, parseRange(q, OVERLAY_PARAMS));
+    const buckets = parseBuckets(q);
+    const promptId = decodePathSegment(o[1] as string, 'promptId');
+    const rows = await backend.promptSpans(tenant.id, promptId, start, end);
+    return reply(200, promptOverlay(promptId, rows, deps.prices, start, end, buckets));
+  }
+  if (post) {
+    const rating = parseRating(body);
+    const rated = await backend.span(tenant.id, rating.traceId, rating.spanId);
+    if (!rated)
+      return reply(404, { error: `no span ${rating.spanId} in trace ${rating.traceId} for this tenant` });
+    const { spanId, request } = ratingExport(rated, rating, now(deps));
+    // Through the ingest path, as the caller's tenant: the rating lands where the trace lives.
+    let res: Response;
+    try {
+      res = await fetch(`${deps.ingestUrl}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify(request),
+        signal: AbortSignal.timeout(INGEST_TIMEOUT_MS),
+      });
+    } catch (err) {
+      deps.log.warn({ err: String(err) }, 'the ingester could not take a rating');
+      return reply(502, { error: 'the ingester cannot be reached to store the rating; try again' });
+    }
+    if (!res.ok)
+      return reply(502, { error: `the ingester refused the rating: ${res.status} ${await res.text()}` });
+    return reply(202, { ratingSpanId: spanId, traceId: rating.traceId, ratedSpanId: rating.spanId });
+  }
+  if (path.startsWith('/api/v1/traces/')) return reply(400, { error: 'trace id: expected 32 hex digits' });
+  return reply(404, { error: `no such endpoint ${path}; see /api/v1/openapi.json` });
+}
+
+function decodePathSegment(segment: string, name: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new BadRequest(`${name}: invalid percent-encoding in the path`);
+  }
+}
+
 const now = (deps: QueryDeps) => deps.now?.() ?? BigInt(Date.now()) * 1_000_000n;
 
-/** The time range asked for; by default the last 7 days. */
+/** The time range asked for; by default the last 7 days (never before the epoch). */
 function range(deps: QueryDeps, f: { startNs?: bigint; endNs?: bigint }) {
   const end = f.endNs ?? now(deps);
-  return { start: f.startNs ?? end - 7n * 86_400n * 1_000_000_000n, end };
+  const start = f.startNs ?? end - 7n * 86_400n * 1_000_000_000n;
+  if (start > end) throw new BadRequest('start: later than end (which is now unless given)');
+  return { start: start < 0n ? 0n : start, end };
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  if (req.method !== 'POST') return undefined;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req as AsyncIterable<Buffer>) {
-    size += c.length;
-    if (size > 64 * 1024) throw new BadRequest('body: larger than 64 KiB');
-    chunks.push(c);
+/**
+ * What a state-changing request must be, checked on its headers before any body is read: JSON
+ * (415 otherwise: an HTML form or a cross-site text/plain POST cannot send it without a CORS
+ * preflight, which this server never grants), from this origin when the browser says where it comes
+ * from (403), and no larger than the limit (413).
+ */
+export function writeRefusal(
+  headers: IncomingHttpHeaders,
+  host: string | undefined,
+  maxBodyBytes: number,
+): Reply | undefined {
+  const origin = headers.origin;
+  if (origin !== undefined && !sameOrigin(origin, host))
+    return reply(403, {
+      error: `cross-origin request refused: Origin ${shown(origin)} does not match this server (Host ${shown(host ?? '')})`,
+    });
+  const type = (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json')
+    return reply(415, {
+      error: `Content-Type: expected application/json, got ${shown(headers['content-type'] ?? '(none)')}`,
+    });
+  const length = headers['content-length'];
+  if (length !== undefined && Number(length) > maxBodyBytes)
+    return reply(413, { error: `body: larger than ${maxBodyBytes} bytes` });
+  return undefined;
+}
+
+const HOST = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
+
+/** Whether an Origin header names the host the request was sent to (same host and port). */
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  if (!host || !HOST.test(host)) return false;
+  try {
+    const o = new URL(origin);
+    if (o.protocol !== 'http:' && o.protocol !== 'https:') return false;
+    // The Host header read with the origin's scheme, so a default port matches its absence.
+    return o.host === new URL(`${o.protocol}//${host}`).host;
+  } catch {
+    return false; // "null" (sandboxed or privacy-sensitive contexts) and anything else not a URL
+  }
+}
+
+class TooLarge extends Error {}
+
+function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (err?: Error) => {
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      if (err) reject(err);
+      else resolve(Buffer.concat(chunks));
+    };
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > max) done(new TooLarge());
+      else chunks.push(c);
+    };
+    const onEnd = () => done();
+    const onError = (err: Error) => done(err);
+    const onClose = () => done(new Error('the request was aborted'));
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
+}
+
+async function readJson(req: IncomingMessage, max: number): Promise<{ json: unknown } | Reply> {
+  let body: Buffer;
+  try {
+    body = await readBody(req, max);
+  } catch (err) {
+    // The rest of the body is never read: the connection closes after the answer.
+    return err instanceof TooLarge
+      ? reply(413, { error: `body: larger than ${max} bytes` }, { connection: 'close' })
+      : reply(400, { error: 'body: could not be read' }, { connection: 'close' });
   }
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return { json: JSON.parse(body.toString('utf8')) as unknown };
   } catch {
-    throw new BadRequest('body: not valid JSON');
+    return reply(400, { error: 'body: not valid JSON' });
   }
 }
 
+/**
+ * The request-target as a URL: origin-form (`/path?query`; a path starting `//` stays a path) or
+ * absolute-form (`http://host/path`, which RFC 9112 asks servers to accept). Anything else — `*`,
+ * other schemes, what WHATWG URL cannot parse — is undefined, answered 400.
+ */
+export function requestTarget(raw: string | undefined): { url: URL; authority?: string } | undefined {
+  if (!raw) return undefined;
+  try {
+    if (raw.startsWith('/')) return { url: new URL(`http://localhost${raw}`) };
+    if (/^https?:\/\//i.test(raw)) {
+      const url = new URL(raw);
+      return { url, authority: url.host };
+    }
+  } catch {
+    // malformed: answered 400 below
+  }
+  return undefined;
+}
+
+function send(res: ServerResponse, r: Reply): void {
+  if (res.headersSent) {
+    // Part of an answer is out already: nothing correct can follow it.
+    if (!res.writableEnded) res.destroy();
+    return;
+  }
+  res.writeHead(r.status, { 'content-type': 'application/json', ...r.headers }).end(replyText(r));
+}
+
+async function handle(
+  deps: QueryDeps,
+  limits: QueryLimits,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+  const target = requestTarget(req.url);
+  if (!target)
+    return send(
+      res,
+      reply(400, {
+        error: 'request-target: expected a path such as /api/v1/traces (origin-form) or an http(s) URL',
+      }),
+    );
+  // HTTP/1.1 requires Host (RFC 9112 §3.2); checked here rather than by Node so the answer carries
+  // the security headers like every other.
+  if (req.httpVersion === '1.1' && req.headers.host === undefined)
+    return send(res, reply(400, { error: 'Host: header required in HTTP/1.1' }));
+  const { url } = target;
+  const method = req.method ?? '';
+  const path = url.pathname;
+  if (path === '/healthz' || !path.startsWith('/api/')) {
+    if (method !== 'GET' && method !== 'HEAD')
+      return send(res, reply(405, { error: 'use GET' }, { allow: 'GET, HEAD' }));
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      return;
+    }
+    return serveUi(path, res, deps.uiDir);
+  }
+  let body: unknown;
+  if (path === RATINGS_PATH && method === 'POST') {
+    const refused =
+      writeRefusal(req.headers, target.authority ?? req.headers.host, limits.maxBodyBytes) ??
+      // Strangers are refused before their body is read.
+      (deps.registry().authenticate(req.headers.authorization)
+        ? undefined
+        : reply(401, {
+            error: 'missing or unknown bearer token: send "Authorization: Bearer <tenant token>"',
+          }));
+    if (refused) return send(res, { ...refused, headers: { ...refused.headers, connection: 'close' } });
+    const got = await readJson(req, limits.maxBodyBytes);
+    if (!('json' in got)) return send(res, got);
+    body = got.json;
+  }
+  send(res, await answer(deps, method, url, req.headers.authorization, body));
+}
+
+/** A response written straight to the socket, for requests the HTTP parser itself refused. */
+function rawReply(socket: Duplex, status: number, error: string): void {
+  const body = JSON.stringify({ error });
+  const head = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+    'content-type: application/json',
+    `content-length: ${Buffer.byteLength(body)}`,
+    'connection: close',
+    ...Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}`),
+  ];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
+}
+
+const PARSE_ERRORS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'request line and headers larger than 16 KiB'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'the request was not received in time'],
+  HPE_INVALID_METHOD: [400, 'unknown HTTP method'],
+  HPE_INVALID_URL: [400, 'malformed request-target'],
+  HPE_INVALID_HEADER_TOKEN: [400, 'malformed header'],
+  HPE_INVALID_VERSION: [400, 'unsupported HTTP version: use HTTP/1.1'],
+  HPE_PAUSED_H2_UPGRADE: [400, 'HTTP/2 is not served here: use HTTP/1.1'],
+};
+
+/** Requests Node's parser refuses (bad bytes, overlong headers, timeouts): 4xx, then the socket closes. */
+function onClientError(err: Error & { code?: string }, socket: Duplex): void {
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  // A TLS ClientHello (first byte 0x16) sent to this plain-HTTP port is the likeliest garbage.
+  const tls = (err as { rawPacket?: Buffer }).rawPacket?.[0] === 0x16;
+  const [status, message] = tls
+    ? [400, 'this port speaks plain HTTP, not TLS']
+    : (PARSE_ERRORS[err.code ?? ''] ?? [400, `malformed HTTP request (${err.code ?? 'unparsable'})`]);
+  rawReply(socket, status, message);
+}
+
+/** The query service's HTTP server: UI, API, /healthz; hardened against hostile clients. */
 export function createQueryServer(deps: QueryDeps): Server {
-  return createServer((req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/healthz') {
-      res.writeHead(200).end('ok\n');
-    } else if (!url.pathname.startsWith('/api/')) {
-      if (req.method === 'GET' || req.method === 'HEAD') void serveUi(url.pathname, res, deps.uiDir);
-      else res.writeHead(405, { 'content-type': 'text/plain' }).end('use GET\n');
-    } else {
-      readJson(req)
-        .then((body) => answer(deps, req.method ?? 'GET', url, req.headers.authorization, body))
-        .catch((err: unknown) =>
-          err instanceof BadRequest
-            ? reply(400, { error: err.message })
-            : reply(500, { error: 'internal error' }),
-        )
-        .then((r) => res.writeHead(r.status, { 'content-type': 'application/json' }).end(replyText(r)));
+  const limits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...deps.limits };
+  const server = createServer(
+    {
+      requireHostHeader: false, // checked in handle(), answered with the security headers
+      // Node refuses a headers timeout longer than the request timeout.
+      headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // How often those timeouts are checked (Node's default, 30 s, would let them overrun that much).
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    },
+    (req, res) => {
+      handle(deps, limits, req, res).catch((err: unknown) => {
+        deps.log.error({ err: String(err), url: req.url?.slice(0, 200) }, 'query request failed');
+        try {
+          send(res, reply(500, { error: 'internal error' }));
+        } catch {
+          res.destroy();
+        }
+      });
+    },
+  );
+  let refused = 0;
+  let lastLogged = 0;
+  limitConnections(server, limits, (reason) => {
+    refused++;
+    // One line per 10 s at most: a flood of connections must not become a flood of log lines.
+    if (Date.now() - lastLogged >= 10_000) {
+      deps.log.warn({ refused, reason, limits }, 'connections refused: over the connection limits');
+      refused = 0;
+      lastLogged = Date.now();
     }
   });
+  server.on('clientError', onClientError);
+  // CONNECT (a proxy tunnel) bypasses the request handler; without this Node drops the socket silently.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) =>
+    rawReply(socket, 405, 'CONNECT is not supported: this is not a proxy'),
+  );
+  return server;
 }
