@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { parseConfig } from '../../ingester/src/config/load.ts';
 import { buildRegistry, type TenantRegistry } from '../../ingester/src/tenants/registry.ts';
-import { createQueryServer } from './api/server.ts';
+import { createQueryServer, DEFAULT_QUERY_LIMITS, type QueryLimits } from './api/server.ts';
 import { tempoBackend } from './backend/tempo.ts';
 import { loadPrices } from './cost/prices.ts';
 
@@ -20,9 +20,34 @@ const { values } = parseArgs({
     port: { type: 'string', default: '8080' },
     prices: { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
+    // Connection limits and timeouts of the HTTP server (defaults: DEFAULT_QUERY_LIMITS).
+    'max-connections': { type: 'string' },
+    'max-connections-per-ip': { type: 'string' },
+    'idle-timeout-ms': { type: 'string' },
+    'headers-timeout-ms': { type: 'string' },
+    'request-timeout-ms': { type: 'string' },
   },
 });
 const log = pino({ name: 'query', level: values['log-level'] });
+
+const LIMIT_FLAGS = {
+  'max-connections': 'maxConnections',
+  'max-connections-per-ip': 'maxConnectionsPerIp',
+  'idle-timeout-ms': 'idleTimeoutMs',
+  'headers-timeout-ms': 'headersTimeoutMs',
+  'request-timeout-ms': 'requestTimeoutMs',
+} as const satisfies Record<string, keyof QueryLimits>;
+const limits: Partial<QueryLimits> = {};
+for (const [flag, key] of Object.entries(LIMIT_FLAGS)) {
+  const text = values[flag as keyof typeof LIMIT_FLAGS];
+  if (text === undefined) continue;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
+    log.fatal(`--${flag}: expected a whole number >= 1 (default ${DEFAULT_QUERY_LIMITS[key]}), got ${text}`);
+    process.exit(2);
+  }
+  limits[key] = n;
+}
 
 function load(previous: TenantRegistry | undefined): TenantRegistry | undefined {
   const r = parseConfig(readFileSync(values.config, 'utf8'));
@@ -49,6 +74,7 @@ const server = createQueryServer({
   log,
   prices: loadPrices(values.prices),
   ingestUrl: values['ingest-url'],
+  limits,
 });
 server.listen(Number(values.port), () => {
   log.info(
