@@ -12,6 +12,10 @@ export interface LocalStack {
   readonly otlpHttp: string;
   readonly otlpGrpc: string;
   readonly queryUrl: string;
+  /** The ingester's admin port (/metrics, /healthz, /readyz). */
+  readonly adminUrl: string;
+  /** Whether the process is still running (it has not exited). */
+  running(): boolean;
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers
   get(path: string, token?: string): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
@@ -49,6 +53,8 @@ async function startOnce(opts: { manifests?: string }): Promise<LocalStack> {
     otlpHttp: `http://127.0.0.1:${http}`,
     otlpGrpc: `127.0.0.1:${grpc}`,
     queryUrl,
+    adminUrl: `http://127.0.0.1:${admin}`,
+    running: () => proc.exitCode() === undefined,
     async get(path, token) {
       const res = await fetch(`${queryUrl}${path}`, {
         headers: token ? { authorization: `Bearer ${token}` } : {},
