@@ -2,7 +2,7 @@
 // and bodies never throw past the handler, every answer carries the security headers, ratings refuse
 // cross-site requests, and connections are capped and timed out. Requests the fetch API would
 // normalise are sent as raw bytes over TCP.
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -135,6 +135,7 @@ beforeAll(async () => {
   await writeFile(join(uiDir, 'index.html'), '<!doctype html><title>Koder Trace</title>');
   await writeFile(join(uiDir, 'assets', 'app.js'), 'export {}');
 });
+afterAll(() => rm(uiDir, { recursive: true, force: true }));
 
 describe('request-targets', () => {
   it('reads origin-form as a path (also when it starts with //) and absolute-form http(s) URLs', () => {
