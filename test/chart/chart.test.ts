@@ -152,3 +152,83 @@ describe.skipIf(!bins.ok)(suiteTitle('Helm chart', bins), () => {
     await op.stop();
   });
 });
+
+// What the chart sets in Tempo so that what the ingesters accepted reaches it and stays (docs/tempo.md);
+// rendered with helm alone.
+const helmOnly = requireBinaries('helm');
+describe.skipIf(!helmOnly.ok)(suiteTitle('Helm chart: the managed Tempo', helmOnly), () => {
+  interface Doc {
+    kind: string;
+    metadata: { name: string; annotations?: Record<string, string> };
+    data?: Record<string, string>;
+    spec?: { template: { spec: V1PodSpec } };
+  }
+  const render = async (...set: string[]) => {
+    const r = await runCommand(binaryPath('helm'), [
+      'template',
+      'kt',
+      chart,
+      '--namespace',
+      'koder',
+      ...set.flatMap((s) => ['--set', s]),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    return (yaml.loadAll(r.stdout) as (Doc | null)[]).filter((d): d is Doc => !!d);
+  };
+  const tempoConfig = (docs: Doc[]) =>
+    yaml.load(
+      docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'kt-tempo')?.data?.['tempo.yaml'] ?? '',
+    ) as {
+      server: Record<string, number>;
+      distributor: { receivers: { otlp: { protocols: { grpc: Record<string, unknown> } } } };
+      overrides: { defaults: unknown; per_tenant_override_config: string };
+    };
+
+  it("sets the OTLP/gRPC receiver's message limit explicitly, and Tempo's own gRPC limits at least as high", async () => {
+    const config = tempoConfig(await render());
+    expect(config.distributor.receivers.otlp.protocols.grpc).toEqual({
+      endpoint: '0.0.0.0:4317',
+      max_recv_msg_size_mib: 16,
+    });
+    expect(config.server.grpc_server_max_recv_msg_size).toBe(16 * 1024 * 1024);
+    const bigger = tempoConfig(await render('tempo.otlpMaxRecvMsgSizeMiB=32'));
+    expect(bigger.distributor.receivers.otlp.protocols.grpc.max_recv_msg_size_mib).toBe(32);
+    expect(bigger.server.grpc_server_max_recv_msg_size).toBe(32 * 1024 * 1024);
+    expect(bigger.server.grpc_server_max_send_msg_size).toBe(32 * 1024 * 1024);
+  });
+
+  it('creates the overrides file at install (a hook Helm never overwrites) and mounts it, not optional', async () => {
+    const docs = await render();
+    const cm = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'kt-tempo-overrides');
+    expect(cm?.metadata.annotations).toMatchObject({
+      'helm.sh/hook': 'pre-install',
+      'helm.sh/hook-delete-policy': 'before-hook-creation',
+    });
+    expect(yaml.load(cm?.data?.['overrides.yaml'] ?? '')).toEqual({ overrides: {} });
+    const volume = docs
+      .find((d) => d.kind === 'StatefulSet' && d.metadata.name === 'kt-tempo')
+      ?.spec?.template.spec.volumes?.find((v) => v.name === 'overrides');
+    expect(volume?.configMap).toEqual({ name: 'kt-tempo-overrides' });
+    expect(tempoConfig(docs).overrides.per_tenant_override_config).toBe(
+      '/etc/tempo-overrides/overrides.yaml',
+    );
+    const external = await render(
+      'tempo.managed=false',
+      'tempo.distributor=tempo:4317',
+      'tempo.queryUrl=http://tempo:3200',
+    );
+    expect(external.filter((d) => d.metadata.name.startsWith('kt-tempo'))).toEqual([]);
+  });
+
+  it("defaults every tenant to a default TraceTenant's byte limits, and sets the rate strategy where Tempo reads it", async () => {
+    const { tempoTenantOverrides } = await import('../../operator/src/compile/tempo-overrides.ts');
+    const { compaction: _, ...perTenant } = tempoTenantOverrides(
+      { spansPerSecond: 5000, burst: 10000, maxAttributeValueBytes: 65536, maxRequestBytes: 8388608 },
+      '336h',
+    );
+    expect(tempoConfig(await render()).overrides.defaults).toEqual({
+      ...perTenant,
+      ingestion: { rate_strategy: 'local', ...perTenant.ingestion },
+    });
+  });
+});

@@ -58,7 +58,7 @@ maxAttributeValueBytes?: number
 maxRequestBytes?: number
 }
 /**
- * How long Tempo keeps the tenant's traces, as a duration such as 336h or 720h.
+ * How long Tempo keeps the tenant's traces, as a Tempo duration such as 336h, 30d or 1w2d (units y, w, d, h, m, s, ms, largest first, each at most once).
  */
 retention?: string
 /**

@@ -5,6 +5,9 @@
 import type { SamplingConfig, TenantConfig } from '../../../ingester/src/config/schema.ts';
 import { sha256Hex } from '../../../ingester/src/tenants/registry.ts';
 import type { SamplingPolicy, TraceTenant } from '../api/types.generated.ts';
+import { type TempoTenantOverrides, tempoDuration, tempoTenantOverrides } from './tempo-overrides.ts';
+
+export type { TempoTenantOverrides } from './tempo-overrides.ts';
 
 export interface Verdict {
   ready: boolean;
@@ -30,17 +33,6 @@ export interface CompileInput {
   tokens: ReadonlyMap<string, string>;
 }
 
-export interface TempoTenantOverrides {
-  ingestion: {
-    rate_strategy: 'local';
-    rate_limit_bytes: number;
-    burst_size_bytes: number;
-    max_traces_per_user: number;
-  };
-  global: { max_bytes_per_trace: number };
-  compaction: { block_retention: string };
-}
-
 export interface CompileOutput {
   /** The `tenants` of the ingester config, sorted by id. */
   tenants: TenantConfig[];
@@ -50,11 +42,8 @@ export interface CompileOutput {
   policyOutcomes: Map<string, PolicyOutcome>;
 }
 
-// Tempo limits in bytes come from the span rate: generous per-span room so Tempo never refuses what
-// the ingester accepted; LLM spans with content are far larger than plain ones.
-const BYTES_PER_SPAN = 8 * 1024;
-const MAX_TRACES_PER_USER = 10_000;
-const MAX_BYTES_PER_TRACE = 50 * 1024 * 1024;
+/** Tempo's default block retention, kept when a TraceTenant's retention does not parse. */
+const DEFAULT_RETENTION = '336h';
 
 export const keyOf = (o: { metadata?: { namespace?: string; name?: string } }) =>
   `${o.metadata?.namespace ?? 'default'}/${o.metadata?.name ?? ''}`;
@@ -189,16 +178,20 @@ export function compile(input: CompileInput): CompileOutput {
       contentCapture: spec.contentCapture ?? 'full',
       sampling,
     });
-    overrides[tenantId] = {
-      ingestion: {
-        rate_strategy: 'local',
-        rate_limit_bytes: limits.spansPerSecond * BYTES_PER_SPAN,
-        burst_size_bytes: limits.burst * BYTES_PER_SPAN,
-        max_traces_per_user: MAX_TRACES_PER_USER,
-      },
-      global: { max_bytes_per_trace: MAX_BYTES_PER_TRACE },
-      compaction: { block_retention: spec.retention ?? '336h' },
-    };
+    // Tempo limits in bytes, from the largest span the ingester lets through (tempo-overrides.ts). A
+    // retention Tempo cannot parse would make it refuse the whole file: the default is kept instead.
+    let retention = spec.retention ?? DEFAULT_RETENTION;
+    const parsed = tempoDuration(retention);
+    if ('error' in parsed || parsed.ns === 0n) {
+      if (verdict.ready)
+        verdict = {
+          ready: false,
+          reason: 'InvalidRetention',
+          message: `retention ${JSON.stringify(retention)} is not a duration Tempo reads (${'error' in parsed ? parsed.error : 'zero'}); keeping ${DEFAULT_RETENTION}`,
+        };
+      retention = DEFAULT_RETENTION;
+    }
+    overrides[tenantId] = tempoTenantOverrides(limits, retention);
     tenantOutcomes.set(key, { ...base, sampling: summary, ...verdict });
   }
 
