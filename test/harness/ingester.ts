@@ -23,7 +23,7 @@ export interface RunningIngester {
   stop(): Promise<void>;
 }
 
-/** `config` is the ingester config without `listen` (filled in here). */
+/** `config` is the ingester config; `listen`'s host and ports are filled in here. */
 export function startIngesterProcess(config: Record<string, unknown>): Promise<RunningIngester> {
   return retryOnPortClash(() => startOnce(config));
 }
@@ -32,8 +32,10 @@ async function startOnce(config: Record<string, unknown>): Promise<RunningIngest
   const dir = await mkdtemp(join(tmpdir(), 'koder-ingester-'));
   const [grpcPort, httpPort, adminPort] = (await freePorts(3)) as [number, number, number];
   const configPath = join(dir, 'config.yaml');
-  const listen = { host: '127.0.0.1', grpcPort, httpPort, adminPort };
-  const write = (c: Record<string, unknown>) => writeFile(configPath, yaml.dump({ ...c, listen }));
+  const ports = { host: '127.0.0.1', grpcPort, httpPort, adminPort };
+  // Other listen settings (connection limits, timeouts) are the test's; host and ports are ours.
+  const write = (c: Record<string, unknown>) =>
+    writeFile(configPath, yaml.dump({ ...c, listen: { ...(c.listen as object), ...ports } }));
   await write(config);
   const proc = startProcess({
     name: 'ingester',

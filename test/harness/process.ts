@@ -20,6 +20,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 export interface ManagedProcess {
   readonly name: string;
   readonly logFile: string;
+  /** The operating system's process id (to read its memory from /proc). */
+  readonly pid: number | undefined;
   /** The last lines of the process's output, for error messages. */
   tail(lines?: number): string;
   /** Set once the process has exited. */
@@ -62,6 +64,7 @@ export function startProcess(opts: StartOptions): ManagedProcess {
   return {
     name: opts.name,
     logFile: opts.logFile,
+    pid: child.pid,
     exitCode: () => exited,
     tail(lines = 40) {
       try {

@@ -1,13 +1,13 @@
 // Bad input and overload get the OTLP-specified answer, and harm no other tenant.
 import { gzipSync } from 'node:zlib';
-import { Client, credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXPORT_PATH } from '../../ingester/src/otlp/grpc-service.ts';
 import { WireReader } from '../../ingester/src/otlp/wire.ts';
 import { sha256Hex } from '../../ingester/src/tenants/registry.ts';
 import { agentSpans, sdkJson, sdkProtobuf } from '../../ingester/src/testing/sdk-spans.ts';
 import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
+import { grpcExport as grpcExportRaw } from '../harness/otlp-raw.ts';
 import { until } from '../harness/wait.ts';
 
 const spans = await agentSpans('svc-errors');
@@ -39,24 +39,8 @@ function rpcStatus(buf: Buffer): { code: number; message: string } {
   return out;
 }
 
-function grpcExport(ing: RunningIngester, body: Buffer, token?: string): Promise<ServiceError | null> {
-  const client = new Client(ing.grpcEndpoint, credentials.createInsecure());
-  const md = new Metadata();
-  if (token) md.set('authorization', `Bearer ${token}`);
-  return new Promise((resolve) =>
-    client.makeUnaryRequest(
-      EXPORT_PATH,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      body,
-      md,
-      (err) => {
-        client.close();
-        resolve(err);
-      },
-    ),
-  );
-}
+const grpcExport = (ing: RunningIngester, body: Buffer, token?: string) =>
+  grpcExportRaw(ing.grpcEndpoint, body, token);
 
 describe('ingester errors', () => {
   let storage: GrpcCapture;

@@ -50,3 +50,12 @@ describe('embedded store as a sink', () => {
     await store.close();
   });
 });
+
+describe('embedded store search', () => {
+  it('refuses a cursor whose sort value is beyond 64 bits, instead of failing', () => {
+    const store = openEmbeddedStore(join(dir, 'c.db'));
+    const cursor = Buffer.from(JSON.stringify(['99999999999999999999999', 'ab'])).toString('base64url');
+    expect(() => store.search('t', { limit: 10, cursor })).toThrow(/cursor: not a cursor from this search/);
+    void store.close();
+  });
+});

@@ -56,9 +56,13 @@ const textAt = (column: string, path: string) =>
 function decodeCursor(cursor: string, sort: SortKey): [string | number | bigint, string] {
   try {
     const [value, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
-    if (typeof id === 'string' && typeof value === 'number') return [value, id];
-    if (typeof id === 'string' && typeof value === 'string')
-      return [TEXT_SORTS.has(sort) ? value : BigInt(value), id];
+    if (typeof id === 'string' && typeof value === 'number' && Number.isFinite(value)) return [value, id];
+    if (typeof id === 'string' && typeof value === 'string') {
+      if (TEXT_SORTS.has(sort)) return [value, id];
+      // Integer sort values are 64-bit: anything else was not made by this search.
+      if (/^-?\d{1,19}$/.test(value) && BigInt.asIntN(64, BigInt(value)) === BigInt(value))
+        return [BigInt(value), id];
+    }
   } catch {
     // answered below
   }
