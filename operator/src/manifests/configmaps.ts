@@ -11,12 +11,19 @@ export const MANAGED_BY = {
 };
 export const INGESTER_CONFIG_KEY = 'config.yaml';
 export const TEMPO_OVERRIDES_KEY = 'overrides.yaml';
+export const INGESTER_DEAD_LETTER_DIR = '/var/lib/koder-trace/dead-letter';
 
 const dump = (o: unknown) => yaml.dump(o, { sortKeys: false, lineWidth: -1, noRefs: true });
 
 export function ingesterConfigMap(out: CompileOutput, cfg: OperatorConfig): V1ConfigMap {
   const doc = {
-    exporter: { kind: 'otlp-grpc', endpoint: cfg.tempoEndpoint, insecure: true },
+    exporter: {
+      kind: 'otlp-grpc',
+      endpoint: cfg.tempoEndpoint,
+      insecure: true,
+      // The chart mounts a volume here for batches storage refuses permanently.
+      deadLetterDir: INGESTER_DEAD_LETTER_DIR,
+    },
     tenants: out.tenants,
   };
   return {
