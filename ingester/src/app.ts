@@ -13,11 +13,13 @@ import { createOtlpGrpcSink } from './export/otlp-grpc-sink.ts';
 import { createExportQueue } from './export/queue.ts';
 import { discardSink, type SpanSink } from './export/sink.ts';
 import { createMetrics } from './metrics.ts';
+import { decodeTraceRequest } from './otlp/decode-proto.ts';
 import { createPipeline } from './pipeline/pipeline.ts';
 import { limitConnections } from './receive/connections.ts';
 import { createGrpcReceiver } from './receive/grpc.ts';
 import { createHttpReceiver } from './receive/http.ts';
 import { buildRegistry, type TenantRegistry } from './tenants/registry.ts';
+import { openWal } from './wal/wal.ts';
 
 export interface IngesterOptions {
   /** A config file, re-read when it changes. */
@@ -72,6 +74,9 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   const deadLetter = config.exporter.deadLetterDir
     ? createDeadLetter(config.exporter.deadLetterDir)
     : undefined;
+  const wal = config.wal.dir ? openWal(config.wal) : undefined;
+  for (const problem of wal?.problems ?? [])
+    log.warn({ problem }, 'write-ahead log: a torn or damaged tail was cut');
   const queue = createExportQueue({
     sink,
     config: config.exporter,
@@ -79,8 +84,19 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
     log,
     deadLetter,
     tenantCount: () => registry.tenants.size,
+    wal,
   });
-  const pipeline = createPipeline({ queue, metrics });
+  // What an earlier run acknowledged and storage had not yet taken goes out first.
+  if (wal?.replayed.length) {
+    let spans = 0;
+    for (const r of wal.replayed) {
+      queue.replay(r.tenant, decodeTraceRequest(r.request), r.spans, r.segment);
+      spans += r.spans;
+    }
+    metrics.walReplayedSpans.inc(spans);
+    log.info({ spans, records: wal.replayed.length }, 'write-ahead log replayed');
+  }
+  const pipeline = createPipeline({ queue, metrics, wal });
   const receiverDeps = {
     registry: () => registry,
     pipeline,
@@ -160,8 +176,9 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
       await new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
       const left = await queue.drain(grace);
-      if (left > 0) log.error({ spans: left }, 'spans not delivered before the shutdown deadline');
+      if (left > 0 && !wal) log.error({ spans: left }, 'spans not delivered before the shutdown deadline');
       await sink.close();
+      await wal?.close();
       await new Promise<void>((resolve) => admin.close(() => resolve()));
       log.info({ undelivered: left }, 'ingester stopped');
       return left;

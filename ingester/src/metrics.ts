@@ -121,6 +121,11 @@ export function createMetrics(opts: MetricsOptions = {}) {
       'Connections closed on arrival for being over a limit (total or per client address)',
       ['receiver', 'reason'],
     ),
+    walReplayedSpans: counter(
+      'koder_ingester_wal_replayed_spans_total',
+      'Spans an earlier run acknowledged and left in the write-ahead log, queued again at start',
+      [],
+    ),
     spansDeadLettered: counter(
       'koder_ingester_spans_dead_lettered_total',
       'Spans storage refused permanently, kept in the dead-letter area (re-drivable from the admin port)',

@@ -60,6 +60,8 @@ const configText = yaml.dump({
     maxBatchDelayMs: 100,
     deadLetterDir: join(dirname(values.data), 'dead-letter'),
   },
+  // Spans are acknowledged once on disk here, and stay until the store has taken them.
+  wal: { dir: join(dirname(values.data), 'wal') },
   tenants,
 });
 mkdirSync(dirname(values.data), { recursive: true });

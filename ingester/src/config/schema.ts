@@ -108,6 +108,24 @@ export const Exporter = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const Wal = Type.Object(
+  {
+    dir: Type.String({
+      default: '',
+      description:
+        'Directory of the write-ahead log; empty: none (spans waiting for storage live in memory only and are lost if the process dies)',
+    }),
+    durability: Type.Union([Type.Literal('fsync'), Type.Literal('batch')], {
+      default: 'fsync',
+      description:
+        'fsync: a request is acknowledged once its spans are synced to disk; batch: once written (synced every syncIntervalMs: survives a process crash, not a power loss)',
+    }),
+    segmentBytes: Type.Integer({ minimum: 1024 * 1024, default: 64 * 1024 * 1024 }),
+    syncIntervalMs: Type.Integer({ minimum: 10, default: 200 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const Listen = Type.Object(
   {
     host: Type.String({ default: '0.0.0.0' }),
@@ -170,6 +188,7 @@ export const IngesterConfig = Type.Object(
      */
     auth: Type.Union([Type.Literal('tokens'), Type.Literal('none')], { default: 'tokens' }),
     listen: Listen,
+    wal: Wal,
     admin: Admin,
     metrics: MetricsConfig,
     exporter: Exporter,

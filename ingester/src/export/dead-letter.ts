@@ -1,7 +1,17 @@
 // The dead-letter area: batches that storage refused permanently are written here (one OTLP protobuf
 // request per file, with a small JSON note of tenant, reason and time) instead of being retried forever
 // or dropped. An operator reads the reasons, fixes the cause and re-drives them from the admin port.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
 import { encodeTraceRequest } from '../otlp/encode-proto.ts';
@@ -29,6 +39,18 @@ export interface DeadLetter {
     spans: number;
     left: number;
   };
+}
+
+/** Writes the file whole under a temporary name, syncs it, then gives it its name. */
+function writeDurably(path: string, data: Buffer): void {
+  const fd = openSync(`${path}.tmp`, 'w');
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(`${path}.tmp`, path);
 }
 
 // Tenant ids are validated by the config schema (^[a-zA-Z0-9][a-zA-Z0-9._-]*$): safe as folder names.
@@ -68,10 +90,9 @@ export function createDeadLetter(dir: string): DeadLetter {
           at: new Date().toISOString(),
         };
         // The batch first, then its note: a note always has its batch. Each written whole, then renamed.
-        writeFileSync(join(folder, `${id}.pb.tmp`), encodeTraceRequest(batch));
-        renameSync(join(folder, `${id}.pb.tmp`), join(folder, `${id}.pb`));
-        writeFileSync(join(folder, `${id}.json.tmp`), JSON.stringify(entry));
-        renameSync(join(folder, `${id}.json.tmp`), join(folder, `${id}.json`));
+        // Synced before the write-ahead log may forget the batch.
+        writeDurably(join(folder, `${id}.pb`), encodeTraceRequest(batch));
+        writeDurably(join(folder, `${id}.json`), Buffer.from(JSON.stringify(entry)));
         return true;
       } catch {
         return false;

@@ -5,11 +5,22 @@ import { Client, credentials, Metadata, type ServiceError, status } from '@grpc/
 import { encodeTraceRequest } from '../otlp/encode-proto.ts';
 import { EXPORT_PATH, rawBuffers } from '../otlp/grpc-service.ts';
 import type { TraceBatch } from '../otlp/model.ts';
-import { decodeExportResponse } from '../otlp/responses.ts';
+import { decodeExportResponse, decodeRetryInfo } from '../otlp/responses.ts';
 import type { ExportResult, SpanSink } from './sink.ts';
 
-// Codes where the same request can never succeed; everything else is retried (the data is kept).
-const PERMANENT = new Set<number>([status.INVALID_ARGUMENT, status.OUT_OF_RANGE]);
+/**
+ * What the OTLP specification says an exporter may retry: these codes, and RESOURCE_EXHAUSTED only
+ * when the server sent a RetryInfo (it can recover). Every other code is permanent: the same request
+ * would fail again, so the queue dead-letters it rather than retrying until shutdown.
+ */
+const RETRYABLE = new Set<number>([
+  status.CANCELLED,
+  status.DEADLINE_EXCEEDED,
+  status.ABORTED,
+  status.OUT_OF_RANGE,
+  status.UNAVAILABLE,
+  status.DATA_LOSS,
+]);
 
 /**
  * RESOURCE_EXHAUSTED for the request's size: gRPC's message cap ("received message larger than max",
@@ -22,6 +33,25 @@ function isTooLarge(err: ServiceError): boolean {
   const burst = /burst: (\d+) bytes/.exec(err.details)?.[1];
   const adding = /while adding (\d+) bytes/.exec(err.details)?.[1];
   return burst !== undefined && adding !== undefined && Number(adding) > Number(burst);
+}
+
+/** The server's RetryInfo delay (google.rpc.Status in grpc-status-details-bin), if it sent one. */
+function retryInfoMs(err: ServiceError): number | undefined {
+  const details = err.metadata?.get('grpc-status-details-bin')[0];
+  return Buffer.isBuffer(details) ? decodeRetryInfo(details) : undefined;
+}
+
+/** What the queue should do with a batch the receiver answered with `err`. */
+export function classifyExportError(err: ServiceError): ExportResult {
+  const reason = `${status[err.code] ?? `code ${err.code}`}: ${err.details}`;
+  if (isTooLarge(err)) return { kind: 'tooLarge', reason };
+  const retryAfterMs = retryInfoMs(err);
+  const retryable =
+    RETRYABLE.has(err.code) || (err.code === status.RESOURCE_EXHAUSTED && retryAfterMs !== undefined);
+  if (!retryable) return { kind: 'failure', reason };
+  return retryAfterMs === undefined
+    ? { kind: 'retryable', reason }
+    : { kind: 'retryable', reason, retryAfterMs };
 }
 
 export interface OtlpGrpcSinkOptions {
@@ -56,12 +86,8 @@ export function createOtlpGrpcSink(opts: OtlpGrpcSinkOptions): SpanSink {
             if (!err) {
               const partial = reply?.length ? decodeExportResponse(reply) : undefined;
               resolve(partial ? { kind: 'success', partial } : { kind: 'success' });
-            } else if (isTooLarge(err)) {
-              resolve({ kind: 'tooLarge', reason: `${status[err.code]}: ${err.details}` });
-            } else if (PERMANENT.has(err.code)) {
-              resolve({ kind: 'failure', reason: `${status[err.code]}: ${err.details}` });
             } else {
-              resolve({ kind: 'retryable', reason: `${status[err.code]}: ${err.details}` });
+              resolve(classifyExportError(err));
             }
           },
         );

@@ -16,9 +16,26 @@ import type { DeadLetter } from './dead-letter.ts';
 import type { ExportResult, SpanSink } from './sink.ts';
 import { splitBatch } from './split.ts';
 
+/** Room held in the queue for spans on their way in (being written to the write-ahead log). */
+export interface Reservation {
+  /** Queues the batch; `segment` is the write-ahead-log segment holding it (its reference passes on). */
+  commit(batch: TraceBatch, segment?: number): void;
+  cancel(): void;
+}
+
+/** What the queue needs of the write-ahead log: references on the segments its items are kept in. */
+export interface SegmentRefs {
+  ref(segment: number, n: number): void;
+  release(segment: number): void;
+}
+
 export interface ExportQueue {
-  /** Takes the batch (true) or refuses it because the queue or the tenant's share is full (false). */
+  /** Holds room for the spans, or refuses (undefined) because the queue or the tenant's share is full. */
+  reserve(tenant: string, spans: number): Reservation | undefined;
+  /** reserve + commit in one step (re-driven dead letters): true when taken. */
   offer(tenant: string, batch: TraceBatch, spans: number): boolean;
+  /** Takes back what an earlier run left in the write-ahead log, whatever the limits. */
+  replay(tenant: string, batch: TraceBatch, spans: number, segment: number): void;
   /** Spans waiting or in flight. */
   readonly depth: number;
   /** A wait worth suggesting to the tenant's refused clients, from how its exports are doing. */
@@ -32,6 +49,8 @@ interface Item {
   spans: number;
   bytes: number;
   at: number;
+  /** Write-ahead-log segments holding these spans; the item holds one reference on each. */
+  segments: number[];
 }
 
 interface TenantQueue {
@@ -56,6 +75,8 @@ export interface QueueDeps {
   deadLetter?: DeadLetter;
   /** How many tenants may send (the config in force): with more than one, none may fill over half. */
   tenantCount?: () => number;
+  /** The write-ahead log, when there is one: items release their segments when they leave. */
+  wal?: SegmentRefs;
 }
 
 /** Concurrent exports in flight. */
@@ -89,8 +110,20 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
     return q;
   };
 
-  /** Spans leave the queue: delivered, dead-lettered, or lost (counted by the caller). */
-  const release = (tenant: string, spans: number) => {
+  const releaseSegments = (items: readonly Item[]) => {
+    if (deps.wal) for (const it of items) for (const s of it.segments) deps.wal.release(s);
+  };
+
+  /** Items leave the queue: delivered or dead-lettered (counted by the caller); the log may forget them. */
+  const release = (tenant: string, items: readonly Item[]) => {
+    releaseSegments(items);
+    leave(
+      tenant,
+      items.reduce((n, it) => n + it.spans, 0),
+    );
+  };
+
+  const leave = (tenant: string, spans: number) => {
     const q = tenants.get(tenant);
     if (q) {
       q.spans -= spans;
@@ -101,12 +134,38 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
     if (depth === 0) for (const w of idleWaiters) w();
   };
 
-  const item = (batch: TraceBatch, spans: number, at: number): Item => ({
+  const item = (batch: TraceBatch, spans: number, at: number, segments: number[]): Item => ({
     batch,
     spans,
     bytes: requestSize(batch),
     at,
+    segments,
   });
+
+  /**
+   * Items for an incoming batch, cut so that each fits one export. Every item holds a reference on
+   * each segment; the caller brought one reference per segment, the rest are taken here.
+   */
+  function itemsOf(batch: TraceBatch, spans: number, segments: number[]): Item[] {
+    const now = Date.now();
+    const whole = item(batch, spans, now, segments);
+    if (whole.bytes <= batchBytes) return [whole];
+    const parts = splitBatch(batch, batchBytes).map((p) => item(p, spanCount(p), now, segments));
+    for (const s of segments) deps.wal?.ref(s, parts.length - 1);
+    return parts;
+  }
+
+  function enqueue(tenant: string, items: Item[]): void {
+    queueOf(tenant).items.push(...items);
+    schedule();
+  }
+
+  /** Counts spans in before they are queued: the room a reservation holds. */
+  function hold(tenant: string, spans: number): void {
+    queueOf(tenant).spans += spans;
+    depth += spans;
+    metrics.queueSpans.set(depth);
+  }
 
   /** Items from the head of the queue up to the batch limits (at least one). */
   function takeBatch(q: TenantQueue): Item[] {
@@ -212,12 +271,12 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
           }
           if (result.refused) deadLetter(tenant, result.refused.batch, refused, result.refused.reason);
           q.delayMs = config.retryInitialMs;
-          release(tenant, spans);
+          release(tenant, items);
           return;
         }
         case 'failure':
           deadLetter(tenant, batch, spans, result.reason);
-          release(tenant, spans);
+          release(tenant, items);
           return;
         case 'tooLarge': {
           batchBytes = Math.max(1024, Math.min(batchBytes, Math.floor(requestSize(batch) / 2)));
@@ -229,17 +288,21 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
               spans,
               `a single span larger than the receiver takes: ${result.reason}`,
             );
-            release(tenant, spans);
+            release(tenant, items);
             return;
           }
           log.warn(
             { tenant, spans, parts: parts.length, reason: result.reason, batchBytes },
             "the receiver refused a batch as too large; sending smaller batches (set exporter.maxBatchBytes under the receiver's limit)",
           );
+          // Each part is kept by every segment the batch's items were; then the items let go.
           const now = Date.now();
+          const segments = [...new Set(items.flatMap((it) => it.segments))];
+          for (const s of segments) deps.wal?.ref(s, parts.length);
+          releaseSegments(items);
           requeue(
             q,
-            parts.map((p) => item(p, spanCount(p), now)),
+            parts.map((p) => item(p, spanCount(p), now, segments)),
           );
           return;
         }
@@ -266,25 +329,34 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
     get depth() {
       return depth;
     },
-    offer(tenant, batch, spans) {
-      if (spans === 0) return true;
+    reserve(tenant, spans) {
       const q = tenants.get(tenant);
       if (draining || depth + spans > config.queueMaxSpans || (q?.spans ?? 0) + spans > tenantMax())
-        return false;
-      const target = q ?? queueOf(tenant);
-      const now = Date.now();
-      const whole = item(batch, spans, now);
-      // A request larger than one export may be is cut now, so every item fits a batch.
-      const items =
-        whole.bytes > batchBytes
-          ? splitBatch(batch, batchBytes).map((p) => item(p, spanCount(p), now))
-          : [whole];
-      target.items.push(...items);
-      target.spans += spans;
-      depth += spans;
-      metrics.queueSpans.set(depth);
-      schedule();
-      return true;
+        return undefined;
+      hold(tenant, spans);
+      let open = true;
+      return {
+        commit(batch, segment) {
+          if (!open) return;
+          open = false;
+          enqueue(tenant, itemsOf(batch, spans, segment === undefined ? [] : [segment]));
+        },
+        cancel() {
+          if (!open) return;
+          open = false;
+          leave(tenant, spans);
+        },
+      };
+    },
+    offer(tenant, batch, spans) {
+      if (spans === 0) return true;
+      const r = this.reserve(tenant, spans);
+      r?.commit(batch);
+      return r !== undefined;
+    },
+    replay(tenant, batch, spans, segment) {
+      hold(tenant, spans);
+      enqueue(tenant, itemsOf(batch, spans, [segment]));
     },
     retryAfterMs(tenant) {
       const q = tenants.get(tenant);
@@ -308,7 +380,13 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
       }
       if (timer) clearTimeout(timer);
       for (const [tenant, q] of tenants) {
-        if (q.spans > 0) {
+        if (q.spans === 0) continue;
+        if (deps.wal) {
+          log.warn(
+            { tenant, spans: q.spans },
+            'not delivered before the shutdown deadline: kept in the write-ahead log for the next start',
+          );
+        } else {
           metrics.spansExportFailed.inc({ tenant, reason: 'shutdown_deadline' }, q.spans);
           log.error({ tenant, spans: q.spans }, 'shutdown deadline passed before storage took these spans');
         }

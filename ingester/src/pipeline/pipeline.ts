@@ -6,6 +6,7 @@ import { IngestError } from '../errors.ts';
 import type { ExportQueue } from '../export/queue.ts';
 import type { Metrics } from '../metrics.ts';
 import { normaliseBatch } from '../normalise/normalise.ts';
+import { encodeTraceRequest } from '../otlp/encode-proto.ts';
 import { spanCount, type TraceBatch } from '../otlp/model.ts';
 import { sampleBatch } from '../sample/sampler.ts';
 import type { TenantRuntime } from '../tenants/registry.ts';
@@ -23,14 +24,23 @@ export interface PushResult {
 }
 
 export interface Pipeline {
-  /** Resolves with what happened, or throws an IngestError to return to the client. */
-  push(tenant: TenantRuntime, batch: TraceBatch): PushResult;
+  /**
+   * Resolves with what happened once the kept spans are queued (and, with a write-ahead log, durable:
+   * only then may the client be told 200/OK), or rejects with an IngestError to return to the client.
+   */
+  push(tenant: TenantRuntime, batch: TraceBatch): Promise<PushResult>;
 }
 
-export function createPipeline(deps: { queue: ExportQueue; metrics: Metrics }): Pipeline {
+/** Where accepted spans are made durable before they are acknowledged (the write-ahead log). */
+export interface DurableLog {
+  /** Resolves with the segment holding the record once it is durable. */
+  append(record: { tenant: string; spans: number; request: Buffer }): Promise<number>;
+}
+
+export function createPipeline(deps: { queue: ExportQueue; metrics: Metrics; wal?: DurableLog }): Pipeline {
   const { queue, metrics } = deps;
   return {
-    push(tenant, batch) {
+    async push(tenant, batch) {
       const received = spanCount(batch);
       const t = tenant.id;
       metrics.spansReceived.inc({ tenant: t }, received);
@@ -55,7 +65,10 @@ export function createPipeline(deps: { queue: ExportQueue; metrics: Metrics }): 
       if (sampled.dropped) metrics.spansSampledOut.inc({ tenant: t }, sampled.dropped);
       if (sampled.keptErrors) metrics.spansKeptErrors.inc({ tenant: t }, sampled.keptErrors);
 
-      if (!queue.offer(t, batch, sampled.kept)) {
+      const result = { received, queued: sampled.kept, sampledOut: sampled.dropped };
+      if (sampled.kept === 0) return result;
+      const room = queue.reserve(t, sampled.kept);
+      if (!room) {
         metrics.spansRejected.inc({ tenant: t, reason: 'queue_full' }, received);
         throw new IngestError(
           'QUEUE_FULL',
@@ -63,8 +76,24 @@ export function createPipeline(deps: { queue: ExportQueue; metrics: Metrics }): 
           queue.retryAfterMs(t),
         );
       }
+      let segment: number | undefined;
+      if (deps.wal) {
+        try {
+          segment = await deps.wal.append({
+            tenant: t,
+            spans: sampled.kept,
+            request: encodeTraceRequest(batch),
+          });
+        } catch (err) {
+          // Not durable, so not accepted: the client keeps the spans and retries (disk full passes).
+          room.cancel();
+          metrics.spansRejected.inc({ tenant: t, reason: 'wal_unavailable' }, received);
+          throw new IngestError('QUEUE_FULL', `write-ahead log: ${(err as Error).message}`, 1000);
+        }
+      }
+      room.commit(batch, segment);
       metrics.spansQueued.inc({ tenant: t }, sampled.kept);
-      return { received, queued: sampled.kept, sampledOut: sampled.dropped };
+      return result;
     },
   };
 }

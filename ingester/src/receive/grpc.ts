@@ -106,6 +106,16 @@ export function createGrpcReceiver(deps: GrpcReceiverDeps): GrpcReceiver {
   });
 
   const exportHandler = (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+    const fail = (err: unknown) => {
+      if (err instanceof IngestError) {
+        count(err.code);
+        callback(toServiceError(err));
+        return;
+      }
+      count('INTERNAL');
+      log.error({ err }, 'unexpected error handling an OTLP/gRPC request');
+      callback({ code: 13, details: 'internal error' });
+    };
     try {
       const tenant = tenants.get(call.metadata);
       if (!tenant) throw new IngestError('UNAUTHENTICATED');
@@ -116,18 +126,12 @@ export function createGrpcReceiver(deps: GrpcReceiverDeps): GrpcReceiver {
         );
       }
       const batch = decodeOrBadData(() => decodeTraceRequest(call.request));
-      pipeline.push(tenant, batch);
-      count('ok');
-      callback(null, encodeExportResponse());
+      pipeline.push(tenant, batch).then(() => {
+        count('ok');
+        callback(null, encodeExportResponse());
+      }, fail);
     } catch (err) {
-      if (err instanceof IngestError) {
-        count(err.code);
-        callback(toServiceError(err));
-        return;
-      }
-      count('INTERNAL');
-      log.error({ err }, 'unexpected error handling an OTLP/gRPC request');
-      callback({ code: 13, details: 'internal error' });
+      fail(err);
     }
   };
   server.addService(TRACE_SERVICE, { Export: exportHandler });
@@ -137,7 +141,13 @@ export function createGrpcReceiver(deps: GrpcReceiverDeps): GrpcReceiver {
     metrics.connectionsRefused.inc({ receiver: 'grpc', reason }),
   );
   const listener: NetServer = createNetServer((socket) => {
-    if (guard.admit(socket)) injector.injectConnection(socket);
+    if (!guard.admit(socket)) return;
+    // Handed to grpc-js once the client speaks: a socket that sends nothing is closed by the guard's
+    // idle timeout. (After that, HTTP/2 reads the socket itself and grpc-js closes idle sessions.)
+    socket.once('readable', () => {
+      socket.setTimeout(0);
+      injector.injectConnection(socket);
+    });
   });
 
   return {

@@ -78,7 +78,7 @@ export function createHttpReceiver(deps: ReceiverDeps, limits: HttpLimits): Serv
       const batch = decodeOrBadData(() =>
         format === 'proto' ? decodeTraceRequest(body) : decodeTraceRequestJson(body),
       );
-      pipeline.push(tenant, batch);
+      await pipeline.push(tenant, batch);
       count('ok');
       reply(res, format, 200, format === 'proto' ? encodeExportResponse() : exportResponseJson());
     } catch (err) {

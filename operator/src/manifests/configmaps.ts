@@ -11,7 +11,7 @@ export const MANAGED_BY = {
 };
 export const INGESTER_CONFIG_KEY = 'config.yaml';
 export const TEMPO_OVERRIDES_KEY = 'overrides.yaml';
-export const INGESTER_DEAD_LETTER_DIR = '/var/lib/koder-trace/dead-letter';
+export const INGESTER_DATA_DIR = '/var/lib/koder-trace';
 
 const dump = (o: unknown) => yaml.dump(o, { sortKeys: false, lineWidth: -1, noRefs: true });
 
@@ -21,9 +21,11 @@ export function ingesterConfigMap(out: CompileOutput, cfg: OperatorConfig): V1Co
       kind: 'otlp-grpc',
       endpoint: cfg.tempoEndpoint,
       insecure: true,
-      // The chart mounts a volume here for batches storage refuses permanently.
-      deadLetterDir: INGESTER_DEAD_LETTER_DIR,
+      // On the pod's data volume (the chart mounts it): batches storage refuses permanently.
+      deadLetterDir: `${INGESTER_DATA_DIR}/dead-letter`,
     },
+    // Acknowledged spans are on disk until storage has them.
+    wal: { dir: `${INGESTER_DATA_DIR}/wal` },
     tenants: out.tenants,
   };
   return {

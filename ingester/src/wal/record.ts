@@ -1,0 +1,66 @@
+// One write-ahead-log record: the spans one request left after sampling, as the OTLP protobuf request
+// they will be exported as, with the tenant and span count. Framed as
+//   u32 length of the body | u32 CRC-32 of the body | body
+// body = u8 tenant length | tenant | u32 spans | ExportTraceServiceRequest
+// (little-endian). A record whose frame or checksum does not hold marks the end of what was written
+// whole: a torn tail after a crash, cut on replay.
+import { crc32 } from 'node:zlib';
+
+export interface WalRecord {
+  tenant: string;
+  spans: number;
+  /** ExportTraceServiceRequest bytes. */
+  request: Buffer;
+}
+
+const FRAME = 8;
+/** Larger records are not ours (a corrupt length); requests are capped far below this. */
+const MAX_BODY = 1 << 30;
+
+export function encodeRecord(r: WalRecord): Buffer {
+  const tenant = Buffer.from(r.tenant, 'utf8');
+  const bodyLength = 1 + tenant.length + 4 + r.request.length;
+  const out = Buffer.allocUnsafe(FRAME + bodyLength);
+  out.writeUInt32LE(bodyLength, 0);
+  let at = FRAME;
+  out.writeUInt8(tenant.length, at++);
+  at += tenant.copy(out, at);
+  out.writeUInt32LE(r.spans, at);
+  at += 4;
+  r.request.copy(out, at);
+  out.writeUInt32LE(crc32(out.subarray(FRAME)), 4);
+  return out;
+}
+
+export interface ParsedRecords {
+  records: WalRecord[];
+  /** Bytes of the buffer made of whole, intact records; what follows is torn or corrupt. */
+  goodLength: number;
+  /** Why reading stopped before the end, if it did. */
+  problem?: string;
+}
+
+export function parseRecords(buf: Buffer): ParsedRecords {
+  const records: WalRecord[] = [];
+  let at = 0;
+  while (at < buf.length) {
+    if (buf.length - at < FRAME) return { records, goodLength: at, problem: 'torn record frame' };
+    const bodyLength = buf.readUInt32LE(at);
+    if (bodyLength < 5 || bodyLength > MAX_BODY)
+      return { records, goodLength: at, problem: `implausible record length ${bodyLength}` };
+    if (buf.length - at - FRAME < bodyLength) return { records, goodLength: at, problem: 'torn record' };
+    const body = buf.subarray(at + FRAME, at + FRAME + bodyLength);
+    if (crc32(body) !== buf.readUInt32LE(at + 4))
+      return { records, goodLength: at, problem: 'record checksum mismatch' };
+    const tenantLength = body.readUInt8(0);
+    if (1 + tenantLength + 4 > bodyLength)
+      return { records, goodLength: at, problem: 'record header beyond its body' };
+    records.push({
+      tenant: body.toString('utf8', 1, 1 + tenantLength),
+      spans: body.readUInt32LE(1 + tenantLength),
+      request: body.subarray(1 + tenantLength + 4),
+    });
+    at += FRAME + bodyLength;
+  }
+  return { records, goodLength: at };
+}
