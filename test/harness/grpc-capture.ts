@@ -1,14 +1,20 @@
 // A bare OTLP/gRPC TraceService in the test process that records each request's metadata and size:
 // where a test must see the headers an exporter sent (Tempo's X-Scope-OrgID), which the reference
-// collector cannot show. It can also be told to fail, to stand in for a storage outage.
-import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+// collector cannot show. It can also be told to fail, to stand in for a storage outage, with any gRPC
+// status code and optionally a google.rpc.RetryInfo (as Tempo or a collector would send).
+import { Metadata, Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { TRACE_SERVICE } from '../../ingester/src/otlp/grpc-service.ts';
+import { encodeRpcStatus } from '../../ingester/src/otlp/responses.ts';
 
 export interface GrpcCapture {
   readonly endpoint: string;
   readonly requests: { orgId: string | undefined; bytes: Buffer }[];
   /** While set, every export fails with this gRPC code. */
   failWith: number | undefined;
+  /** With failWith: the delay sent as a google.rpc.RetryInfo in grpc-status-details-bin (none if unset). */
+  failRetryAfterMs: number | undefined;
+  /** Every export answered with an error (failWith): its code, tenant and arrival time. */
+  readonly failures: { code: number; orgId: string | undefined; at: number }[];
   close(): Promise<void>;
 }
 
@@ -18,15 +24,23 @@ export async function startGrpcCapture(): Promise<GrpcCapture> {
     endpoint: '',
     requests: [],
     failWith: undefined,
+    failRetryAfterMs: undefined,
+    failures: [],
     close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
   };
   server.addService(TRACE_SERVICE, {
     Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => {
+      const org = call.metadata.get('x-scope-orgid')[0];
       if (capture.failWith !== undefined) {
-        cb({ code: capture.failWith, details: 'storage unavailable (test)' });
+        const code = capture.failWith;
+        const details = 'storage unavailable (test)';
+        capture.failures.push({ code, orgId: org === undefined ? undefined : String(org), at: Date.now() });
+        const metadata = new Metadata();
+        if (capture.failRetryAfterMs !== undefined)
+          metadata.set('grpc-status-details-bin', encodeRpcStatus(code, details, capture.failRetryAfterMs));
+        cb({ code, details, metadata });
         return;
       }
-      const org = call.metadata.get('x-scope-orgid')[0];
       capture.requests.push({ orgId: org === undefined ? undefined : String(org), bytes: call.request });
       cb(null, Buffer.alloc(0));
     },
