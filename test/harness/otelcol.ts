@@ -24,8 +24,17 @@ export interface Collector extends BareCollector {
   readonly received: OtlpCapture;
 }
 
+/**
+ * Settings merged into the OTLP receiver's protocols (its endpoints stay ours), e.g. Tempo's
+ * distributor receiver: `{ grpc: { max_recv_msg_size_mib: 4 } }`.
+ */
+export interface ReceiverSettings {
+  grpc?: Record<string, unknown>;
+  http?: Record<string, unknown>;
+}
+
 export async function startCollector(
-  opts: { processors?: Record<string, unknown> } = {},
+  opts: { processors?: Record<string, unknown>; receiver?: ReceiverSettings } = {},
 ): Promise<Collector> {
   const received = await startOtlpCapture();
   const exporters = {
@@ -37,7 +46,7 @@ export async function startCollector(
     },
   };
   try {
-    const collector = await startCollectorExporting(exporters, opts.processors);
+    const collector = await startCollectorExporting(exporters, opts.processors, opts.receiver);
     return {
       ...collector,
       received,
@@ -56,13 +65,15 @@ export async function startCollector(
 export function startCollectorExporting(
   exporters: Record<string, unknown>,
   processors: Record<string, unknown> = {},
+  receiver: ReceiverSettings = {},
 ): Promise<BareCollector> {
-  return retryOnPortClash(() => startOnce(exporters, processors));
+  return retryOnPortClash(() => startOnce(exporters, processors, receiver));
 }
 
 async function startOnce(
   exporters: Record<string, unknown>,
   processors: Record<string, unknown>,
+  receiver: ReceiverSettings,
 ): Promise<BareCollector> {
   const dir = await mkdtemp(join(tmpdir(), 'koder-otelcol-'));
   const [grpcPort, httpPort, metricsPort] = (await freePorts(3)) as [number, number, number];
@@ -70,8 +81,8 @@ async function startOnce(
     receivers: {
       otlp: {
         protocols: {
-          grpc: { endpoint: `127.0.0.1:${grpcPort}` },
-          http: { endpoint: `127.0.0.1:${httpPort}` },
+          grpc: { ...receiver.grpc, endpoint: `127.0.0.1:${grpcPort}` },
+          http: { ...receiver.http, endpoint: `127.0.0.1:${httpPort}` },
         },
       },
     },
