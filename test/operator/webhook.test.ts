@@ -113,12 +113,15 @@ describe.skipIf(!bins.ok)(suiteTitle('pod webhook called by a real kube-apiserve
 
   it('keeps the token Secret present in other namespaces it wires, and leaves other namespaces alone', async () => {
     const copy = await until('the token copy in apps', () =>
-      core.readNamespacedSecret({ name: 'koder-trace-support-bot-token', namespace: 'apps' }),
+      core
+        .listNamespacedSecret({ namespace: 'apps', labelSelector: 'trace.koder.dev/token-copy=true' })
+        .then((l) => l.items[0]),
     );
     expect(copy.metadata?.labels?.['trace.koder.dev/token-copy']).toBe('true');
     const wired = await core.createNamespacedPod({ namespace: 'apps', body: podSpec('wired-elsewhere') });
+    expect(copy.metadata?.name).toMatch(/^koder-trace-support-bot-[0-9a-f]{10}-token$/);
     expect(envOf(wired).find((e) => e.name === 'KODER_TRACE_TOKEN')?.valueFrom?.secretKeyRef?.name).toBe(
-      'koder-trace-support-bot-token',
+      copy.metadata?.name,
     );
     const untouched = await core.createNamespacedPod({ namespace: 'other', body: podSpec('plain') });
     expect(envOf(untouched)).toEqual([]);

@@ -5,6 +5,7 @@
 import type { SamplingConfig, TenantConfig } from '../../../ingester/src/config/schema.ts';
 import { sha256Hex } from '../../../ingester/src/tenants/registry.ts';
 import type { SamplingPolicy, TraceTenant } from '../api/types.generated.ts';
+import { tokenSecretName } from '../manifests/naming.ts';
 import { type TempoTenantOverrides, tempoDuration, tempoTenantOverrides } from './tempo-overrides.ts';
 
 export type { TempoTenantOverrides } from './tempo-overrides.ts';
@@ -48,8 +49,7 @@ const DEFAULT_RETENTION = '336h';
 export const keyOf = (o: { metadata?: { namespace?: string; name?: string } }) =>
   `${o.metadata?.namespace ?? 'default'}/${o.metadata?.name ?? ''}`;
 
-export const tokenSecretName = (tt: TraceTenant) =>
-  tt.spec?.credentials?.secretName ?? `${tt.metadata?.name}-token`;
+export { tokenSecretName };
 
 function compilePolicy(sp: SamplingPolicy): { config: SamplingConfig } | { error: string } {
   const spec = sp.spec ?? {};

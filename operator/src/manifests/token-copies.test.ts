@@ -2,6 +2,7 @@ import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { TraceTenant } from '../api/types.generated.ts';
 import { mutatePod, tenantForPod } from '../webhook/mutate.ts';
+import { tokenCopyName } from './naming.ts';
 import { desiredTokenCopies } from './token-copies.ts';
 
 const namespace = (name: string, labels: Record<string, string> = {}): V1Namespace => ({
@@ -30,7 +31,8 @@ describe('desiredTokenCopies', () => {
       valueFrom?: { secretKeyRef?: { name: string } };
     }[];
     const secretName = env[0]?.valueFrom?.secretKeyRef?.name;
-    expect(secretName).toBe('koder-trace-search-token');
+    expect(secretName).toBe(tokenCopyName(search));
+    expect(secretName).toMatch(/^koder-trace-search-[0-9a-f]{10}-token$/);
 
     // ...and the Secret it reads exists in the pod's namespace.
     const copies = desiredTokenCopies(
@@ -42,6 +44,31 @@ describe('desiredTokenCopies', () => {
     expect(copy?.metadata?.namespace).toBe('apps');
     expect(Buffer.from(copy?.data?.token ?? '', 'base64').toString('utf8')).toBe('kt_search');
     // No copy where the tenant's own Secret already is, nor in system namespaces the webhook never sees.
-    expect([...copies.keys()]).toEqual(['apps/koder-trace-search-token']);
+    expect([...copies.keys()]).toEqual([`apps/${secretName}`]);
+  });
+
+  it('gives same-named tenants of different namespaces separate copies, and wires the pod to its own', () => {
+    const shared = (ns: string): TraceTenant => ({
+      metadata: { name: 'shared', namespace: ns },
+      spec: { injection: { namespaceSelector: { matchLabels: { tier: 'web' } } } },
+    });
+    const [x, y] = [shared('team-x'), shared('team-y')];
+    const tokens = new Map([
+      ['team-x/shared-token', 'kt_x'],
+      ['team-y/shared-token', 'kt_y'],
+    ]);
+    const copies = desiredTokenCopies([namespace('web1', { tier: 'web' })], [y, x], tokens);
+    expect(copies.size).toBe(2);
+    const tokenOf = (name: string) =>
+      Buffer.from(copies.get(`web1/${name}`)?.data?.token ?? '', 'base64').toString('utf8');
+    expect(tokenOf(tokenCopyName(x))).toBe('kt_x');
+    expect(tokenOf(tokenCopyName(y))).toBe('kt_y');
+    const pod: V1Pod = { metadata: { name: 'p' }, spec: { containers: [{ name: 'app', image: 'app' }] } };
+    const wired = tenantForPod(pod, { name: 'web1', labels: { tier: 'web' } }, [y, x]);
+    const env = mutatePod(pod, 'web1', wired as TraceTenant, settings)[0]?.value as {
+      name: string;
+      valueFrom?: { secretKeyRef?: { name: string } };
+    }[];
+    expect(tokenOf(env[0]?.valueFrom?.secretKeyRef?.name ?? '')).toBe('kt_x');
   });
 });

@@ -3,9 +3,9 @@
 // removed when no longer needed.
 import type { V1Namespace, V1Secret } from '@kubernetes/client-node';
 import type { TraceTenant } from '../api/types.generated.ts';
-import { tokenSecretName } from '../compile/compile.ts';
-import { routesForNamespace, tokenSecretIn } from '../webhook/mutate.ts';
+import { routesForNamespace } from '../webhook/mutate.ts';
 import { MANAGED_BY } from './configmaps.ts';
+import { tokenSecretIn, tokenSecretName } from './naming.ts';
 import { TOKEN_LABEL } from './token-secret.ts';
 
 export const TOKEN_COPY_LABEL = 'trace.koder.dev/token-copy';

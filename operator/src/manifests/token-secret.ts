@@ -4,8 +4,8 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import { API_VERSION } from '../api/crds.ts';
 import type { TraceTenant } from '../api/types.generated.ts';
-import { tokenSecretName } from '../compile/compile.ts';
 import { MANAGED_BY } from './configmaps.ts';
+import { tokenSecretName } from './naming.ts';
 
 export const TOKEN_LABEL = 'trace.koder.dev/tenant-token';
 

@@ -1,6 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { TraceTenant } from '../api/types.generated.ts';
+import { tokenCopyName } from '../manifests/naming.ts';
 import { mutatePod, serviceName, tenantForPod } from './mutate.ts';
 import { matchesSelector } from './selector.ts';
 
@@ -85,7 +86,7 @@ describe('mutatePod', () => {
     const env = mutatePod(pod(), 'apps', tt, settings)[0]?.value as {
       valueFrom?: { secretKeyRef?: { name: string } };
     }[];
-    expect(env[0]?.valueFrom?.secretKeyRef?.name).toBe('koder-trace-support-bot-token');
+    expect(env[0]?.valueFrom?.secretKeyRef?.name).toBe(tokenCopyName(tt));
   });
   it("lets a container's own OTEL values win", () => {
     const ops = mutatePod(pod({}, [{ name: 'OTEL_SERVICE_NAME', value: 'mine' }]), 'team-a', tt, settings);

@@ -3,7 +3,8 @@
 // Secret (valueFrom), never written into the pod spec; a container's own OTEL_* values always win.
 import type { V1Container, V1EnvVar, V1Pod } from '@kubernetes/client-node';
 import type { TraceTenant } from '../api/types.generated.ts';
-import { keyOf, tokenSecretName } from '../compile/compile.ts';
+import { keyOf } from '../compile/compile.ts';
+import { tokenSecretIn } from '../manifests/naming.ts';
 import { type LabelSelector, matchesSelector } from './selector.ts';
 
 export const TENANT_LABEL = 'trace.koder.dev/tenant';
@@ -17,13 +18,6 @@ export const POD_NAME_VAR = 'KODER_K8S_POD_NAME';
 export interface InjectionSettings {
   /** OTLP/HTTP base URL of the ingester Service, e.g. http://koder-trace-ingester.koder-trace.svc:4318 */
   ingesterEndpoint: string;
-}
-
-/** The Secret holding a tenant's token in a given namespace: the tenant's own, or the operator's copy. */
-export function tokenSecretIn(tt: TraceTenant, namespace: string): string {
-  return namespace === tt.metadata?.namespace
-    ? tokenSecretName(tt)
-    : `koder-trace-${tt.metadata?.name}-token`;
 }
 
 /** A tenant that pods of a namespace can be wired to, and which of those pods it takes. */
