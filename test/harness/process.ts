@@ -27,6 +27,8 @@ export interface ManagedProcess {
   /** Set once the process has exited. */
   exitCode(): number | null | undefined;
   stop(graceMs?: number): Promise<void>;
+  /** Kills the process at once (a crash, an OOM kill) and waits until it is gone. */
+  kill(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -72,6 +74,10 @@ export function startProcess(opts: StartOptions): ManagedProcess {
       } catch {
         return '(no log)';
       }
+    },
+    async kill() {
+      if (exited === undefined) child.kill('SIGKILL');
+      await done;
     },
     async stop(graceMs = 5000) {
       if (exited === undefined) {

@@ -52,6 +52,8 @@ export interface Wal {
 }
 
 const NAME = /^(\d{12})\.wal$/;
+/** The longest a segment takes appends. */
+const ROTATE_MS = 1000;
 const fileOf = (dir: string, seq: number) => join(dir, `${String(seq).padStart(12, '0')}.wal`);
 
 interface Pending {
@@ -115,7 +117,9 @@ export function openWal(opts: WalOptions): Wal {
     }
   };
 
+  let openedAt = Date.now();
   const rotate = () => {
+    openedAt = Date.now();
     closeSync(fd);
     const old = active;
     active++;
@@ -147,7 +151,7 @@ export function openWal(opts: WalOptions): Wal {
       sizes.set(segment, size);
       refs.set(segment, (refs.get(segment) ?? 0) + group.length);
       for (const p of group) p.resolve(segment);
-      if (size >= opts.segmentBytes) rotate();
+      if (size >= opts.segmentBytes || Date.now() - openedAt >= ROTATE_MS) rotate();
       flush();
     };
     const bytes = group.reduce((n, p) => n + p.buf.length, 0);
@@ -167,6 +171,13 @@ export function openWal(opts: WalOptions): Wal {
       },
     );
   }
+
+  // A segment is deleted only once it takes no more appends: rotating at least every second bounds
+  // what a crash replays twice to about a second of traffic.
+  const ageTimer = setInterval(() => {
+    if (!writing && !closed && size > 0 && Date.now() - openedAt >= ROTATE_MS) rotate();
+  }, ROTATE_MS);
+  ageTimer.unref();
 
   const syncTimer =
     opts.durability === 'batch'
@@ -205,6 +216,7 @@ export function openWal(opts: WalOptions): Wal {
     async close() {
       closed = true;
       if (syncTimer) clearInterval(syncTimer);
+      clearInterval(ageTimer);
       while (writing || pending.length) await new Promise((r) => setTimeout(r, 1));
       await new Promise<void>((resolve) => fdatasync(fd, () => resolve()));
       closeSync(fd);
