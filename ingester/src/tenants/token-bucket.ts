@@ -1,5 +1,14 @@
 // A token bucket: `rate` tokens per second up to `burst`. take(n) either takes n tokens or says how
 // long until n would be available. The clock is passed in, so tests control time.
+//
+// A request of more spans than the burst could never find n tokens, so it used to be told to retry
+// forever. It is admitted on credit instead: once the bucket is full it takes everything and goes
+// into debt (tokens below zero), which the refill pays back before anything else passes. The rate
+// still holds over time (at most burst + rate × t + one request's spans in any t seconds), nothing is
+// refused that waiting cannot cure, and the client, which never chose the tenant's burst, loses no
+// spans. (A permanent error would make OTel SDKs drop the batch.)
+
+const EPSILON = 1e-6;
 
 export class TokenBucket {
   private tokens: number;
@@ -20,16 +29,21 @@ export class TokenBucket {
     this.last = nowMs;
   }
 
-  /** Takes n tokens and returns 0, or takes none and returns the wait in ms before n could be taken. */
+  /**
+   * Takes n tokens and returns 0, or takes none and returns the wait in ms before n could be taken.
+   * More than the burst is taken, on credit, from a full bucket; the wait asked for is always one after
+   * which the same request passes (if nothing else takes tokens meanwhile).
+   */
   take(n: number, nowMs: number): number {
     this.refill(nowMs);
-    if (n <= this.tokens) {
+    // (EPSILON: refills are sums of fractions; a wait computed to the ms must be enough.)
+    if (n <= this.tokens + EPSILON || (n > this.burst && this.tokens + EPSILON >= this.burst)) {
       this.tokens -= n;
       return 0;
     }
-    // A request larger than the burst can never pass whole; ask for a wait of one full bucket.
+    // Until n tokens are there, or, for more than the burst, until the bucket is full (debt paid).
     const missing = Math.min(n, this.burst) - this.tokens;
-    return Math.max(1, Math.ceil((Math.max(missing, 0) / this.rate) * 1000));
+    return Math.max(1, Math.ceil((missing / this.rate) * 1000));
   }
 
   /** Changes the limits in place (config reload) without refilling: no free burst on reload. */
