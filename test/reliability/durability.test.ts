@@ -1,6 +1,7 @@
 // Nothing acknowledged is lost: the ingester with its write-ahead log is killed mid-load (SIGKILL,
 // three times) and restarted on the same log; storage goes away under load and the ingester is
 // stopped meanwhile. Every span a client got 200 for must reach storage; duplicates are counted.
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +53,16 @@ function load(ing: RunningIngester, senders = 4) {
       await Promise.all(loops);
     },
   };
+}
+
+/** Mounts a 2 MiB tmpfs (root only): a disk that fills up. The reason when it cannot. */
+function smallDisk(dir: string): string | undefined {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir], { stdio: 'pipe' });
+    return undefined;
+  } catch (err) {
+    return `cannot mount a small tmpfs here (${(err as Error).message.split('\n')[0]}): needs root`;
+  }
 }
 
 describe('nothing acknowledged is lost (write-ahead log)', () => {
@@ -109,6 +120,56 @@ describe('nothing acknowledged is lost (write-ahead log)', () => {
       `[durability] SIGKILL x3: acknowledged ${acknowledged.size}, delivered ${seen.size} distinct, lost 0, duplicates ${duplicates}`,
     );
     expect(await ing.metric('koder_ingester_wal_replayed_spans_total')).toBeGreaterThan(0);
+  });
+
+  it('pushes back while its disk is full, loses nothing, and recovers when space returns', async (ctx) => {
+    const disk = await mkdtemp(join(tmpdir(), 'koder-full-'));
+    const why = smallDisk(disk);
+    if (why) {
+      await rm(disk, { recursive: true, force: true });
+      if (process.env.CI === 'true') throw new Error(why);
+      ctx.skip(why);
+    }
+    try {
+      storage = await startGrpcCapture();
+      storage.failWith = status.UNAVAILABLE; // nothing leaves the log: it fills the disk
+      ing = await startIngesterProcess({ ...config(), wal: { dir: join(disk, 'wal') } });
+      const running = ing;
+      const statuses: number[] = [];
+      const acknowledged = new Set<string>();
+      const send = async () => {
+        const spans = Array.from({ length: 20 }, () =>
+          span({}, attribute('gen_ai.input.messages', str('x'.repeat(2000)))),
+        );
+        const ids = spans.map((s) =>
+          hex(
+            decodeTraceRequest(request([s])).resourceSpans[0]?.scopeSpans[0]?.spans[0]?.spanId ??
+              new Uint8Array(),
+          ),
+        );
+        const res = await postOtlp(running.httpUrl, request(spans), 'proto');
+        statuses.push(res.status);
+        if (res.status === 200) for (const id of ids) acknowledged.add(id);
+        return res;
+      };
+      await until('the disk to fill up (503 with a retry delay)', async () =>
+        (await send()).status === 503 ? true : undefined,
+      );
+      const refused = await send();
+      expect(refused.status).toBe(503);
+      expect(refused.text).toMatch(/write-ahead log/);
+      storage.failWith = undefined; // storage back: the log empties, space returns
+      await until('ingest to resume', async () => ((await send()).status === 200 ? true : undefined), 30_000);
+      await until('every acknowledged span delivered', () =>
+        [...acknowledged].every((id) => delivered(storage).has(id)) ? true : undefined,
+      );
+      expect(statuses.filter((s) => s !== 200 && s !== 503)).toEqual([]);
+    } finally {
+      await ing?.stop();
+      ing = undefined;
+      execFileSync('umount', [disk]);
+      await rm(disk, { recursive: true, force: true });
+    }
   });
 
   it('keeps what it acknowledged while storage is down, across a stop and a restart', async () => {
