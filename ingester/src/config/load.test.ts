@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from './load.ts';
 
@@ -49,10 +50,42 @@ describe('parseConfig', () => {
       'tenants: [{ id: a, tokenSha256: [], sampling: { rules: [{ name: r, probability: 0.5, match: [{ field: name, op: gt, value: "x" }] }] } }]',
       /op gt needs a numeric value/,
     ],
+    ['tenants: [{ id: a, tokenSha256: [], samplingRef: p }]', /\/tenants\/0\/samplingRef: no policy "p"/],
+    [
+      'policies: { p: {} }\ntenants: [{ id: a, tokenSha256: [], samplingRef: p, sampling: {} }]',
+      /set sampling or samplingRef, not both/,
+    ],
+    [
+      'policies: { "team-a/p": { rules: [{ name: r, probability: 0.5, match: [{ field: name, op: regex, value: "(" }] }] } }',
+      /\/policies\/team-a~1p\/rules\/0\/match\/0: invalid regex/,
+    ],
+    ['tenantsPacked: "bm90Z3ppcA=="', /\/tenantsPacked: not base64 gzip of JSON/],
   ])('rejects %s', (text, message) => {
     const r = parseConfig(text);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors.join('\n')).toMatch(message);
+  });
+});
+
+describe('policies and packed tenants', () => {
+  it('reads tenantsPacked as tenants appended to the plain list, each checked by the schema', () => {
+    const packed = gzipSync(
+      JSON.stringify([{ id: 'b', tokenSha256: ['b'.repeat(64)], samplingRef: 'p' }]),
+    ).toString('base64');
+    const r = parseConfig(
+      JSON.stringify({
+        policies: { p: { defaultProbability: 0.5 } },
+        tenants: [{ id: 'a', tokenSha256: [HASH] }],
+        tenantsPacked: packed,
+      }),
+    );
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    expect(r.config.tenants.map((t) => t.id)).toEqual(['a', 'b']);
+    expect(r.config.policies.p).toEqual({ defaultProbability: 0.5, keepErrors: true, rules: [] });
+    const bad = gzipSync(JSON.stringify([{ id: 'c', tokenSha256: ['x'] }])).toString('base64');
+    const refused = parseConfig(JSON.stringify({ tenantsPacked: bad }));
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.errors.join('\n')).toMatch(/\/tenants\/0\/tokenSha256\/0/);
   });
 });
 

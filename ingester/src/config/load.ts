@@ -1,9 +1,10 @@
 // Parse → default → validate → freeze. The only way an IngesterConfigDoc comes into being, so every
 // consumer can trust it. Errors name the offending path, for logs and for the operator's status.
+import { gunzipSync } from 'node:zlib';
 import { load as parseYaml } from 'js-yaml';
 import { Compile } from 'typebox/compile';
 import Value from 'typebox/value';
-import { IngesterConfig, type IngesterConfigDoc } from './schema.ts';
+import { IngesterConfig, type IngesterConfigDoc, Sampling, type SamplingConfig } from './schema.ts';
 
 const check = Compile(IngesterConfig);
 
@@ -38,29 +39,58 @@ function semanticErrors(doc: IngesterConfigDoc): string[] {
       }
       tokens.set(h, t.id);
     }
-    t.sampling?.rules.forEach((rule, r) => {
-      rule.match.forEach((c, k) => {
-        const where = `/tenants/${i}/sampling/rules/${r}/match/${k}`;
-        const needsValue = !['exists', 'notExists', 'in'].includes(c.op);
-        if (needsValue && c.value === undefined) errors.push(`${where}: op ${c.op} needs a value`);
-        if (c.op === 'in' && !c.values?.length) errors.push(`${where}: op in needs a non-empty values list`);
-        if (['gt', 'gte', 'lt', 'lte'].includes(c.op) && typeof c.value !== 'number') {
-          errors.push(`${where}: op ${c.op} needs a numeric value`);
+    if (t.sampling && t.samplingRef !== undefined)
+      errors.push(`/tenants/${i}: set sampling or samplingRef, not both`);
+    if (t.samplingRef !== undefined && !Object.hasOwn(doc.policies, t.samplingRef))
+      errors.push(`/tenants/${i}/samplingRef: no policy ${JSON.stringify(t.samplingRef)} in policies`);
+    if (t.sampling) errors.push(...samplingErrors(t.sampling, `/tenants/${i}/sampling`));
+  });
+  for (const [name, policy] of Object.entries(doc.policies))
+    errors.push(...samplingErrors(policy, `/policies/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`));
+  return errors;
+}
+
+/** A sampling policy's rules: each condition has what its op needs and a field the sampler reads. */
+function samplingErrors(sampling: SamplingConfig, path: string): string[] {
+  const errors: string[] = [];
+  sampling.rules.forEach((rule, r) => {
+    rule.match.forEach((c, k) => {
+      const where = `${path}/rules/${r}/match/${k}`;
+      const needsValue = !['exists', 'notExists', 'in'].includes(c.op);
+      if (needsValue && c.value === undefined) errors.push(`${where}: op ${c.op} needs a value`);
+      if (c.op === 'in' && !c.values?.length) errors.push(`${where}: op in needs a non-empty values list`);
+      if (['gt', 'gte', 'lt', 'lte'].includes(c.op) && typeof c.value !== 'number') {
+        errors.push(`${where}: op ${c.op} needs a numeric value`);
+      }
+      if (c.op === 'regex') {
+        try {
+          new RegExp(String(c.value));
+        } catch (err) {
+          errors.push(`${where}: invalid regex: ${(err as Error).message}`);
         }
-        if (c.op === 'regex') {
-          try {
-            new RegExp(String(c.value));
-          } catch (err) {
-            errors.push(`${where}: invalid regex: ${(err as Error).message}`);
-          }
-        }
-        if (!/^(name|kind|status|service|resource\..+|attribute\..+)$/.test(c.field)) {
-          errors.push(`${where}: unknown field ${JSON.stringify(c.field)}`);
-        }
-      });
+      }
+      if (!/^(name|kind|status|service|resource\..+|attribute\..+)$/.test(c.field)) {
+        errors.push(`${where}: unknown field ${JSON.stringify(c.field)}`);
+      }
     });
   });
   return errors;
+}
+
+/** `tenantsPacked` (base64 gzip of a JSON array) appended to `tenants`, so one schema checks both. */
+function unpackTenants(raw: unknown): unknown {
+  if (!raw || typeof raw !== 'object' || !('tenantsPacked' in raw)) return raw;
+  const { tenantsPacked, ...rest } = raw as { tenantsPacked: unknown; tenants?: unknown };
+  if (typeof tenantsPacked !== 'string') return raw; // the schema says why
+  let packed: unknown;
+  try {
+    packed = JSON.parse(gunzipSync(Buffer.from(tenantsPacked, 'base64')).toString('utf8'));
+  } catch (err) {
+    throw new Error(`/tenantsPacked: not base64 gzip of JSON: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(packed)) throw new Error('/tenantsPacked: must hold a JSON array of tenants');
+  const plain = Array.isArray(rest.tenants) ? rest.tenants : [];
+  return { ...rest, tenants: [...plain, ...packed] };
 }
 
 export function parseConfig(text: string): ConfigResult {
@@ -70,7 +100,17 @@ export function parseConfig(text: string): ConfigResult {
   } catch (err) {
     return { ok: false, errors: [`not valid YAML/JSON: ${(err as Error).message}`] };
   }
+  try {
+    raw = unpackTenants(raw);
+  } catch (err) {
+    return { ok: false, errors: [(err as Error).message] };
+  }
   const withDefaults = Value.Default(IngesterConfig, structuredClone(raw));
+  // Value.Default does not descend into a Record's values: each shared policy gets its defaults here.
+  const policies = (withDefaults as { policies?: unknown }).policies;
+  if (policies && typeof policies === 'object' && !Array.isArray(policies))
+    for (const [name, p] of Object.entries(policies))
+      (policies as Record<string, unknown>)[name] = Value.Default(Sampling, p);
   if (!check.Check(withDefaults)) {
     return {
       ok: false,

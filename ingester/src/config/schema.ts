@@ -77,6 +77,13 @@ export const Tenant = Type.Object(
     limits: Type.Optional(Limits),
     contentCapture: Type.Optional(ContentCapture),
     sampling: Type.Optional(Sampling),
+    samplingRef: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'A key of the top-level policies, shared by the tenants that name it; instead of sampling',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -195,8 +202,15 @@ export const IngesterConfig = Type.Object(
     /** Applied to tenants that set no limits of their own, and to single-tenant mode. */
     defaultLimits: Limits,
     defaultContentCapture: Type.Optional(ContentCapture),
+    /** Sampling policies stored once and named by tenants' samplingRef. */
+    policies: Type.Record(Type.String({ minLength: 1 }), Sampling, { default: {} }),
     /** The tenants and their token hashes (auth: tokens). */
     tenants: Type.Array(Tenant, { default: [] }),
+    /**
+     * More tenants, packed: base64 of the gzip of a JSON array of tenants, read as if appended to
+     * `tenants`. The operator writes this form when the plain list would not fit in one ConfigMap.
+     */
+    tenantsPacked: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/=]*$' })),
     shutdownGraceMs: Type.Integer({ minimum: 0, default: 10_000 }),
   },
   { additionalProperties: false },

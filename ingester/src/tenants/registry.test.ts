@@ -57,6 +57,27 @@ tenants:
     expect(second.tenants.get('team-a')?.bucket).toBe(bucket);
     expect(second.tenants.get('team-a')?.bucket.take(1, 0)).toBeGreaterThan(0);
   });
+
+  it('resolves samplingRef to a policy compiled once and shared, beside inline sampling', () => {
+    const r = buildRegistry(
+      config(`
+policies:
+  team-a/llm-first: { defaultProbability: 0.25 }
+tenants:
+  - { id: a, tokenSha256: ["${sha256Hex('a')}"], samplingRef: team-a/llm-first }
+  - { id: b, tokenSha256: ["${sha256Hex('b')}"], samplingRef: team-a/llm-first }
+  - { id: c, tokenSha256: ["${sha256Hex('c')}"], sampling: { defaultProbability: 0.5 } }
+  - { id: d, tokenSha256: ["${sha256Hex('d')}"] }
+`),
+      undefined,
+      0,
+    );
+    const policy = (id: string) => r.tenants.get(id)?.policy;
+    expect(policy('a')).toBe(policy('b'));
+    expect(policy('a')?.keepsAll).toBe(false);
+    expect(policy('c')?.keepsAll).toBe(false);
+    expect(policy('d')?.keepsAll).toBe(true);
+  });
 });
 
 describe('token bucket', () => {

@@ -58,13 +58,13 @@ export function buildRegistry(
     return t;
   };
   const defaultCapture = cfg.defaultContentCapture ?? 'full';
+  // Each shared policy is compiled once, however many tenants name it.
+  const shared = new Map(Object.entries(cfg.policies).map(([name, p]) => [name, compilePolicy(p)]));
   for (const tc of cfg.tenants) {
-    const t = make(
-      tc.id,
-      tc.limits ?? cfg.defaultLimits,
-      tc.contentCapture ?? defaultCapture,
-      compilePolicy(tc.sampling),
-    );
+    const policy = tc.samplingRef !== undefined ? shared.get(tc.samplingRef) : compilePolicy(tc.sampling);
+    // A config that names a missing policy is refused by parseConfig; this only guards direct callers.
+    if (!policy) throw new Error(`tenant ${tc.id}: no policy ${JSON.stringify(tc.samplingRef)}`);
+    const t = make(tc.id, tc.limits ?? cfg.defaultLimits, tc.contentCapture ?? defaultCapture, policy);
     for (const h of tc.tokenSha256) byHash.set(h, t);
   }
   // Authentication is off only when the config says so: an empty tenant list refuses everyone.
