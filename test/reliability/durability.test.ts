@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeTraceRequest } from '../../ingester/src/otlp/decode-proto.ts';
-import { attribute, request, span, str } from '../../ingester/src/testing/otlp-builder.ts';
+import { attribute, request, span, spanId, str } from '../../ingester/src/testing/otlp-builder.ts';
 import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { postOtlp } from '../harness/otlp-raw.ts';
@@ -26,22 +26,23 @@ function delivered(storage: GrpcCapture): Map<string, number> {
   return seen;
 }
 
+/** A request of 20 LLM-like spans (2 KB of prompt each) and their span ids. */
+function llmRequest(): { body: Buffer; ids: string[] } {
+  const ids = Array.from({ length: 20 }, () => spanId());
+  const spans = ids.map((id) =>
+    span({ span: id }, attribute('gen_ai.input.messages', str('x'.repeat(2000)))),
+  );
+  return { body: request(spans), ids: ids.map(hex) };
+}
+
 /** Senders posting 20 LLM-like spans per request until stopped; the span ids of every 200. */
 function load(ing: RunningIngester, senders = 4) {
   const acknowledged = new Set<string>();
   let running = true;
   const loops = Array.from({ length: senders }, async () => {
     while (running) {
-      const spans = Array.from({ length: 20 }, () =>
-        span({}, attribute('gen_ai.input.messages', str('x'.repeat(2000)))),
-      );
-      const ids = spans.map((s) =>
-        hex(
-          decodeTraceRequest(request([s])).resourceSpans[0]?.scopeSpans[0]?.spans[0]?.spanId ??
-            new Uint8Array(),
-        ),
-      );
-      const res = await postOtlp(ing.httpUrl, request(spans), 'proto').catch(() => undefined);
+      const { body, ids } = llmRequest();
+      const res = await postOtlp(ing.httpUrl, body, 'proto').catch(() => undefined);
       if (res?.status === 200) for (const id of ids) acknowledged.add(id);
       else await new Promise((r) => setTimeout(r, 20));
     }
@@ -138,16 +139,8 @@ describe('nothing acknowledged is lost (write-ahead log)', () => {
       const statuses: number[] = [];
       const acknowledged = new Set<string>();
       const send = async () => {
-        const spans = Array.from({ length: 20 }, () =>
-          span({}, attribute('gen_ai.input.messages', str('x'.repeat(2000)))),
-        );
-        const ids = spans.map((s) =>
-          hex(
-            decodeTraceRequest(request([s])).resourceSpans[0]?.scopeSpans[0]?.spans[0]?.spanId ??
-              new Uint8Array(),
-          ),
-        );
-        const res = await postOtlp(running.httpUrl, request(spans), 'proto');
+        const { body, ids } = llmRequest();
+        const res = await postOtlp(running.httpUrl, body, 'proto');
         statuses.push(res.status);
         if (res.status === 200) for (const id of ids) acknowledged.add(id);
         return res;
