@@ -26,6 +26,9 @@ const { values } = parseArgs({
     'idle-timeout-ms': { type: 'string' },
     'headers-timeout-ms': { type: 'string' },
     'request-timeout-ms': { type: 'string' },
+    // How far back a search looks, and Tempo's max search duration (docs/tempo.md).
+    'tempo-lookback': { type: 'string', default: '744h' },
+    'tempo-max-search-duration': { type: 'string', default: '168h' },
   },
 });
 const log = pino({ name: 'query', level: values['log-level'] });
@@ -49,6 +52,32 @@ for (const [flag, key] of Object.entries(LIMIT_FLAGS)) {
   limits[key] = n;
 }
 
+const UNIT_S = { w: 604_800, d: 86_400, h: 3600, m: 60, s: 1 } as const;
+/** A duration in whole seconds: digits alone, or units w d h m s largest first, each at most once
+ * (`744h`, `31d`, `1d12h`, `90m`); undefined when it is not one. */
+function durationS(text: string): number | undefined {
+  if (/^\d+$/.test(text)) return Number(text);
+  const m = /^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+  if (!text || !m) return undefined;
+  return Object.values(UNIT_S).reduce((n, unit, i) => n + Number(m[i + 1] ?? 0) * unit, 0);
+}
+/** Tempo reads start and end as 32-bit seconds: no range may be longer than that. */
+const MAX_DURATION_S = 2 ** 32 - 1;
+function durationFlag(flag: 'tempo-lookback' | 'tempo-max-search-duration', min: number): number {
+  const text = values[flag];
+  const n = durationS(text);
+  if (n === undefined || !Number.isSafeInteger(n) || n < min || n > MAX_DURATION_S) {
+    log.fatal(
+      `--${flag}: expected a duration such as 744h, 31d or 1d12h (units w d h m s, largest first; digits alone are seconds), from ${min} s to ${MAX_DURATION_S} s, got ${JSON.stringify(text)}`,
+    );
+    process.exit(2);
+  }
+  return n;
+}
+const lookbackS = durationFlag('tempo-lookback', 1);
+// 0: Tempo enforces no max search duration (query_frontend.search.max_duration: 0), one window will do.
+const maxSearchS = durationFlag('tempo-max-search-duration', 0);
+
 function load(previous: TenantRegistry | undefined): TenantRegistry | undefined {
   const r = parseConfig(readFileSync(values.config, 'utf8'));
   if (!r.ok) {
@@ -69,7 +98,16 @@ watchFile(values.config, { interval: 1000 }, () => {
 });
 
 const server = createQueryServer({
-  backend: tempoBackend({ url: values['tempo-url'] }),
+  backend: tempoBackend({
+    url: values['tempo-url'],
+    lookbackS,
+    maxSearchDurationS: maxSearchS === 0 ? lookbackS + 1 : maxSearchS,
+    onPartial: (tenant, traceId, message) =>
+      log.warn(
+        { tenant, traceId, tempo: message },
+        'Tempo returned only part of a trace (over its max_bytes_per_trace); trace answers say partial: true',
+      ),
+  }),
   registry: () => registry as TenantRegistry,
   log,
   prices: loadPrices(values.prices),
@@ -78,7 +116,12 @@ const server = createQueryServer({
 });
 server.listen(Number(values.port), () => {
   log.info(
-    { port: (server.address() as AddressInfo).port, tempo: values['tempo-url'] },
+    {
+      port: (server.address() as AddressInfo).port,
+      tempo: values['tempo-url'],
+      lookbackS,
+      maxSearchDurationS: maxSearchS,
+    },
     'query service listening',
   );
 });

@@ -83,7 +83,24 @@ export const OPENAPI = {
           },
         ],
         responses: {
-          '200': { description: 'The trace' },
+          '200': {
+            description:
+              'The trace. `partial` is true when storage returned only part of it (Tempo answered status PARTIAL: the trace is over its max_bytes_per_trace), and `partialReason` then says why; totals and calls cover the spans returned',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['traceId', 'spans', 'partial', 'partialReason'],
+                  properties: {
+                    traceId: { type: 'string' },
+                    spans: { type: 'array', items: { type: 'object' } },
+                    partial: { type: 'boolean' },
+                    partialReason: { type: ['string', 'null'] },
+                  },
+                },
+              },
+            },
+          },
           '400': { description: 'Not a trace id, or a query parameter (this endpoint takes none)' },
           '401': UNAUTHORIZED,
           '404': { description: 'No such trace for this tenant' },

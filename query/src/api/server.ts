@@ -19,6 +19,7 @@ import { type ConnectionLimits, limitConnections } from '../../../ingester/src/r
 import type { TenantRegistry } from '../../../ingester/src/tenants/registry.ts';
 import type { TraceBackend } from '../backend/backend.ts';
 import { type PriceTable, pricer } from '../cost/prices.ts';
+import type { SpanRow } from '../store/span-row.ts';
 import { OPENAPI } from './openapi.ts';
 import { promptList, promptOverlay } from './overlay.ts';
 import { parseRating, ratingExport } from './ratings.ts';
@@ -94,8 +95,11 @@ export const DEFAULT_QUERY_LIMITS: Readonly<QueryLimits> = {
 };
 
 export interface QueryDeps {
-  /** Where traces are read: the embedded store or Tempo. */
-  backend: TraceBackend;
+  /** Where traces are read: the embedded store or Tempo (whose `trace` also says when Tempo returned
+   * only part of a trace). */
+  backend: TraceBackend & {
+    trace?(tenant: string, traceId: string): Promise<{ rows: SpanRow[]; partial?: string }>;
+  };
   registry: () => TenantRegistry;
   log: Logger;
   prices: PriceTable;
@@ -191,9 +195,11 @@ async function route(
   if (m) {
     checkParams(q, []);
     const id = (m[1] as string).toLowerCase();
-    const rows = await backend.spans(tenant.id, id);
+    const { rows, partial } = backend.trace
+      ? await backend.trace(tenant.id, id)
+      : { rows: await backend.spans(tenant.id, id), partial: undefined };
     return rows.length
-      ? reply(200, traceView(id, rows, deps.prices))
+      ? reply(200, traceView(id, rows, deps.prices, partial))
       : reply(404, { error: `no trace ${id} for this tenant` });
   }
   if (path === '/api/v1/prompts') {

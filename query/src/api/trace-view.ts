@@ -64,9 +64,9 @@ export function criticalPath(
 /**
  * The trace as the API returns it, built in one pass over the rows. Per-span content is spliced in as
  * the JSON text it was stored as, never parsed: it is most of a trace's bytes, and parsing it was most
- * of the time.
+ * of the time. `partial` is storage's reason when it returned only part of the trace (Tempo's PARTIAL).
  */
-export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable): RawJson {
+export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable, partial?: string): RawJson {
   // bigint nanoseconds: Math.min/max do not apply. Ratings, given later, do not stretch the trace.
   const work = rows.filter((r) => r.rating === null);
   let start = (work[0] ?? rows[0])?.start_ns ?? 0n;
@@ -151,6 +151,8 @@ export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable):
     calls,
     criticalPath: criticalPath(rows),
     errors,
+    partial: partial !== undefined,
+    partialReason: partial ?? null,
   });
   parts.unshift(`${head.slice(0, -1)},"spans":[`);
   parts.push(']}');

@@ -112,7 +112,16 @@ export class TempoError extends Error {
   override name = 'TempoError';
 }
 
-export function tempoBackend(opts: TempoOptions): TraceBackend {
+/** One trace as read from Tempo: its spans, and why only part of them came back, if so. */
+export interface TraceRead {
+  rows: SpanRow[];
+  /** Tempo's message when it answered status PARTIAL (the trace is over max_bytes_per_trace). */
+  partial?: string;
+}
+
+export function tempoBackend(opts: TempoOptions): TraceBackend & {
+  trace(tenant: string, traceId: string): Promise<TraceRead>;
+} {
   const get = opts.fetch ?? fetch;
   const now = opts.now ?? (() => BigInt(Date.now()) * 1_000_000n);
   const maxWindowS = BigInt(opts.maxSearchDurationS ?? 168 * HOUR_S);
@@ -156,16 +165,20 @@ export function tempoBackend(opts: TempoOptions): TraceBackend {
     return res;
   }
 
-  async function spans(tenant: string, traceId: string): Promise<SpanRow[]> {
+  /** A trace's spans, and Tempo's message when it returned only part of them (status PARTIAL). */
+  async function trace(tenant: string, traceId: string): Promise<TraceRead> {
     const res = await tempo(tenant, `/api/v2/traces/${traceId}`);
-    if (res.status === 404) return []; // v1 and older v2 answers; v2 answers 200 with an empty trace
+    if (res.status === 404) return { rows: [] }; // v1 and older v2 answers; v2 answers 200 with an empty trace
     const body = (await res.json()) as { trace?: unknown; status?: string; message?: string };
-    if (body.status === 'PARTIAL') opts.onPartial?.(tenant, traceId, body.message ?? 'partial trace');
     const batch = decodeTraceRequestJson(JSON.stringify(body.trace ?? {}), { ids: 'base64' });
     const rows = [...batchRows(tenant, batch)];
     rows.sort((a, b) => (a.start_ns < b.start_ns ? -1 : a.start_ns > b.start_ns ? 1 : 0));
-    return rows;
+    if (body.status !== 'PARTIAL') return { rows };
+    const partial = body.message || 'Tempo returned a partial trace';
+    opts.onPartial?.(tenant, traceId, partial);
+    return { rows, partial };
   }
+  const spans = async (tenant: string, traceId: string) => (await trace(tenant, traceId)).rows;
 
   async function many(tenant: string, ids: string[], reuse: boolean): Promise<Map<string, SpanRow[]>> {
     const out = new Map<string, SpanRow[]>();
@@ -345,6 +358,7 @@ export function tempoBackend(opts: TempoOptions): TraceBackend {
       return { rows, next: encodeCursor({ start: last.start, id: last.id, seen }) };
     },
     spans,
+    trace,
     async traceFacets(tenant, ids) {
       const fetched = await many(tenant, ids, true);
       const out = new Map<string, { models: string[]; promptVersions: string[] }>();

@@ -105,6 +105,9 @@ export interface Trace {
   criticalPath: string[];
   errors: { spanId: string; name: string; message: string }[];
   spans: Span[];
+  /** Storage returned only part of the trace (Tempo: over its max_bytes_per_trace), and why. */
+  partial?: boolean;
+  partialReason?: string | null;
 }
 
 export interface VersionStats {

@@ -68,6 +68,12 @@ function TraceView({ url, trace, reload }: { url: URL; trace: Trace; reload: () 
         <p class="trace-id">
           Trace <code>{trace.traceId}</code> · started {fmt.time(trace.startTimeUnixNano)}
         </p>
+        {trace.partial && (
+          <p class="error-box" role="alert">
+            Only part of this trace was returned by storage, so spans and totals are incomplete:{' '}
+            {trace.partialReason ?? 'partial trace'}
+          </p>
+        )}
       </header>
       <div class={selected ? 'trace-body with-panel' : 'trace-body'}>
         <SpanTreeView
