@@ -12,6 +12,7 @@ import { createDeadLetter } from './export/dead-letter.ts';
 import { createOtlpGrpcSink } from './export/otlp-grpc-sink.ts';
 import { createExportQueue } from './export/queue.ts';
 import { discardSink, type SpanSink } from './export/sink.ts';
+import { createByteBudget } from './memory/byte-budget.ts';
 import { createMetrics } from './metrics.ts';
 import { decodeTraceRequest } from './otlp/decode-proto.ts';
 import { createPipeline } from './pipeline/pipeline.ts';
@@ -77,6 +78,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   const wal = config.wal.dir ? openWal(config.wal) : undefined;
   for (const problem of wal?.problems ?? [])
     log.warn({ problem }, 'write-ahead log: a torn or damaged tail was cut');
+  const budget = createByteBudget(config.memory.maxBytes, (used) => metrics.bufferedBytes.set(used));
   const queue = createExportQueue({
     sink,
     config: config.exporter,
@@ -85,6 +87,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
     deadLetter,
     tenantCount: () => registry.tenants.size,
     wal,
+    budget,
   });
   // What an earlier run acknowledged and storage had not yet taken goes out first.
   if (wal?.replayed.length) {
@@ -103,6 +106,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
     metrics,
     log,
     isShuttingDown: () => shuttingDown,
+    budget,
   };
 
   const http = createHttpReceiver(receiverDeps, config.listen);

@@ -121,6 +121,11 @@ export function createMetrics(opts: MetricsOptions = {}) {
       'Connections closed on arrival for being over a limit (total or per client address)',
       ['receiver', 'reason'],
     ),
+    bufferedBytes: gauge(
+      'koder_ingester_buffered_bytes',
+      'Bytes held against memory.maxBytes: request bodies in progress and spans waiting for storage',
+      [],
+    ),
     walReplayedSpans: counter(
       'koder_ingester_wal_replayed_spans_total',
       'Spans an earlier run acknowledged and left in the write-ahead log, queued again at start',

@@ -163,7 +163,7 @@ describe('nothing acknowledged is lost (write-ahead log)', () => {
       execFileSync('umount', [disk]);
       await rm(disk, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 
   it('keeps what it acknowledged while storage is down, across a stop and a restart', async () => {
     storage = await startGrpcCapture();

@@ -115,6 +115,18 @@ export const Exporter = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const Memory = Type.Object(
+  {
+    maxBytes: Type.Integer({
+      minimum: 16 * 1024 * 1024,
+      default: 256 * 1024 * 1024,
+      description:
+        'Bytes held for clients at once: request bodies being read and processed, and spans waiting for storage; past it, requests are refused with 503 and a retry delay',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const Wal = Type.Object(
   {
     dir: Type.String({
@@ -196,6 +208,7 @@ export const IngesterConfig = Type.Object(
     auth: Type.Union([Type.Literal('tokens'), Type.Literal('none')], { default: 'tokens' }),
     listen: Listen,
     wal: Wal,
+    memory: Memory,
     admin: Admin,
     metrics: MetricsConfig,
     exporter: Exporter,

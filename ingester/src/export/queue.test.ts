@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createByteBudget } from '../memory/byte-budget.ts';
 import { createMetrics } from '../metrics.ts';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
 import { requestSize } from '../otlp/encode-proto.ts';
@@ -129,5 +130,37 @@ describe('export queue', () => {
     for (let i = 0; i < 10; i++) q.offer('a', llmBatch(10, 3000), 10);
     await until('every span delivered', () => stored.get('a') === 300);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(config.maxBatchBytes);
+  });
+});
+
+describe('export queue and the memory budget', () => {
+  it('refuses a reservation past the budget, and gives the bytes back when spans leave', async () => {
+    let open = true;
+    const { sink, stored } = scriptedSink(() =>
+      open ? { kind: 'retryable', reason: 'down' } : { kind: 'success' },
+    );
+    const budget = createByteBudget(64 * 1024);
+    const q = createExportQueue({
+      sink,
+      config,
+      metrics: createMetrics(),
+      log,
+      budget,
+      tenantCount: () => 1,
+    });
+    const batch = llmBatch(5); // about 10 KB
+    let taken = 0;
+    while (true) {
+      const r = q.reserve('a', 5, requestSize(batch));
+      if (!r) break;
+      r.commit(llmBatch(5));
+      taken++;
+    }
+    expect(taken).toBeGreaterThan(2);
+    expect(budget.used).toBeLessThanOrEqual(budget.max);
+    open = false;
+    await until('everything delivered', () => stored.get('a') === taken * 5);
+    expect(budget.used).toBe(0);
+    expect(q.reserve('a', 5, requestSize(batch))).toBeDefined();
   });
 });

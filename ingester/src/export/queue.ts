@@ -9,6 +9,7 @@
 // for the receiver is split. So one tenant's bad data or rejected batches never slow another's.
 import type { Logger } from 'pino';
 import type { ExporterConfig } from '../config/schema.ts';
+import type { ByteBudget } from '../memory/byte-budget.ts';
 import type { Metrics } from '../metrics.ts';
 import { requestSize } from '../otlp/encode-proto.ts';
 import { spanCount, type TraceBatch } from '../otlp/model.ts';
@@ -30,8 +31,11 @@ export interface SegmentRefs {
 }
 
 export interface ExportQueue {
-  /** Holds room for the spans, or refuses (undefined) because the queue or the tenant's share is full. */
-  reserve(tenant: string, spans: number): Reservation | undefined;
+  /**
+   * Holds room for the spans (and their bytes, against the memory budget), or refuses (undefined)
+   * because the queue, the tenant's share or the budget is full.
+   */
+  reserve(tenant: string, spans: number, bytes: number): Reservation | undefined;
   /** reserve + commit in one step (re-driven dead letters): true when taken. */
   offer(tenant: string, batch: TraceBatch, spans: number): boolean;
   /** Takes back what an earlier run left in the write-ahead log, whatever the limits. */
@@ -77,6 +81,8 @@ export interface QueueDeps {
   tenantCount?: () => number;
   /** The write-ahead log, when there is one: items release their segments when they leave. */
   wal?: SegmentRefs;
+  /** The ingester's memory budget: queued items hold their bytes of it. */
+  budget?: ByteBudget;
 }
 
 /** Concurrent exports in flight. */
@@ -110,13 +116,17 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
     return q;
   };
 
-  const releaseSegments = (items: readonly Item[]) => {
-    if (deps.wal) for (const it of items) for (const s of it.segments) deps.wal.release(s);
+  /** Items let go of what they hold: their log segments and their bytes of the budget. */
+  const letGo = (items: readonly Item[]) => {
+    for (const it of items) {
+      if (deps.wal) for (const s of it.segments) deps.wal.release(s);
+      deps.budget?.release(it.bytes);
+    }
   };
 
   /** Items leave the queue: delivered or dead-lettered (counted by the caller); the log may forget them. */
   const release = (tenant: string, items: readonly Item[]) => {
-    releaseSegments(items);
+    letGo(items);
     leave(
       tenant,
       items.reduce((n, it) => n + it.spans, 0),
@@ -134,13 +144,17 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
     if (depth === 0) for (const w of idleWaiters) w();
   };
 
-  const item = (batch: TraceBatch, spans: number, at: number, segments: number[]): Item => ({
-    batch,
-    spans,
-    bytes: requestSize(batch),
-    at,
-    segments,
-  });
+  /** A queued item; it holds its bytes of the budget until it leaves. */
+  const item = (
+    batch: TraceBatch,
+    spans: number,
+    at: number,
+    segments: number[],
+    bytes = requestSize(batch),
+  ): Item => {
+    deps.budget?.take(bytes);
+    return { batch, spans, bytes, at, segments };
+  };
 
   /**
    * Items for an incoming batch, cut so that each fits one export. Every item holds a reference on
@@ -148,8 +162,8 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
    */
   function itemsOf(batch: TraceBatch, spans: number, segments: number[]): Item[] {
     const now = Date.now();
-    const whole = item(batch, spans, now, segments);
-    if (whole.bytes <= batchBytes) return [whole];
+    const bytes = requestSize(batch);
+    if (bytes <= batchBytes) return [item(batch, spans, now, segments, bytes)];
     const parts = splitBatch(batch, batchBytes).map((p) => item(p, spanCount(p), now, segments));
     for (const s of segments) deps.wal?.ref(s, parts.length - 1);
     return parts;
@@ -299,7 +313,7 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
           const now = Date.now();
           const segments = [...new Set(items.flatMap((it) => it.segments))];
           for (const s of segments) deps.wal?.ref(s, parts.length);
-          releaseSegments(items);
+          letGo(items);
           requeue(
             q,
             parts.map((p) => item(p, spanCount(p), now, segments)),
@@ -329,28 +343,34 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
     get depth() {
       return depth;
     },
-    reserve(tenant, spans) {
+    reserve(tenant, spans, bytes) {
       const q = tenants.get(tenant);
       if (draining || depth + spans > config.queueMaxSpans || (q?.spans ?? 0) + spans > tenantMax())
         return undefined;
+      if (deps.budget && !deps.budget.tryTake(bytes)) return undefined;
       hold(tenant, spans);
       let open = true;
+      // The reserved bytes pass to the items made on commit (which take their own exact share).
+      const close = () => {
+        open = false;
+        deps.budget?.release(bytes);
+      };
       return {
         commit(batch, segment) {
           if (!open) return;
-          open = false;
+          close();
           enqueue(tenant, itemsOf(batch, spans, segment === undefined ? [] : [segment]));
         },
         cancel() {
           if (!open) return;
-          open = false;
+          close();
           leave(tenant, spans);
         },
       };
     },
     offer(tenant, batch, spans) {
       if (spans === 0) return true;
-      const r = this.reserve(tenant, spans);
+      const r = this.reserve(tenant, spans, requestSize(batch));
       r?.commit(batch);
       return r !== undefined;
     },

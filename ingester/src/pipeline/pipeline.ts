@@ -6,7 +6,7 @@ import { IngestError } from '../errors.ts';
 import type { ExportQueue } from '../export/queue.ts';
 import type { Metrics } from '../metrics.ts';
 import { normaliseBatch } from '../normalise/normalise.ts';
-import { encodeTraceRequest } from '../otlp/encode-proto.ts';
+import { encodeTraceRequest, requestSize } from '../otlp/encode-proto.ts';
 import { spanCount, type TraceBatch } from '../otlp/model.ts';
 import { sampleBatch } from '../sample/sampler.ts';
 import type { TenantRuntime } from '../tenants/registry.ts';
@@ -67,7 +67,9 @@ export function createPipeline(deps: { queue: ExportQueue; metrics: Metrics; wal
 
       const result = { received, queued: sampled.kept, sampledOut: sampled.dropped };
       if (sampled.kept === 0) return result;
-      const room = queue.reserve(t, sampled.kept);
+      // With a write-ahead log the request is encoded once here, for the log and for its size.
+      const request = deps.wal ? encodeTraceRequest(batch) : undefined;
+      const room = queue.reserve(t, sampled.kept, request?.length ?? requestSize(batch));
       if (!room) {
         metrics.spansRejected.inc({ tenant: t, reason: 'queue_full' }, received);
         throw new IngestError(
@@ -77,13 +79,9 @@ export function createPipeline(deps: { queue: ExportQueue; metrics: Metrics; wal
         );
       }
       let segment: number | undefined;
-      if (deps.wal) {
+      if (deps.wal && request) {
         try {
-          segment = await deps.wal.append({
-            tenant: t,
-            spans: sampled.kept,
-            request: encodeTraceRequest(batch),
-          });
+          segment = await deps.wal.append({ tenant: t, spans: sampled.kept, request });
         } catch (err) {
           // Not durable, so not accepted: the client keeps the spans and retries (disk full passes).
           room.cancel();

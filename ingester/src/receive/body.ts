@@ -4,8 +4,13 @@
 import type { IncomingMessage } from 'node:http';
 import { createGunzip } from 'node:zlib';
 import { IngestError } from '../errors.ts';
+import type { ByteBudget } from '../memory/byte-budget.ts';
 
-export async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+/**
+ * The body, its bytes taken from the memory budget (the caller releases `body.length` when done);
+ * refused with back-pressure when the budget cannot hold it.
+ */
+export async function readBody(req: IncomingMessage, max: number, budget?: ByteBudget): Promise<Buffer> {
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
   if (encoding !== 'identity' && encoding !== 'gzip') {
     throw new IngestError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding}`);
@@ -27,6 +32,8 @@ export async function readBody(req: IncomingMessage, max: number): Promise<Buffe
   let total = 0;
   try {
     for await (const chunk of source) {
+      if (budget && !budget.tryTake(chunk.length))
+        throw new IngestError('QUEUE_FULL', `memory budget of ${budget.max} bytes in use`, 1000);
       total += chunk.length;
       if (total > max) {
         const what = encoding === 'gzip' ? 'decompressed body' : 'body';
@@ -35,6 +42,7 @@ export async function readBody(req: IncomingMessage, max: number): Promise<Buffe
       chunks.push(chunk);
     }
   } catch (err) {
+    budget?.release(total);
     if (err instanceof IngestError) throw err;
     throw new IngestError('BAD_DATA', `cannot read body: ${(err as Error).message}`);
   }

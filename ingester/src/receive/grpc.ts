@@ -21,6 +21,7 @@ import {
 import { IngestError } from '../errors.ts';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
 import { TRACE_SERVICE } from '../otlp/grpc-service.ts';
+import type { TraceBatch } from '../otlp/model.ts';
 import { encodeExportResponse, encodeRpcStatus } from '../otlp/responses.ts';
 import type { TenantRuntime } from '../tenants/registry.ts';
 import { type ConnectionLimits, connectionGuard } from './connections.ts';
@@ -125,11 +126,25 @@ export function createGrpcReceiver(deps: GrpcReceiverDeps): GrpcReceiver {
           `${call.request.length} > ${tenant.limits.maxRequestBytes} bytes`,
         );
       }
-      const batch = decodeOrBadData(() => decodeTraceRequest(call.request));
-      pipeline.push(tenant, batch).then(() => {
-        count('ok');
-        callback(null, encodeExportResponse());
-      }, fail);
+      // grpc-js has read the message already: it is counted while processed, or refused if over.
+      const held = call.request.length;
+      if (deps.budget && !deps.budget.tryTake(held))
+        throw new IngestError('QUEUE_FULL', `memory budget of ${deps.budget.max} bytes in use`, 1000);
+      const done = () => deps.budget?.release(held);
+      let batch: TraceBatch;
+      try {
+        batch = decodeOrBadData(() => decodeTraceRequest(call.request));
+      } catch (err) {
+        done();
+        throw err;
+      }
+      pipeline
+        .push(tenant, batch)
+        .finally(done)
+        .then(() => {
+          count('ok');
+          callback(null, encodeExportResponse());
+        }, fail);
     } catch (err) {
       fail(err);
     }

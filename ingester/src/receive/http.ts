@@ -74,11 +74,15 @@ export function createHttpReceiver(deps: ReceiverDeps, limits: HttpLimits): Serv
       if (deps.isShuttingDown()) throw new IngestError('SHUTTING_DOWN', undefined, 1000);
       const tenant = deps.registry().authenticate(req.headers.authorization);
       if (!tenant) throw new IngestError('UNAUTHENTICATED');
-      const body = await readBody(req, tenant.limits.maxRequestBytes);
-      const batch = decodeOrBadData(() =>
-        format === 'proto' ? decodeTraceRequest(body) : decodeTraceRequestJson(body),
-      );
-      await pipeline.push(tenant, batch);
+      const body = await readBody(req, tenant.limits.maxRequestBytes, deps.budget);
+      try {
+        const batch = decodeOrBadData(() =>
+          format === 'proto' ? decodeTraceRequest(body) : decodeTraceRequestJson(body),
+        );
+        await pipeline.push(tenant, batch);
+      } finally {
+        deps.budget?.release(body.length);
+      }
       count('ok');
       reply(res, format, 200, format === 'proto' ? encodeExportResponse() : exportResponseJson());
     } catch (err) {

@@ -118,12 +118,19 @@ export function openWal(opts: WalOptions): Wal {
   };
 
   let openedAt = Date.now();
+  /** Starts a new segment; if it cannot be created (a full disk), appends go on into the current one. */
   const rotate = () => {
     openedAt = Date.now();
+    let next: number;
+    try {
+      next = openSync(fileOf(opts.dir, active + 1), 'a');
+    } catch {
+      return;
+    }
     closeSync(fd);
     const old = active;
     active++;
-    fd = openSync(fileOf(opts.dir, active), 'a');
+    fd = next;
     size = 0;
     sizes.set(active, 0);
     maybeDelete(old);
