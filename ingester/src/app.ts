@@ -20,6 +20,7 @@ import { limitConnections } from './receive/connections.ts';
 import { createGrpcReceiver } from './receive/grpc.ts';
 import { createHttpReceiver } from './receive/http.ts';
 import { buildRegistry, type TenantRegistry } from './tenants/registry.ts';
+import { grpcClientCredentials } from './tls.ts';
 import { openWal } from './wal/wal.ts';
 
 export interface IngesterOptions {
@@ -52,6 +53,11 @@ function listenHttp(server: HttpServer, host: string, port: number): Promise<num
   });
 }
 
+const exporterCredentials = (e: IngesterConfigDoc['exporter']) => {
+  const { credentials, options } = grpcClientCredentials(e.insecure, e.tls);
+  return { credentials, channelOptions: options };
+};
+
 export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   const log = opts.logger ?? pino({ name: 'ingester' });
   const readText = () => opts.configText ?? (opts.configPath ? readFileSync(opts.configPath, 'utf8') : '');
@@ -69,8 +75,8 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
       ? discardSink
       : createOtlpGrpcSink({
           endpoint: config.exporter.endpoint,
-          insecure: config.exporter.insecure,
           timeoutMs: config.exporter.timeoutMs,
+          ...exporterCredentials(config.exporter),
         }));
   const deadLetter = config.exporter.deadLetterDir
     ? createDeadLetter(config.exporter.deadLetterDir)
@@ -116,6 +122,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
     ...receiverDeps,
     maxReceiveBytes: registry.maxRequestBytes,
     limits: config.listen,
+    ...(config.listen.tls ? { tls: config.listen.tls } : {}),
   });
   const admin = createAdminServer({
     registry: metrics.registry,

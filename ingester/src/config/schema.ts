@@ -88,12 +88,41 @@ export const Tenant = Type.Object(
   { additionalProperties: false },
 );
 
+export const ServerTls = Type.Object(
+  {
+    certFile: Type.String({ minLength: 1, description: 'PEM certificate (chain) the receivers present' }),
+    keyFile: Type.String({ minLength: 1, description: 'PEM private key of certFile' }),
+    clientCaFile: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'PEM CA bundle: when set, clients must present a certificate it signed (mTLS)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ClientTls = Type.Object(
+  {
+    caFile: Type.Optional(
+      Type.String({ minLength: 1, description: 'PEM CA bundle to verify the receiver with (a private CA)' }),
+    ),
+    certFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM client certificate (mTLS)' })),
+    keyFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key of certFile' })),
+    serverName: Type.Optional(
+      Type.String({ minLength: 1, description: "Name to expect in the receiver's certificate" }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const Exporter = Type.Object(
   {
     /** `otlp-grpc` sends to Tempo's distributor (or any OTLP receiver); `none` accepts and discards. */
     kind: Type.Union([Type.Literal('otlp-grpc'), Type.Literal('none')], { default: 'otlp-grpc' }),
     endpoint: Type.String({ default: '127.0.0.1:4317', description: 'host:port of the OTLP/gRPC receiver' }),
-    insecure: Type.Boolean({ default: true }),
+    insecure: Type.Boolean({ default: true, description: 'true: plain gRPC; false: TLS (see tls)' }),
+    tls: Type.Optional(ClientTls),
     timeoutMs: Type.Integer({ minimum: 1, default: 10_000 }),
     maxBatchSpans: Type.Integer({ minimum: 1, default: 8192 }),
     maxBatchDelayMs: Type.Integer({ minimum: 0, default: 200 }),
@@ -167,6 +196,7 @@ export const Listen = Type.Object(
       default: 15_000,
       description: "HTTP: time allowed to send a request's headers",
     }),
+    tls: Type.Optional(ServerTls),
     requestTimeoutMs: Type.Integer({
       minimum: 1000,
       default: 60_000,

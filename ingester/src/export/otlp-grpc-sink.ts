@@ -1,7 +1,14 @@
 // A SpanSink that sends OTLP/gRPC to Tempo's distributor (or any OTLP receiver), one request per call,
 // with the tenant in X-Scope-OrgID. Requests are encoded by our encoder (unchanged spans go out as the
 // bytes they came in) and handed to grpc-js as ready-made buffers.
-import { Client, credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import {
+  type ChannelCredentials,
+  type ChannelOptions,
+  Client,
+  Metadata,
+  type ServiceError,
+  status,
+} from '@grpc/grpc-js';
 import { encodeTraceRequest } from '../otlp/encode-proto.ts';
 import { EXPORT_PATH, rawBuffers } from '../otlp/grpc-service.ts';
 import type { TraceBatch } from '../otlp/model.ts';
@@ -56,19 +63,18 @@ export function classifyExportError(err: ServiceError): ExportResult {
 
 export interface OtlpGrpcSinkOptions {
   endpoint: string;
-  insecure: boolean;
   timeoutMs: number;
+  /** Plain or TLS (with a private CA, a client certificate, a server name), from tls.ts. */
+  credentials: ChannelCredentials;
+  channelOptions?: ChannelOptions;
 }
 
 export function createOtlpGrpcSink(opts: OtlpGrpcSinkOptions): SpanSink {
-  const client = new Client(
-    opts.endpoint,
-    opts.insecure ? credentials.createInsecure() : credentials.createSsl(),
-    {
-      'grpc.max_send_message_length': 64 * 1024 * 1024,
-      'grpc.keepalive_time_ms': 30_000,
-    },
-  );
+  const client = new Client(opts.endpoint, opts.credentials, {
+    'grpc.max_send_message_length': 64 * 1024 * 1024,
+    'grpc.keepalive_time_ms': 30_000,
+    ...opts.channelOptions,
+  });
   return {
     export(tenant: string, batch: TraceBatch): Promise<ExportResult> {
       const body = encodeTraceRequest(batch);

@@ -10,7 +10,6 @@ import { createServer as createNetServer, type Server as NetServer } from 'node:
 import {
   Metadata,
   Server,
-  ServerCredentials,
   ServerInterceptingCall,
   type ServerInterceptingCallInterface,
   type ServerInterceptor,
@@ -18,12 +17,14 @@ import {
   type ServiceError,
   type sendUnaryData,
 } from '@grpc/grpc-js';
+import type { ListenConfig } from '../config/schema.ts';
 import { IngestError } from '../errors.ts';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
 import { TRACE_SERVICE } from '../otlp/grpc-service.ts';
 import type { TraceBatch } from '../otlp/model.ts';
 import { encodeExportResponse, encodeRpcStatus } from '../otlp/responses.ts';
 import type { TenantRuntime } from '../tenants/registry.ts';
+import { grpcServerCredentials } from '../tls.ts';
 import { type ConnectionLimits, connectionGuard } from './connections.ts';
 import { decodeOrBadData, type ReceiverDeps } from './deps.ts';
 
@@ -31,6 +32,8 @@ export interface GrpcReceiverDeps extends ReceiverDeps {
   /** grpc-js refuses larger messages, compressed or inflated, before they reach us (RESOURCE_EXHAUSTED). */
   maxReceiveBytes: number;
   limits: ConnectionLimits;
+  /** TLS (and mTLS when it names a client CA) instead of plain gRPC. */
+  tls?: ListenConfig['tls'];
 }
 
 export interface GrpcReceiver {
@@ -151,7 +154,7 @@ export function createGrpcReceiver(deps: GrpcReceiverDeps): GrpcReceiver {
   };
   server.addService(TRACE_SERVICE, { Export: exportHandler });
 
-  const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+  const injector = server.createConnectionInjector(grpcServerCredentials(deps.tls));
   const guard = connectionGuard(deps.limits, (reason) =>
     metrics.connectionsRefused.inc({ receiver: 'grpc', reason }),
   );

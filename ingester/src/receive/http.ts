@@ -1,6 +1,8 @@
 // OTLP/HTTP receiver (POST /v1/traces, port 4318): protobuf or JSON, gzip, replies in the request's
 // content type. Authentication happens before the body is read, so an unknown client costs nothing.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { ListenConfig } from '../config/schema.ts';
 import { IngestError } from '../errors.ts';
 import { decodeTraceRequestJson } from '../otlp/decode-json.ts';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
@@ -10,11 +12,14 @@ import {
   exportResponseJson,
   rpcStatusJson,
 } from '../otlp/responses.ts';
+import { httpsOptions } from '../tls.ts';
 import { readBody } from './body.ts';
 import { type ConnectionLimits, limitConnections } from './connections.ts';
 import { decodeOrBadData, type ReceiverDeps } from './deps.ts';
 
 export interface HttpLimits extends ConnectionLimits {
+  /** HTTPS (and mTLS when it names a client CA) instead of plain HTTP. */
+  tls?: ListenConfig['tls'];
   /** Time allowed to send a request's headers, and the whole request. */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
@@ -106,14 +111,15 @@ export function createHttpReceiver(deps: ReceiverDeps, limits: HttpLimits): Serv
     }
   }
 
-  const server = createServer(
-    {
-      keepAliveTimeout: Math.min(65_000, limits.idleTimeoutMs),
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-    },
-    (req, res) => void handle(req, res),
-  );
+  const options = {
+    keepAliveTimeout: Math.min(65_000, limits.idleTimeoutMs),
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+  };
+  const handler = (req: IncomingMessage, res: ServerResponse) => void handle(req, res);
+  const server = limits.tls
+    ? createHttpsServer({ ...options, ...httpsOptions(limits.tls) }, handler)
+    : createServer(options, handler);
   limitConnections(server, limits, (reason) => metrics.connectionsRefused.inc({ receiver: 'http', reason }));
   return server;
 }

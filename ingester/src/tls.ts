@@ -1,0 +1,53 @@
+// TLS for the OTLP receivers (and mTLS: client certificates from a given CA) and for the exporter
+// (a private CA, a client certificate, the name to expect), from PEM files named in the config.
+// Files are read once at start-up; a change takes a restart (a rolling one in a cluster).
+import { readFileSync } from 'node:fs';
+import type { SecureContextOptions } from 'node:tls';
+import { type ChannelCredentials, type ChannelOptions, credentials, ServerCredentials } from '@grpc/grpc-js';
+import type { Static } from 'typebox';
+import type { ClientTls, ServerTls } from './config/schema.ts';
+
+type ServerTlsConfig = Static<typeof ServerTls>;
+type ClientTlsConfig = Static<typeof ClientTls>;
+
+const read = (file: string | undefined) => (file ? readFileSync(file) : undefined);
+
+/** node:https server options: the certificate, and client certificates required when a CA is given. */
+export function httpsOptions(tls: ServerTlsConfig): SecureContextOptions & {
+  requestCert: boolean;
+  rejectUnauthorized: boolean;
+} {
+  const ca = read(tls.clientCaFile);
+  return {
+    cert: read(tls.certFile),
+    key: read(tls.keyFile),
+    ...(ca ? { ca } : {}),
+    requestCert: ca !== undefined,
+    rejectUnauthorized: ca !== undefined,
+  };
+}
+
+export function grpcServerCredentials(tls: ServerTlsConfig | undefined): ServerCredentials {
+  if (!tls) return ServerCredentials.createInsecure();
+  const ca = read(tls.clientCaFile);
+  return ServerCredentials.createSsl(
+    ca ?? null,
+    [{ cert_chain: read(tls.certFile) as Buffer, private_key: read(tls.keyFile) as Buffer }],
+    ca !== undefined,
+  );
+}
+
+export function grpcClientCredentials(
+  insecure: boolean,
+  tls: ClientTlsConfig | undefined,
+): { credentials: ChannelCredentials; options: ChannelOptions } {
+  if (insecure) return { credentials: credentials.createInsecure(), options: {} };
+  return {
+    credentials: credentials.createSsl(
+      read(tls?.caFile) ?? null,
+      read(tls?.keyFile) ?? null,
+      read(tls?.certFile) ?? null,
+    ),
+    options: tls?.serverName ? { 'grpc.ssl_target_name_override': tls.serverName } : {},
+  };
+}
