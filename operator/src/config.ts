@@ -1,6 +1,7 @@
 // The operator's settings, from its command line: parsed and checked once, then frozen. Nothing else
 // in the operator reads argv or the environment.
 import { parseArgs } from 'node:util';
+import { CONFIGMAP_BUDGET_BYTES } from './manifests/configmaps.ts';
 
 export interface OperatorConfig {
   /** Outside a cluster: a kubeconfig file. Inside: empty (in-cluster service account). */
@@ -19,6 +20,10 @@ export interface OperatorConfig {
   identity: string;
   leaseName: string;
   resyncSeconds: number;
+  /** Bytes each ConfigMap the operator writes may fill (the API server's limit is 1 MiB). */
+  configMapBudgetBytes: number;
+  /** Requests in flight toward the API server at most. */
+  apiConcurrency: number;
   logLevel: string;
   webhook: WebhookConfig | undefined;
 }
@@ -40,6 +45,7 @@ export interface WebhookConfig {
 export const USAGE = `usage: operator [--kubeconfig FILE] [--namespace NS] [--tempo-endpoint HOST:PORT]
   [--ingester-configmap NAME] [--tempo-overrides-configmap NAME] [--admin-port 8081]
   [--field-manager koder-trace-operator] [--resync-seconds 60] [--log-level info]
+  [--configmap-budget-bytes 1032192] [--api-concurrency 16]
   [--leader-election] [--identity NAME] [--lease-name koder-trace-operator]
   pod webhook (off unless a target is given):
   [--webhook-service NS/NAME:PORT | --webhook-url https://HOST:PORT] [--webhook-port 9443]
@@ -61,6 +67,8 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv): Opera
       identity: { type: 'string' },
       'lease-name': { type: 'string', default: 'koder-trace-operator' },
       'resync-seconds': { type: 'string', default: '60' },
+      'configmap-budget-bytes': { type: 'string', default: String(CONFIGMAP_BUDGET_BYTES) },
+      'api-concurrency': { type: 'string', default: '16' },
       'log-level': { type: 'string', default: 'info' },
       'webhook-service': { type: 'string' },
       'webhook-url': { type: 'string' },
@@ -119,6 +127,11 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv): Opera
     identity: values.identity ?? env.POD_NAME ?? `operator-${process.pid}`,
     leaseName: values['lease-name'],
     resyncSeconds: number('resync-seconds', values['resync-seconds']),
+    configMapBudgetBytes: Math.min(
+      number('configmap-budget-bytes', values['configmap-budget-bytes']),
+      CONFIGMAP_BUDGET_BYTES,
+    ),
+    apiConcurrency: Math.max(1, number('api-concurrency', values['api-concurrency'])),
     logLevel: values['log-level'],
     webhook,
   });

@@ -38,7 +38,7 @@ const reconciles = new Counter({
 });
 const writes = new Counter({
   name: 'koder_operator_writes_total',
-  help: 'Objects and statuses written',
+  help: 'Objects, statuses and Events written',
   registers: [registry],
 });
 
@@ -59,8 +59,10 @@ const trigger = createTrigger(
       newToken: () => `kt_${randomBytes(24).toString('base64url')}`,
       ...(webhook ? { webhook: { configuration: webhook.configuration } } : {}),
     });
-    reconciles.inc({ result: 'ok' });
     writes.inc(report.writes);
+    if (report.errors.length)
+      throw new Error(`${report.errors.length} step(s) failed: ${report.errors.slice(0, 3).join('; ')}`);
+    reconciles.inc({ result: 'ok' });
     if (report.writes) log.debug({ writes: report.writes }, 'reconciled');
   },
   {

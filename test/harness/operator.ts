@@ -6,7 +6,9 @@ import { freePort, retryOnPortClash } from './ports.ts';
 import { startProcess, waitUntilReady } from './process.ts';
 import { scrapeMetric } from './prometheus.ts';
 
-const MAIN = fileURLToPath(new URL('../../operator/src/main.ts', import.meta.url));
+// KODER_OPERATOR_MAIN runs another build of the operator (e.g. an older commit, to show a test fails there).
+const MAIN =
+  process.env.KODER_OPERATOR_MAIN ?? fileURLToPath(new URL('../../operator/src/main.ts', import.meta.url));
 
 export interface RunningOperator {
   metric(name: string): Promise<number>;

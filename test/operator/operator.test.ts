@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { CoreV1Api } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../ingester/src/config/load.ts';
 import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
 import { startIngesterProcess } from '../harness/ingester.ts';
 import { type RunningOperator, startOperatorProcess } from '../harness/operator.ts';
@@ -21,10 +22,19 @@ describe.skipIf(!bins.ok)(suiteTitle('operator against a real kube-apiserver', b
   const kubectl = (...args: string[]) => cp.kubectl(args);
   /** kubectl apply of one object in namespace team-a. */
   const applyInTeamA = (obj: unknown) => cp.kubectl(['apply', '-n', 'team-a', '-f', '-'], yaml.dump(obj));
+  /** The ingester config as the ingester reads it, each tenant's policy reference followed. */
   const ingesterConfig = async () => {
     const cm = await core.readNamespacedConfigMap({ name: 'koder-trace-ingester', namespace: 'koder-trace' });
-    return yaml.load(cm.data?.['config.yaml'] ?? '') as {
-      tenants: { id: string; tokenSha256: string[]; sampling: { defaultProbability: number } }[];
+    const parsed = parseConfig(cm.data?.['config.yaml'] ?? '');
+    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+    const { tenants, policies } = parsed.config;
+    return {
+      tenants: tenants.map((t) => ({
+        ...t,
+        sampling: (t.samplingRef !== undefined ? policies[t.samplingRef] : t.sampling) ?? {
+          defaultProbability: 1,
+        },
+      })),
     };
   };
 

@@ -35,13 +35,29 @@ export interface CompileInput {
 }
 
 export interface CompileOutput {
-  /** The `tenants` of the ingester config, sorted by id. */
+  /** The `tenants` of the ingester config, sorted by id, each with its sampling inline. */
   tenants: TenantConfig[];
+  /** The SamplingPolicies in force for at least one tenant, by "<namespace>/<name>". */
+  policies: Record<string, SamplingConfig>;
+  /** Tenant id → the key in `policies` its sampling comes from (tenants with a policy in force). */
+  samplingRefs: Map<string, string>;
+  /** Tenant ids in the config, oldest TraceTenant first: who keeps a place when space runs out. */
+  tenantIdsByAge: string[];
+  /** Tenant id in the config → its TraceTenant's "<namespace>/<name>". */
+  tenantKeys: Map<string, string>;
   /** Tempo's runtime overrides, one complete block per tenant (Tempo zeroes omitted fields). */
   tempoOverrides: { overrides: Record<string, TempoTenantOverrides> };
   tenantOutcomes: Map<string, TenantOutcome>;
   policyOutcomes: Map<string, PolicyOutcome>;
 }
+
+/** A TraceTenant's limits when it sets none (the CRD's defaults). */
+export const DEFAULT_LIMITS = Object.freeze({
+  spansPerSecond: 5000,
+  burst: 10000,
+  maxAttributeValueBytes: 65536,
+  maxRequestBytes: 8388608,
+});
 
 /** Tempo's default block retention, kept when a TraceTenant's retention does not parse. */
 const DEFAULT_RETENTION = '336h';
@@ -95,6 +111,10 @@ export function compile(input: CompileInput): CompileOutput {
   const tenantOutcomes = new Map<string, TenantOutcome>();
   const tenants: TenantConfig[] = [];
   const overrides: Record<string, TempoTenantOverrides> = {};
+  const usedPolicies: Record<string, SamplingConfig> = {};
+  const samplingRefs = new Map<string, string>();
+  const tenantIdsByAge: string[] = [];
+  const tenantKeys = new Map<string, string>();
 
   // Oldest first, so that on a duplicate tenant id the first one keeps it.
   const ordered = [...input.tenants].sort(
@@ -128,9 +148,12 @@ export function compile(input: CompileInput): CompileOutput {
     };
     let summary = percent(sampling.defaultProbability);
     let verdict: Verdict = { ready: true, reason: 'Ready', message: 'the tenant is in the ingester config' };
+    let policyKey: string | undefined;
     if (spec.samplingPolicyRef) {
       const pkey = `${ns}/${spec.samplingPolicyRef.name}`;
-      policyUsers.set(pkey, [...(policyUsers.get(pkey) ?? []), tt.metadata?.name ?? '']);
+      const users = policyUsers.get(pkey) ?? [];
+      users.push(tt.metadata?.name ?? '');
+      policyUsers.set(pkey, users);
       const compiled = compiledPolicies.get(pkey);
       // A broken reference must not stop the tenant's traffic: it is sampled at 100% meanwhile.
       if (!compiled) {
@@ -150,6 +173,7 @@ export function compile(input: CompileInput): CompileOutput {
         };
       } else {
         sampling = compiled.config;
+        policyKey = pkey;
         summary = `policy/${spec.samplingPolicyRef.name} (${percent(sampling.defaultProbability)}, ${sampling.rules.length} rules)`;
       }
     }
@@ -166,10 +190,10 @@ export function compile(input: CompileInput): CompileOutput {
       continue;
     }
     const limits = {
-      spansPerSecond: spec.limits?.spansPerSecond ?? 5000,
-      burst: spec.limits?.burst ?? 10000,
-      maxAttributeValueBytes: spec.limits?.maxAttributeValueBytes ?? 65536,
-      maxRequestBytes: spec.limits?.maxRequestBytes ?? 8388608,
+      spansPerSecond: spec.limits?.spansPerSecond ?? DEFAULT_LIMITS.spansPerSecond,
+      burst: spec.limits?.burst ?? DEFAULT_LIMITS.burst,
+      maxAttributeValueBytes: spec.limits?.maxAttributeValueBytes ?? DEFAULT_LIMITS.maxAttributeValueBytes,
+      maxRequestBytes: spec.limits?.maxRequestBytes ?? DEFAULT_LIMITS.maxRequestBytes,
     };
     tenants.push({
       id: tenantId,
@@ -178,6 +202,12 @@ export function compile(input: CompileInput): CompileOutput {
       contentCapture: spec.contentCapture ?? 'full',
       sampling,
     });
+    tenantIdsByAge.push(tenantId);
+    tenantKeys.set(tenantId, key);
+    if (policyKey) {
+      usedPolicies[policyKey] = sampling;
+      samplingRefs.set(tenantId, policyKey);
+    }
     // Tempo limits in bytes, from the largest span the ingester lets through (tempo-overrides.ts). A
     // retention Tempo cannot parse would make it refuse the whole file: the default is kept instead.
     let retention = spec.retention ?? DEFAULT_RETENTION;
@@ -211,5 +241,15 @@ export function compile(input: CompileInput): CompileOutput {
   const sortedOverrides = Object.fromEntries(
     Object.entries(overrides).sort(([a], [b]) => a.localeCompare(b)),
   );
-  return { tenants, tempoOverrides: { overrides: sortedOverrides }, tenantOutcomes, policyOutcomes };
+  const policiesOut = Object.fromEntries(Object.entries(usedPolicies).sort(([a], [b]) => a.localeCompare(b)));
+  return {
+    tenants,
+    policies: policiesOut,
+    samplingRefs,
+    tenantIdsByAge,
+    tenantKeys,
+    tempoOverrides: { overrides: sortedOverrides },
+    tenantOutcomes,
+    policyOutcomes,
+  };
 }

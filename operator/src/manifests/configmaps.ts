@@ -1,8 +1,17 @@
 // The two ConfigMaps the operator owns: the ingester's config (tenants with token hashes, never
 // tokens) and Tempo's runtime overrides. Pure builders: same input, same object, byte for byte.
+//
+// A ConfigMap holds at most 1 MiB, so both are built to scale: the ingester config stores each
+// SamplingPolicy once (policies, named by samplingRef), leaves out what equals the defaults, and when
+// the plain list of tenants still does not fit it packs them (tenantsPacked: gzip, about 60 bytes a
+// tenant, so 10,000 tenants take ~0.6 MiB); Tempo's overrides share identical blocks through YAML
+// anchors. If even that does not fit, the oldest tenants keep their place and the newest are left out:
+// each builder says which, so they get a status saying why while every other tenant converges.
+import { gzipSync } from 'node:zlib';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
-import type { CompileOutput } from '../compile/compile.ts';
+import type { SamplingConfig, TenantConfig } from '../../../ingester/src/config/schema.ts';
+import { type CompileOutput, DEFAULT_LIMITS, type TempoTenantOverrides } from '../compile/compile.ts';
 import type { OperatorConfig } from '../config.ts';
 
 export const MANAGED_BY = {
@@ -13,10 +22,61 @@ export const INGESTER_CONFIG_KEY = 'config.yaml';
 export const TEMPO_OVERRIDES_KEY = 'overrides.yaml';
 export const INGESTER_DATA_DIR = '/var/lib/koder-trace';
 
-const dump = (o: unknown) => yaml.dump(o, { sortKeys: false, lineWidth: -1, noRefs: true });
+/** The API server refuses a ConfigMap whose data (keys and values) passes 1 MiB. */
+export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
+/** What the builders fill: the limit less room for the header comment and for growth between runs. */
+export const CONFIGMAP_BUDGET_BYTES = CONFIGMAP_MAX_BYTES - 16 * 1024;
 
-export function ingesterConfigMap(out: CompileOutput, cfg: OperatorConfig): V1ConfigMap {
-  const doc = {
+/** A built ConfigMap and the tenant ids that did not fit in it (oldest tenants are kept first). */
+export interface BuiltConfigMap {
+  configMap: V1ConfigMap;
+  leftOut: string[];
+}
+
+const dump = (o: unknown, refs = false) => yaml.dump(o, { sortKeys: false, lineWidth: -1, noRefs: !refs });
+const bytes = (key: string, value: string) => Buffer.byteLength(key) + Buffer.byteLength(value);
+const HEADER =
+  '# Written by the koder-trace operator from TraceTenants and SamplingPolicies; edits are overwritten.\n';
+
+const sameLimits = (l: TenantConfig['limits']) =>
+  !l ||
+  (Object.keys(DEFAULT_LIMITS) as (keyof typeof DEFAULT_LIMITS)[]).every((k) => l[k] === DEFAULT_LIMITS[k]);
+const keepsAll = (s: SamplingConfig | undefined) =>
+  !s || (s.defaultProbability === 1 && s.keepErrors && s.rules.length === 0);
+
+/** A tenant as written: its policy by reference, and nothing that equals the defaults. */
+function entry(t: TenantConfig, ref: string | undefined): TenantConfig {
+  return {
+    id: t.id,
+    tokenSha256: t.tokenSha256,
+    ...(sameLimits(t.limits) ? {} : { limits: t.limits }),
+    ...(t.contentCapture && t.contentCapture !== 'full' ? { contentCapture: t.contentCapture } : {}),
+    ...(ref ? { samplingRef: ref } : keepsAll(t.sampling) ? {} : { sampling: t.sampling }),
+  };
+}
+
+/**
+ * The largest k such that fits(k) holds, for fits monotone (true up to some k, false after);
+ * fits(n) is tried first, as it usually holds.
+ */
+function largestFitting(n: number, fits: (k: number) => boolean): number {
+  if (fits(n)) return n;
+  let lo = 0;
+  let hi = n; // fits(lo) assumed, !fits(hi) known
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function ingesterConfigMap(
+  out: CompileOutput,
+  cfg: OperatorConfig,
+  budget = CONFIGMAP_BUDGET_BYTES,
+): BuiltConfigMap {
+  const base = {
     exporter: {
       kind: 'otlp-grpc',
       endpoint: cfg.tempoEndpoint,
@@ -26,31 +86,82 @@ export function ingesterConfigMap(out: CompileOutput, cfg: OperatorConfig): V1Co
     },
     // Acknowledged spans are on disk until storage has them.
     wal: { dir: `${INGESTER_DATA_DIR}/wal` },
-    tenants: out.tenants,
+    defaultLimits: { ...DEFAULT_LIMITS },
+    defaultContentCapture: 'full',
   };
+  const byId = new Map(out.tenants.map((t) => [t.id, t]));
+  /** The document with the k oldest tenants, plain or packed. */
+  const render = (k: number, packed: boolean) => {
+    const kept = new Set(out.tenantIdsByAge.slice(0, k));
+    const tenants = out.tenants
+      .filter((t) => kept.has(t.id))
+      .map((t) => entry(t, out.samplingRefs.get(t.id)));
+    const refs = new Set(tenants.map((t) => t.samplingRef));
+    const policies = Object.fromEntries(Object.entries(out.policies).filter(([key]) => refs.has(key)));
+    const doc = packed
+      ? {
+          ...base,
+          policies,
+          tenantsPacked: gzipSync(JSON.stringify(tenants), { level: 9 }).toString('base64'),
+        }
+      : { ...base, policies, tenants };
+    return `${HEADER}${dump(doc)}`;
+  };
+  const n = out.tenantIdsByAge.length;
+  const fits = (text: string) => bytes(INGESTER_CONFIG_KEY, text) <= budget;
+  let text = render(n, false);
+  let kept = n;
+  if (!fits(text)) {
+    kept = largestFitting(n, (k) => fits(render(k, true)));
+    text = render(kept, true);
+  }
   return {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: {
-      name: cfg.ingesterConfigMap,
-      namespace: cfg.namespace,
-      labels: { ...MANAGED_BY, 'app.kubernetes.io/component': 'ingester' },
+    configMap: {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: cfg.ingesterConfigMap,
+        namespace: cfg.namespace,
+        labels: { ...MANAGED_BY, 'app.kubernetes.io/component': 'ingester' },
+      },
+      data: { [INGESTER_CONFIG_KEY]: text },
     },
-    data: {
-      [INGESTER_CONFIG_KEY]: `# Written by the koder-trace operator from TraceTenants and SamplingPolicies; edits are overwritten.\n${dump(doc)}`,
-    },
+    leftOut: out.tenantIdsByAge.slice(kept).filter((id) => byId.has(id)),
   };
 }
 
-export function tempoOverridesConfigMap(out: CompileOutput, cfg: OperatorConfig): V1ConfigMap {
+export function tempoOverridesConfigMap(
+  out: CompileOutput,
+  cfg: OperatorConfig,
+  budget = CONFIGMAP_BUDGET_BYTES,
+): BuiltConfigMap {
+  const ids = out.tenantIdsByAge.filter((id) => out.tempoOverrides.overrides[id]);
+  // Tenants with the same limits and retention share one block (a YAML anchor, which Tempo reads).
+  const shared = new Map<string, TempoTenantOverrides>();
+  const render = (k: number) => {
+    const kept = new Set(ids.slice(0, k));
+    const overrides: Record<string, TempoTenantOverrides> = {};
+    for (const [id, block] of Object.entries(out.tempoOverrides.overrides)) {
+      if (!kept.has(id)) continue;
+      const key = JSON.stringify(block);
+      const one = shared.get(key) ?? block;
+      shared.set(key, one);
+      overrides[id] = one;
+    }
+    return dump({ overrides }, true);
+  };
+  const kept = largestFitting(ids.length, (k) => bytes(TEMPO_OVERRIDES_KEY, render(k)) <= budget);
   return {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: {
-      name: cfg.tempoOverridesConfigMap,
-      namespace: cfg.namespace,
-      labels: { ...MANAGED_BY, 'app.kubernetes.io/component': 'tempo' },
+    configMap: {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: cfg.tempoOverridesConfigMap,
+        namespace: cfg.namespace,
+        labels: { ...MANAGED_BY, 'app.kubernetes.io/component': 'tempo' },
+      },
+      data: { [TEMPO_OVERRIDES_KEY]: render(kept) },
     },
-    data: { [TEMPO_OVERRIDES_KEY]: dump(out.tempoOverrides) },
+    leftOut: ids.slice(kept),
   };
 }

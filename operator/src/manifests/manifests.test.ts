@@ -42,8 +42,8 @@ describe('generated objects (golden)', () => {
     const search = tenants.find((t) => t.metadata?.name === 'search') as TraceTenant;
     search.metadata = { ...search.metadata, uid: '00000000-0000-0000-0000-000000000001' };
     const objects = [
-      ingesterConfigMap(out, cfg),
-      tempoOverridesConfigMap(out, cfg),
+      ingesterConfigMap(out, cfg).configMap,
+      tempoOverridesConfigMap(out, cfg).configMap,
       tokenSecret(search, 'kt_example'),
       ...tenants.map((t) => ({
         tenant: keyOf(t),

@@ -1,0 +1,107 @@
+// The ConfigMaps at scale: policies stored once, packed tenants past the plain form's size, the
+// newest tenants left out (and named) when even that does not fit — and always a config the ingester
+// (and Tempo's YAML reader, through anchors) accepts.
+import * as yaml from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../ingester/src/config/load.ts';
+import type { SamplingPolicy, TraceTenant } from '../api/types.generated.ts';
+import { compile } from '../compile/compile.ts';
+import { parseOperatorArgs } from '../config.ts';
+import { CONFIGMAP_MAX_BYTES, ingesterConfigMap, tempoOverridesConfigMap } from './configmaps.ts';
+
+const cfg = parseOperatorArgs(['--namespace', 'koder-trace'], {});
+type Rules = NonNullable<NonNullable<SamplingPolicy['spec']>['rules']>;
+const rules = Array.from({ length: 64 }, (_, i) => ({
+  name: `rule-${i}`,
+  probability: 0.5,
+  match: [{ field: 'attribute.gen_ai.request.model', op: 'regex', value: `^model-${i}-.*$` }],
+})) as Rules;
+
+function cluster(n: number, opts: { retention?: (i: number) => string } = {}) {
+  const policies: SamplingPolicy[] = [
+    { metadata: { name: 'big', namespace: 'team-a' }, spec: { defaultProbability: 0.2, rules } },
+  ];
+  const tenants: TraceTenant[] = [];
+  const tokens = new Map<string, string>();
+  for (let i = 0; i < n; i++) {
+    const name = `tenant-${String(i).padStart(5, '0')}`;
+    tenants.push({
+      metadata: {
+        name,
+        namespace: 'team-a',
+        creationTimestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) as never,
+      },
+      spec: {
+        samplingPolicyRef: { name: 'big' },
+        ...(opts.retention ? { retention: opts.retention(i) } : {}),
+      },
+    });
+    tokens.set(`team-a/${name}-token`, `kt_${name}_${(i * 2654435761) % 1e9}`);
+  }
+  return compile({ tenants, policies, tokens });
+}
+
+const text = (cm: { data?: Record<string, string> }) => Object.values(cm.data ?? {})[0] ?? '';
+
+describe('ingester ConfigMap at scale', () => {
+  it('stores a shared policy once and leaves defaults out', () => {
+    const { configMap, leftOut } = ingesterConfigMap(cluster(50), cfg);
+    expect(leftOut).toEqual([]);
+    const doc = yaml.load(text(configMap)) as {
+      policies: Record<string, unknown>;
+      tenants: Record<string, unknown>[];
+    };
+    expect(Object.keys(doc.policies)).toEqual(['team-a/big']);
+    expect(doc.tenants[0]).toEqual({
+      id: 'tenant-00000',
+      tokenSha256: [expect.stringMatching(/^[0-9a-f]{64}$/)],
+      samplingRef: 'team-a/big',
+    });
+    const parsed = parseConfig(text(configMap));
+    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+    expect(parsed.config.tenants[3]?.samplingRef).toBe('team-a/big');
+  });
+
+  it('fits 10,000 tenants in one ConfigMap by packing them, read back whole by the ingester', () => {
+    const out = cluster(10_000);
+    const { configMap, leftOut } = ingesterConfigMap(out, cfg);
+    expect(leftOut).toEqual([]);
+    const size = Buffer.byteLength(text(configMap));
+    expect(size).toBeLessThan(CONFIGMAP_MAX_BYTES);
+    const parsed = parseConfig(text(configMap));
+    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+    expect(parsed.config.tenants.map((t) => t.id)).toEqual(out.tenants.map((t) => t.id));
+    expect(parsed.config.tenants[9_999]?.tokenSha256).toEqual(out.tenants[9_999]?.tokenSha256);
+    const tempo = tempoOverridesConfigMap(out, cfg);
+    expect(tempo.leftOut).toEqual([]);
+    expect(Buffer.byteLength(text(tempo.configMap))).toBeLessThan(CONFIGMAP_MAX_BYTES);
+    const overrides = (yaml.load(text(tempo.configMap)) as { overrides: Record<string, unknown> }).overrides;
+    expect(Object.keys(overrides)).toHaveLength(10_000);
+    expect(overrides['tenant-09999']).toEqual(out.tempoOverrides.overrides['tenant-09999']);
+  });
+
+  it('leaves the newest tenants out, and names them, when even the packed form does not fit', () => {
+    const out = cluster(400);
+    const { configMap, leftOut } = ingesterConfigMap(out, cfg, 16 * 1024);
+    expect(leftOut.length).toBeGreaterThan(0);
+    expect(leftOut.at(-1)).toBe('tenant-00399'); // the newest
+    expect(Buffer.byteLength(text(configMap)) + 'config.yaml'.length).toBeLessThanOrEqual(16 * 1024);
+    const parsed = parseConfig(text(configMap));
+    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+    expect(parsed.config.tenants).toHaveLength(400 - leftOut.length);
+    expect(parsed.config.tenants.map((t) => t.id)).toContain('tenant-00000');
+  });
+
+  it('keeps distinct Tempo blocks apart, and leaves the newest out when full', () => {
+    const out = cluster(300, { retention: (i) => `${i + 1}h` });
+    const tempo = tempoOverridesConfigMap(out, cfg, 32 * 1024);
+    expect(tempo.leftOut.length).toBeGreaterThan(0);
+    expect(tempo.leftOut.at(-1)).toBe('tenant-00299');
+    const overrides = (
+      yaml.load(text(tempo.configMap)) as {
+        overrides: Record<string, { compaction: { block_retention: string } }>;
+      }
+    ).overrides;
+    expect(overrides['tenant-00001']?.compaction.block_retention).toBe('2h');
+  });
+});
