@@ -17,7 +17,9 @@ export async function readBody(req: IncomingMessage, max: number, budget?: ByteB
   }
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (declared > max) throw new IngestError('BODY_TOO_LARGE', `Content-Length ${declared} > ${max} bytes`);
-  let source: AsyncIterable<Buffer> = req;
+  // Refusing part way must not destroy the request: the receiver drains it and answers on the same
+  // connection (a destroyed request resets it, and the client sees no status at all).
+  let source: AsyncIterable<Buffer> = req.iterator({ destroyOnReturn: false });
   if (encoding === 'gzip') {
     const gunzip = createGunzip();
     let received = 0;
