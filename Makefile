@@ -15,7 +15,7 @@ endif
 help:
 	@echo "make run    start Koder Trace on this machine"
 	@echo "make test   typecheck, lint, unit and integration tests (builds test binaries on first run)"
-	@echo "make soak   the hostile-input fuzz suite at 100,000 cases per transport (figures in test-results/)"
+	@echo "make soak   fuzzing at 100,000 cases per transport and 60 s of overload (figures in test-results/)"
 	@echo "make demo   send realistic agent traces (and ratings) to a running make run"
 	@echo "make ui     build the trace UI (make run does it; node query/ui/build.ts --watch while editing)"
 	@echo "make bench  ingest vs the OpenTelemetry Collector; trace detail vs a bare store lookup"
@@ -66,11 +66,12 @@ vitest: deps
 # The UI is built by the integration tests' global setup (test/harness/build-ui.ts).
 test: deps testbin browser typecheck lint vitest
 
-# The fuzz suite of `make test` (test/reliability/fuzz.test.ts) at soak length: 100,000 seeded cases
-# per transport, each chunk followed by canaries. Figures: test-results/fuzz-<transport>.json.
+# Reliability suites of `make test` at soak length: the fuzz suite at 100,000 seeded cases per
+# transport (figures: test-results/fuzz-<transport>.json) and 60 s of LLM-span overload.
 SOAK_CASES ?= 100000
 soak: deps
-	KODER_FUZZ_CASES=$(SOAK_CASES) npx vitest run --project integration test/reliability/fuzz.test.ts --testTimeout=3600000
+	KODER_FUZZ_CASES=$(SOAK_CASES) KODER_OVERLOAD_SECONDS=60 npx vitest run --project integration \
+	  test/reliability/fuzz.test.ts test/reliability/overload.test.ts --testTimeout=3600000
 
 # Benchmarks are apart from tests: they report ratios against a reference, they do not pass or fail.
 bench: deps
