@@ -10,20 +10,72 @@ import {
   type TraceBatch,
 } from '../otlp/model.ts';
 import type { ContentCapture } from '../tenants/registry.ts';
-import { toList, toMap } from './attrs.ts';
+import { str, toList, toMap } from './attrs.ts';
 import { applyContentCapture } from './content-capture.ts';
 import { normaliseDeprecatedGenAi } from './deprecated-genai.ts';
 import { normaliseContentEvents } from './events.ts';
 import { isOpenInference, normaliseOpenInference } from './openinference.ts';
 import { isOpenLlmetry, normaliseOpenLlmetry } from './openllmetry.ts';
+import { providerName } from './providers.ts';
+import {
+  K_CONTENT,
+  K_FINISH_REASONS,
+  K_GENAI,
+  K_MAPPED,
+  K_PROVIDER,
+  K_TOKENS,
+  type RawAttribute,
+  type RawAttributes,
+  rawAttributes,
+  rawValue,
+} from './raw-attributes.ts';
 
-export function looksGenAi(span: Span): boolean {
+const isGenAiKey = (key: string) => {
+  for (const p of GENAI_KEY_PREFIXES) if (key.startsWith(p)) return true;
+  return false;
+};
+
+/** Whether a span has GenAI attributes, from its keys alone (values are not decoded). */
+export function looksGenAi(span: Span, raw?: RawAttributes): boolean {
   // Most spans are not GenAI: the decoder's key scan rules them out without decoding attributes.
   if (!spanMayHaveKeys(span, KEY_GENAI)) return false;
-  for (const a of span.attributes) {
-    for (const p of GENAI_KEY_PREFIXES) if (a.key.startsWith(p)) return true;
+  const keys = raw ?? rawAttributes(span);
+  if (keys) return (keys.classes & K_GENAI) !== 0;
+  return span.attributes.some((a) => isGenAiKey(a.key));
+}
+
+const ANY_STRING = 1;
+const ANY_INT = 3;
+
+/** Whether two attributes share a key (the normalisers would merge them). */
+function hasDuplicateKey(list: readonly RawAttribute[]): boolean {
+  if (list.length > 16) return new Set(list.map((a) => a.key)).size !== list.length;
+  for (let i = 1; i < list.length; i++) {
+    const k = (list[i] as RawAttribute).key;
+    for (let j = 0; j < i; j++) if ((list[j] as RawAttribute).key === k) return true;
   }
   return false;
+}
+
+/**
+ * True when the span, as received, is certainly left unchanged by normaliseSpan — decided from its
+ * keys, the wire types of its values and the one short value that may need rewriting (the provider
+ * name), so message content is never decoded. False means "run the normalisers to find out".
+ */
+function unchangedAsReceived(span: Span, raw: RawAttributes, capture: ContentCapture): boolean {
+  if (raw.classes & K_MAPPED) return false;
+  if (capture !== 'full' && raw.classes & K_CONTENT) return false;
+  if (span.events.length > 0) return false;
+  if (hasDuplicateKey(raw.list)) return false;
+  for (const a of raw.list) {
+    if (a.cls & K_TOKENS && a.kind !== ANY_INT) return false;
+    if (a.cls & K_FINISH_REASONS && a.kind === ANY_STRING) return false;
+    if (a.cls & K_PROVIDER) {
+      const v = str(rawValue(raw, a));
+      if (v !== undefined && v !== providerName(v)) return false;
+    }
+  }
+  return true;
 }
 
 function sameAttributes(before: Span['attributes'], after: [string, AnyValue][]): boolean {
@@ -33,7 +85,12 @@ function sameAttributes(before: Span['attributes'], after: [string, AnyValue][])
 
 /** Normalises one span in place; returns true when it changed. */
 export function normaliseSpan(span: Span, capture: ContentCapture): boolean {
-  if (!looksGenAi(span)) return false;
+  if (!spanMayHaveKeys(span, KEY_GENAI)) return false;
+  const raw = rawAttributes(span);
+  if (!looksGenAi(span, raw)) return false;
+  // Spans already in the current conventions (most, from current SDKs) pass without their content
+  // being turned into strings: they leave as the bytes they came in.
+  if (raw && unchangedAsReceived(span, raw, capture)) return false;
   const m = toMap(span.attributes);
   if (isOpenInference(m)) normaliseOpenInference(m);
   if (isOpenLlmetry(m)) normaliseOpenLlmetry(m);

@@ -6,7 +6,16 @@
 // under `other` and in koder_usage_label_values_overflowed_total, so totals stay exact.
 import { type Metrics, OTHER_LABEL_VALUE } from '../metrics.ts';
 import { looksGenAi } from '../normalise/normalise.ts';
-import { getAttribute, KEY_KODER, spanIsRoot, spanMayHaveKeys, type TraceBatch } from '../otlp/model.ts';
+import { pickAttributes, rawAttributes } from '../normalise/raw-attributes.ts';
+import {
+  type AnyValue,
+  getAttribute,
+  KEY_GENAI,
+  KEY_KODER,
+  spanIsRoot,
+  spanMayHaveKeys,
+  type TraceBatch,
+} from '../otlp/model.ts';
 import { isError } from '../sample/policy.ts';
 
 const TOKEN_TYPES: [string, string][] = [
@@ -16,6 +25,15 @@ const TOKEN_TYPES: [string, string][] = [
   ['gen_ai.usage.cache_creation.input_tokens', 'cache_creation'],
   ['gen_ai.usage.reasoning.output_tokens', 'reasoning'],
 ];
+
+/** The attributes usage counting reads; only these values are decoded (never message content). */
+const USAGE_KEYS = new Set([
+  'gen_ai.response.model',
+  'gen_ai.request.model',
+  'koder.prompt.version',
+  ...TOKEN_TYPES.map(([attr]) => attr),
+]);
+const NONE = new Map<string, AnyValue>();
 
 interface Tally {
   labels: { tenant: string; service: string; model: string; prompt_version: string };
@@ -52,14 +70,15 @@ export function countUsage(batch: TraceBatch, tenant: string, metrics: Metrics):
           }
         }
         if (serviceOver) servicesOver++;
-        // Plain spans are recognised from their bytes; only GenAI spans have their attributes read.
-        const genAi = looksGenAi(span);
+        // Plain spans are recognised from their bytes; GenAI spans have only the values counted here
+        // decoded (from their bytes when unchanged).
+        const raw = spanMayHaveKeys(span, KEY_GENAI | KEY_KODER) ? rawAttributes(span) : undefined;
+        const genAi = looksGenAi(span, raw);
+        const picked =
+          genAi || spanMayHaveKeys(span, KEY_KODER) ? pickAttributes(span, USAGE_KEYS, raw) : NONE;
         let model = genAi
           ? budget.model.admit(
-              text(
-                getAttribute(span.attributes, 'gen_ai.response.model') ??
-                  getAttribute(span.attributes, 'gen_ai.request.model'),
-              ),
+              text(picked.get('gen_ai.response.model') ?? picked.get('gen_ai.request.model')),
             )
           : '';
         if (model === undefined) {
@@ -68,7 +87,7 @@ export function countUsage(batch: TraceBatch, tenant: string, metrics: Metrics):
         }
         let promptVersion =
           genAi || spanMayHaveKeys(span, KEY_KODER)
-            ? budget.prompt_version.admit(text(getAttribute(span.attributes, 'koder.prompt.version')))
+            ? budget.prompt_version.admit(text(picked.get('koder.prompt.version')))
             : '';
         if (promptVersion === undefined) {
           promptVersion = OTHER_LABEL_VALUE;
@@ -95,7 +114,7 @@ export function countUsage(batch: TraceBatch, tenant: string, metrics: Metrics):
         if (isError(span)) t.errors++;
         if (model) {
           for (const [attr, type] of TOKEN_TYPES) {
-            const v = getAttribute(span.attributes, attr);
+            const v = picked.get(attr);
             if (typeof v === 'bigint' && v > 0n) t.tokens.set(type, (t.tokens.get(type) ?? 0) + Number(v));
           }
         }

@@ -1,0 +1,117 @@
+// Normalising and counting from the bytes must give exactly what decoding every attribute gives: each
+// attribute set below goes through normaliseSpan twice — as received over protobuf (the fast path may
+// decide from keys alone) and as a decoded span without bytes (every normaliser runs) — and the two
+// must agree. Spans already in the current conventions must leave with their content never decoded.
+import { describe, expect, it } from 'vitest';
+import { decodeTraceRequest } from '../otlp/decode-proto.ts';
+import type { Span } from '../otlp/model.ts';
+import { arrayValue, attribute, double, int, request, span, str } from '../testing/otlp-builder.ts';
+import { spanFields } from '../testing/spans.ts';
+import { normaliseSpan } from './normalise.ts';
+import { pickAttributes, rawAttributes } from './raw-attributes.ts';
+
+const boolValue = (b: boolean) => Buffer.from([0x10, b ? 1 : 0]);
+const CURRENT = [
+  attribute('gen_ai.operation.name', str('chat')),
+  attribute('gen_ai.provider.name', str('openai')),
+  attribute('gen_ai.request.model', str('gpt-4o')),
+  attribute('gen_ai.response.model', str('gpt-4o-2024-08-06')),
+  attribute('gen_ai.usage.input_tokens', int(480n)),
+  attribute('gen_ai.usage.output_tokens', int(230n)),
+  attribute('gen_ai.response.finish_reasons', arrayValue(str('stop'))),
+  attribute(
+    'gen_ai.input.messages',
+    str(JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'hi' }] }])),
+  ),
+  attribute(
+    'gen_ai.output.messages',
+    str(JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: 'hello' }] }])),
+  ),
+];
+
+const sets: [string, Buffer[]][] = [
+  ['current conventions', CURRENT],
+  ['plain', [attribute('http.route', str('/x'))]],
+  ['provider to rename', [...CURRENT.slice(0, 1), attribute('gen_ai.provider.name', str('OpenAI'))]],
+  ['provider as a number', [attribute('gen_ai.provider.name', int(5n))]],
+  [
+    'tokens as a double',
+    [attribute('gen_ai.operation.name', str('chat')), attribute('gen_ai.usage.input_tokens', double(4, 12))],
+  ],
+  ['tokens as a string', [attribute('gen_ai.usage.output_tokens', str('12'))]],
+  ['tokens as a bool', [attribute('gen_ai.usage.output_tokens', boolValue(true))]],
+  ['finish reasons as a string', [attribute('gen_ai.response.finish_reasons', str('stop'))]],
+  ['duplicate key', [...CURRENT, attribute('gen_ai.request.model', str('other'))]],
+  ['gen_ai.system', [attribute('gen_ai.system', str('Anthropic'))]],
+  [
+    'old token names',
+    [attribute('gen_ai.usage.prompt_tokens', int(3n)), attribute('gen_ai.usage.completion_tokens', int(4n))],
+  ],
+  ['total tokens', [...CURRENT, attribute('gen_ai.usage.total_tokens', int(710n))]],
+  ['seed', [attribute('gen_ai.openai.request.seed', int(7n))]],
+  ['cache write', [attribute('gen_ai.usage.cache_write.input_tokens', int(7n))]],
+  ['flat prompt JSON', [attribute('gen_ai.prompt', str('[{"role":"user","content":"hi"}]'))]],
+  [
+    'OpenLLMetry flat',
+    [attribute('gen_ai.prompt.0.role', str('user')), attribute('gen_ai.prompt.0.content', str('hi'))],
+  ],
+  ['OpenLLMetry request type', [attribute('llm.request.type', str('chat'))]],
+  ['traceloop', [attribute('traceloop.span.kind', str('workflow'))]],
+  [
+    'OpenInference',
+    [attribute('openinference.span.kind', str('LLM')), attribute('llm.model_name', str('gpt-4o'))],
+  ],
+  ['OpenInference without kind', [attribute('llm.token_count.prompt', int(3n))]],
+  [
+    'tool payloads',
+    [
+      attribute('gen_ai.operation.name', str('execute_tool')),
+      attribute('gen_ai.tool.call.arguments', str('{"a":1}')),
+    ],
+  ],
+];
+
+function wireSpan(attrs: Buffer[]): Span {
+  const batch = decodeTraceRequest(request([span({}, ...attrs)]));
+  return batch.resourceSpans[0]?.scopeSpans[0]?.spans[0] as Span;
+}
+/** The same span decoded in full and without its bytes: every normaliser runs on it. */
+function decodedSpan(attrs: Buffer[]): Span {
+  const s = wireSpan(attrs);
+  return { ...spanFields(s), raw: null };
+}
+
+describe('normalising from the bytes', () => {
+  for (const capture of ['full', 'metadata', 'none'] as const) {
+    it.each(sets)(`agrees with full decoding (${capture}): %s`, (_name, attrs) => {
+      const fast = wireSpan(attrs);
+      const slow = decodedSpan(attrs);
+      const changed = normaliseSpan(fast, capture);
+      expect(changed).toBe(normaliseSpan(slow, capture));
+      expect(fast.attributes).toEqual(slow.attributes);
+      expect(fast.raw === null).toBe(changed);
+    });
+  }
+
+  it('never decodes the content of a span already in the current conventions', () => {
+    const s = wireSpan(CURRENT);
+    expect(normaliseSpan(s, 'full')).toBe(false);
+    expect(Reflect.get(s, '_attributes')).toBeUndefined();
+    expect(pickAttributes(s, new Set(['gen_ai.response.model', 'gen_ai.usage.input_tokens']))).toEqual(
+      new Map<string, unknown>([
+        ['gen_ai.response.model', 'gpt-4o-2024-08-06'],
+        ['gen_ai.usage.input_tokens', 480n],
+      ]),
+    );
+    expect(Reflect.get(s, '_attributes')).toBeUndefined();
+  });
+
+  it('reads the first copy of a key, like getAttribute, and decoded attributes once the span changed', () => {
+    const s = wireSpan([attribute('k', str('a')), attribute('k', str('b'))]);
+    expect(pickAttributes(s, new Set(['k'])).get('k')).toBe('a');
+    s.attributes = [{ key: 'k', value: 'c' }];
+    s.raw = null;
+    expect(rawAttributes(s)).toBeUndefined();
+    expect(pickAttributes(s, new Set(['k'])).get('k')).toBe('c');
+  });
+});

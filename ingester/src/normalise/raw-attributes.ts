@@ -1,0 +1,219 @@
+// A span's attributes read from the bytes it arrived in, without decoding what nobody asks for: the
+// keys (short strings), the wire type of each value, and a value decoded only when a stage wants that
+// one key. LLM spans carry kilobytes of prompt and completion text in a few attributes; turning those
+// into JS strings (and the attribute list into objects) is most of what the hot path spent on them,
+// although unchanged spans leave as their original bytes and usage counting needs only the model and
+// token counts.
+import { readAnyValue } from '../otlp/any-value-proto.ts';
+import { type AnyValue, GENAI_KEY_PREFIXES, type Span } from '../otlp/model.ts';
+import { WIRE_LEN, WireError, WireReader } from '../otlp/wire.ts';
+
+// Classes of keys, worked out once per distinct key (keys repeat across spans) so that a stage asks
+// "does this span have any key that…" with bit tests.
+/** A GenAI key (see GENAI_KEY_PREFIXES). */
+export const K_GENAI = 1;
+/** A key some normaliser maps or drops (OpenInference, OpenLLMetry, older GenAI names). */
+export const K_MAPPED = 2;
+/** A token count, rewritten unless it is an intValue. */
+export const K_TOKENS = 4;
+/** gen_ai.response.finish_reasons, rewritten when it is a single string. */
+export const K_FINISH_REASONS = 8;
+/** gen_ai.provider.name, rewritten unless already the current name. */
+export const K_PROVIDER = 16;
+/** Message or tool content: what content capture other than `full` removes or rewrites. */
+export const K_CONTENT = 32;
+
+const MAPPED_KEYS = new Set([
+  'openinference.span.kind', // OpenInference
+  'llm.request.type', // OpenLLMetry
+  'gen_ai.prompt', // older OpenLLMetry flat content
+  'gen_ai.completion',
+  'gen_ai.system', // older OTel GenAI names
+  'gen_ai.usage.prompt_tokens',
+  'gen_ai.usage.completion_tokens',
+  'gen_ai.openai.request.seed',
+  'gen_ai.usage.cache_write.input_tokens',
+  'gen_ai.usage.total_tokens',
+]);
+const MAPPED_PREFIXES = ['llm.', 'traceloop.', 'gen_ai.prompt.', 'gen_ai.completion.'];
+const TOKEN_KEYS = new Set([
+  'gen_ai.usage.input_tokens',
+  'gen_ai.usage.output_tokens',
+  'gen_ai.usage.cache_read.input_tokens',
+  'gen_ai.usage.cache_creation.input_tokens',
+  'gen_ai.usage.reasoning.output_tokens',
+]);
+const CONTENT_KEYS = new Set([
+  'gen_ai.input.messages',
+  'gen_ai.output.messages',
+  'gen_ai.system_instructions',
+  'gen_ai.tool.call.arguments',
+  'gen_ai.tool.call.result',
+  'input.value',
+  'output.value',
+  'llm.prompt_template.variables',
+  'traceloop.entity.input',
+  'traceloop.entity.output',
+]);
+
+export function classifyKey(key: string): number {
+  let cls = 0;
+  if (GENAI_KEY_PREFIXES.some((p) => key.startsWith(p))) cls |= K_GENAI;
+  if (MAPPED_KEYS.has(key) || MAPPED_PREFIXES.some((p) => key.startsWith(p))) cls |= K_MAPPED;
+  if (TOKEN_KEYS.has(key)) cls |= K_TOKENS;
+  if (key === 'gen_ai.response.finish_reasons') cls |= K_FINISH_REASONS;
+  if (key === 'gen_ai.provider.name') cls |= K_PROVIDER;
+  if (CONTENT_KEYS.has(key)) cls |= K_CONTENT;
+  return cls;
+}
+
+interface KeyInfo {
+  key: string;
+  cls: number;
+  bytes: Buffer;
+}
+
+/**
+ * Keys seen so far, by a hash of their bytes: a key that repeats (nearly all do) costs a hash and a
+ * byte comparison, no string and no classification. Bounded, since clients choose keys; a key that
+ * does not fit, or collides, is decoded each time.
+ */
+const interned = new Map<number, KeyInfo>();
+const MAX_INTERNED = 4096;
+
+function keyAt(buf: Buffer, s: number, e: number): KeyInfo {
+  let h = 0x811c9dc5 ^ (e - s);
+  for (let i = s; i < e; i++) h = Math.imul(h ^ (buf[i] as number), 16777619);
+  const hit = interned.get(h);
+  if (hit && hit.bytes.length === e - s) {
+    let same = true;
+    for (let i = 0; i < e - s; i++) {
+      if (hit.bytes[i] !== buf[s + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return hit;
+  }
+  const key = buf.toString('utf8', s, e);
+  const info: KeyInfo = { key, cls: classifyKey(key), bytes: Buffer.from(buf.subarray(s, e)) };
+  if (!hit && interned.size < MAX_INTERNED) interned.set(h, info);
+  return info;
+}
+
+/** An attribute as received: its key, and where its AnyValue message lies in the span's bytes. */
+export interface RawAttribute {
+  key: string;
+  /** K_* classes of the key. */
+  cls: number;
+  /** The AnyValue message's bounds in `buf` (-1 when the KeyValue has no value). */
+  start: number;
+  end: number;
+  /** The AnyValue's field: which value it holds (1 string, 2 bool, 3 int, 4 double, 5 array, 6 kvlist, 7 bytes), 0 if none. */
+  kind: number;
+}
+
+export interface RawAttributes {
+  buf: Buffer;
+  list: RawAttribute[];
+  /** The union of the keys' K_* classes. */
+  classes: number;
+}
+
+const SPAN_ATTRIBUTES = (9 << 3) | WIRE_LEN;
+const KEY = (1 << 3) | WIRE_LEN;
+const VALUE = (2 << 3) | WIRE_LEN;
+
+/**
+ * The attributes of a span still as received (`raw` set), keys read and values left as bytes; undefined
+ * when the span has been changed (its attributes are then only in `span.attributes`) or its bytes do
+ * not parse (the decoded attributes are the truth then).
+ */
+export function rawAttributes(span: Span): RawAttributes | undefined {
+  const raw = span.raw;
+  // Only spans decoded from protobuf (they carry the key scan) are read from their bytes.
+  if (raw === null || span.keyClasses === undefined) return undefined;
+  // Normalisation and usage counting both read them: scanned once per span's bytes.
+  const known = scanned.get(raw);
+  if (known !== undefined) return known;
+  const out = scan(raw);
+  scanned.set(raw, out);
+  return out;
+}
+
+/** Scans by the bytes they were read from: a span whose bytes change (or go) is scanned afresh. */
+const scanned = new WeakMap<Uint8Array, RawAttributes | undefined>();
+
+function scan(raw: Uint8Array): RawAttributes | undefined {
+  const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const list: RawAttribute[] = [];
+  let classes = 0;
+  try {
+    const r = new WireReader(buf);
+    while (!r.done) {
+      const tag = r.uint32();
+      if (tag !== SPAN_ATTRIBUTES) {
+        r.skip(tag & 7);
+        continue;
+      }
+      const kvStart = r.payload();
+      const kvEnd = r.pos;
+      const kv = new WireReader(buf, kvStart, kvEnd);
+      let info: KeyInfo | undefined;
+      let start = -1;
+      let end = -1;
+      while (!kv.done) {
+        const t = kv.uint32();
+        if (t === KEY) {
+          const ks = kv.payload();
+          info = keyAt(buf, ks, kv.pos);
+        } else if (t === VALUE) {
+          start = kv.payload();
+          end = kv.pos;
+        } else kv.skip(t & 7);
+      }
+      let kind = 0;
+      if (start >= 0) {
+        // An AnyValue holds one field; if it held more, the last would win, as in decoding.
+        const v = new WireReader(buf, start, end);
+        while (!v.done) {
+          const t = v.uint32();
+          kind = t >>> 3;
+          v.skip(t & 7);
+        }
+      }
+      const key = info?.key ?? '';
+      const cls = info?.cls ?? 0;
+      classes |= cls;
+      list.push({ key, cls, start, end, kind });
+    }
+  } catch (err) {
+    if (err instanceof WireError) return undefined;
+    throw err;
+  }
+  return { buf, list, classes };
+}
+
+/** The decoded value of one raw attribute (null when it has none), as span.attributes would hold it. */
+export function rawValue(attrs: RawAttributes, a: RawAttribute): AnyValue {
+  return a.start < 0 ? null : readAnyValue(new WireReader(attrs.buf, a.start, a.end));
+}
+
+/**
+ * The values of the given keys (the first copy of a key, as getAttribute() reads), from the span's
+ * bytes when it is unchanged, else from its decoded attributes. Values of other keys are never decoded.
+ */
+export function pickAttributes(
+  span: Span,
+  keys: ReadonlySet<string>,
+  known?: RawAttributes,
+): Map<string, AnyValue> {
+  const out = new Map<string, AnyValue>();
+  const raw = known ?? rawAttributes(span);
+  if (raw) {
+    for (const a of raw.list) if (keys.has(a.key) && !out.has(a.key)) out.set(a.key, rawValue(raw, a));
+  } else {
+    for (const a of span.attributes) if (keys.has(a.key) && !out.has(a.key)) out.set(a.key, a.value);
+  }
+  return out;
+}
