@@ -2,6 +2,7 @@
 // the OTLP specification says (retryable, permanent, or too large for the receiver), and a server's
 // RetryInfo becomes the wait the queue honours.
 import {
+  credentials,
   Metadata,
   Server,
   ServerCredentials,
@@ -44,7 +45,11 @@ beforeAll(async () => {
       err ? reject(err) : resolve(p),
     ),
   );
-  sink = createOtlpGrpcSink({ endpoint: `127.0.0.1:${port}`, insecure: true, timeoutMs: 5000 });
+  sink = createOtlpGrpcSink({
+    endpoint: `127.0.0.1:${port}`,
+    credentials: credentials.createInsecure(),
+    timeoutMs: 5000,
+  });
 });
 afterAll(async () => {
   await sink?.close();
@@ -119,7 +124,11 @@ describe('OTLP/gRPC sink', () => {
   });
 
   it('retries when nothing listens (UNAVAILABLE from the client itself)', async () => {
-    const nowhere = createOtlpGrpcSink({ endpoint: '127.0.0.1:1', insecure: true, timeoutMs: 2000 });
+    const nowhere = createOtlpGrpcSink({
+      endpoint: '127.0.0.1:1',
+      credentials: credentials.createInsecure(),
+      timeoutMs: 2000,
+    });
     try {
       expect((await nowhere.export('t', batch())).kind).toBe('retryable');
     } finally {
