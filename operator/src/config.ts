@@ -19,6 +19,11 @@ export interface OperatorConfig {
   /** This replica's name in the leader Lease. */
   identity: string;
   leaseName: string;
+  /** Lease timing: others take over after leaseSeconds without a renewal; the leader stops writing
+   * renewDeadlineSeconds after its last renewal; attempts every retrySeconds. */
+  leaseSeconds: number;
+  renewDeadlineSeconds: number;
+  retrySeconds: number;
   resyncSeconds: number;
   /** Bytes each ConfigMap the operator writes may fill (the API server's limit is 1 MiB). */
   configMapBudgetBytes: number;
@@ -47,6 +52,7 @@ export const USAGE = `usage: operator [--kubeconfig FILE] [--namespace NS] [--te
   [--field-manager koder-trace-operator] [--resync-seconds 60] [--log-level info]
   [--configmap-budget-bytes 1032192] [--api-concurrency 16]
   [--leader-election] [--identity NAME] [--lease-name koder-trace-operator]
+  [--lease-seconds 15] [--renew-deadline-seconds 10] [--retry-seconds 2]
   pod webhook (off unless a target is given):
   [--webhook-service NS/NAME:PORT | --webhook-url https://HOST:PORT] [--webhook-port 9443]
   [--webhook-configuration koder-trace-pod-injector] [--webhook-tls-secret koder-trace-webhook-tls]
@@ -66,6 +72,9 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv): Opera
       'leader-election': { type: 'boolean', default: false },
       identity: { type: 'string' },
       'lease-name': { type: 'string', default: 'koder-trace-operator' },
+      'lease-seconds': { type: 'string', default: '15' },
+      'renew-deadline-seconds': { type: 'string', default: '10' },
+      'retry-seconds': { type: 'string', default: '2' },
       'resync-seconds': { type: 'string', default: '60' },
       'configmap-budget-bytes': { type: 'string', default: String(CONFIGMAP_BUDGET_BYTES) },
       'api-concurrency': { type: 'string', default: '16' },
@@ -126,6 +135,11 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv): Opera
     leaderElection: values['leader-election'],
     identity: values.identity ?? env.POD_NAME ?? `operator-${process.pid}`,
     leaseName: values['lease-name'],
+    ...leaseTiming(
+      number('lease-seconds', values['lease-seconds']),
+      number('renew-deadline-seconds', values['renew-deadline-seconds']),
+      number('retry-seconds', values['retry-seconds']),
+    ),
     resyncSeconds: number('resync-seconds', values['resync-seconds']),
     configMapBudgetBytes: Math.min(
       number('configmap-budget-bytes', values['configmap-budget-bytes']),
@@ -135,4 +149,12 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv): Opera
     logLevel: values['log-level'],
     webhook,
   });
+}
+
+function leaseTiming(lease: number, renewDeadline: number, retry: number) {
+  if (!(retry >= 1 && retry < renewDeadline && renewDeadline < lease))
+    throw new Error(
+      `lease timing must satisfy 1 <= --retry-seconds < --renew-deadline-seconds < --lease-seconds, got ${retry}, ${renewDeadline}, ${lease}`,
+    );
+  return { leaseSeconds: lease, renewDeadlineSeconds: renewDeadline, retrySeconds: retry };
 }

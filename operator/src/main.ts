@@ -11,7 +11,7 @@ import { Counter, Registry } from 'prom-client';
 import type { TraceTenant } from './api/types.generated.ts';
 import { parseOperatorArgs, USAGE } from './config.ts';
 import { startInformers } from './controller/informers.ts';
-import { createKube } from './controller/kube.ts';
+import { createKube, guardWrites } from './controller/kube.ts';
 import { startLeaderElection } from './controller/leader.ts';
 import { reconcile } from './controller/reconciler.ts';
 import { createTrigger } from './controller/trigger.ts';
@@ -42,7 +42,8 @@ const writes = new Counter({
   registers: [registry],
 });
 
-const kube = createKube(kc, cfg.fieldManager, 'koder-trace-operator');
+// Every write is checked against leadership right before it is sent (a deposed leader writes nothing).
+const kube = guardWrites(createKube(kc, cfg.fieldManager, 'koder-trace-operator'), () => leading());
 let ready = false;
 /** Whether this replica may write: always without leader election, else while it holds the Lease. */
 const leading = () => election?.isLeader() ?? true;
@@ -118,7 +119,14 @@ async function startWebhook(w: NonNullable<typeof cfg.webhook>) {
 const election = cfg.leaderElection
   ? startLeaderElection(
       kc,
-      { namespace: cfg.namespace, name: cfg.leaseName, identity: cfg.identity },
+      {
+        namespace: cfg.namespace,
+        name: cfg.leaseName,
+        identity: cfg.identity,
+        leaseMs: cfg.leaseSeconds * 1000,
+        renewDeadlineMs: cfg.renewDeadlineSeconds * 1000,
+        retryMs: cfg.retrySeconds * 1000,
+      },
       { onStartedLeading: () => trigger.request() },
       log,
     )

@@ -11,6 +11,8 @@ const MAIN =
   process.env.KODER_OPERATOR_MAIN ?? fileURLToPath(new URL('../../operator/src/main.ts', import.meta.url));
 
 export interface RunningOperator {
+  /** The operating system's process id (to pause it with SIGSTOP, read its memory). */
+  readonly pid: number | undefined;
   metric(name: string): Promise<number>;
   isLeader(): Promise<boolean>;
   stop(): Promise<void>;
@@ -46,6 +48,7 @@ async function startOnce(cp: ControlPlane, extraArgs: string[], name: string): P
   const adminUrl = `http://127.0.0.1:${port}`;
   await waitUntilReady(proc, async () => (await fetch(`${adminUrl}/readyz`)).ok, 30_000);
   return {
+    pid: proc.pid,
     metric: (metric) => scrapeMetric(`${adminUrl}/metrics`, metric),
     async isLeader() {
       return (await (await fetch(`${adminUrl}/leader`)).text()).trim() === 'true';

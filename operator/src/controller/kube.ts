@@ -123,3 +123,30 @@ export function createKube(kc: KubeConfig, fieldManager: string, component: stri
     },
   };
 }
+
+/** Refused write: this replica is not (or no longer) the leader. */
+export class NotLeaderError extends Error {
+  override name = 'NotLeaderError';
+}
+
+/**
+ * The same client with every write checked against `canWrite()` right before it is sent, so a replica
+ * that lost leadership mid-run (paused, partitioned) stops at its next write. Reads pass through.
+ */
+export function guardWrites(kube: Kube, canWrite: () => boolean): Kube {
+  /** fn, run only while this replica may write (else a rejected promise, nothing sent). */
+  const checked =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      if (!canWrite()) throw new NotLeaderError('not the leader: write refused');
+      return fn(...args);
+    };
+  return {
+    ...kube,
+    apply: (obj) => checked(kube.apply)(obj),
+    createSecret: checked(kube.createSecret),
+    deleteSecret: checked(kube.deleteSecret),
+    patchStatus: checked(kube.patchStatus),
+    event: checked(kube.event),
+  };
+}
