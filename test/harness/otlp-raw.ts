@@ -1,6 +1,13 @@
 // OTLP requests as bytes, for tests that send what no SDK would: one OTLP/HTTP POST or one OTLP/gRPC
 // Export call with a body given as is, answering with the status the server gave.
-import { Client, type ClientOptions, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import {
+  type ChannelCredentials,
+  Client,
+  type ClientOptions,
+  credentials,
+  Metadata,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { EXPORT_PATH } from '../../ingester/src/otlp/grpc-service.ts';
 
 export type OtlpFormat = 'proto' | 'json';
@@ -22,9 +29,13 @@ export async function postOtlp(
   return { status: res.status, text: await res.text() };
 }
 
-/** A channel to one OTLP/gRPC endpoint, for many Export calls. */
-export function grpcChannel(endpoint: string, options: ClientOptions = {}) {
-  const client = new Client(endpoint, credentials.createInsecure(), {
+/** A channel to one OTLP/gRPC endpoint (plain unless credentials are given), for many Export calls. */
+export function grpcChannel(
+  endpoint: string,
+  options: ClientOptions = {},
+  channelCredentials: ChannelCredentials = credentials.createInsecure(),
+) {
+  const client = new Client(endpoint, channelCredentials, {
     'grpc.max_send_message_length': -1,
     ...options,
   });

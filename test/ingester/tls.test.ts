@@ -5,14 +5,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, credentials, Metadata, status } from '@grpc/grpc-js';
+import { credentials, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXPORT_PATH } from '../../ingester/src/otlp/grpc-service.ts';
 import { sha256Hex } from '../../ingester/src/tenants/registry.ts';
 import { request, span } from '../../ingester/src/testing/otlp-builder.ts';
 import { createCertificateAuthority, issueCertificate } from '../../operator/src/tls/certificates.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { type Collector, startCollector } from '../harness/otelcol.ts';
+import { grpcChannel } from '../harness/otlp-raw.ts';
 import { requireBinaries, suiteTitle } from '../harness/testbin.ts';
 
 const otelcol = requireBinaries('otelcol');
@@ -24,31 +24,15 @@ interface Pem {
 }
 
 /** One OTLP/gRPC export over TLS; the status code (0 when it succeeded). */
-function grpcTls(endpoint: string, pem: Partial<Pem> & { ca: string }, body: Buffer): Promise<number> {
-  const client = new Client(
-    endpoint,
-    credentials.createSsl(
-      Buffer.from(pem.ca),
-      pem.key ? Buffer.from(pem.key) : null,
-      pem.cert ? Buffer.from(pem.cert) : null,
-    ),
-  );
-  const md = new Metadata();
-  md.set('authorization', 'Bearer tls-token');
-  return new Promise((resolve) =>
-    client.makeUnaryRequest(
-      EXPORT_PATH,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      body,
-      md,
-      { deadline: Date.now() + 10_000 },
-      (err) => {
-        client.close();
-        resolve(err?.code ?? status.OK);
-      },
-    ),
-  );
+async function grpcTls(endpoint: string, pem: Partial<Pem> & { ca: string }, body: Buffer): Promise<number> {
+  const key = pem.key ? Buffer.from(pem.key) : null;
+  const cert = pem.cert ? Buffer.from(pem.cert) : null;
+  const channel = grpcChannel(endpoint, {}, credentials.createSsl(Buffer.from(pem.ca), key, cert));
+  try {
+    return (await channel.export(body, 'tls-token'))?.code ?? status.OK;
+  } finally {
+    channel.close();
+  }
 }
 
 /** One OTLP/HTTP export over HTTPS; the HTTP status, or the TLS error's code. */
