@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Counter, Registry } from 'prom-client';
 import type { TraceTenant } from './api/types.generated.ts';
@@ -44,6 +44,10 @@ const writes = new Counter({
 
 // Every write is checked against leadership right before it is sent (a deposed leader writes nothing).
 const kube = guardWrites(createKube(kc, cfg.fieldManager, 'koder-trace-operator'), () => leading());
+// The webhook's certificate Secret is shared by every replica and written without the leadership
+// check: whoever comes first creates it (create-if-absent), everyone else reads what it holds.
+const tlsKube = createKube(kc, cfg.fieldManager, 'koder-trace-operator');
+
 let ready = false;
 /** Whether this replica may write: always without leader election, else while it holds the Lease. */
 const leading = () => election?.isLeader() ?? true;
@@ -78,19 +82,35 @@ const trigger = createTrigger(
 const caches = await startInformers(kc, () => trigger.request(), log);
 const webhook = cfg.webhook ? await startWebhook(cfg.webhook) : undefined;
 
-/** The chain in the shared Secret when still usable; else a new one, written to that Secret. */
-async function usableOrIssued(w: NonNullable<typeof cfg.webhook>, secret: V1Secret | undefined) {
-  const usable = usableTls(secret, new Date());
-  if (usable) return usable;
-  const tls = await newTls(w.dnsNames, w.ipAddresses, new Date());
-  await kube.apply(tlsSecret(w.tlsSecret, cfg.namespace, tls));
-  log.info({ secret: `${cfg.namespace}/${w.tlsSecret}` }, 'webhook certificate issued');
-  return tls;
+/**
+ * The chain in the shared Secret when still usable; else one issued here and written only if the
+ * Secret is still as read (created if absent, replaced at the resourceVersion read), so replicas
+ * starting together all end up serving the one chain that won.
+ */
+async function sharedTls(w: NonNullable<typeof cfg.webhook>) {
+  for (let attempt = 0; ; attempt++) {
+    const secret = await tlsKube.readSecret(cfg.namespace, w.tlsSecret);
+    const usable = usableTls(secret, new Date());
+    if (usable) return usable;
+    const tls = await newTls(w.dnsNames, w.ipAddresses, new Date());
+    const body = tlsSecret(w.tlsSecret, cfg.namespace, tls);
+    const written = secret
+      ? (await tlsKube.replaceSecret({
+          ...body,
+          metadata: { ...body.metadata, resourceVersion: secret.metadata?.resourceVersion },
+        })) === 'replaced'
+      : (await tlsKube.createSecret(body)) === 'created';
+    if (written) {
+      log.info({ secret: `${cfg.namespace}/${w.tlsSecret}` }, 'webhook certificate issued');
+      return tls;
+    }
+    if (attempt >= 5) throw new Error(`webhook certificate Secret ${w.tlsSecret}: kept changing under us`);
+  }
 }
 
 /** Serving certificate from the shared Secret (made when absent or near expiry), then the HTTPS server. */
 async function startWebhook(w: NonNullable<typeof cfg.webhook>) {
-  let tls = await usableOrIssued(w, await kube.readSecret(cfg.namespace, w.tlsSecret));
+  let tls = await sharedTls(w);
   const server = createWebhookServer(
     {
       tenants: () => caches.tenants.list() as TraceTenant[],
@@ -104,10 +124,12 @@ async function startWebhook(w: NonNullable<typeof cfg.webhook>) {
   log.info({ port: (server.address() as AddressInfo).port }, 'pod webhook serving');
   const state = { server, configuration: webhookConfiguration(w.configurationName, w.target, tls.caCert) };
   // Renewal: re-read (or re-issue) twice a day; a new chain is served at once and the caBundle follows.
-  // Only the leader issues; the others pick up what it wrote.
+  // Whoever finds it near expiry first renews it; the others pick up what it wrote.
   setInterval(async () => {
-    const secret = await kube.readSecret(cfg.namespace, w.tlsSecret).catch(() => undefined);
-    const next = leading() ? await usableOrIssued(w, secret) : usableTls(secret, new Date());
+    const next = await sharedTls(w).catch((err) => {
+      log.error({ err: String(err) }, 'webhook certificate not renewed');
+      return undefined;
+    });
     if (!next || next.cert === tls.cert) return;
     tls = next;
     server.setSecureContext({ cert: next.cert, key: next.key });

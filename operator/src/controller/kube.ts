@@ -22,6 +22,8 @@ export interface Kube {
   readSecret(namespace: string, name: string): Promise<V1Secret | undefined>;
   readConfigMap(namespace: string, name: string): Promise<V1ConfigMap | undefined>;
   createSecret(secret: V1Secret): Promise<'created' | 'exists'>;
+  /** Replaces the Secret only if it is still at `secret.metadata.resourceVersion`: 'conflict' if not. */
+  replaceSecret(secret: V1Secret): Promise<'replaced' | 'conflict'>;
   deleteSecret(namespace: string, name: string): Promise<void>;
   readWebhookConfiguration(name: string): Promise<V1MutatingWebhookConfiguration | undefined>;
   patchStatus(plural: string, namespace: string, name: string, status: unknown): Promise<void>;
@@ -72,6 +74,20 @@ export function createKube(kc: KubeConfig, fieldManager: string, component: stri
         return 'created';
       } catch (err) {
         if (statusCode(err) === 409) return 'exists';
+        throw err;
+      }
+    },
+    async replaceSecret(secret) {
+      try {
+        await core.replaceNamespacedSecret({
+          namespace: secret.metadata?.namespace ?? 'default',
+          name: secret.metadata?.name ?? '',
+          body: secret,
+          fieldManager,
+        });
+        return 'replaced';
+      } catch (err) {
+        if (statusCode(err) === 409) return 'conflict';
         throw err;
       }
     },
@@ -145,6 +161,7 @@ export function guardWrites(kube: Kube, canWrite: () => boolean): Kube {
     ...kube,
     apply: (obj) => checked(kube.apply)(obj),
     createSecret: checked(kube.createSecret),
+    replaceSecret: checked(kube.replaceSecret),
     deleteSecret: checked(kube.deleteSecret),
     patchStatus: checked(kube.patchStatus),
     event: checked(kube.event),
