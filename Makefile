@@ -10,7 +10,7 @@ ifneq ($(NODE_BIN),)
 export PATH := $(NODE_BIN):$(PATH)
 endif
 
-.PHONY: help run demo test soak bench images deps testbin browser ui typecheck lint format vitest
+.PHONY: help run demo test soak bench images cluster deps testbin browser ui typecheck lint format vitest
 
 help:
 	@echo "make run    start Koder Trace on this machine"
@@ -19,7 +19,7 @@ help:
 	@echo "make demo   send realistic agent traces (and ratings) to a running make run"
 	@echo "make ui     build the trace UI (make run does it; node query/ui/build.ts --watch while editing)"
 	@echo "make bench  ingest vs the OpenTelemetry Collector; trace detail vs a bare store lookup"
-	@echo "make images build the operator, ingester and query images (needs a container engine)"
+	@echo "make images build the operator, ingester and query images (no container engine needed)"
 
 node_modules/.deps-installed: package.json package-lock.json $(wildcard */package.json)
 	@echo "[deps] installing npm dependencies (node $$(node --version))"
@@ -40,6 +40,14 @@ browser:
 	@scripts/ensure-chromium.sh || { \
 	  if [ "$${CI:-}" = true ]; then echo "[browser] CI: chromium is required" >&2; exit 1; fi; \
 	  echo "[browser] continuing: the browser suite will skip" >&2; }
+
+# The real-cluster suites' parts (test/cluster/): Debian's containerd, runc, CNI plugins and iptables,
+# kubelet and the other node binaries, CoreDNS, and every image (product and test images). Under CI a
+# failure fails the run; elsewhere the suites that need a missing part skip and say why.
+cluster: deps
+	@{ scripts/ensure-cluster-tools.sh && test/testbin/build.sh cluster && scripts/build-images.sh all; } || { \
+	  if [ "$${CI:-}" = true ]; then echo "[cluster] CI: the real-cluster parts are required" >&2; exit 1; fi; \
+	  echo "[cluster] continuing: the real-cluster suites will skip" >&2; }
 
 # The trace UI (Preact, bundled by esbuild into query/ui/dist; the query service serves it at /).
 ui: deps
@@ -64,7 +72,7 @@ vitest: deps
 	  node scripts/test-summary.mjs $(VITEST_REPORT); exit $$status
 
 # The UI is built by the integration tests' global setup (test/harness/build-ui.ts).
-test: deps testbin browser typecheck lint vitest
+test: deps testbin browser cluster typecheck lint vitest
 
 # Reliability suites of `make test` at soak length: the fuzz suite at 100,000 seeded cases per
 # transport (figures: test-results/fuzz-<transport>.json) and 60 s of LLM-span overload.
@@ -89,10 +97,11 @@ run: deps ui
 demo: deps
 	node query/src/demo/traffic.ts
 
-# Container images, where a container engine runs (none does on our development machines).
-IMAGE_TAG ?= $(shell awk '/^appVersion:/ {gsub(/"/, "", $$2); print $$2}' charts/koder-trace/Chart.yaml)
-images:
-	@if ! docker info >/dev/null 2>&1; then echo "[images] no container engine reachable: nothing built"; exit 0; fi; \
-	for c in operator ingester query; do \
-	  echo "[images] koder-trace/$$c:$(IMAGE_TAG)"; docker build --target $$c -t koder-trace/$$c:$(IMAGE_TAG) . || exit 1; \
-	done
+# Container images without a container engine (scripts/build-images.sh: mmdebstrap, umoci, skopeo),
+# reproducible, cached in ~/.cache/koder-trace/images: docker-archives koder-trace/{operator,ingester,
+# query}:<appVersion> and an OCI layout. To a registry: skopeo copy docker-archive:<dir>/ingester.tar
+# docker://<registry>/koder-trace/ingester:<tag> (or docker load -i). With an engine the Dockerfile
+# builds the same images (docker build --target ingester .).
+images: deps
+	@scripts/ensure-cluster-tools.sh images
+	scripts/build-images.sh product

@@ -3,6 +3,9 @@
 # from their published Go modules, pinned in versions.env, into a cache outside the repo:
 #   $KODER_TESTBIN_DIR (default ~/.cache/koder-trace/testbin)/<name>-<version>/
 # (kube-apiserver and kubectl share the folder kubernetes-<version>).
+# The real-cluster suites also need `kubernetes-node` (kubelet, kube-controller-manager,
+# kube-scheduler, kube-proxy), `coredns` and `pause` (the pod sandbox's process); they are built only
+# when named (`build.sh cluster` names all three), not by default.
 # A binary already in the cache is not rebuilt, so a warm run is a no-op.
 # Usage: build.sh [name ...]   (default: all)
 set -euo pipefail
@@ -96,6 +99,71 @@ build_kubernetes() {
   go build -ldflags "$ldflags" -o "$w/out/" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
 }
 
+# The node and controller side of k8s.io/kubernetes, by the same wrapper-module recipe.
+build_kubernetes_node() {
+  local v=$1 w=$2
+  local staging=v0.${v#v1.}
+  mkdir -p "$w/mod" && cd "$w/mod"
+  go mod init koder.dev/testbin/kubernetes-node
+  local upstream
+  upstream=$(go mod download -json "k8s.io/kubernetes@$v" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  local godebug
+  godebug=$(grep -E '^godebug ' "$upstream" || true)
+  [[ -n "$godebug" ]] && echo "$godebug" >>go.mod
+  grep -E '=> \./staging/' "$upstream" | awk -v s="$staging" '{print "replace " $1 " => " $1 " " s}' >>go.mod
+  local cmds=(kubelet kube-controller-manager kube-scheduler kube-proxy)
+  local c pkgs=()
+  for c in "${cmds[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+  # Getting the commands (not just the module) records go.sum entries for all they import.
+  go get "${pkgs[@]/%/@$v}"
+  local pkg=k8s.io/component-base/version
+  local ldflags="-s -w -X $pkg.gitVersion=$v -X $pkg.gitMajor=1 -X $pkg.gitMinor=$(cut -d. -f2 <<<"$v")"
+  ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  ldflags+=" -X k8s.io/client-go/pkg/version.gitVersion=$v"
+  mkdir -p "$w/out"
+  go build -ldflags "$ldflags" -o "$w/out/" "${pkgs[@]}"
+}
+
+build_coredns() {
+  local v=$1 w=$2
+  GOBIN="$w/out" go install "github.com/coredns/coredns@$v"
+}
+
+# The pod sandbox's process (containerd's sandbox_image): sleeps, reaps children, exits on TERM/INT.
+build_pause() {
+  local v=$1 w=$2
+  mkdir -p "$w/mod" && cd "$w/mod"
+  go mod init koder.dev/testbin/pause
+  cat >main.go <<'GO'
+// pause: the process that holds a pod's namespaces. It reaps orphans and exits on SIGTERM or SIGINT.
+package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGCHLD)
+	for s := range sigs {
+		if s != syscall.SIGCHLD {
+			os.Exit(0)
+		}
+		for {
+			var status syscall.WaitStatus
+			pid, err := syscall.Wait4(-1, &status, syscall.WNOHANG, nil)
+			if pid <= 0 || err != nil {
+				break
+			}
+		}
+	}
+}
+GO
+  go build -trimpath -ldflags "-s -w" -o "$w/out/pause" .
+}
+
 # The reference collector, built by ocb: core OTLP receiver/exporters, debug/nop exporters, batch, and
 # contrib's probabilistic sampler (the reference for our sampler). Contrib's file exporter and attributes
 # processor were tried and left out: modules they pull in are not served at this version.
@@ -125,15 +193,26 @@ YAML
 declare -A versions=(
   [helm]=$HELM_VERSION [telemetrygen]=$TELEMETRYGEN_VERSION [etcd]=$ETCD_VERSION
   [otelcol]=$OTELCOL_VERSION [kubernetes]=$KUBERNETES_VERSION
+  [kubernetes-node]=$KUBERNETES_VERSION [coredns]=$COREDNS_VERSION [pause]=$PAUSE_VERSION
 )
 declare -A builders=(
   [helm]=build_helm [telemetrygen]=build_telemetrygen [etcd]=build_etcd
   [otelcol]=build_otelcol [kubernetes]=build_kubernetes
+  [kubernetes-node]=build_kubernetes_node [coredns]=build_coredns [pause]=build_pause
 )
 
 names=("$@")
 [[ ${#names[@]} -gt 0 ]] || names=(helm telemetrygen etcd otelcol kubernetes)
 failed=()
+expanded=()
+for n in "${names[@]}"; do
+  case $n in
+    cluster) expanded+=(kubernetes etcd helm kubernetes-node coredns pause otelcol) ;;
+    kubelet | kube-controller-manager | kube-scheduler | kube-proxy) expanded+=(kubernetes-node) ;;
+    *) expanded+=("$n") ;;
+  esac
+done
+names=("${expanded[@]}")
 for n in "${names[@]}"; do
   [[ $n == kubectl || $n == kube-apiserver ]] && n=kubernetes  # built together
   [[ -n "${builders[$n]:-}" ]] || { log "unknown binary: $n"; exit 2; }
