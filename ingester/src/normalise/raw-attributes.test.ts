@@ -114,4 +114,11 @@ describe('normalising from the bytes', () => {
     expect(rawAttributes(s)).toBeUndefined();
     expect(pickAttributes(s, new Set(['k'])).get('k')).toBe('c');
   });
+
+  it('reads int values exactly, small and large, positive and negative', () => {
+    const ints = [0n, 1n, 127n, 128n, 300n, 2n ** 48n, 2n ** 49n + 5n, 2n ** 62n, -1n, -(2n ** 63n)];
+    const s = wireSpan(ints.map((v, i) => attribute(`gen_ai.usage.n${i}`, int(v))));
+    const picked = pickAttributes(s, new Set(ints.map((_, i) => `gen_ai.usage.n${i}`)));
+    expect([...picked.values()]).toEqual(ints);
+  });
 });

@@ -133,16 +133,21 @@ export function rawAttributes(span: Span): RawAttributes | undefined {
   const raw = span.raw;
   // Only spans decoded from protobuf (they carry the key scan) are read from their bytes.
   if (raw === null || span.keyClasses === undefined) return undefined;
-  // Normalisation and usage counting both read them: scanned once per span's bytes.
-  const known = scanned.get(raw);
-  if (known !== undefined) return known;
-  const out = scan(raw);
-  scanned.set(raw, out);
-  return out;
+  // Normalisation and usage counting both read them: scanned once per span's bytes, the scan kept on
+  // the span (a WeakMap costs the garbage collector more than the scan saves).
+  const kept = (span as { [SCANNED]?: Scanned })[SCANNED];
+  if (kept !== undefined && kept.raw === raw) return kept.attrs;
+  const attrs = scan(raw);
+  (span as { [SCANNED]?: Scanned })[SCANNED] = { raw, attrs };
+  return attrs;
 }
 
-/** Scans by the bytes they were read from: a span whose bytes change (or go) is scanned afresh. */
-const scanned = new WeakMap<Uint8Array, RawAttributes | undefined>();
+/** The scan of a span's bytes, kept on the span; a span whose bytes change (or go) is scanned afresh. */
+const SCANNED = Symbol('koder.rawAttributes');
+interface Scanned {
+  raw: Uint8Array;
+  attrs: RawAttributes | undefined;
+}
 
 function scan(raw: Uint8Array): RawAttributes | undefined {
   const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -196,7 +201,22 @@ function scan(raw: Uint8Array): RawAttributes | undefined {
 
 /** The decoded value of one raw attribute (null when it has none), as span.attributes would hold it. */
 export function rawValue(attrs: RawAttributes, a: RawAttribute): AnyValue {
-  return a.start < 0 ? null : readAnyValue(new WireReader(attrs.buf, a.start, a.end));
+  if (a.start < 0) return null;
+  if (a.kind === 3) {
+    // An int that fits in 49 bits (token counts): read without a bigint per byte.
+    const buf = attrs.buf;
+    if (buf[a.start] === 0x18) {
+      let n = 0;
+      let mul = 1;
+      for (let i = a.start + 1; i < a.end && i < a.start + 8; i++) {
+        const b = buf[i] as number;
+        n += (b & 0x7f) * mul;
+        if (b < 0x80) return i + 1 === a.end ? BigInt(n) : readAnyValue(new WireReader(buf, a.start, a.end));
+        mul *= 128;
+      }
+    }
+  }
+  return readAnyValue(new WireReader(attrs.buf, a.start, a.end));
 }
 
 /**
