@@ -84,8 +84,8 @@ soak: deps
 # Benchmarks are apart from tests: they report ratios against a reference, they do not pass or fail.
 bench: deps
 	test/testbin/build.sh otelcol
-	node bench/ingest-vs-collector.ts --mode receive
-	node bench/ingest-vs-collector.ts --mode forward
+	node bench/ingest-vs-collector.ts --seconds 5
+	node bench/hot-path.ts --seconds 3
 	node --expose-gc bench/query-trace-detail.ts --spans 1000000
 
 # The one-machine stack: ingester (OTLP 4317/4318) → embedded SQLite store → query API (8080).

@@ -1,41 +1,98 @@
-// Benchmark: OTLP/HTTP protobuf ingest throughput of our ingester against the OpenTelemetry Collector
-// (the reference), in one run on one machine, reporting the ratio. Both receive the same pre-encoded
-// requests from the same load generator.
-//   --mode receive  both discard after their pipeline (ingester exporter `none`, collector `nop`)
-//   --mode forward  both export over OTLP/gRPC to a third process (a collector with a nop exporter),
-//                   as in production where the ingester forwards to Tempo's distributor
-//   node bench/ingest-vs-collector.ts [--mode receive|forward] [--seconds 10] [--spans-per-request 500] [--concurrency 8]
+// Benchmark: OTLP/HTTP protobuf ingest of our ingester against the OpenTelemetry Collector (the
+// reference), side by side in one run on one machine. Both get the same pre-encoded requests (256 spans
+// each, from the OTel SDK) from the same load generator, for two kinds of spans:
+//   plain  spans of an instrumented HTTP service (~250 B each)
+//   llm    GenAI chat spans (~3.5 KB each: 2 KB input messages, 1 KB output, model, usage)
+// and in two modes:
+//   receive  both discard after their pipeline (ingester exporter `none`, collector `nop`)
+//   forward  both export over OTLP/gRPC to a sink (a collector with a nop exporter), as in production
+//            where the ingester forwards to Tempo's distributor; the sink's count shows every
+//            acknowledged span was delivered
+// Each server runs pinned to its own CPU (`taskset`; the collector with GOMAXPROCS=1); the load
+// generator (this process, 8 concurrent senders) and the sink share the other CPU. Throughput is counted
+// as acknowledged spans per CPU-second of the server (utime + stime from /proc/<pid>/stat over the
+// measured window), so a load generator that cannot saturate the server does not flatter either side.
+// Also reported: the server's CPU use, RSS (idle before load, peak, at the end of the load),
+// acknowledgement latency p50/p99, and refusals (any answer but 200).
+//   node bench/ingest-vs-collector.ts [--mode receive|forward|all] [--spans plain|llm|all]
+//     [--seconds 5] [--warmup 1] [--spans-per-request 256] [--concurrency 8]
+//     [--server-cpu 0] [--load-cpu 1] [--wal fsync|batch|none] [--json results.json]
+//   --wal adds a run of the ingester with its write-ahead log in that durability mode (none: no such run)
+//     [--cpu-prof dir]   (the ingester writes a V8 CPU profile per case into dir, for Chrome DevTools)
+//     [--ingester-main path/to/ingester/src/main.ts]   (another checkout's ingester: before/after)
+//     [--only ingester|otelcol]   (run one side only)
 
+import { writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sdkProtobuf } from '../ingester/src/testing/sdk-spans.ts';
-import { startIngesterProcess } from '../test/harness/ingester.ts';
-import { startCollectorExporting } from '../test/harness/otelcol.ts';
-import { plainSpans } from './spans.ts';
+import { canPin, cpuSeconds, memory, pin, type Server, startCollector, startIngester } from './servers.ts';
+import { llmSpans, plainSpans } from './spans.ts';
 
 const { values } = parseArgs({
   options: {
-    mode: { type: 'string', default: 'receive' },
-    seconds: { type: 'string', default: '10' },
-    'spans-per-request': { type: 'string', default: '500' },
+    mode: { type: 'string', default: 'all' },
+    spans: { type: 'string', default: 'all' },
+    seconds: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '1' },
+    'spans-per-request': { type: 'string', default: '256' },
     concurrency: { type: 'string', default: '8' },
+    'server-cpu': { type: 'string', default: '0' },
+    'load-cpu': { type: 'string', default: '1' },
+    wal: { type: 'string', default: 'fsync' },
+    json: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    'ingester-main': { type: 'string' },
+    only: { type: 'string', default: 'all' },
   },
 });
 const seconds = Number(values.seconds);
+const warmup = Number(values.warmup);
 const perRequest = Number(values['spans-per-request']);
 const concurrency = Number(values.concurrency);
+const pinned = canPin();
+const serverCpu = pinned ? Number(values['server-cpu']) : undefined;
+const loadCpu = Number(values['load-cpu']);
+const modes = values.mode === 'all' ? ['receive', 'forward'] : [values.mode as string];
+const kinds = values.spans === 'all' ? ['plain', 'llm'] : [values.spans as string];
+const wal = values.wal as 'none' | 'fsync' | 'batch';
 
-async function load(
-  url: string,
-  body: Buffer,
-): Promise<{ spansPerSecond: number; errors: number; accepted: number }> {
+interface Load {
+  /** Requests answered 200 in the measured window, and their latencies (ms). */
+  ok: number;
+  /** Requests answered 200 in all, warm-up included: what the sink must have received. */
+  okTotal: number;
+  latencies: number[];
+  /** Answers other than 200 (and connection errors) in the measured window. */
+  refused: number;
+  wallSeconds: number;
+  cpuSeconds: number;
+  rssEnd: number;
+}
+
+/**
+ * Sends `body` from `concurrency` senders for warmup + seconds; measures the last `seconds` only: the
+ * answers, the server's CPU time and its RSS when the load stops.
+ */
+async function load(url: string, body: Buffer, pid: number): Promise<Load> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const u = new URL(url);
-  let done = 0;
-  let errors = 0;
-  const deadline = Date.now() + seconds * 1000;
+  let measuring = false;
+  const out: Load = {
+    ok: 0,
+    okTotal: 0,
+    latencies: [],
+    refused: 0,
+    wallSeconds: 0,
+    cpuSeconds: 0,
+    rssEnd: 0,
+  };
   const one = () =>
     new Promise<void>((resolve) => {
+      const t0 = performance.now();
       const req = request(
         {
           host: u.hostname,
@@ -48,80 +105,187 @@ async function load(
         (res) => {
           res.resume();
           res.on('end', () => {
-            if (res.statusCode === 200) done++;
-            else errors++;
+            if (res.statusCode === 200) out.okTotal++;
+            if (measuring) {
+              if (res.statusCode === 200) {
+                out.ok++;
+                out.latencies.push(performance.now() - t0);
+              } else out.refused++;
+            }
             resolve();
           });
         },
       );
       req.on('error', () => {
-        errors++;
+        if (measuring) out.refused++;
         resolve();
       });
       req.end(body);
     });
-  const started = Date.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (Date.now() < deadline) await one();
-    }),
-  );
+  let stop = false;
+  const senders = Array.from({ length: concurrency }, async () => {
+    while (!stop) await one();
+  });
+  await new Promise((r) => setTimeout(r, warmup * 1000));
+  measuring = true;
+  const cpu0 = cpuSeconds(pid);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  out.cpuSeconds = cpuSeconds(pid) - cpu0;
+  out.wallSeconds = (performance.now() - t0) / 1000;
+  out.rssEnd = memory(pid).rss;
+  measuring = false;
+  stop = true;
+  await Promise.all(senders);
   agent.destroy();
-  return {
-    spansPerSecond: (done * perRequest) / ((Date.now() - started) / 1000),
-    errors,
-    accepted: done * perRequest,
+  return out;
+}
+
+const percentile = (xs: number[], p: number) => {
+  if (!xs.length) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number;
+};
+
+interface Result {
+  mode: string;
+  spans: string;
+  server: string;
+  spansPerCpuSecond: number;
+  spansPerSecond: number;
+  cpuUse: number;
+  rssIdleMB: number;
+  rssPeakMB: number;
+  rssEndMB: number;
+  ackP50Ms: number;
+  ackP99Ms: number;
+  refused: number;
+  /** Spans acknowledged in the whole run (warm-up included), and how many of them the sink counted. */
+  acknowledgedTotal: number;
+  delivered?: number;
+}
+
+if (pinned) pin(process.pid, loadCpu); // children start here too; servers are moved to their own CPU
+const bodies = {
+  plain: sdkProtobuf(await plainSpans(perRequest)),
+  llm: sdkProtobuf(await llmSpans(perRequest)),
+};
+console.log(
+  `${perRequest} spans per request (plain ${bodies.plain.length.toLocaleString('en')} B, llm ${bodies.llm.length.toLocaleString('en')} B), ` +
+    `${concurrency} concurrent senders, ${warmup}s warm-up + ${seconds}s measured per case; ` +
+    (pinned
+      ? `servers on CPU ${serverCpu}, load generator and sink on CPU ${loadCpu}`
+      : 'NOT pinned (taskset or a second CPU missing): figures are not per core'),
+);
+
+const MB = 1024 * 1024;
+const results: Result[] = [];
+const walDir = wal === 'none' ? undefined : await mkdtemp(join(tmpdir(), 'koder-bench-wal-'));
+
+for (const mode of modes) {
+  const forward = mode === 'forward';
+  // The sink stands in for Tempo: a collector that accepts and discards, on the load generator's CPU.
+  const sink = forward ? await startCollector({ nop: {} }) : undefined;
+  let sinkSeen = 0;
+  const delivered = async () => {
+    if (!sink) return undefined;
+    const n = (await sink.metric('otelcol_receiver_accepted_spans')) - sinkSeen;
+    sinkSeen += n;
+    return n;
   };
+  for (const kind of kinds) {
+    const body = bodies[kind as keyof typeof bodies];
+    const ingester = (wal?: 'fsync' | 'batch') => () =>
+      startIngester(
+        {
+          auth: 'none',
+          exporter: sink ? { endpoint: sink.grpcEndpoint } : { kind: 'none' },
+          defaultLimits: { spansPerSecond: 1e9, burst: 1e9 },
+          ...(wal && walDir ? { wal: { dir: join(walDir, `${mode}-${kind}`), durability: wal } } : {}),
+        },
+        serverCpu,
+        values['cpu-prof']
+          ? { ...process.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values['cpu-prof']}` }
+          : process.env,
+        values['ingester-main'],
+      );
+    const servers: [string, () => Promise<Server>][] = [
+      ['koder ingester', ingester()],
+      ...(wal === 'none'
+        ? []
+        : [[`koder ingester, WAL ${wal}`, ingester(wal)] as [string, () => Promise<Server>]]),
+      [
+        'otelcol',
+        () =>
+          startCollector(
+            sink ? { otlp_grpc: { endpoint: sink.grpcEndpoint, tls: { insecure: true } } } : { nop: {} },
+            serverCpu,
+          ),
+      ],
+    ];
+    const wanted = servers.filter(
+      ([name]) => values.only === 'all' || name.startsWith(values.only === 'ingester' ? 'koder' : 'otelcol'),
+    );
+    for (const [name, start] of wanted) {
+      const server = await start();
+      await new Promise((r) => setTimeout(r, 300));
+      const idle = memory(server.pid).rss;
+      const r = await load(server.httpUrl, body, server.pid);
+      const peak = memory(server.pid).peak;
+      await server.stop(); // both flush what they hold to the sink on SIGTERM
+      const acknowledged = r.ok * perRequest;
+      const acknowledgedTotal = r.okTotal * perRequest;
+      results.push({
+        mode,
+        spans: kind,
+        server: name,
+        spansPerCpuSecond: acknowledged / r.cpuSeconds,
+        spansPerSecond: acknowledged / r.wallSeconds,
+        cpuUse: r.cpuSeconds / r.wallSeconds,
+        rssIdleMB: idle / MB,
+        rssPeakMB: peak / MB,
+        rssEndMB: r.rssEnd / MB,
+        ackP50Ms: percentile(r.latencies, 50),
+        ackP99Ms: percentile(r.latencies, 99),
+        refused: r.refused,
+        acknowledgedTotal,
+        ...(forward ? { delivered: await delivered() } : {}),
+      });
+      printRow(results.at(-1) as Result);
+    }
+  }
+  await sink?.stop();
 }
+if (walDir) await rm(walDir, { recursive: true, force: true });
 
-const body = sdkProtobuf(await plainSpans(perRequest));
-console.log(
-  `request: ${perRequest} spans, ${body.length} bytes; ${concurrency} concurrent; ${seconds}s each`,
-);
-
-/**
- * The reference collector: OTLP receiver → nop exporter, or → OTLP/gRPC exporter to `forwardTo` (with
- * the exporter's default queue, as a production collector would run).
- */
-const referenceCollector = (forwardTo?: string) =>
-  startCollectorExporting(
-    forwardTo ? { otlp_grpc: { endpoint: forwardTo, tls: { insecure: true } } } : { nop: {} },
+function printRow(r: Result): void {
+  const k = (n: number) => `${(n / 1000).toFixed(0)}k`;
+  console.log(
+    `${r.mode.padEnd(8)} ${r.spans.padEnd(6)} ${r.server.padEnd(26)}` +
+      ` ${k(r.spansPerCpuSecond).padStart(6)} spans/CPU-s (${k(r.spansPerSecond)}/s at ${(r.cpuUse * 100).toFixed(0)}% CPU)` +
+      `  RSS idle/peak/end ${r.rssIdleMB.toFixed(0)}/${r.rssPeakMB.toFixed(0)}/${r.rssEndMB.toFixed(0)} MB` +
+      `  ack p50/p99 ${r.ackP50Ms.toFixed(1)}/${r.ackP99Ms.toFixed(1)} ms  refused ${r.refused}` +
+      (r.delivered !== undefined
+        ? `  delivered ${r.delivered.toLocaleString('en')} of ${r.acknowledgedTotal.toLocaleString('en')} acknowledged`
+        : ''),
   );
-
-const forward = values.mode === 'forward';
-const sink = forward ? await referenceCollector() : undefined;
-console.log(`mode: ${forward ? 'forward over OTLP/gRPC to a sink collector' : 'receive and discard'}`);
-
-/** In forward mode: spans the sink received from a run, read once the sender has stopped (flushed). */
-let sinkBefore = 0;
-async function delivered(): Promise<string> {
-  if (!sink) return '';
-  const n = (await sink.metric('otelcol_receiver_accepted_spans')) - sinkBefore;
-  sinkBefore += n;
-  return `, ${n.toLocaleString('en')} delivered to the sink`;
 }
 
-// Each server runs as its own process, as in production; the load generator is this process.
-const ingester = await startIngesterProcess({
-  auth: 'none',
-  exporter: sink ? { endpoint: sink.grpcEndpoint } : { kind: 'none' },
-  defaultLimits: { spansPerSecond: 1e9, burst: 1e9 },
-});
-const ours = await load(ingester.httpUrl, body);
-await ingester.stop();
-const oursDelivered = await delivered();
-
-const collector = await referenceCollector(sink?.grpcEndpoint);
-const theirs = await load(collector.httpEndpoint, body);
-await collector.stop();
-const theirsDelivered = await delivered();
-await sink?.stop();
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en');
+// The table for docs/performance.md, with the ratio to the collector per case.
 console.log(
-  `koder ingester : ${fmt(ours.spansPerSecond)} spans/s (${fmt(ours.accepted)} accepted, ${ours.errors} refused${oursDelivered})`,
+  '\n| mode | spans | server | spans per CPU-second | ratio | spans/s (server CPU) | RSS idle / peak / end (MB) | ack p50 / p99 (ms) | refused | delivered / acknowledged |',
 );
-console.log(
-  `otelcol        : ${fmt(theirs.spansPerSecond)} spans/s (${fmt(theirs.accepted)} accepted, ${theirs.errors} refused${theirsDelivered})`,
-);
-console.log(`ratio          : ${(ours.spansPerSecond / theirs.spansPerSecond).toFixed(2)}x the collector`);
+console.log('| --- | --- | --- | --: | --: | --: | --: | --: | --: | --: |');
+const n = (x: number) => Math.round(x).toLocaleString('en');
+for (const r of results) {
+  const ref = results.find((x) => x.mode === r.mode && x.spans === r.spans && x.server === 'otelcol');
+  const ratio = ref && r !== ref ? `${(r.spansPerCpuSecond / ref.spansPerCpuSecond).toFixed(2)}×` : '';
+  console.log(
+    `| ${r.mode} | ${r.spans} | ${r.server} | ${n(r.spansPerCpuSecond)} | ${ratio} | ` +
+      `${n(r.spansPerSecond)} (${(r.cpuUse * 100).toFixed(0)} %) | ` +
+      `${r.rssIdleMB.toFixed(0)} / ${r.rssPeakMB.toFixed(0)} / ${r.rssEndMB.toFixed(0)} | ` +
+      `${r.ackP50Ms.toFixed(1)} / ${r.ackP99Ms.toFixed(1)} | ${r.refused} | ` +
+      `${r.delivered === undefined ? '—' : `${n(r.delivered)} / ${n(r.acknowledgedTotal)}`} |`,
+  );
+}
+if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
