@@ -322,7 +322,12 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
         }
         case 'retryable': {
           metrics.exportRetries.inc({ tenant });
-          const wait = jitter(Math.min(config.retryMaxMs, result.retryAfterMs ?? q.delayMs));
+          // A receiver's RetryInfo is honoured in full (never earlier: jitter only adds); without one,
+          // our own exponential back-off with jitter.
+          const wait =
+            result.retryAfterMs !== undefined
+              ? result.retryAfterMs * (1 + Math.random() * 0.2)
+              : jitter(Math.min(config.retryMaxMs, q.delayMs));
           q.retryAt = Date.now() + wait;
           q.delayMs = Math.min(config.retryMaxMs, q.delayMs * 2);
           log.warn(
