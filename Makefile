@@ -89,13 +89,15 @@ bench: deps
 	node --expose-gc bench/query-trace-detail.ts --spans 1000000
 
 # The one-machine stack: ingester (OTLP 4317/4318) → embedded SQLite store → query API (8080).
-# MANIFESTS=dir loads TraceTenant/SamplingPolicy manifests (with token Secrets) instead of single-tenant.
+# MANIFESTS=dir loads TraceTenant/SamplingPolicy manifests instead of single-tenant mode; a tenant whose
+# token Secret is not there gets a token made and printed. ARGS='--http-port 4319 …' passes flags.
 run: deps ui
-	node query/src/local.ts $(if $(MANIFESTS),--manifests $(MANIFESTS))
+	node query/src/local.ts $(if $(MANIFESTS),--manifests $(MANIFESTS) --generate-tokens) $(ARGS)
 
-# Realistic agent traffic (stock OTel SDK) and ratings for a running `make run`.
+# Realistic agent traffic (stock OTel SDK) and ratings for a running `make run`. It honours the
+# OTEL_EXPORTER_OTLP_* variables of the environment (make passes them through); ARGS='--runs 100 …'.
 demo: deps
-	node query/src/demo/traffic.ts
+	node query/src/demo/traffic.ts $(ARGS)
 
 # Container images without a container engine (scripts/build-images.sh: mmdebstrap, umoci, skopeo),
 # reproducible, cached in ~/.cache/koder-trace/images: docker-archives koder-trace/{operator,ingester,

@@ -168,5 +168,18 @@ export const OPENAPI = {
         },
       },
     },
+    '/api/v1/info': {
+      get: {
+        summary: 'Where this installation takes spans, and whether it needs a tenant token (no token needed)',
+        security: [],
+        responses: {
+          '200': {
+            description:
+              '{ingest: {otlpHttp, otlpGrpc} or null when this service is not told where the ingester listens, auth: "none" or "tokens"}',
+          },
+          '400': BAD_PARAMETER,
+        },
+      },
+    },
   },
 } as const;

@@ -105,6 +105,8 @@ export interface QueryDeps {
   prices: PriceTable;
   /** OTLP/HTTP base URL of the ingester: ratings are written through it. */
   ingestUrl: string;
+  /** Where producers send spans, as GET /api/v1/info tells the UI (the first-trace help); unset, null. */
+  ingest?: { otlpHttp: string; otlpGrpc: string };
   now?: () => bigint;
   /** The built UI (default query/ui/dist). */
   uiDir?: string;
@@ -148,6 +150,14 @@ async function route(
   if (method !== (post ? 'POST' : 'GET'))
     return reply(405, { error: post ? 'use POST' : 'use GET' }, { allow: post ? 'POST' : 'GET' });
   if (path === '/api/v1/openapi.json') return reply(200, OPENAPI);
+  // What a first-time user needs to send a trace; nothing of any tenant's data.
+  if (path === '/api/v1/info') {
+    checkParams(q, []);
+    return reply(200, {
+      ingest: deps.ingest ?? null,
+      auth: deps.registry().singleTenant ? 'none' : 'tokens',
+    });
+  }
   const tenant = deps.registry().authenticate(authorization);
   if (!tenant)
     return reply(401, {

@@ -1,10 +1,15 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
 // `make demo`: realistic agent traffic for a running Koder Trace (make run), sent with the stock
 // OpenTelemetry JS SDK exactly as an application would: agent runs that loop LLM → tool → LLM over
-// several models and prompt versions, with cache and reasoning tokens, some failing tools, and
-// ratings posted through the query API — so the API (and later the UI) has something to show.
+// several models and prompt versions, with cache and reasoning tokens, some failing tools, LLM calls
+// refused by a rate limit (and retried), and ratings posted through the query API — so the API and the
+// UI have something to show.
 //   node query/src/demo/traffic.ts [--runs 40] [--otlp http://127.0.0.1:4318] [--api http://127.0.0.1:8080] [--token T]
+// Like any OTel SDK it honours the standard variables when --otlp / --token are not given:
+// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT (default http://localhost:4318),
+// OTEL_EXPORTER_OTLP_HEADERS / _TRACES_HEADERS (an `Authorization=Bearer <token>` there is also sent
+// with the ratings), certificates and timeout.
+import { parseArgs } from 'node:util';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -13,12 +18,41 @@ import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '40' },
-    otlp: { type: 'string', default: 'http://127.0.0.1:4318' },
+    otlp: { type: 'string' },
     api: { type: 'string', default: 'http://127.0.0.1:8080' },
     token: { type: 'string' },
   },
 });
-const headers: Record<string, string> = values.token ? { Authorization: `Bearer ${values.token}` } : {};
+
+/** `key=value,key2=value2` as the OTel specification reads OTEL_EXPORTER_OTLP_HEADERS (values URL-encoded). */
+function envHeaders(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'])
+    for (const pair of (process.env[name] ?? '').split(',')) {
+      const at = pair.indexOf('=');
+      if (at <= 0) continue;
+      try {
+        out[decodeURIComponent(pair.slice(0, at).trim()).toLowerCase()] = decodeURIComponent(
+          pair.slice(at + 1).trim(),
+        );
+      } catch {
+        // not URL-encoded properly: the SDK skips it too
+      }
+    }
+  return out;
+}
+const env = (name: string) => process.env[name]?.trim() || undefined;
+// Where spans go: the flag, else what the SDK reads from the environment (shown in the summary).
+const tracesUrl = values.otlp
+  ? `${values.otlp.replace(/\/+$/, '')}/v1/traces`
+  : (env('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ??
+    `${(env('OTEL_EXPORTER_OTLP_ENDPOINT') ?? 'http://localhost:4318').replace(/\/+$/, '')}/v1/traces`);
+const authorization = values.token ? `Bearer ${values.token}` : envHeaders().authorization;
+const protocol = env('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? env('OTEL_EXPORTER_OTLP_PROTOCOL');
+if (protocol && protocol !== 'http/protobuf')
+  console.warn(
+    `the demo sends OTLP/HTTP protobuf to ${tracesUrl}; OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not used`,
+  );
 
 // A small deterministic random source, so two demo runs look alike.
 let seed = 42;
@@ -54,7 +88,11 @@ const providers = services.map(
       }),
       spanProcessors: [
         new BatchSpanProcessor({
-          exporter: new OTLPTraceExporter({ url: `${values.otlp}/v1/traces`, headers }),
+          // With no url (or headers) given, the exporter takes the OTEL_EXPORTER_OTLP_* variables.
+          exporter: new OTLPTraceExporter({
+            ...(values.otlp ? { url: tracesUrl } : {}),
+            ...(values.token ? { headers: { authorization: `Bearer ${values.token}` } } : {}),
+          }),
         }),
       ],
     }),
@@ -93,6 +131,29 @@ function agentRun(i: number): void {
   const loops = int(1, 3);
   let failed = false;
   for (let step = 0; step < loops; step++) {
+    // Providers refuse calls when a rate limit is reached (HTTP 429); the agent waits and tries again.
+    if (rand() < 0.12) {
+      const refused = tracer.startSpan(
+        `chat ${m.model}`,
+        {
+          kind: SpanKind.CLIENT,
+          startTime: at(int(5, 40)),
+          attributes: {
+            'gen_ai.operation.name': 'chat',
+            'gen_ai.provider.name': m.provider,
+            'gen_ai.request.model': m.model,
+            'gen_ai.conversation.id': conversation,
+            'koder.prompt.id': 'support-answer',
+            'koder.prompt.version': version,
+            'error.type': '429',
+          },
+        },
+        ctx,
+      );
+      refused.setStatus({ code: SpanStatusCode.ERROR, message: '429 Too Many Requests: rate limit reached' });
+      refused.end(at(int(80, 300)));
+      at(1000); // the agent backs off before retrying
+    }
     const input = int(400, 3000);
     const cached = step > 0 ? Math.floor(input * 0.7) : 0;
     const chat = tracer.startSpan(
@@ -176,7 +237,7 @@ const runs = Number(values.runs);
 for (let i = 0; i < runs; i++) agentRun(i);
 await Promise.all(providers.map((p) => p.forceFlush()));
 await Promise.all(providers.map((p) => p.shutdown()));
-console.log(`sent ${runs} agent runs to ${values.otlp}`);
+console.log(`sent ${runs} agent runs to ${tracesUrl}`);
 
 // Ratings go through the query API, which finds the rated span once the store has it: a rating
 // answered 404 is tried again for a few seconds (the ingester delivers in batches).
@@ -186,7 +247,7 @@ async function rate(r: Rateable): Promise<boolean> {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        ...(values.token ? { authorization: `Bearer ${values.token}` } : {}),
+        ...(authorization ? { authorization } : {}),
       },
       body: JSON.stringify({ traceId: r.traceId, spanId: r.spanId, score: r.good ? 1 : 0, source: 'demo' }),
     });
