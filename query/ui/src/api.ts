@@ -136,6 +136,12 @@ export interface PromptUse {
   lastSeenUnixNano: string;
 }
 
+/** Where this installation takes spans (null when the query service is not told), and whether it needs tokens. */
+export interface Info {
+  ingest: { otlpHttp: string; otlpGrpc: string } | null;
+  auth: 'none' | 'tokens';
+}
+
 /** An answer other than 2xx: `status` 401 means the tenant token is missing or wrong. */
 export class ApiError extends Error {
   readonly status: number;
@@ -168,6 +174,7 @@ async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
 }
 
 export const api = {
+  info: () => call<Info>('/api/v1/info'),
   search: (q: URLSearchParams) => call<{ traces: TraceRow[]; next?: string }>(`/api/v1/traces?${q}`),
   trace: (id: string) => call<Trace>(`/api/v1/traces/${id}`),
   prompts: (q: URLSearchParams) => call<{ prompts: PromptUse[] }>(`/api/v1/prompts?${q}`),

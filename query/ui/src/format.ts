@@ -28,7 +28,26 @@ export const time = (unixNano: string): string => {
   });
 };
 
-export const rating = (r: { average: number; count: number } | null): string =>
-  r ? `${Math.round(r.average * 100)}% (${r.count})` : '—';
+/**
+ * Ratings given as the UI gives them, good (1) or bad (0), are counted: "2 good · 1 bad", "1 bad".
+ * Other scores (0–1 from the API) are averaged: "avg 62% of 3". A search row has only the average and
+ * the count: when they add up to a whole number of good ratings, they are read as goods and bads.
+ */
+export function rating(r: { average: number; count: number } | null): string {
+  if (!r || r.count === 0) return '—';
+  const good = r.average * r.count;
+  if (Math.abs(good - Math.round(good)) > 1e-9) return `avg ${Math.round(r.average * 100)}% of ${r.count}`;
+  const bad = r.count - Math.round(good);
+  return [good && `${Math.round(good)} good`, bad && `${bad} bad`].filter(Boolean).join(' · ');
+}
+
+/** The ratings of a trace, from their scores: counted when each is good or bad, else averaged. */
+export const ratings = (scores: number[]): string =>
+  scores.every((s) => s === 0 || s === 1)
+    ? rating({ average: scores.filter((s) => s === 1).length / (scores.length || 1), count: scores.length })
+    : `avg ${Math.round((scores.reduce((a, b) => a + b, 0) / scores.length) * 100)}% of ${scores.length}`;
+
+/** One rating's score: good, bad, or the score as a percentage. */
+export const score = (s: number): string => (s === 1 ? 'good' : s === 0 ? 'bad' : `${Math.round(s * 100)}%`);
 
 export const percent = (x: number | null): string => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);

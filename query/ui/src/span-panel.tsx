@@ -2,7 +2,7 @@
 // tool messages with tool calls and results, the completion, model and parameters, token usage, cost,
 // prompt id and version, ratings, and a control to rate the span. Other spans show their tool call
 // (for tools), attributes, events, resource and links.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, type Message, type Part, type Span, type Trace } from './api.ts';
 import * as fmt from './format.ts';
 import { linkClick } from './router.ts';
@@ -234,15 +234,23 @@ function Ratings({
   reload: () => void;
 }) {
   const [comment, setComment] = useState('');
-  const [state, setState] = useState<{ kind: 'idle' | 'saving' | 'saved' | 'error'; message?: string }>({
-    kind: 'idle',
-  });
+  const [state, setState] = useState<{
+    kind: 'idle' | 'saving' | 'saved' | 'error';
+    message?: string;
+    /** How many ratings the span had when this one was sent: one more means it is stored. */
+    before?: number;
+  }>({ kind: 'idle' });
+  // Once the rating shows in the list, "sent" has nothing more to say.
+  useEffect(() => {
+    if (state.kind === 'saved' && ratings.length > (state.before ?? 0)) setState({ kind: 'idle' });
+  }, [ratings.length, state]);
   const rate = async (score: number) => {
     setState({ kind: 'saving' });
+    const before = ratings.length;
     try {
       await api.rate({ traceId: trace.traceId, spanId: span.spanId, score, ...(comment ? { comment } : {}) });
       setComment('');
-      setState({ kind: 'saved' });
+      setState({ kind: 'saved', before });
       // The rating travels through the ingest path; the trace shows it once it is stored.
       for (const wait of [300, 600, 1200, 2400]) setTimeout(reload, wait);
     } catch (err) {
@@ -258,8 +266,8 @@ function Ratings({
         <ul>
           {ratings.map((r) => (
             <li class="rating">
-              <strong>
-                {r.score >= 0.5 ? '👍' : '👎'} {Math.round(r.score * 100)}%
+              <strong class={r.score >= 0.5 ? 'good' : 'bad'}>
+                {r.score >= 0.5 ? '✓' : '✗'} {fmt.score(r.score)}
               </strong>
               {r.comment && <> — {r.comment}</>}
               {r.source && <span class="hint"> ({r.source})</span>}

@@ -36,6 +36,9 @@ export function SpanTreeView({ tree, trace, collapsed, setCollapsed, selectedId,
     overscan: 20,
   });
   const index = rows.findIndex((r) => r.span.spanId === selectedId);
+  // Counted as the header counts them: ratings are rows of the tree, not spans of the run.
+  const ratingCount = trace.ratings.length;
+  const shownSpans = useMemo(() => rows.filter((r) => spanRole(r.span) !== 'rating').length, [rows]);
   const total = trace.durationMs || 1;
 
   // Time to first render of the tree, for the browser test and anyone profiling the page.
@@ -107,7 +110,9 @@ export function SpanTreeView({ tree, trace, collapsed, setCollapsed, selectedId,
           Collapse all
         </button>
         <span class="hint">
-          {rows.length} of {tree.byId.size} spans shown · ↑ ↓ ← → to move, Enter to open
+          {shownSpans} of {trace.spanCount} spans shown
+          {ratingCount > 0 && ` · ${ratingCount} ${ratingCount === 1 ? 'rating' : 'ratings'}`} · ↑ ↓ ← → to
+          move, Enter to open
         </span>
         <span class="legend">
           <i class="role llm">LLM</i> <i class="role tool">tool</i> <i class="role agent">agent</i>{' '}
@@ -174,7 +179,7 @@ export function SpanTreeView({ tree, trace, collapsed, setCollapsed, selectedId,
                   {role && <i class={`role ${role}`}>{ROLE_LABEL[role]}</i>}
                   <span class="span-name" title={span.name}>
                     {role === 'rating'
-                      ? `rated ${Math.round(Number(span.attributes['koder.rating.score']) * 100)}%`
+                      ? `rated ${fmt.score(Number(span.attributes['koder.rating.score']))}`
                       : span.name}
                   </span>
                   {span.error && <span class="badge error">error</span>}
@@ -184,14 +189,9 @@ export function SpanTreeView({ tree, trace, collapsed, setCollapsed, selectedId,
                     class={critical.has(span.spanId) ? 'bar crit' : 'bar'}
                     style={{ left: `${left}%`, width: `${width}%` }}
                   />
-                  <span
-                    class={left + width > 85 ? 'bar-label inside' : 'bar-label'}
-                    style={
-                      left + width > 85 ? { right: `${100 - left - width}%` } : { left: `${left + width}%` }
-                    }
-                  >
-                    {fmt.duration(span.durationMs)}
-                  </span>
+                  {role !== 'rating' && (
+                    <BarLabel left={left} width={width} text={fmt.duration(span.durationMs)} />
+                  )}
                 </div>
               </div>
             );
@@ -199,5 +199,29 @@ export function SpanTreeView({ tree, trace, collapsed, setCollapsed, selectedId,
         </div>
       </div>
     </section>
+  );
+}
+
+/**
+ * A bar's duration: inside the bar when the bar is wide enough to hold it (white on the bar's colour),
+ * else after the bar, or before it when the bar ends near the right edge — never white on the page.
+ */
+function BarLabel({ left, width, text }: { left: number; width: number; text: string }) {
+  if (width >= 8)
+    return (
+      <span class="bar-label inside" style={{ right: `${100 - left - width}%` }}>
+        {text}
+      </span>
+    );
+  if (left + width > 85)
+    return (
+      <span class="bar-label before" style={{ right: `${100 - left}%` }}>
+        {text}
+      </span>
+    );
+  return (
+    <span class="bar-label" style={{ left: `${left + width}%` }}>
+      {text}
+    </span>
   );
 }

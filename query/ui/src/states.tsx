@@ -1,6 +1,7 @@
 // Loading, error and empty states that say what to do next.
 import { useState } from 'preact/hooks';
-import { ApiError, token } from './api.ts';
+import { ApiError, api, token } from './api.ts';
+import { useApi } from './use-api.ts';
 
 export const Loading = ({ what }: { what: string }) => (
   <p class="state" role="status" aria-live="polite">
@@ -44,19 +45,44 @@ function TokenForm({ message }: { message: string }) {
   );
 }
 
-/** No traces at all yet: how to send the first one. */
+/** An address the ingester listens on, as this browser reaches it (a wildcard host is this page's host). */
+const reachable = (address: string) =>
+  address.replace(/^(https?:\/\/)?(0\.0\.0\.0|\[::\])(?=:)/, `$1${location.hostname || 'localhost'}`);
+
+/** The tenant has no traces at all yet: how to send the first one, to the ingester's real endpoints. */
 export function FirstTrace() {
-  const host = location.hostname || 'localhost';
+  const info = useApi('info', api.info);
+  if (info.error) return <ErrorState error={info.error} retry={info.reload} />;
+  if (!info.data) return <Loading what="how to send traces" />;
+  const { ingest, auth } = info.data;
+  const headers =
+    auth === 'tokens' ? 'export OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer <your tenant token>"\n' : '';
   return (
-    <div class="state empty">
+    <div class="state empty first-trace">
       <h2>No traces yet</h2>
-      <p>Point any OpenTelemetry SDK at the ingester and run your agent:</p>
-      <pre>
-        export OTEL_EXPORTER_OTLP_ENDPOINT=http://{host}:4318{'\n'}export OTEL_SERVICE_NAME=my-agent
-      </pre>
-      <p>
-        Or fill this page with realistic agent traces: <code>make demo</code>
-      </p>
+      {ingest ? (
+        <>
+          <p>Point any OpenTelemetry SDK at the ingester and run your agent:</p>
+          <pre>
+            {`export OTEL_EXPORTER_OTLP_ENDPOINT=${reachable(ingest.otlpHttp)}\n${headers}export OTEL_SERVICE_NAME=my-agent`}
+          </pre>
+          <p>
+            OTLP/HTTP <code>{reachable(ingest.otlpHttp)}/v1/traces</code> · OTLP/gRPC{' '}
+            <code>{reachable(ingest.otlpGrpc)}</code>
+          </p>
+          <p>
+            Or fill this page with realistic agent traces: <code>make demo</code>
+            {auth === 'tokens' && ' (with the same OTEL_EXPORTER_OTLP_HEADERS)'}
+          </p>
+        </>
+      ) : (
+        <p>
+          Point any OpenTelemetry SDK at your Koder Trace ingester with{' '}
+          <code>OTEL_EXPORTER_OTLP_ENDPOINT</code>, and your tenant token in{' '}
+          <code>OTEL_EXPORTER_OTLP_HEADERS</code>. In Kubernetes, label a namespace{' '}
+          <code>trace.koder.dev/tenant=&lt;tenant&gt;</code> and its new pods are wired automatically.
+        </p>
+      )}
     </div>
   );
 }

@@ -55,14 +55,7 @@ function TraceView({ url, trace, reload }: { url: URL; trace: Trace; reload: () 
           <Stat label="Errors" value={String(t.errors)} error={t.errors > 0} />
           <Stat
             label="Rating"
-            value={
-              trace.ratings.length
-                ? fmt.rating({
-                    average: trace.ratings.reduce((n, r) => n + r.score, 0) / trace.ratings.length,
-                    count: trace.ratings.length,
-                  })
-                : '—'
-            }
+            value={trace.ratings.length ? fmt.ratings(trace.ratings.map((r) => r.score)) : '—'}
           />
         </dl>
         <p class="trace-id">

@@ -18,15 +18,15 @@ const DEFAULT_RANGE = '24h';
 
 /** Filters passed to the API as they are in the page URL. */
 const TEXT_FILTERS = [
-  ['service', 'Service', 'support-agent'],
-  ['name', 'Span name', 'chat gpt-4o'],
-  ['model', 'Model', 'gpt-4o'],
-  ['provider', 'Provider', 'openai'],
-  ['promptId', 'Prompt id', 'support-answer'],
-  ['promptVersion', 'Prompt version', 'v3'],
+  ['service', 'Service', 'e.g. support-agent'],
+  ['name', 'Span name', 'e.g. chat gpt-4o'],
+  ['model', 'Model', 'e.g. gpt-4o'],
+  ['provider', 'Provider', 'e.g. openai'],
+  ['promptId', 'Prompt id', 'e.g. support-answer'],
+  ['promptVersion', 'Prompt version', 'e.g. v3'],
   ['conversationId', 'Conversation', ''],
   ['requestId', 'Request id', ''],
-  ['minDurationMs', 'Min duration (ms)', '1000'],
+  ['minDurationMs', 'Min duration (ms)', 'e.g. 1000'],
   ['minRating', 'Min rating (0–1)', ''],
   ['maxRating', 'Max rating (0–1)', ''],
 ] as const;
@@ -75,20 +75,35 @@ export function TracesPage({ url }: { url: URL }) {
       ) : !result.data ? (
         <Loading what="traces" />
       ) : result.data.traces.length === 0 && !url.searchParams.has('cursor') ? (
-        filtered || url.searchParams.get('range') !== 'all' ? (
-          <div class="state empty">
-            <p>No traces match these filters{filtered ? '' : ' in this time range'}.</p>
-            <button type="button" onClick={() => navigate('/?range=all')}>
-              Clear filters and show all time
-            </button>
-          </div>
-        ) : (
-          <FirstTrace />
-        )
+        <NoTraces url={url} filtered={filtered} />
       ) : (
         <TraceTable url={url} rows={result.data.traces} next={result.data.next} loading={result.loading} />
       )}
     </main>
+  );
+}
+
+/**
+ * Nothing to show: when the tenant has no trace at all (whatever the filters and time range), how to
+ * send the first one; otherwise that nothing matches, and a way back to everything.
+ */
+function NoTraces({ url, filtered }: { url: URL; filtered: boolean }) {
+  const any = useApi('any-trace', () => api.search(new URLSearchParams({ limit: '1' })));
+  if (any.error) return <ErrorState error={any.error} retry={any.reload} />;
+  if (!any.data) return <Loading what="traces" />;
+  if (any.data.traces.length === 0) return <FirstTrace />;
+  const range = url.searchParams.get('range') ?? DEFAULT_RANGE;
+  return (
+    <div class="state empty">
+      <p>
+        {filtered
+          ? 'No traces match these filters.'
+          : `No traces in the ${range === 'all' ? 'store' : `last ${range}`}.`}
+      </p>
+      <button type="button" onClick={() => navigate('/?range=all')}>
+        {filtered ? 'Clear filters and show all time' : 'Show all time'}
+      </button>
+    </div>
   );
 }
 
@@ -140,7 +155,11 @@ function Filters({ url }: { url: URL }) {
       </label>
       <label class="wide">
         Attributes
-        <input name="attr" value={p.getAll('attr').join('; ')} placeholder="key=value; other.key=value" />
+        <input
+          name="attr"
+          value={p.getAll('attr').join('; ')}
+          placeholder="e.g. key=value; other.key=value"
+        />
       </label>
       <div class="actions">
         <button type="submit">Search</button>
