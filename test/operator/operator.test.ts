@@ -78,15 +78,18 @@ describe.skipIf(!bins.ok)(suiteTitle('operator against a real kube-apiserver', b
     expect(config.tenants[0]?.tokenSha256).toEqual([createHash('sha256').update(token).digest('hex')]);
     expect(JSON.stringify(config)).not.toContain(token); // hashes only
 
-    const overrides = await core.readNamespacedConfigMap({
-      name: 'koder-trace-tempo-overrides',
-      namespace: 'koder-trace',
+    // Tempo's overrides are a ConfigMap of their own, written beside the ingester config: wait for it too.
+    const block = await until("the tenant in Tempo's overrides", async () => {
+      const overrides = await core.readNamespacedConfigMap({
+        name: 'koder-trace-tempo-overrides',
+        namespace: 'koder-trace',
+      });
+      return (
+        yaml.load(overrides.data?.['overrides.yaml'] ?? '') as {
+          overrides?: Record<string, Record<string, Record<string, unknown>>>;
+        } | null
+      )?.overrides?.['support-bot'];
     });
-    const block = (
-      yaml.load(overrides.data?.['overrides.yaml'] ?? '') as {
-        overrides: Record<string, Record<string, Record<string, unknown>>>;
-      }
-    ).overrides['support-bot'];
     expect(block?.compaction?.block_retention).toBe('720h');
     expect(Object.keys(block ?? {}).sort()).toEqual(['compaction', 'global', 'ingestion']);
 
