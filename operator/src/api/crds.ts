@@ -44,7 +44,14 @@ export type Validator = (obj: unknown) => { ok: true } | { ok: false; errors: st
 
 export function makeValidator(kind: Kind): Validator {
   // Kubernetes' extensions (x-kubernetes-*) are not JSON Schema keywords: tolerated, not checked here.
-  const ajv = new Ajv({ strict: false, useDefaults: true, allErrors: true });
+  // The formats Kubernetes uses in status (int64, date-time) are the apiserver's to check: known here,
+  // so Ajv does not print "unknown format … ignored" for each one on every start.
+  const ajv = new Ajv({
+    strict: false,
+    useDefaults: true,
+    allErrors: true,
+    formats: { int64: true, 'date-time': true },
+  });
   const validate: ValidateFunction = ajv.compile(openApiSchema(kind));
   const describe = (e: ErrorObject) => `${e.instancePath || '/'}: ${e.message ?? 'invalid'}`;
   return (obj) =>
