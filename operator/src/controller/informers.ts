@@ -1,6 +1,10 @@
 // Caches of TraceTenants, SamplingPolicies and the operator's token Secrets, kept current by
 // list + watch (client-node's informer relists on 410 Gone). When a watch fails for good the informer
 // is restarted after a backoff. Every change calls `onChange`, which only marks work to do.
+//
+// startInformers resolves only once every cache holds a complete list: the watches start (and after
+// an error such as the API server's 429, restart) independently, and a reconcile run while one cache
+// is still empty would see, say, tenants without their policies and report a false PolicyNotFound.
 import {
   CoreV1Api,
   CustomObjectsApi,
@@ -23,7 +27,19 @@ export interface Caches {
   policies: ObjectCache<SamplingPolicy & KubernetesObject>;
   secrets: ObjectCache<V1Secret>;
   namespaces: ObjectCache<V1Namespace>;
+  /** True once every cache has been filled by a complete list (it stays so across relists). */
+  synced(): boolean;
   stop(): Promise<void>;
+}
+
+/** `list`, noting when a complete list has been taken into the cache (after the informer stored it). */
+function noteSynced<T>(list: () => Promise<T>, onSynced: () => void): () => Promise<T> {
+  return async () => {
+    const result = await list();
+    // The informer adds the items right after this promise settles, in the same turn: mark it then.
+    setImmediate(onSynced);
+    return result;
+  };
 }
 
 function watchForever<T extends KubernetesObject>(
@@ -57,23 +73,51 @@ function watchForever<T extends KubernetesObject>(
 export async function startInformers(kc: KubeConfig, onChange: () => void, log: Logger): Promise<Caches> {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
-  const listCustom = (plural: string) => () =>
-    custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural }) as Promise<
-      KubernetesListObject<never>
-    >;
+  const pending = new Set<string>();
+  let done = false;
+  let allSynced: () => void = () => {};
+  const synced = new Promise<void>((resolve) => {
+    allSynced = resolve;
+  });
+  const listed =
+    <T>(name: string, list: () => Promise<T>) =>
+    () => {
+      pending.add(name);
+      return noteSynced(list, () => {
+        if (!pending.delete(name) || pending.size || done) return;
+        done = true;
+        allSynced();
+        onChange();
+      })();
+    };
+  for (const name of [PLURAL.TraceTenant, PLURAL.SamplingPolicy, 'secrets', 'namespaces']) pending.add(name);
 
   const customInformer = (plural: string) =>
-    makeInformer(kc, `/apis/${GROUP}/${VERSION}/${plural}`, listCustom(plural));
+    makeInformer(
+      kc,
+      `/apis/${GROUP}/${VERSION}/${plural}`,
+      listed(
+        plural,
+        () =>
+          custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural }) as Promise<
+            KubernetesListObject<never>
+          >,
+      ),
+    );
   const tenants = customInformer(PLURAL.TraceTenant);
   const policies = customInformer(PLURAL.SamplingPolicy);
   const secrets = makeInformer(
     kc,
     '/api/v1/secrets',
-    () => core.listSecretForAllNamespaces({ labelSelector: TOKEN_LABEL }),
+    listed('secrets', () => core.listSecretForAllNamespaces({ labelSelector: TOKEN_LABEL })),
     TOKEN_LABEL,
   );
   // Namespaces: their labels route pods to tenants and decide where token copies must exist.
-  const namespaces = makeInformer(kc, '/api/v1/namespaces', () => core.listNamespace());
+  const namespaces = makeInformer(
+    kc,
+    '/api/v1/namespaces',
+    listed('namespaces', () => core.listNamespace()),
+  );
   const all = [
     watchForever(PLURAL.TraceTenant, tenants, onChange, log),
     watchForever(PLURAL.SamplingPolicy, policies, onChange, log),
@@ -81,11 +125,13 @@ export async function startInformers(kc: KubeConfig, onChange: () => void, log: 
     watchForever('namespaces', namespaces, onChange, log),
   ];
   await Promise.all(all.map((i) => i.start()));
+  await synced; // a list that failed (e.g. 429) is retried by watchForever; wait for all of them
   return {
     tenants: tenants as unknown as Caches['tenants'],
     policies: policies as unknown as Caches['policies'],
     secrets,
     namespaces,
+    synced: () => done,
     async stop() {
       await Promise.all(all.map((i) => i.stop()));
     },

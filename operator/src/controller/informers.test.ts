@@ -1,0 +1,79 @@
+// The caches are complete before anything may reconcile: against a stand-in API server that answers
+// the first list of SamplingPolicies with 429 (as a real one does while its storage for a new CRD
+// initialises), startInformers waits for the retried list instead of returning with no policies,
+// which made the first reconcile report a false PolicyNotFound.
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { afterEach, expect, it } from 'vitest';
+import { startInformers } from './informers.ts';
+
+const open: ServerResponse[] = [];
+const servers: ReturnType<typeof createServer>[] = [];
+afterEach(() => {
+  for (const res of open.splice(0)) res.destroy();
+  for (const s of servers.splice(0)) s.close();
+});
+
+it('resolves only once every cache holds a complete list, a list refused with 429 included', async () => {
+  let policyLists = 0;
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.searchParams.get('watch') === 'true') {
+      res.writeHead(200, { 'content-type': 'application/json' }).flushHeaders();
+      open.push(res); // a watch with nothing to say, kept open
+      return;
+    }
+    const list = (items: unknown[]) =>
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '7' }, items }));
+    if (url.pathname.endsWith('/samplingpolicies') && policyLists++ === 0) {
+      res.writeHead(429, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          kind: 'Status',
+          apiVersion: 'v1',
+          status: 'Failure',
+          message: 'storage is (re)initializing',
+          reason: 'TooManyRequests',
+          code: 429,
+        }),
+      );
+      return;
+    }
+    const meta = (name: string) => ({ name, namespace: 'team-a', resourceVersion: '5', uid: name });
+    if (url.pathname.endsWith('/samplingpolicies'))
+      return list([{ apiVersion: 'trace.koder.dev/v1alpha1', kind: 'SamplingPolicy', metadata: meta('p') }]);
+    if (url.pathname.endsWith('/tracetenants'))
+      return list([{ apiVersion: 'trace.koder.dev/v1alpha1', kind: 'TraceTenant', metadata: meta('t') }]);
+    return list([]);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [
+      {
+        name: 'c',
+        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        skipTLSVerify: true,
+      },
+    ],
+    users: [{ name: 'u' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+
+  let changes = 0;
+  const caches = await startInformers(kc, () => changes++, pino({ level: 'silent' }));
+  try {
+    expect(policyLists).toBe(2); // refused once, listed again after the backoff
+    expect(caches.synced()).toBe(true);
+    expect(caches.policies.list().map((p) => p.metadata?.name)).toEqual(['p']);
+    expect(caches.tenants.list().map((t) => t.metadata?.name)).toEqual(['t']);
+    expect(changes).toBeGreaterThan(0); // a reconcile is requested once all are synced
+  } finally {
+    await caches.stop();
+  }
+});
