@@ -7,13 +7,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { Counter, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
 import type { TraceTenant } from './api/types.generated.ts';
 import { parseOperatorArgs, USAGE } from './config.ts';
+import { shareConnections } from './controller/connections.ts';
 import { startInformers } from './controller/informers.ts';
-import { createKube, guardWrites } from './controller/kube.ts';
+import { countWrites, createKube, guardWrites } from './controller/kube.ts';
 import { startLeaderElection } from './controller/leader.ts';
-import { reconcile } from './controller/reconciler.ts';
+import { createReconcileMemo, reconcile } from './controller/reconciler.ts';
 import { createTrigger } from './controller/trigger.ts';
 import { webhookConfiguration } from './manifests/webhook-config.ts';
 import { createWebhookServer } from './webhook/server.ts';
@@ -28,8 +29,10 @@ const log = pino({ name: 'operator', level: cfg.logLevel });
 const kc = new KubeConfig();
 if (cfg.kubeconfig) kc.loadFromFile(cfg.kubeconfig);
 else kc.loadFromCluster();
+shareConnections(kc); // one keep-alive connection pool for every client, not a handshake per request
 
 const registry = new Registry();
+collectDefaultMetrics({ register: registry }); // process_resident_memory_bytes, heap sizes, event loop lag
 const reconciles = new Counter({
   name: 'koder_operator_reconciles_total',
   help: 'Reconcile runs by result',
@@ -42,8 +45,14 @@ const writes = new Counter({
   registers: [registry],
 });
 
-// Every write is checked against leadership right before it is sent (a deposed leader writes nothing).
-const kube = guardWrites(createKube(kc, cfg.fieldManager, 'koder-trace-operator'), () => leading());
+// Every write is checked against leadership right before it is sent (a deposed leader writes nothing),
+// and counted once the API server has taken it.
+const kube = guardWrites(
+  countWrites(createKube(kc, cfg.fieldManager, 'koder-trace-operator'), () => writes.inc()),
+  () => leading(),
+);
+// What reconciles learned (tokens, ConfigMaps, statuses written), trusted for one resync period.
+const memo = createReconcileMemo(cfg.resyncSeconds * 1000);
 // The webhook's certificate Secret is shared by every replica and written without the leadership
 // check: whoever comes first creates it (create-if-absent), everyone else reads what it holds.
 const tlsKube = createKube(kc, cfg.fieldManager, 'koder-trace-operator');
@@ -55,6 +64,7 @@ const leading = () => election?.isLeader() ?? true;
 const trigger = createTrigger(
   async () => {
     if (!ready || !leading()) return; // nothing to do until every part has started
+    const started = performance.now();
     const report = await reconcile({
       caches,
       kube,
@@ -63,12 +73,14 @@ const trigger = createTrigger(
       now: () => new Date(),
       newToken: () => `kt_${randomBytes(24).toString('base64url')}`,
       ...(webhook ? { webhook: { configuration: webhook.configuration } } : {}),
+      memo,
     });
-    writes.inc(report.writes);
     if (report.errors.length)
       throw new Error(`${report.errors.length} step(s) failed: ${report.errors.slice(0, 3).join('; ')}`);
     reconciles.inc({ result: 'ok' });
-    if (report.writes) log.debug({ writes: report.writes }, 'reconciled');
+    const ms = Math.round(performance.now() - started);
+    if (report.writes) log.info({ writes: report.writes, ms }, 'reconciled');
+    else log.debug({ ms }, 'reconciled, nothing to write');
   },
   {
     resyncMs: cfg.resyncSeconds * 1000,

@@ -3,7 +3,7 @@
 // (a client certificate in system:masters). No kubelet or controllers run: pods stay Pending and
 // nothing is garbage-collected, so tests must not wait for either.
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +30,51 @@ export interface ControlPlane {
   env(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   /** Runs the real kubectl as the admin (stdin from `input`); never throws on a non-zero exit. */
   kubectl(args: string[], input?: string): Promise<CommandResult>;
+  /**
+   * With `{ audit: true }`: every write the API server accepted (create, update, patch, delete) from a
+   * client whose user agent does not start with `kubectl`, as `verb resource[/subresource]
+   * namespace/name`, oldest first. Undefined without the audit log.
+   */
+  auditedWrites?(): Promise<string[]>;
   stop(): Promise<void>;
+}
+
+export interface ControlPlaneOptions {
+  /** Keep an audit log of writes (Metadata level), read back with auditedWrites(). */
+  audit?: boolean;
+}
+
+/** Audit policy: writes only, at Metadata level (no bodies). */
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    verbs: [create, update, patch, delete, deletecollection]
+  - level: None
+`;
+
+async function readAudit(file: string): Promise<string[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const e = JSON.parse(line) as {
+      stage?: string;
+      verb?: string;
+      userAgent?: string;
+      responseStatus?: { code?: number };
+      objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
+    };
+    const code = e.responseStatus?.code ?? 0;
+    if (e.stage !== 'ResponseComplete' || code < 200 || code >= 300) continue;
+    if (e.userAgent?.startsWith('kubectl')) continue;
+    const r = e.objectRef ?? {};
+    out.push(
+      `${e.verb} ${r.resource}${r.subresource ? `/${r.subresource}` : ''} ${r.namespace ?? ''}/${r.name ?? ''}`,
+    );
+  }
+  return out;
 }
 
 async function get(url: string, tls: { ca: string; cert?: string; key?: string }): Promise<number> {
@@ -45,11 +89,11 @@ async function get(url: string, tls: { ca: string; cert?: string; key?: string }
   });
 }
 
-export function startControlPlane(): Promise<ControlPlane> {
-  return retryOnPortClash(startOnce);
+export function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  return retryOnPortClash(() => startOnce(opts));
 }
 
-async function startOnce(): Promise<ControlPlane> {
+async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const timeout = 90_000;
   const dir = await mkdtemp(join(tmpdir(), 'koder-cp-'));
   const procs: ManagedProcess[] = [];
@@ -79,6 +123,8 @@ async function startOnce(): Promise<ControlPlane> {
       saPub: join(dir, 'sa.pub'),
       saKey: join(dir, 'sa.key'),
       kubeconfig: join(dir, 'kubeconfig'),
+      auditPolicy: join(dir, 'audit-policy.yaml'),
+      auditLog: join(dir, 'audit.log'),
     };
     await Promise.all([
       writeFile(files.ca, ca.cert),
@@ -86,6 +132,7 @@ async function startOnce(): Promise<ControlPlane> {
       writeFile(files.key, serving.key, { mode: 0o600 }),
       writeFile(files.saPub, sa.publicKey.export({ type: 'spki', format: 'pem' })),
       writeFile(files.saKey, sa.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 }),
+      writeFile(files.auditPolicy, AUDIT_POLICY),
     ]);
 
     const etcdUrl = `http://127.0.0.1:${etcdClient}`;
@@ -131,6 +178,13 @@ async function startOnce(): Promise<ControlPlane> {
         `--service-account-signing-key-file=${files.saKey}`,
         '--endpoint-reconciler-type=none',
         '--v=1',
+        ...(opts.audit
+          ? [
+              `--audit-policy-file=${files.auditPolicy}`,
+              `--audit-log-path=${files.auditLog}`,
+              '--audit-log-mode=blocking',
+            ]
+          : []),
       ],
     });
     procs.push(apiserver);
@@ -162,6 +216,7 @@ async function startOnce(): Promise<ControlPlane> {
       dir,
       env,
       kubectl: (args, input) => runCommand(binaryPath('kubectl'), args, { env: env(), input }),
+      ...(opts.audit ? { auditedWrites: () => readAudit(files.auditLog) } : {}),
       stop: () => stopAll(false),
     };
   } catch (err) {

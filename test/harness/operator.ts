@@ -13,7 +13,8 @@ const MAIN =
 export interface RunningOperator {
   /** The operating system's process id (to pause it with SIGSTOP, read its memory). */
   readonly pid: number | undefined;
-  metric(name: string): Promise<number>;
+  /** The sum of a metric's series (those with `labels`, when given). */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
   isLeader(): Promise<boolean>;
   stop(): Promise<void>;
 }
@@ -49,7 +50,7 @@ async function startOnce(cp: ControlPlane, extraArgs: string[], name: string): P
   await waitUntilReady(proc, async () => (await fetch(`${adminUrl}/readyz`)).ok, 30_000);
   return {
     pid: proc.pid,
-    metric: (metric) => scrapeMetric(`${adminUrl}/metrics`, metric),
+    metric: (metric, labels) => scrapeMetric(`${adminUrl}/metrics`, metric, labels),
     async isLeader() {
       return (await (await fetch(`${adminUrl}/leader`)).text()).trim() === 'true';
     },

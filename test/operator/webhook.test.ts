@@ -191,4 +191,14 @@ describe.skipIf(!bins.ok)(suiteTitle('pod webhook called by a real kube-apiserve
     expect(envOf(pod)).toEqual([]);
     op = await startOperatorProcess(cp, operatorArgs());
   });
+
+  it('leaves its registration alone at restart and on every resync (nothing written)', async () => {
+    await op.stop();
+    // The registration is in place from before; a restarted operator with resyncs every second
+    // compares what the API server holds (with its defaults, as typed objects) with what it sets.
+    op = await startOperatorProcess(cp, [...operatorArgs(), '--resync-seconds', '1']);
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(await op.metric('koder_operator_reconciles_total', { result: 'ok' })).toBeGreaterThanOrEqual(3);
+    expect(await op.metric('koder_operator_writes_total')).toBe(0);
+  });
 });

@@ -167,3 +167,23 @@ export function guardWrites(kube: Kube, canWrite: () => boolean): Kube {
     event: checked(kube.event),
   };
 }
+
+/** The same client, calling `onWrite()` after every write the API server accepted (Events included). */
+export function countWrites(kube: Kube, onWrite: () => void): Kube {
+  const counted =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>, wrote: (r: R) => boolean = () => true) =>
+    async (...args: A): Promise<R> => {
+      const r = await fn(...args);
+      if (wrote(r)) onWrite();
+      return r;
+    };
+  return {
+    ...kube,
+    apply: (obj) => counted(kube.apply)(obj),
+    createSecret: counted(kube.createSecret, (r) => r === 'created'),
+    replaceSecret: counted(kube.replaceSecret, (r) => r === 'replaced'),
+    deleteSecret: counted(kube.deleteSecret),
+    patchStatus: counted(kube.patchStatus),
+    event: counted(kube.event),
+  };
+}

@@ -1,8 +1,10 @@
 // Plain JSON requests to the API server with the kubeconfig's credentials, for the few objects whose
 // typed client mangles a field: client-node serialises a Lease's MicroTime fields with millisecond
-// precision, which the API server refuses (it wants RFC 3339 with microseconds).
+// precision, which the API server refuses (it wants RFC 3339 with microseconds). They reuse kept-alive
+// connections (connections.ts) rather than a handshake per request.
 import { request } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { httpsOptions } from './connections.ts';
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -17,11 +19,10 @@ export async function rawJson<T>(kc: KubeConfig, method: string, path: string, b
   const server = kc.getCurrentCluster()?.server;
   if (!server) throw new Error('kubeconfig has no current cluster');
   const url = new URL(path, server);
-  const opts: Parameters<typeof request>[1] = {
+  const opts = await httpsOptions(kc, {
     method,
     headers: { accept: 'application/json', 'content-type': 'application/json' },
-  };
-  await kc.applyToHTTPSOptions(opts);
+  });
   return new Promise((resolve, reject) => {
     const req = request(url, opts, (res) => {
       const chunks: Buffer[] = [];

@@ -8,8 +8,14 @@
 // be written, gets a Ready=False status saying why while every other tenant converges, and statuses
 // are always written. The failures come back in the report, so the caller retries with backoff.
 // Requests to the API server run at most `cfg.apiConcurrency` at a time.
+//
+// What a run learns is kept for the next ones (ReconcileMemo), so a burst of events costs no repeated
+// reads or writes: the token of a Secret just created is used as is (not read back), tokens in Secrets
+// users made themselves (not watched) and the ConfigMaps are read again only once `resyncMs` has
+// passed since they were last read, and a status just written is not written again while the cache
+// still shows the object as it was before that write.
 import { isDeepStrictEqual } from 'node:util';
-import type { V1MutatingWebhookConfiguration, V1Secret } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1MutatingWebhookConfiguration, V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { API_VERSION, type Kind, PLURAL } from '../api/crds.ts';
 import type { SamplingPolicy, TraceTenant } from '../api/types.generated.ts';
@@ -39,6 +45,30 @@ export interface ReconcileDeps {
   newToken: () => string;
   /** The pod webhook's registration, when the webhook is served. */
   webhook?: { configuration: V1MutatingWebhookConfiguration };
+  /** Kept across runs (createReconcileMemo); without it every run reads and compares afresh. */
+  memo?: ReconcileMemo;
+}
+
+/** What earlier runs read or wrote, so that the next runs need not ask the API server again. */
+export interface ReconcileMemo {
+  /** How long a read of an object we do not watch is trusted. */
+  readonly ttlMs: number;
+  /** Tokens in Secrets we do not watch (made by users), by namespace/name, with when they were read. */
+  readonly userTokens: Map<string, { token: string | undefined; at: number }>;
+  /** ConfigMaps as last read or written by us, by name, with when. */
+  readonly configMaps: Map<string, { data: unknown; labels: unknown; at: number }>;
+  /** Statuses we wrote, by kind/namespace/name, with the resourceVersion the object had before. */
+  readonly statuses: Map<string, { uid: string | undefined; before: string | undefined; status: unknown }>;
+  /** The webhook registration last written or found in place. */
+  webhook?: { want: unknown; at: number };
+  readonly clock: () => number;
+}
+
+export function createReconcileMemo(
+  ttlMs: number,
+  clock: () => number = () => performance.now(),
+): ReconcileMemo {
+  return { ttlMs, userTokens: new Map(), configMaps: new Map(), statuses: new Map(), clock };
 }
 
 export interface ReconcileReport {
@@ -55,6 +85,23 @@ function tokenOf(secret: V1Secret | undefined): string | undefined {
 
 // Key order differs between what we build and what the API server returns: compare structurally.
 const same = (a: unknown, b: unknown) => isDeepStrictEqual(a, b);
+
+/**
+ * Whether `have` holds everything `want` sets: the same keys with the same values, recursively;
+ * arrays element by element. Fields the API server adds (defaults) are ignored, and so are the
+ * prototypes of client-node's typed objects (which a deep-equality check counts as a difference).
+ */
+export function holds(have: unknown, want: unknown): boolean {
+  if (Array.isArray(want))
+    return Array.isArray(have) && have.length === want.length && want.every((w, i) => holds(have[i], w));
+  if (want !== null && typeof want === 'object') {
+    if (have === null || typeof have !== 'object' || Array.isArray(have)) return false;
+    return Object.entries(want).every(
+      ([k, w]) => w === undefined || holds((have as Record<string, unknown>)[k], w),
+    );
+  }
+  return have === want;
+}
 /** What the API server said (the Status message inside client-node's error), else the error's message. */
 function message(err: unknown): string {
   const body = (err as { body?: unknown }).body;
@@ -76,17 +123,38 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
   const policies = d.caches.policies.list() as SamplingPolicy[];
 
   // 1. Tokens: from our labelled Secrets (cached), else read (Secrets users made themselves), else create.
+  const memo = d.memo;
+  const fresh = (at: number) => memo !== undefined && memo.clock() - at < memo.ttlMs;
+  const readToken = async (ns: string, name: string) => {
+    const key = `${ns}/${name}`;
+    const known = memo?.userTokens.get(key);
+    if (known && fresh(known.at)) return known.token;
+    const token = tokenOf(await d.kube.readSecret(ns, name));
+    memo?.userTokens.set(key, { token, at: memo.clock() });
+    return token;
+  };
   const tokens = new Map<string, string>();
   const tokenErrors = await forEachLimited(tenants, limit, async (tt) => {
     const ns = tt.metadata?.namespace ?? 'default';
     const name = tokenSecretName(tt);
-    let token = tokenOf(d.caches.secrets.get(name, ns)) ?? tokenOf(await d.kube.readSecret(ns, name));
+    // A Secret we neither cache nor read before is created first (a 409 says it exists, then it is
+    // read), so a new tenant costs one request, not a read, a create and a read back.
+    const unseen = memo !== undefined && !memo.userTokens.has(`${ns}/${name}`);
+    let token = tokenOf(d.caches.secrets.get(name, ns)) ?? (unseen ? undefined : await readToken(ns, name));
     if (!token) {
-      const created = await d.kube.createSecret(tokenSecret(tt, d.newToken()));
+      const value = d.newToken();
+      const created = await d.kube.createSecret(tokenSecret(tt, value));
       if (created === 'created') report.writes++;
       d.log.info({ tenant: keyOf(tt), secret: `${ns}/${name}`, created }, 'token Secret created');
-      token = tokenOf(await d.kube.readSecret(ns, name));
-    }
+      // Ours when we created it (the cache has it soon); someone else's when it already existed.
+      if (created === 'created') {
+        token = value;
+        memo?.userTokens.set(`${ns}/${name}`, { token, at: memo.clock() });
+      } else {
+        memo?.userTokens.delete(`${ns}/${name}`);
+        token = await readToken(ns, name);
+      }
+    } else if (d.caches.secrets.get(name, ns)) memo?.userTokens.delete(`${ns}/${name}`);
     if (token) tokens.set(`${ns}/${name}`, token);
   });
   for (const err of tokenErrors) fail('token Secret', err);
@@ -136,16 +204,25 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
   }
 
   // 6. Statuses and Events, always, whatever failed above.
+  if (d.memo) {
+    const present = new Set([
+      ...tenants.map((tt) => statusKey('TraceTenant', tt)),
+      ...policies.map((sp) => statusKey('SamplingPolicy', sp)),
+    ]);
+    for (const key of d.memo.statuses.keys()) if (!present.has(key)) d.memo.statuses.delete(key);
+  }
   const now = d.now();
   const statusJobs: (() => Promise<number>)[] = [];
-  for (const tt of tenants) {
+  for (const cached of tenants) {
+    const tt = withWrittenStatus(d, 'TraceTenant', cached);
     const o = out.tenantOutcomes.get(keyOf(tt));
     if (o)
       statusJobs.push(() =>
         writeStatus(d, 'TraceTenant', tt, o, tenantStatus(o, tt.metadata?.generation ?? 0, tt.status, now)),
       );
   }
-  for (const sp of policies) {
+  for (const cached of policies) {
+    const sp = withWrittenStatus(d, 'SamplingPolicy', cached);
     const o = out.policyOutcomes.get(keyOf(sp));
     if (o)
       statusJobs.push(() =>
@@ -159,7 +236,8 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
       );
   }
   for (const err of await forEachLimited(statusJobs, limit, async (job) => {
-    report.writes += await job();
+    const n = await job(); // not `report.writes += await job()`: that reads the sum before awaiting
+    report.writes += n;
   }))
     fail('status', err);
   return report;
@@ -191,9 +269,9 @@ async function writeIngesterConfig(
   }
   let current: Awaited<ReturnType<Kube['readConfigMap']>>;
   try {
-    current = await d.kube.readConfigMap(d.cfg.namespace, cm.metadata?.name ?? '');
+    current = await currentConfigMap(d, cm.metadata?.name ?? '');
     if (current && same(current.data, cm.data) && same(current.metadata?.labels, cm.metadata?.labels)) return;
-    await d.kube.apply(cm);
+    await applyConfigMap(d, cm);
     report.writes++;
     d.log.info({ configMap: `${cm.metadata?.namespace}/${cm.metadata?.name}` }, 'config written');
   } catch (err) {
@@ -214,6 +292,24 @@ async function writeIngesterConfig(
   }
 }
 
+/** One of our ConfigMaps as the API server holds it: as last read or written while fresh, else read. */
+async function currentConfigMap(d: ReconcileDeps, name: string): Promise<V1ConfigMap | undefined> {
+  const known = d.memo?.configMaps.get(name);
+  if (d.memo && known && d.memo.clock() - known.at < d.memo.ttlMs)
+    return { data: known.data, metadata: { name, labels: known.labels } } as V1ConfigMap;
+  const cm = await d.kube.readConfigMap(d.cfg.namespace, name);
+  if (cm && d.memo)
+    d.memo.configMaps.set(name, { data: cm.data, labels: cm.metadata?.labels, at: d.memo.clock() });
+  return cm;
+}
+
+async function applyConfigMap(d: ReconcileDeps, cm: V1ConfigMap): Promise<void> {
+  const name = cm.metadata?.name ?? '';
+  d.memo?.configMaps.delete(name); // unknown until the write succeeds
+  await d.kube.apply(cm);
+  d.memo?.configMaps.set(name, { data: cm.data, labels: cm.metadata?.labels, at: d.memo.clock() });
+}
+
 async function writeTempoOverrides(
   d: ReconcileDeps,
   out: CompileOutput,
@@ -227,9 +323,9 @@ async function writeTempoOverrides(
     message: `the Tempo overrides ${where} are full (a ConfigMap holds ${CONFIGMAP_MAX_BYTES / 1024} KiB): this tenant's Tempo limits and retention are Tempo's defaults`,
   });
   try {
-    const current = await d.kube.readConfigMap(d.cfg.namespace, cm.metadata?.name ?? '');
+    const current = await currentConfigMap(d, cm.metadata?.name ?? '');
     if (current && same(current.data, cm.data) && same(current.metadata?.labels, cm.metadata?.labels)) return;
-    await d.kube.apply(cm);
+    await applyConfigMap(d, cm);
     report.writes++;
     d.log.info({ configMap: where }, 'config written');
   } catch (err) {
@@ -242,13 +338,41 @@ async function writeWebhookConfiguration(
   d: ReconcileDeps,
   want: V1MutatingWebhookConfiguration,
 ): Promise<boolean> {
+  const memo = d.memo;
+  if (memo?.webhook && memo.webhook.want === want && memo.clock() - memo.webhook.at < memo.ttlMs)
+    return false;
   const have = await d.kube.readWebhookConfiguration(want.metadata?.name ?? '');
-  const ours = (c: V1MutatingWebhookConfiguration | undefined) =>
-    c?.webhooks?.map((w) => [w.name, w.clientConfig, w.failurePolicy, w.rules, w.namespaceSelector]);
-  if (same(ours(have), ours(want))) return false;
-  await d.kube.apply(want);
-  d.log.info({ name: want.metadata?.name }, 'webhook configuration written');
-  return true;
+  // Only what we set: the API server adds defaults (matchPolicy, objectSelector, the service port…).
+  const ours = (c: V1MutatingWebhookConfiguration | undefined) => ({
+    labels: c?.metadata?.labels,
+    webhooks: c?.webhooks,
+  });
+  const inPlace = have !== undefined && holds(ours(have), ours(want));
+  if (!inPlace) {
+    if (memo) memo.webhook = undefined;
+    await d.kube.apply(want);
+    d.log.info({ name: want.metadata?.name }, 'webhook configuration written');
+  }
+  if (memo) memo.webhook = { want, at: memo.clock() };
+  return !inPlace;
+}
+
+const statusKey = (kind: Kind, obj: TraceTenant | SamplingPolicy) =>
+  `${kind}/${obj.metadata?.namespace ?? 'default'}/${obj.metadata?.name ?? ''}`;
+
+/**
+ * The object as the status is to be computed from: the cached one, or — while the cache still shows
+ * it as it was before our last status write (the watch event is on its way) — with the status we
+ * wrote, so a run in between neither writes it again nor sends its Event twice.
+ */
+function withWrittenStatus<T extends TraceTenant | SamplingPolicy>(d: ReconcileDeps, kind: Kind, obj: T): T {
+  const key = statusKey(kind, obj);
+  const written = d.memo?.statuses.get(key);
+  if (!written) return obj;
+  if (written.uid === obj.metadata?.uid && written.before === obj.metadata?.resourceVersion)
+    return { ...obj, status: written.status };
+  d.memo?.statuses.delete(key); // the cache has moved on: it is the truth again
+  return obj;
 }
 
 /** Writes a status when it differs, with an Event when the Ready reason changed. Returns the writes. */
@@ -262,6 +386,11 @@ async function writeStatus(
   if (same(status, obj.status)) return 0;
   const ns = obj.metadata?.namespace ?? 'default';
   await d.kube.patchStatus(PLURAL[kind], ns, obj.metadata?.name ?? '', status);
+  d.memo?.statuses.set(statusKey(kind, obj), {
+    uid: obj.metadata?.uid,
+    before: obj.metadata?.resourceVersion,
+    status,
+  });
   const before = obj.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
   if (before === verdict.reason) return 1;
   const involved = { ...obj, apiVersion: API_VERSION, kind };
