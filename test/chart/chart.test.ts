@@ -88,6 +88,45 @@ describe.skipIf(!bins.ok)(suiteTitle('Helm chart', bins), () => {
     expect(bad.stderr).toContain("at '/ingester/replicas': minimum: got 0, want 1");
   });
 
+  it("passes the operator's settings to its flags, lease timing only with leader election", async () => {
+    const args = async (...set: string[]) => {
+      const out = await helm(
+        'template',
+        'kt',
+        chart,
+        '--show-only',
+        'templates/operator-deployment.yaml',
+        ...set.flatMap((s) => ['--set', s]),
+      );
+      expect(out.code, out.stderr).toBe(0);
+      const docs = yaml.loadAll(out.stdout) as (Deployment & { kind?: string })[];
+      const operator = docs.find((d) => d?.kind === 'Deployment');
+      return (operator?.spec.template.spec.containers[0]?.args ?? []).filter((a) =>
+        /^--(api-concurrency|configmap-budget-bytes|leader-election|lease-seconds|renew-deadline-seconds|retry-seconds)/.test(
+          a,
+        ),
+      );
+    };
+    expect(await args()).toEqual(['--api-concurrency=16', '--configmap-budget-bytes=1032192']);
+    expect(
+      await args(
+        'operator.replicas=3',
+        'operator.apiConcurrency=8',
+        'operator.configMapBudgetBytes=524288',
+        'operator.leaderElection.leaseSeconds=30',
+        'operator.leaderElection.renewDeadlineSeconds=20',
+        'operator.leaderElection.retrySeconds=4',
+      ),
+    ).toEqual([
+      '--api-concurrency=8',
+      '--configmap-budget-bytes=524288',
+      '--leader-election',
+      '--lease-seconds=30',
+      '--renew-deadline-seconds=20',
+      '--retry-seconds=4',
+    ]);
+  });
+
   let op: RunningOperator | undefined;
   it('installs; the operator then writes the ConfigMap the pods mount; upgrades; uninstalls keeping the CRDs', async () => {
     const install = await helm('install', 'kt', chart, '--namespace', 'koder');
