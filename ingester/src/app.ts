@@ -14,7 +14,6 @@ import { createExportQueue } from './export/queue.ts';
 import { discardSink, type SpanSink } from './export/sink.ts';
 import { createByteBudget } from './memory/byte-budget.ts';
 import { createMetrics } from './metrics.ts';
-import { decodeTraceRequest } from './otlp/decode-proto.ts';
 import { createPipeline } from './pipeline/pipeline.ts';
 import { limitConnections } from './receive/connections.ts';
 import { createGrpcReceiver } from './receive/grpc.ts';
@@ -99,7 +98,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   if (wal?.replayed.length) {
     let spans = 0;
     for (const r of wal.replayed) {
-      queue.replay(r.tenant, decodeTraceRequest(r.request), r.spans, r.segment);
+      queue.replay(r.tenant, r.request, r.spans, r.segment);
       spans += r.spans;
     }
     metrics.walReplayedSpans.inc(spans);

@@ -75,30 +75,31 @@ export function createOtlpGrpcSink(opts: OtlpGrpcSinkOptions): SpanSink {
     'grpc.keepalive_time_ms': 30_000,
     ...opts.channelOptions,
   });
+  const exportEncoded = (tenant: string, body: Buffer): Promise<ExportResult> => {
+    const md = new Metadata();
+    md.set('x-scope-orgid', tenant);
+    return new Promise((resolve) => {
+      client.makeUnaryRequest(
+        EXPORT_PATH,
+        rawBuffers.serialize,
+        rawBuffers.deserialize,
+        body,
+        md,
+        { deadline: Date.now() + opts.timeoutMs },
+        (err: ServiceError | null, reply?: Buffer) => {
+          if (!err) {
+            const partial = reply?.length ? decodeExportResponse(reply) : undefined;
+            resolve(partial ? { kind: 'success', partial } : { kind: 'success' });
+          } else {
+            resolve(classifyExportError(err));
+          }
+        },
+      );
+    });
+  };
   return {
-    export(tenant: string, batch: TraceBatch): Promise<ExportResult> {
-      const body = encodeTraceRequest(batch);
-      const md = new Metadata();
-      md.set('x-scope-orgid', tenant);
-      return new Promise((resolve) => {
-        client.makeUnaryRequest(
-          EXPORT_PATH,
-          rawBuffers.serialize,
-          rawBuffers.deserialize,
-          body,
-          md,
-          { deadline: Date.now() + opts.timeoutMs },
-          (err: ServiceError | null, reply?: Buffer) => {
-            if (!err) {
-              const partial = reply?.length ? decodeExportResponse(reply) : undefined;
-              resolve(partial ? { kind: 'success', partial } : { kind: 'success' });
-            } else {
-              resolve(classifyExportError(err));
-            }
-          },
-        );
-      });
-    },
+    export: (tenant: string, batch: TraceBatch) => exportEncoded(tenant, encodeTraceRequest(batch)),
+    exportEncoded,
     async close() {
       client.close();
     },

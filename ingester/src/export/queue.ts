@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { ExporterConfig } from '../config/schema.ts';
 import type { ByteBudget } from '../memory/byte-budget.ts';
 import type { Metrics } from '../metrics.ts';
+import { decodeTraceRequest } from '../otlp/decode-proto.ts';
 import { requestSize } from '../otlp/encode-proto.ts';
 import { spanCount, type TraceBatch } from '../otlp/model.ts';
 import type { DeadLetter } from './dead-letter.ts';
@@ -19,8 +20,11 @@ import { splitBatch } from './split.ts';
 
 /** Room held in the queue for spans on their way in (being written to the write-ahead log). */
 export interface Reservation {
-  /** Queues the batch; `segment` is the write-ahead-log segment holding it (its reference passes on). */
-  commit(batch: TraceBatch, segment?: number): void;
+  /**
+   * Queues the batch; `segment` is the write-ahead-log segment holding it (its reference passes on),
+   * `request` the batch already encoded as an export request (kept instead of the decoded batch).
+   */
+  commit(batch: TraceBatch, segment?: number, request?: Buffer): void;
   cancel(): void;
 }
 
@@ -38,8 +42,8 @@ export interface ExportQueue {
   reserve(tenant: string, spans: number, bytes: number): Reservation | undefined;
   /** reserve + commit in one step (re-driven dead letters): true when taken. */
   offer(tenant: string, batch: TraceBatch, spans: number): boolean;
-  /** Takes back what an earlier run left in the write-ahead log, whatever the limits. */
-  replay(tenant: string, batch: TraceBatch, spans: number, segment: number): void;
+  /** Takes back what an earlier run left in the write-ahead log (an encoded request), whatever the limits. */
+  replay(tenant: string, request: Buffer, spans: number, segment: number): void;
   /** Spans waiting or in flight. */
   readonly depth: number;
   /** A wait worth suggesting to the tenant's refused clients, from how its exports are doing. */
@@ -49,7 +53,13 @@ export interface ExportQueue {
 }
 
 interface Item {
-  batch: TraceBatch;
+  /**
+   * The spans, decoded, or (`encoded`) the export request they make: an item that arrives encoded
+   * (written to the write-ahead log) keeps only those bytes, and is decoded only if a batch of it is
+   * needed (the embedded store, a split, a dead letter).
+   */
+  batch?: TraceBatch;
+  encoded?: Buffer;
   spans: number;
   bytes: number;
   at: number;
@@ -156,12 +166,23 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
     return { batch, spans, bytes, at, segments };
   };
 
+  /** The items' spans as one batch (decoding those kept encoded). */
+  const batchOf = (items: readonly Item[]): TraceBatch => ({
+    resourceSpans: items.flatMap(
+      (it) => (it.batch ??= decodeTraceRequest(it.encoded as Buffer)).resourceSpans,
+    ),
+  });
+
   /**
    * Items for an incoming batch, cut so that each fits one export. Every item holds a reference on
    * each segment; the caller brought one reference per segment, the rest are taken here.
    */
-  function itemsOf(batch: TraceBatch, spans: number, segments: number[]): Item[] {
+  function itemsOf(batch: TraceBatch, spans: number, segments: number[], encoded?: Buffer): Item[] {
     const now = Date.now();
+    if (encoded && encoded.length <= batchBytes) {
+      deps.budget?.take(encoded.length);
+      return [{ encoded, spans, bytes: encoded.length, at: now, segments }];
+    }
     const bytes = requestSize(batch);
     if (bytes <= batchBytes) return [item(batch, spans, now, segments, bytes)];
     const parts = splitBatch(batch, batchBytes).map((p) => item(p, spanCount(p), now, segments));
@@ -266,11 +287,18 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
   async function send(tenant: string, q: TenantQueue, items: Item[]): Promise<void> {
     inFlight++;
     const spans = items.reduce((n, it) => n + it.spans, 0);
-    const batch: TraceBatch = { resourceSpans: items.flatMap((it) => it.batch.resourceSpans) };
+    // Items kept encoded go out as the bytes they are: requests concatenated are one request.
+    const encoded =
+      sink.exportEncoded && items.every((it) => it.encoded)
+        ? items.map((it) => it.encoded as Buffer)
+        : undefined;
+    let decoded: TraceBatch | undefined;
+    const batch = () => (decoded ??= batchOf(items));
     try {
-      const result: ExportResult = await sink
-        .export(tenant, batch)
-        .catch((err: Error) => ({ kind: 'retryable', reason: `sink threw: ${err.message}` }));
+      const result: ExportResult = await (encoded && sink.exportEncoded
+        ? sink.exportEncoded(tenant, Buffer.concat(encoded))
+        : sink.export(tenant, batch())
+      ).catch((err: Error) => ({ kind: 'retryable', reason: `sink threw: ${err.message}` }));
       switch (result.kind) {
         case 'success': {
           const rejected = result.partial?.rejectedSpans ?? 0;
@@ -289,16 +317,17 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
           return;
         }
         case 'failure':
-          deadLetter(tenant, batch, spans, result.reason);
+          deadLetter(tenant, batch(), spans, result.reason);
           release(tenant, items);
           return;
         case 'tooLarge': {
-          batchBytes = Math.max(1024, Math.min(batchBytes, Math.floor(requestSize(batch) / 2)));
-          const parts = spans > 1 ? splitBatch(batch, batchBytes) : [];
+          const whole = batch();
+          batchBytes = Math.max(1024, Math.min(batchBytes, Math.floor(requestSize(whole) / 2)));
+          const parts = spans > 1 ? splitBatch(whole, batchBytes) : [];
           if (parts.length < 2) {
             deadLetter(
               tenant,
-              batch,
+              whole,
               spans,
               `a single span larger than the receiver takes: ${result.reason}`,
             );
@@ -361,10 +390,10 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
         deps.budget?.release(bytes);
       };
       return {
-        commit(batch, segment) {
+        commit(batch, segment, request) {
           if (!open) return;
           close();
-          enqueue(tenant, itemsOf(batch, spans, segment === undefined ? [] : [segment]));
+          enqueue(tenant, itemsOf(batch, spans, segment === undefined ? [] : [segment], request));
         },
         cancel() {
           if (!open) return;
@@ -379,9 +408,11 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
       r?.commit(batch);
       return r !== undefined;
     },
-    replay(tenant, batch, spans, segment) {
+    replay(tenant, request, spans, segment) {
       hold(tenant, spans);
-      enqueue(tenant, itemsOf(batch, spans, [segment]));
+      // A request larger than one export is decoded to be cut; others stay bytes.
+      const batch = request.length > batchBytes ? decodeTraceRequest(request) : { resourceSpans: [] };
+      enqueue(tenant, itemsOf(batch, spans, [segment], request));
     },
     retryAfterMs(tenant) {
       const q = tenants.get(tenant);

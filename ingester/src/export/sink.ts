@@ -14,6 +14,8 @@ export type ExportResult =
 
 export interface SpanSink {
   export(tenant: string, batch: TraceBatch): Promise<ExportResult>;
+  /** Sinks that send OTLP take a request already encoded (the write-ahead log's bytes) as it is. */
+  exportEncoded?(tenant: string, request: Buffer): Promise<ExportResult>;
   close(): Promise<void>;
 }
 

@@ -89,7 +89,7 @@ export function createPipeline(deps: { queue: ExportQueue; metrics: Metrics; wal
           throw new IngestError('QUEUE_FULL', `write-ahead log: ${(err as Error).message}`, 1000);
         }
       }
-      room.commit(batch, segment);
+      room.commit(batch, segment, request);
       metrics.spansQueued.inc({ tenant: t }, sampled.kept);
       return result;
     },
