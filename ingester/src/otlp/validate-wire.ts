@@ -25,24 +25,32 @@ interface Field {
   /** Entries of an attribute list (counted), or a container value (one nesting level deeper). */
   role?: 'attribute' | 'container';
 }
-type Message = Record<number, Field>;
+/** Fields by number: an array, so finding a field is an indexed read. */
+type Message = (Field | undefined)[];
+const fields = (byNumber: Record<number, Field>): Message => Object.assign([], byNumber);
 
+// Every field has every property, in one order: one object shape keeps the walk's property reads fast.
 const f = (name: string, wire: number, more: Omit<Field, 'name' | 'wire'> = {}): Field => ({
   name,
   wire,
-  ...more,
+  message: more.message,
+  repeated: more.repeated ?? false,
+  bytes: more.bytes,
+  maxBytes: more.maxBytes,
+  time: more.time ?? false,
+  role: more.role,
 });
 
 // opentelemetry/proto/common/v1/common.proto
-const ANY_VALUE: Message = {};
-const KEY_VALUE: Message = {
+const ANY_VALUE: Message = [];
+const KEY_VALUE: Message = fields({
   1: f('key', WIRE_LEN, { maxBytes: MAX_KEY_BYTES }),
   2: f('value', WIRE_LEN, { message: ANY_VALUE }),
-};
-const ARRAY_VALUE: Message = { 1: f('values', WIRE_LEN, { message: ANY_VALUE, repeated: true }) };
-const KEY_VALUE_LIST: Message = {
+});
+const ARRAY_VALUE: Message = fields({ 1: f('values', WIRE_LEN, { message: ANY_VALUE, repeated: true }) });
+const KEY_VALUE_LIST: Message = fields({
   1: f('values', WIRE_LEN, { message: KEY_VALUE, repeated: true, role: 'attribute' }),
-};
+});
 Object.assign(ANY_VALUE, {
   1: f('string_value', WIRE_LEN),
   2: f('bool_value', WIRE_VARINT),
@@ -55,35 +63,35 @@ Object.assign(ANY_VALUE, {
 const ATTRIBUTES = f('attributes', WIRE_LEN, { message: KEY_VALUE, repeated: true, role: 'attribute' });
 
 // opentelemetry/proto/resource/v1/resource.proto (entity_refs, OTLP 1.8, passed through as framed)
-export const RESOURCE: Message = {
+export const RESOURCE: Message = fields({
   1: ATTRIBUTES,
   2: f('dropped_attributes_count', WIRE_VARINT),
   3: f('entity_refs', WIRE_LEN),
-};
-export const SCOPE: Message = {
+});
+export const SCOPE: Message = fields({
   1: f('name', WIRE_LEN),
   2: f('version', WIRE_LEN),
   3: ATTRIBUTES,
   4: f('dropped_attributes_count', WIRE_VARINT),
-};
+});
 
 // opentelemetry/proto/trace/v1/trace.proto
-const EVENT: Message = {
+const EVENT: Message = fields({
   1: f('time_unix_nano', WIRE_I64, { time: true }),
   2: f('name', WIRE_LEN),
   3: ATTRIBUTES,
   4: f('dropped_attributes_count', WIRE_VARINT),
-};
-const LINK: Message = {
+});
+const LINK: Message = fields({
   1: f('trace_id', WIRE_LEN, { bytes: 16 }),
   2: f('span_id', WIRE_LEN, { bytes: 8 }),
   3: f('trace_state', WIRE_LEN),
   4: ATTRIBUTES,
   5: f('dropped_attributes_count', WIRE_VARINT),
   6: f('flags', WIRE_I32),
-};
-const STATUS: Message = { 2: f('message', WIRE_LEN), 3: f('code', WIRE_VARINT) };
-export const SPAN: Message = {
+});
+const STATUS: Message = fields({ 2: f('message', WIRE_LEN), 3: f('code', WIRE_VARINT) });
+export const SPAN: Message = fields({
   1: f('trace_id', WIRE_LEN),
   2: f('span_id', WIRE_LEN),
   3: f('trace_state', WIRE_LEN),
@@ -100,7 +108,7 @@ export const SPAN: Message = {
   14: f('dropped_links_count', WIRE_VARINT),
   15: f('status', WIRE_LEN, { message: STATUS }),
   16: f('flags', WIRE_I32),
-};
+});
 
 /**
  * Where the walk is: the message's name, then each nested field entered with its entry index (-1 for
@@ -113,18 +121,26 @@ interface Path {
   indices: number[];
 }
 
-function fail(path: Path, field: Field | undefined, what: string): never {
+/** Thrown by the fast pass at the first problem; the walk is then run again to say where and why. */
+const INVALID = new Error('invalid');
+
+function fail(path: Path | undefined, field: Field | undefined, what: () => string): never {
+  if (!path) throw INVALID;
   let at = path.where;
   path.fields.forEach((f, i) => {
     const index = path.indices[i] as number;
     at += index < 0 ? `.${f.name}` : `.${f.name}[${index}]`;
   });
-  throw new OtlpDecodeError(`${at}${field ? `.${field.name}` : ''}: ${what}`);
+  throw new OtlpDecodeError(`${at}${field ? `.${field.name}` : ''}: ${what()}`);
 }
 
-/** Walks the message from r.pos to end (r is shared by every level; each level restores it). */
-function walk(r: WireReader, end: number, msg: Message, path: Path, depth: number): void {
-  let counts: number[] | undefined; // entries seen per repeated field, made on first need
+/**
+ * Walks the message from r.pos to end (r is shared by every level; each level restores it). Without
+ * a path it is the fast pass: nothing is recorded, nothing allocated, the first problem throws INVALID.
+ */
+function walk(r: WireReader, end: number, msg: Message, path: Path | undefined, depth: number): void {
+  let counts: number[] | undefined; // with a path: entries seen per repeated field, for its index
+  let attributes = 0;
   while (r.pos < end) {
     const tag = r.uint32();
     const num = tag >>> 3;
@@ -134,11 +150,15 @@ function walk(r: WireReader, end: number, msg: Message, path: Path, depth: numbe
       r.skip(wire); // unknown fields are allowed and passed through
       continue;
     }
-    if (wire !== field.wire) fail(path, field, `field ${num} has wire type ${wire}, expected ${field.wire}`);
+    if (wire !== field.wire)
+      fail(path, field, () => `field ${num} has wire type ${wire}, expected ${field.wire}`);
     if (field.time) {
       if (r.pos + 8 > end) throw new WireError('truncated fixed64');
-      const ns = r.buf.readBigUInt64LE(r.pos);
-      if (ns > MAX_TIME_NS) fail(path, field, `${ns} is beyond ${MAX_TIME_NS} ns (the year 2262)`);
+      // Beyond 2^63 - 1 exactly when the top bit of the little-endian fixed64 is set.
+      if ((r.buf[r.pos + 7] as number) >= 0x80) {
+        const ns = r.buf.readBigUInt64LE(r.pos);
+        fail(path, field, () => `${ns} is beyond ${MAX_TIME_NS} ns (the year 2262)`);
+      }
     }
     if (wire !== WIRE_LEN) {
       r.skip(wire);
@@ -147,27 +167,32 @@ function walk(r: WireReader, end: number, msg: Message, path: Path, depth: numbe
     const s = r.payload(); // no tuple allocated per field: this runs for every attribute
     const e = r.pos;
     if (field.bytes !== undefined && e - s !== field.bytes)
-      fail(path, field, `must be ${field.bytes} bytes, got ${e - s}`);
+      fail(path, field, () => `must be ${field.bytes} bytes, got ${e - s}`);
     if (field.maxBytes !== undefined && e - s > field.maxBytes)
-      fail(path, field, `longer than ${field.maxBytes} bytes`);
+      fail(path, field, () => `longer than ${field.maxBytes} bytes`);
     if (!field.message) continue;
-    let index = 0;
-    if (field.repeated) {
-      counts ??= [];
-      index = counts[num] ?? 0;
-      counts[num] = index + 1;
-      if (field.role === 'attribute' && index >= MAX_ATTRIBUTES)
-        fail(path, field, `more than ${MAX_ATTRIBUTES} attributes`);
-    }
+    if (field.role === 'attribute' && ++attributes > MAX_ATTRIBUTES)
+      fail(path, field, () => `more than ${MAX_ATTRIBUTES} attributes`);
     const d = field.role === 'container' ? depth + 1 : depth;
-    path.fields.push(field);
-    path.indices.push(field.repeated ? index : -1);
-    if (d > MAX_VALUE_DEPTH) fail(path, undefined, `values nested deeper than ${MAX_VALUE_DEPTH} levels`);
+    if (path) {
+      let index = -1;
+      if (field.repeated) {
+        counts ??= [];
+        index = counts[num] ?? 0;
+        counts[num] = index + 1;
+      }
+      path.fields.push(field);
+      path.indices.push(index);
+    }
+    if (d > MAX_VALUE_DEPTH)
+      fail(path, undefined, () => `values nested deeper than ${MAX_VALUE_DEPTH} levels`);
     r.pos = s;
     walk(r, e, field.message, path, d);
     r.pos = e;
-    path.fields.pop();
-    path.indices.pop();
+    if (path) {
+      path.fields.pop();
+      path.indices.pop();
+    }
   }
   if (r.pos !== end) throw new WireError('field runs beyond the end of its message');
 }
@@ -178,9 +203,17 @@ function walk(r: WireReader, end: number, msg: Message, path: Path, depth: numbe
  */
 export function checkWire(buf: Buffer, start: number, end: number, msg: Message, where: string): void {
   try {
+    walk(new WireReader(buf, start, end), end, msg, undefined, 0);
+    return;
+  } catch (err) {
+    if (err !== INVALID && !(err instanceof WireError)) throw err;
+  }
+  // Something is wrong: walk again, this time keeping the path, to say where and what.
+  try {
     walk(new WireReader(buf, start, end), end, msg, { where, fields: [], indices: [] }, 0);
   } catch (err) {
     if (err instanceof WireError) throw new OtlpDecodeError(`${where}: malformed protobuf: ${err.message}`);
     throw err;
   }
+  throw new OtlpDecodeError(`${where}: malformed protobuf`);
 }
