@@ -88,8 +88,8 @@ describe.skipIf(!bins.ok)(suiteTitle('Helm chart', bins), () => {
     expect(bad.stderr).toContain("at '/ingester/replicas': minimum: got 0, want 1");
   });
 
-  it("passes the operator's settings to its flags, lease timing only with leader election", async () => {
-    const args = async (...set: string[]) => {
+  it("passes the operator's settings to its flags and NODE_OPTIONS, lease timing only with leader election", async () => {
+    const operator = async (...set: string[]) => {
       const out = await helm(
         'template',
         'kt',
@@ -100,23 +100,32 @@ describe.skipIf(!bins.ok)(suiteTitle('Helm chart', bins), () => {
       );
       expect(out.code, out.stderr).toBe(0);
       const docs = yaml.loadAll(out.stdout) as (Deployment & { kind?: string })[];
-      const operator = docs.find((d) => d?.kind === 'Deployment');
-      return (operator?.spec.template.spec.containers[0]?.args ?? []).filter((a) =>
-        /^--(api-concurrency|configmap-budget-bytes|leader-election|lease-seconds|renew-deadline-seconds|retry-seconds)/.test(
-          a,
+      const container = docs.find((d) => d?.kind === 'Deployment')?.spec.template.spec.containers[0];
+      return {
+        flags: (container?.args ?? []).filter((a) =>
+          /^--(api-concurrency|configmap-budget-bytes|leader-election|lease-seconds|renew-deadline-seconds|retry-seconds)/.test(
+            a,
+          ),
         ),
-      );
+        nodeOptions: container?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value,
+      };
     };
-    expect(await args()).toEqual(['--api-concurrency=16', '--configmap-budget-bytes=1032192']);
+    expect(await operator()).toEqual({
+      flags: ['--api-concurrency=16', '--configmap-budget-bytes=1032192'],
+      nodeOptions: '--max-semi-space-size=4 --max-old-space-size=192',
+    });
+    expect((await operator('operator.nodeOptions=')).nodeOptions).toBeUndefined();
     expect(
-      await args(
-        'operator.replicas=3',
-        'operator.apiConcurrency=8',
-        'operator.configMapBudgetBytes=524288',
-        'operator.leaderElection.leaseSeconds=30',
-        'operator.leaderElection.renewDeadlineSeconds=20',
-        'operator.leaderElection.retrySeconds=4',
-      ),
+      (
+        await operator(
+          'operator.replicas=3',
+          'operator.apiConcurrency=8',
+          'operator.configMapBudgetBytes=524288',
+          'operator.leaderElection.leaseSeconds=30',
+          'operator.leaderElection.renewDeadlineSeconds=20',
+          'operator.leaderElection.retrySeconds=4',
+        )
+      ).flags,
     ).toEqual([
       '--api-concurrency=8',
       '--configmap-budget-bytes=524288',
