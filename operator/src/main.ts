@@ -53,6 +53,19 @@ const kube = guardWrites(
 );
 // What reconciles learned (tokens, ConfigMaps, statuses written), trusted for one resync period.
 const memo = createReconcileMemo(cfg.resyncSeconds * 1000);
+// While changes keep coming, statuses wait for the run that follows — for 10 s at most, so a steady
+// stream of changes cannot hold them back.
+const STATUS_DEFER_MAX_MS = 10_000;
+let deferringSince: number | undefined;
+const deferStatuses = () => {
+  const now = performance.now();
+  if (trigger.pending()) {
+    deferringSince ??= now;
+    if (now - deferringSince < STATUS_DEFER_MAX_MS) return true;
+  }
+  deferringSince = undefined;
+  return false;
+};
 // The webhook's certificate Secret is shared by every replica and written without the leadership
 // check: whoever comes first creates it (create-if-absent), everyone else reads what it holds.
 const tlsKube = createKube(kc, cfg.fieldManager, 'koder-trace-operator');
@@ -74,12 +87,14 @@ const trigger = createTrigger(
       newToken: () => `kt_${randomBytes(24).toString('base64url')}`,
       ...(webhook ? { webhook: { configuration: webhook.configuration } } : {}),
       memo,
+      deferStatuses,
     });
     if (report.errors.length)
       throw new Error(`${report.errors.length} step(s) failed: ${report.errors.slice(0, 3).join('; ')}`);
     reconciles.inc({ result: 'ok' });
     const ms = Math.round(performance.now() - started);
-    if (report.writes) log.info({ writes: report.writes, ms }, 'reconciled');
+    const deferred = report.statusesDeferred ? { statusesDeferred: true } : {};
+    if (report.writes) log.info({ writes: report.writes, ms, ...deferred }, 'reconciled');
     else log.debug({ ms }, 'reconciled, nothing to write');
   },
   {

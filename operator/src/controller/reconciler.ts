@@ -47,6 +47,13 @@ export interface ReconcileDeps {
   webhook?: { configuration: V1MutatingWebhookConfiguration };
   /** Kept across runs (createReconcileMemo); without it every run reads and compares afresh. */
   memo?: ReconcileMemo;
+  /**
+   * Asked before the statuses are written: true leaves them to the next run, which is already due
+   * (more changes came in during this one). In a burst the ingester config then follows the changes
+   * without waiting for hundreds of statuses, and statuses are not written for every intermediate
+   * state (a tenant applied before its policy, a policy's usedBy growing tenant by tenant).
+   */
+  deferStatuses?: () => boolean;
 }
 
 /** What earlier runs read or wrote, so that the next runs need not ask the API server again. */
@@ -76,6 +83,8 @@ export interface ReconcileReport {
   writes: number;
   /** What failed (each already logged); the run should be retried. */
   errors: string[];
+  /** The statuses were left to the next run (deferStatuses). */
+  statusesDeferred?: boolean;
 }
 
 function tokenOf(secret: V1Secret | undefined): string | undefined {
@@ -203,7 +212,11 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
     }
   }
 
-  // 6. Statuses and Events, always, whatever failed above.
+  // 6. Statuses and Events, whatever failed above — unless a run is due anyway and may do it.
+  if (d.deferStatuses?.()) {
+    report.statusesDeferred = true;
+    return report;
+  }
   if (d.memo) {
     const present = new Set([
       ...tenants.map((tt) => statusKey('TraceTenant', tt)),

@@ -3,6 +3,8 @@
 // resync requests a run as a safety net against missed events.
 export interface Trigger {
   request(): void;
+  /** Whether a request came in since the current run started (so another run follows it). */
+  pending(): boolean;
   stop(): void;
 }
 
@@ -41,6 +43,7 @@ export function createTrigger(
   }
 
   const trigger: Trigger = {
+    pending: () => pending,
     request() {
       if (stopped) return;
       pending = true;
