@@ -167,10 +167,12 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
   };
 
   /** The items' spans as one batch (decoding those kept encoded). */
+  const decodedOf = (it: Item): TraceBatch => {
+    it.batch ??= decodeTraceRequest(it.encoded as Buffer);
+    return it.batch;
+  };
   const batchOf = (items: readonly Item[]): TraceBatch => ({
-    resourceSpans: items.flatMap(
-      (it) => (it.batch ??= decodeTraceRequest(it.encoded as Buffer)).resourceSpans,
-    ),
+    resourceSpans: items.flatMap((it) => decodedOf(it).resourceSpans),
   });
 
   /**
@@ -293,7 +295,10 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
         ? items.map((it) => it.encoded as Buffer)
         : undefined;
     let decoded: TraceBatch | undefined;
-    const batch = () => (decoded ??= batchOf(items));
+    const batch = () => {
+      decoded ??= batchOf(items);
+      return decoded;
+    };
     try {
       const result: ExportResult = await (encoded && sink.exportEncoded
         ? sink.exportEncoded(tenant, Buffer.concat(encoded))
