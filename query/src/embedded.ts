@@ -5,7 +5,7 @@
 // ingesters set, no token: the ingesters authenticated the producers already, and the chart keeps this
 // port to the ingesters with a NetworkPolicy), and serves the query API and the UI over the store with
 // the tenants and tokens of the config file the operator writes (re-read when it changes), as main.ts.
-import { existsSync, mkdirSync, readFileSync, watchFile } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,16 +18,15 @@ import {
   status,
 } from '@grpc/grpc-js';
 import { pino } from 'pino';
-import { parseConfig } from '../../ingester/src/config/load.ts';
 import { OtlpDecodeError } from '../../ingester/src/otlp/decode-error.ts';
 import { decodeTraceRequest } from '../../ingester/src/otlp/decode-proto.ts';
 import { TRACE_SERVICE } from '../../ingester/src/otlp/grpc-service.ts';
 import { encodeExportResponse, encodeRpcStatus } from '../../ingester/src/otlp/responses.ts';
-import { buildRegistry, type TenantRegistry } from '../../ingester/src/tenants/registry.ts';
 import { createQueryServer } from './api/server.ts';
 import { embeddedBackend } from './backend/backend.ts';
 import { loadPrices } from './cost/prices.ts';
 import { openEmbeddedStore } from './store/sqlite-store.ts';
+import { followTenants } from './tenants-file.ts';
 
 const { values } = parseArgs({
   options: {
@@ -152,29 +151,12 @@ log.info({ port: otlpPort, maxRecvBytes }, 'taking the ingesters’ OTLP/gRPC ex
 
 // --- the query API and UI, tenants and tokens from the operator's config
 
-function load(previous: TenantRegistry | undefined): TenantRegistry | undefined {
-  const r = parseConfig(readFileSync(values.config, 'utf8'));
-  if (!r.ok) {
-    log.error({ errors: r.errors }, 'config refused; keeping the previous tenants');
-    return previous;
-  }
-  return buildRegistry(r.config, previous, Date.now());
-}
-// The operator writes the config after the pod starts: wait for it rather than crash-loop.
-while (!existsSync(values.config)) {
-  log.info({ config: values.config }, 'waiting for the config file to appear');
-  await new Promise((r) => setTimeout(r, 2000));
-}
-let registry = load(undefined);
-if (!registry) process.exit(1);
-watchFile(values.config, { interval: 1000 }, () => {
-  registry = load(registry);
-});
+const registry = await followTenants(values.config, log);
 
 const ingest = new URL(values['ingest-url']);
 const query = createQueryServer({
   backend: embeddedBackend(store),
-  registry: () => registry as TenantRegistry,
+  registry,
   log,
   prices: loadPrices(values.prices),
   ingestUrl: values['ingest-url'], // ratings are written through the ingesters, as spans are

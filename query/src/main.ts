@@ -2,15 +2,13 @@
 // `query --tempo-url URL --config FILE`: the query service in a cluster, reading traces from Tempo.
 // Tenants and tokens come from the same config file the ingesters mount (written by the operator),
 // re-read when it changes; ratings are written through the ingester Service.
-import { existsSync, readFileSync, watchFile } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { parseConfig } from '../../ingester/src/config/load.ts';
-import { buildRegistry, type TenantRegistry } from '../../ingester/src/tenants/registry.ts';
 import { createQueryServer, DEFAULT_QUERY_LIMITS, type QueryLimits } from './api/server.ts';
 import { tempoBackend } from './backend/tempo.ts';
 import { loadPrices } from './cost/prices.ts';
+import { followTenants } from './tenants-file.ts';
 
 const { values } = parseArgs({
   options: {
@@ -78,24 +76,7 @@ const lookbackS = durationFlag('tempo-lookback', 1);
 // 0: Tempo enforces no max search duration (query_frontend.search.max_duration: 0), one window will do.
 const maxSearchS = durationFlag('tempo-max-search-duration', 0);
 
-function load(previous: TenantRegistry | undefined): TenantRegistry | undefined {
-  const r = parseConfig(readFileSync(values.config, 'utf8'));
-  if (!r.ok) {
-    log.error({ errors: r.errors }, 'config refused; keeping the previous tenants');
-    return previous;
-  }
-  return buildRegistry(r.config, previous, Date.now());
-}
-// The operator writes the config after the pods start: wait for it rather than crash-loop.
-while (!existsSync(values.config)) {
-  log.info({ config: values.config }, 'waiting for the config file to appear');
-  await new Promise((r) => setTimeout(r, 2000));
-}
-let registry = load(undefined);
-if (!registry) process.exit(1);
-watchFile(values.config, { interval: 1000 }, () => {
-  registry = load(registry);
-});
+const registry = await followTenants(values.config, log);
 
 const server = createQueryServer({
   backend: tempoBackend({
@@ -108,7 +89,7 @@ const server = createQueryServer({
         'Tempo returned only part of a trace (over its max_bytes_per_trace); trace answers say partial: true',
       ),
   }),
-  registry: () => registry as TenantRegistry,
+  registry,
   log,
   prices: loadPrices(values.prices),
   ingestUrl: values['ingest-url'],

@@ -25,16 +25,24 @@ export function startLocalStack(opts: { manifests?: string } = {}): Promise<Loca
   return retryOnPortClash(() => startOnce(opts));
 }
 
-async function startOnce(opts: { manifests?: string }): Promise<LocalStack> {
-  const dir = await mkdtemp(join(tmpdir(), 'koder-local-'));
-  const [grpc, http, admin, query] = (await freePorts(4)) as [number, number, number, number];
+/**
+ * `node query/src/local.ts` on the given (or free) ports with its data in `dataDir` and more
+ * arguments; not waited for, so tests can also watch it refuse to start.
+ */
+export async function startLocalProcess(
+  name: string,
+  dataDir: string,
+  args: string[] = [],
+  ports?: number[],
+) {
+  const [grpc, http, admin, query] = (ports ?? (await freePorts(4))) as [number, number, number, number];
   const proc = startProcess({
-    name: 'koder-trace local',
+    name,
     command: process.execPath,
     args: [
       MAIN,
       '--data',
-      join(dir, 'local.db'),
+      join(dataDir, 'local.db'),
       '--grpc-port',
       String(grpc),
       '--http-port',
@@ -43,10 +51,28 @@ async function startOnce(opts: { manifests?: string }): Promise<LocalStack> {
       String(admin),
       '--query-port',
       String(query),
-      ...(opts.manifests ? ['--manifests', opts.manifests] : []),
+      ...args,
     ],
-    logFile: join(dir, 'local.log'),
+    logFile: join(dataDir, `${name.replace(/\W+/g, '-')}.log`),
   });
+  return {
+    proc,
+    grpc,
+    http,
+    admin,
+    query,
+    otlpHttp: `http://127.0.0.1:${http}`,
+    queryUrl: `http://127.0.0.1:${query}`,
+  };
+}
+
+async function startOnce(opts: { manifests?: string }): Promise<LocalStack> {
+  const dir = await mkdtemp(join(tmpdir(), 'koder-local-'));
+  const { proc, grpc, http, admin, query } = await startLocalProcess(
+    'koder-trace local',
+    dir,
+    opts.manifests ? ['--manifests', opts.manifests] : [],
+  );
   const queryUrl = `http://127.0.0.1:${query}`;
   await waitUntilReady(proc, async () => (await fetch(`${queryUrl}/healthz`)).ok, 30_000);
   return {

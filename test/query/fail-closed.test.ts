@@ -4,16 +4,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { agentSpans, sdkProtobuf } from '../../ingester/src/testing/sdk-spans.ts';
 import { startIngesterProcess } from '../harness/ingester.ts';
+import { startLocalProcess } from '../harness/local-stack.ts';
 import { postOtlp } from '../harness/otlp-raw.ts';
-import { freePorts } from '../harness/ports.ts';
-import { startProcess } from '../harness/process.ts';
 import { until } from '../harness/wait.ts';
-
-const LOCAL = fileURLToPath(new URL('../../query/src/local.ts', import.meta.url));
 
 describe('fail closed', () => {
   const dirs: string[] = [];
@@ -28,27 +24,7 @@ describe('fail closed', () => {
       join(dir, 'tenant.yaml'),
       'apiVersion: trace.koder.dev/v1alpha1\nkind: TraceTenant\nmetadata: { name: lonely, namespace: team-z }\nspec: {}\n',
     );
-    const [grpc, http, admin, query] = (await freePorts(4)) as number[];
-    const proc = startProcess({
-      name: 'make run (no loadable tenant)',
-      command: process.execPath,
-      args: [
-        LOCAL,
-        '--manifests',
-        dir,
-        '--data',
-        join(dir, 'local.db'),
-        '--grpc-port',
-        String(grpc),
-        '--http-port',
-        String(http),
-        '--admin-port',
-        String(admin),
-        '--query-port',
-        String(query),
-      ],
-      logFile: join(dir, 'local.log'),
-    });
+    const { proc } = await startLocalProcess('make run (no loadable tenant)', dir, ['--manifests', dir]);
     await until('the process to exit', () => (proc.exitCode() !== undefined ? true : undefined), 30_000);
     expect(proc.exitCode()).toBe(1);
     expect(proc.tail()).toMatch(/refusing to start/);

@@ -8,13 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../harness/local-stack.ts';
+import { type LocalStack, startLocalProcess, startLocalStack } from '../harness/local-stack.ts';
 import { freePorts } from '../harness/ports.ts';
-import { type ManagedProcess, runCommand, startProcess, waitUntilReady } from '../harness/process.ts';
+import { type ManagedProcess, runCommand, waitUntilReady } from '../harness/process.ts';
 import { until } from '../harness/wait.ts';
 
 const repo = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
-const LOCAL = repo('query/src/local.ts');
 const DEMO = repo('query/src/demo/traffic.ts');
 const README = readFileSync(repo('README.md'), 'utf8');
 
@@ -73,31 +72,6 @@ describe('the README quick start against make demo', () => {
   });
 });
 
-/** `node query/src/local.ts` with free ports, a data folder and more arguments. */
-async function startLocal(name: string, dataDir: string, args: string[], ports?: number[]) {
-  const [grpc, http, admin, query] = (ports ?? (await freePorts(4))) as [number, number, number, number];
-  const proc = startProcess({
-    name,
-    command: process.execPath,
-    args: [
-      LOCAL,
-      '--data',
-      join(dataDir, 'local.db'),
-      '--grpc-port',
-      String(grpc),
-      '--http-port',
-      String(http),
-      '--admin-port',
-      String(admin),
-      '--query-port',
-      String(query),
-      ...args,
-    ],
-    logFile: join(dataDir, `${name.replace(/\W+/g, '-')}.log`),
-  });
-  return { proc, otlpHttp: `http://127.0.0.1:${http}`, queryUrl: `http://127.0.0.1:${query}` };
-}
-
 describe('make run MANIFESTS=examples/tenants', () => {
   let dir: string;
   const procs: ManagedProcess[] = [];
@@ -111,7 +85,7 @@ describe('make run MANIFESTS=examples/tenants', () => {
 
   it('makes a token for the example tenant, prints it, keeps it across restarts, and demands it', async () => {
     // What the Makefile's run target passes.
-    const first = await startLocal('examples run 1', dir, [
+    const first = await startLocalProcess('examples run 1', dir, [
       '--manifests',
       repo('examples/tenants'),
       '--generate-tokens',
@@ -125,7 +99,7 @@ describe('make run MANIFESTS=examples/tenants', () => {
     expect(printed, first.proc.tail()).not.toBeNull();
     const token = printed?.[1] as string;
 
-    const second = await startLocal('examples run 2', dir, [
+    const second = await startLocalProcess('examples run 2', dir, [
       '--manifests',
       repo('examples/tenants'),
       '--generate-tokens',
@@ -157,7 +131,7 @@ describe('make run MANIFESTS=examples/tenants', () => {
   });
 
   it('without --generate-tokens it still refuses, saying how to get a token', async () => {
-    const run = await startLocal('examples no tokens', dir, ['--manifests', repo('examples/tenants')]);
+    const run = await startLocalProcess('examples no tokens', dir, ['--manifests', repo('examples/tenants')]);
     procs.push(run.proc);
     await until('the process to exit', () => (run.proc.exitCode() !== undefined ? true : undefined), 30_000);
     expect(run.proc.exitCode()).toBe(1);
@@ -190,7 +164,7 @@ describe('a port already taken', () => {
     const ports = await freePorts(4);
     const taken = await hold();
     ports[position] = taken;
-    const run = await startLocal(`port taken ${flag}`, dir, [], ports);
+    const run = await startLocalProcess(`port taken ${flag}`, dir, [], ports);
     try {
       await until(
         'the process to exit',
