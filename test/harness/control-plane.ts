@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { createCertificateAuthority, issueCertificate } from '../../operator/src/tls/certificates.ts';
@@ -20,6 +21,9 @@ import {
 } from './process.ts';
 import { binaryPath } from './testbin.ts';
 
+const CRDS_DIR = fileURLToPath(new URL('../../crds', import.meta.url));
+const CRD_NAMES = ['tracetenants.trace.koder.dev', 'samplingpolicies.trace.koder.dev'];
+
 export interface ControlPlane {
   /** An admin kubeconfig file, for kubectl and helm (`--kubeconfig` or `KUBECONFIG`). */
   readonly kubeconfigPath: string;
@@ -30,6 +34,8 @@ export interface ControlPlane {
   env(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   /** Runs the real kubectl as the admin (stdin from `input`); never throws on a non-zero exit. */
   kubectl(args: string[], input?: string): Promise<CommandResult>;
+  /** Applies the repository's CRDs (crds/) and waits until both are established; throws if refused. */
+  installCrds(): Promise<void>;
   /**
    * With `{ audit: true }`: every write the API server accepted (create, update, patch, delete) from a
    * client whose user agent does not start with `kubectl`, as `verb resource[/subresource]
@@ -210,12 +216,23 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
     kubeConfig.loadFromFile(files.kubeconfig);
 
     const env = (extra = {}) => ({ ...process.env, KUBECONFIG: files.kubeconfig, HOME: dir, ...extra });
+    const kubectl = (args: string[], input?: string) =>
+      runCommand(binaryPath('kubectl'), args, { env: env(), input });
     return {
       kubeconfigPath: files.kubeconfig,
       kubeConfig,
       dir,
       env,
-      kubectl: (args, input) => runCommand(binaryPath('kubectl'), args, { env: env(), input }),
+      kubectl,
+      async installCrds() {
+        for (const args of [
+          ['apply', '-f', CRDS_DIR],
+          ['wait', '--for=condition=established', '--timeout=30s', ...CRD_NAMES.map((n) => `crd/${n}`)],
+        ]) {
+          const r = await kubectl(args);
+          if (r.code !== 0 || r.stderr !== '') throw new Error(`kubectl ${args[0]} of the CRDs: ${r.stderr}`);
+        }
+      },
       ...(opts.audit ? { auditedWrites: () => readAudit(files.auditLog) } : {}),
       stop: () => stopAll(false),
     };

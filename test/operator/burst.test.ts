@@ -5,7 +5,6 @@
 // between two changes (a lull mid-burst: a tenant applied before its policy, a policy's usedBy still
 // growing), so the exact count depends on timing; what it must never do is rewrite the same status.
 // (1,000 tenants: the figures in docs/operator.md.)
-import { fileURLToPath } from 'node:url';
 import { CoreV1Api } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +14,6 @@ import { requireBinaries, suiteTitle } from '../harness/testbin.ts';
 import { until } from '../harness/wait.ts';
 
 const bins = requireBinaries('etcd', 'kube-apiserver', 'kubectl');
-const repo = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 const TENANTS = 200;
 const POLICIES = 20;
 
@@ -26,14 +24,7 @@ describe.skipIf(!bins.ok)(suiteTitle('a burst of tenants', bins), () => {
   beforeAll(async () => {
     cp = await startControlPlane({ audit: true });
     const core = cp.kubeConfig.makeApiClient(CoreV1Api);
-    await cp.kubectl(['apply', '-f', repo('crds')]);
-    await cp.kubectl([
-      'wait',
-      '--for=condition=established',
-      '--timeout=30s',
-      'crd/tracetenants.trace.koder.dev',
-      'crd/samplingpolicies.trace.koder.dev',
-    ]);
+    await cp.installCrds();
     for (const ns of ['koder-trace', 'team-0', 'team-1'])
       await core.createNamespace({ body: { metadata: { name: ns } } });
     op = await startOperatorProcess(cp);

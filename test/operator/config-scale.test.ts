@@ -2,7 +2,6 @@
 // a 64-rule policy shared by 150 tenants (over 1 MiB when each tenant carried a copy), a config write
 // the API server refuses (a ValidatingAdmissionPolicy), and a config too small for every tenant. In
 // each case every tenant ends with a status saying where it stands, and the others keep converging.
-import { fileURLToPath } from 'node:url';
 import { CoreV1Api } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +12,6 @@ import { requireBinaries, suiteTitle } from '../harness/testbin.ts';
 import { until } from '../harness/wait.ts';
 
 const bins = requireBinaries('etcd', 'kube-apiserver', 'kubectl');
-const repo = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 const N = 150;
 const name = (i: number) => `tenant-${String(i).padStart(3, '0')}`;
 
@@ -59,13 +57,7 @@ describe.skipIf(!bins.ok)(suiteTitle('ingester config at scale', bins), () => {
   beforeAll(async () => {
     cp = await startControlPlane();
     core = cp.kubeConfig.makeApiClient(CoreV1Api);
-    await cp.kubectl(['apply', '-f', repo('crds')]);
-    await cp.kubectl([
-      'wait',
-      '--for=condition=established',
-      '--timeout=30s',
-      'crd/tracetenants.trace.koder.dev',
-    ]);
+    await cp.installCrds();
     for (const ns of ['koder-trace', 'team-a'])
       await core.createNamespace({ body: { metadata: { name: ns } } });
     op = await startOperatorProcess(cp);

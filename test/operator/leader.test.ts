@@ -51,13 +51,7 @@ describe.skipIf(!bins.ok)(suiteTitle('leader election under a paused leader', bi
   beforeAll(async () => {
     cp = await startControlPlane();
     core = cp.kubeConfig.makeApiClient(CoreV1Api);
-    await cp.kubectl(['apply', '-f', repo('crds')]);
-    await cp.kubectl([
-      'wait',
-      '--for=condition=established',
-      '--timeout=30s',
-      'crd/tracetenants.trace.koder.dev',
-    ]);
+    await cp.installCrds();
     await core.createNamespace({ body: { metadata: { name: 'koder-trace' } } });
     const applied = await cp.kubectl([
       'apply',

@@ -2,7 +2,6 @@
 // in different namespaces, both selecting one namespace, must each keep their own copy there, and a pod
 // wired to one must read that tenant's token — never the other's.
 
-import { fileURLToPath } from 'node:url';
 import { CoreV1Api } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +12,6 @@ import { requireBinaries, suiteTitle } from '../harness/testbin.ts';
 import { until } from '../harness/wait.ts';
 
 const bins = requireBinaries('etcd', 'kube-apiserver', 'kubectl');
-const repo = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 
 describe.skipIf(!bins.ok)(suiteTitle('token copies of same-named tenants', bins), () => {
   let cp: ControlPlane;
@@ -28,13 +26,7 @@ describe.skipIf(!bins.ok)(suiteTitle('token copies of same-named tenants', bins)
   beforeAll(async () => {
     cp = await startControlPlane();
     core = cp.kubeConfig.makeApiClient(CoreV1Api);
-    await cp.kubectl(['apply', '-f', repo('crds')]);
-    await cp.kubectl([
-      'wait',
-      '--for=condition=established',
-      '--timeout=30s',
-      'crd/tracetenants.trace.koder.dev',
-    ]);
+    await cp.installCrds();
     for (const [name, labels] of [
       ['koder-trace', {}],
       ['team-x', {}],

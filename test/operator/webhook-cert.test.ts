@@ -3,7 +3,6 @@
 // registered caBundle must be that Secret's CA — else pods reaching one replica are admitted unwired.
 import { X509Certificate } from 'node:crypto';
 import { connect } from 'node:tls';
-import { fileURLToPath } from 'node:url';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
@@ -13,7 +12,6 @@ import { requireBinaries, suiteTitle } from '../harness/testbin.ts';
 import { until } from '../harness/wait.ts';
 
 const bins = requireBinaries('etcd', 'kube-apiserver', 'kubectl');
-const repo = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 
 /** The fingerprint of the certificate a TLS server presents. */
 function servedFingerprint(port: number): Promise<string> {
@@ -34,7 +32,7 @@ describe.skipIf(!bins.ok)(suiteTitle('one webhook certificate across replicas', 
   beforeAll(async () => {
     cp = await startControlPlane();
     core = cp.kubeConfig.makeApiClient(CoreV1Api);
-    await cp.kubectl(['apply', '-f', repo('crds')]);
+    await cp.installCrds();
     await core.createNamespace({ body: { metadata: { name: 'koder-trace' } } });
   });
   afterAll(async () => {

@@ -47,8 +47,7 @@ describe.skipIf(!bins.ok)(suiteTitle('pod webhook called by a real kube-apiserve
   beforeAll(async () => {
     cp = await startControlPlane();
     core = cp.kubeConfig.makeApiClient(CoreV1Api);
-    await kubectl('apply', '-f', repo('crds'));
-    await kubectl('wait', '--for=condition=established', '--timeout=30s', 'crd/tracetenants.trace.koder.dev');
+    await cp.installCrds();
     for (const [ns, labels] of [
       ['koder-trace', {}],
       ['team-a', { 'trace.koder.dev/tenant': 'support-bot' }],
