@@ -9,43 +9,12 @@ import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentSpans } from '../../ingester/src/testing/sdk-spans.ts';
+import { raw } from '../../query/src/testing/raw-http.ts';
 import { launchChromium, requireChromium } from '../harness/browser.ts';
 import { type LocalStack, startLocalStack } from '../harness/local-stack.ts';
 import { exportSpans, sdkExporter } from '../harness/otel-sdk.ts';
 import { suiteTitle } from '../harness/testbin.ts';
 import { until } from '../harness/wait.ts';
-
-interface Raw {
-  status: number | undefined;
-  head: string;
-  closed: boolean;
-}
-
-/** Sends bytes as they are; reads until the server closes the connection or `waitMs` passes. */
-function raw(port: number, data: string | Buffer, waitMs = 5000): Promise<Raw> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let text = '';
-    let closed = false;
-    const finish = () => {
-      clearTimeout(timer);
-      socket.destroy();
-      const head = text.split('\r\n\r\n')[0] ?? '';
-      const status = /^HTTP\/1\.1 (\d{3}) /.exec(head)?.[1];
-      resolve({ status: status ? Number(status) : undefined, head: head.toLowerCase(), closed });
-    };
-    const timer = setTimeout(finish, waitMs);
-    socket.on('connect', () => socket.write(data));
-    socket.on('data', (d) => {
-      text += d.toString('latin1');
-    });
-    socket.on('error', () => {}); // a reset after the answer (unread request bytes) is fine
-    socket.on('close', () => {
-      closed = true;
-      finish();
-    });
-  });
-}
 
 const request = (method: string, target: string, headers = '') =>
   `${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n${headers}\r\n`;

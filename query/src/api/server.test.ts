@@ -14,6 +14,7 @@ import type { TenantRegistry } from '../../../ingester/src/tenants/registry.ts';
 import type { TraceBackend } from '../backend/backend.ts';
 import { DEFAULT_PRICES } from '../cost/prices.ts';
 import type { SpanRow } from '../store/span-row.ts';
+import { raw } from '../testing/raw-http.ts';
 import {
   answer,
   CONTENT_SECURITY_POLICY,
@@ -58,57 +59,6 @@ function deps(over: Partial<QueryDeps> = {}): QueryDeps {
     ingestUrl: 'http://127.0.0.1:9', // nothing listens: ratings that get this far answer 502
     ...over,
   };
-}
-
-interface Raw {
-  status: number | undefined;
-  head: string;
-  body: string;
-  closed: boolean;
-}
-
-/** Sends bytes as they are and reads until the server closes (or `waitMs` passes). */
-function raw(port: number, data: string | Buffer, waitMs = 3000): Promise<Raw> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let text = '';
-    let closed = false;
-    const finish = () => {
-      clearTimeout(timer);
-      socket.destroy();
-      const end = text.indexOf('\r\n\r\n');
-      const head = end < 0 ? text : text.slice(0, end);
-      const status = /^HTTP\/1\.1 (\d{3}) /.exec(head)?.[1];
-      const body = end < 0 ? '' : text.slice(end + 4);
-      resolve({
-        status: status ? Number(status) : undefined,
-        head: head.toLowerCase(),
-        body: /^transfer-encoding: chunked$/im.test(head) ? dechunk(body) : body,
-        closed,
-      });
-    };
-    const timer = setTimeout(finish, waitMs);
-    socket.on('connect', () => socket.write(data));
-    socket.on('data', (d) => {
-      text += d.toString('latin1');
-    });
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      closed = true;
-      finish();
-    });
-  });
-}
-
-function dechunk(text: string): string {
-  let out = '';
-  for (let at = 0; ; ) {
-    const eol = text.indexOf('\r\n', at);
-    const size = Number.parseInt(text.slice(at, eol), 16);
-    if (!(size > 0)) return out;
-    out += text.slice(eol + 2, eol + 2 + size);
-    at = eol + 2 + size + 2;
-  }
 }
 
 const get = (target: string, extra = '') =>
