@@ -6,8 +6,9 @@ import type { ContentCapture } from '../tenants/registry.ts';
 import { type Attrs, parseJson } from './attrs.ts';
 import { type Message, withoutContent } from './messages.ts';
 
-const MESSAGE_KEYS = ['gen_ai.input.messages', 'gen_ai.output.messages'];
-const PAYLOAD_KEYS = [
+/** Attributes holding chat messages, and other content payloads: what content capture acts on. */
+export const MESSAGE_KEYS = ['gen_ai.input.messages', 'gen_ai.output.messages'];
+export const PAYLOAD_KEYS = [
   'gen_ai.system_instructions',
   'gen_ai.tool.call.arguments',
   'gen_ai.tool.call.result',

@@ -7,6 +7,7 @@
 import { readAnyValue } from '../otlp/any-value-proto.ts';
 import { type AnyValue, GENAI_KEY_PREFIXES, type Span } from '../otlp/model.ts';
 import { WIRE_LEN, WireError, WireReader } from '../otlp/wire.ts';
+import { MESSAGE_KEYS, PAYLOAD_KEYS } from './content-capture.ts';
 
 // Classes of keys, worked out once per distinct key (keys repeat across spans) so that a stage asks
 // "does this span have any key that…" with bit tests.
@@ -43,18 +44,7 @@ const TOKEN_KEYS = new Set([
   'gen_ai.usage.cache_creation.input_tokens',
   'gen_ai.usage.reasoning.output_tokens',
 ]);
-const CONTENT_KEYS = new Set([
-  'gen_ai.input.messages',
-  'gen_ai.output.messages',
-  'gen_ai.system_instructions',
-  'gen_ai.tool.call.arguments',
-  'gen_ai.tool.call.result',
-  'input.value',
-  'output.value',
-  'llm.prompt_template.variables',
-  'traceloop.entity.input',
-  'traceloop.entity.output',
-]);
+const CONTENT_KEYS = new Set([...MESSAGE_KEYS, ...PAYLOAD_KEYS]);
 
 export function classifyKey(key: string): number {
   let cls = 0;
