@@ -28,7 +28,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { sdkProtobuf } from '../ingester/src/testing/sdk-spans.ts';
+import { sdkProtobuf } from '@koder-trace/ingester/testing';
 import { canPin, cpuSeconds, memory, pin, type Server, startCollector, startIngester } from './servers.ts';
 import { llmSpans, plainSpans } from './spans.ts';
 

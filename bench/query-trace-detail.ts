@@ -13,15 +13,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseConfig } from '@koder-trace/ingester/config';
+import type { Span, TraceBatch } from '@koder-trace/ingester/otlp';
+import { buildRegistry } from '@koder-trace/ingester/tenants';
+import { answer, DEFAULT_PRICES, replyText, traceView } from '@koder-trace/query/api';
+import { embeddedBackend, openEmbeddedStore } from '@koder-trace/query/backend';
 import { pino } from 'pino';
-import { parseConfig } from '../ingester/src/config/load.ts';
-import type { Span, TraceBatch } from '../ingester/src/otlp/model.ts';
-import { buildRegistry } from '../ingester/src/tenants/registry.ts';
-import { answer, replyText } from '../query/src/api/server.ts';
-import { traceView } from '../query/src/api/trace-view.ts';
-import { embeddedBackend } from '../query/src/backend/backend.ts';
-import { DEFAULT_PRICES } from '../query/src/cost/prices.ts';
-import { openEmbeddedStore } from '../query/src/store/sqlite-store.ts';
 
 const { values } = parseArgs({
   options: { spans: { type: 'string', default: '1000000' }, samples: { type: 'string', default: '200' } },

@@ -17,11 +17,14 @@ import {
   type sendUnaryData,
   status,
 } from '@grpc/grpc-js';
+import {
+  decodeTraceRequest,
+  encodeExportResponse,
+  encodeRpcStatus,
+  OtlpDecodeError,
+  TRACE_SERVICE,
+} from '@koder-trace/ingester/otlp';
 import { pino } from 'pino';
-import { OtlpDecodeError } from '../../ingester/src/otlp/decode-error.ts';
-import { decodeTraceRequest } from '../../ingester/src/otlp/decode-proto.ts';
-import { TRACE_SERVICE } from '../../ingester/src/otlp/grpc-service.ts';
-import { encodeExportResponse, encodeRpcStatus } from '../../ingester/src/otlp/responses.ts';
 import { createQueryServer } from './api/server.ts';
 import { embeddedBackend } from './backend/backend.ts';
 import { loadPrices } from './cost/prices.ts';

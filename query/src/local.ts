@@ -17,9 +17,9 @@ import {
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startIngester } from '@koder-trace/ingester/app';
 import * as yaml from 'js-yaml';
 import { pino } from 'pino';
-import { startIngester } from '../../ingester/src/app.ts';
 import { createQueryServer } from './api/server.ts';
 import { embeddedBackend } from './backend/backend.ts';
 import { loadPrices } from './cost/prices.ts';

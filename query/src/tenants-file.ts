@@ -2,9 +2,9 @@
 // operator writes (token hashes only), followed as it changes. Used by the programs that run in a
 // cluster (main.ts over Tempo, embedded.ts over the embedded store).
 import { existsSync, readFileSync, watchFile } from 'node:fs';
+import { parseConfig } from '@koder-trace/ingester/config';
+import { buildRegistry, type TenantRegistry } from '@koder-trace/ingester/tenants';
 import type { Logger } from 'pino';
-import { parseConfig } from '../../ingester/src/config/load.ts';
-import { buildRegistry, type TenantRegistry } from '../../ingester/src/tenants/registry.ts';
 
 /**
  * Waits for the file (the operator writes it after the pods start: waiting beats crash-looping), then

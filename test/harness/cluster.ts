@@ -22,12 +22,12 @@ import { request } from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as yaml from 'js-yaml';
 import {
   type CertificateAuthority,
   createCertificateAuthority,
   issueCertificate,
-} from '../../operator/src/tls/certificates.ts';
+} from '@koder-trace/operator/tls';
+import * as yaml from 'js-yaml';
 import { builtImages, type ImageName, requireImages } from './cluster-images.ts';
 import { type CommandResult, type ManagedProcess, startProcess, waitUntilReady } from './process.ts';
 import { type Availability, binaryPath, requireBinaries, unavailable } from './testbin.ts';

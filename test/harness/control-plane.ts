@@ -8,9 +8,9 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createCertificateAuthority, issueCertificate } from '@koder-trace/operator/tls';
 import { KubeConfig } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
-import { createCertificateAuthority, issueCertificate } from '../../operator/src/tls/certificates.ts';
 import { freePorts, retryOnPortClash } from './ports.ts';
 import {
   type CommandResult,

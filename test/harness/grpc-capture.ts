@@ -3,8 +3,7 @@
 // collector cannot show. It can also be told to fail, to stand in for a storage outage, with any gRPC
 // status code and optionally a google.rpc.RetryInfo (as Tempo or a collector would send).
 import { Metadata, Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
-import { TRACE_SERVICE } from '../../ingester/src/otlp/grpc-service.ts';
-import { encodeRpcStatus } from '../../ingester/src/otlp/responses.ts';
+import { encodeRpcStatus, TRACE_SERVICE } from '@koder-trace/ingester/otlp';
 
 export interface GrpcCapture {
   readonly endpoint: string;

@@ -8,7 +8,7 @@ import {
   Metadata,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { EXPORT_PATH } from '../../ingester/src/otlp/grpc-service.ts';
+import { EXPORT_PATH } from '@koder-trace/ingester/otlp';
 
 export type OtlpFormat = 'proto' | 'json';
 

@@ -1,10 +1,10 @@
 // Bad input and overload get the OTLP-specified answer, and harm no other tenant.
 import { gzipSync } from 'node:zlib';
 import { status } from '@grpc/grpc-js';
+import { WireReader } from '@koder-trace/ingester/otlp';
+import { sha256Hex } from '@koder-trace/ingester/tenants';
+import { agentSpans, sdkJson, sdkProtobuf } from '@koder-trace/ingester/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WireReader } from '../../ingester/src/otlp/wire.ts';
-import { sha256Hex } from '../../ingester/src/tenants/registry.ts';
-import { agentSpans, sdkJson, sdkProtobuf } from '../../ingester/src/testing/sdk-spans.ts';
 import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { grpcExport as grpcExportRaw } from '../harness/otlp-raw.ts';

@@ -1,12 +1,12 @@
 // The data path end to end with real programs: stock OTel SDK exporters and telemetrygen send to the
 // ingester process, which exports to the reference collector standing in for Tempo's distributor.
+
+import { decodeTraceRequest, getAttribute } from '@koder-trace/ingester/otlp';
+import { sha256Hex } from '@koder-trace/ingester/tenants';
+import { agentSpans, sdkProtobuf } from '@koder-trace/ingester/testing';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeTraceRequest } from '../../ingester/src/otlp/decode-proto.ts';
-import { getAttribute } from '../../ingester/src/otlp/model.ts';
-import { sha256Hex } from '../../ingester/src/tenants/registry.ts';
-import { agentSpans, sdkProtobuf } from '../../ingester/src/testing/sdk-spans.ts';
 import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { exportSpans, type Protocol, sdkExporter } from '../harness/otel-sdk.ts';

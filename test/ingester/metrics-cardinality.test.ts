@@ -2,11 +2,11 @@
 // exact (the excess counted under `other`), and the admin port asks for its token (probes excepted),
 // both following a config reload.
 
+import { sha256Hex } from '@koder-trace/ingester/tenants';
+import { agentSpans, sdkProtobuf } from '@koder-trace/ingester/testing';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../ingester/src/tenants/registry.ts';
-import { agentSpans, sdkProtobuf } from '../../ingester/src/testing/sdk-spans.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { until } from '../harness/wait.ts';
 

@@ -1,11 +1,12 @@
 // Our sampler against the reference: the OpenTelemetry Collector's probabilistic_sampler in
 // `equalizing` mode implements the same spec. Fed the same 2,000 traces, both must keep exactly the
 // same ones and record the same threshold.
+
+import { sha256Hex } from '@koder-trace/ingester/tenants';
+import { sdkProtobuf } from '@koder-trace/ingester/testing';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../ingester/src/tenants/registry.ts';
-import { sdkProtobuf } from '../../ingester/src/testing/sdk-spans.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { type Collector, startCollector } from '../harness/otelcol.ts';
 import { requireBinaries, suiteTitle } from '../harness/testbin.ts';

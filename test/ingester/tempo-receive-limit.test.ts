@@ -25,6 +25,14 @@ import {
   type sendUnaryData,
   status,
 } from '@grpc/grpc-js';
+import {
+  decodeTraceRequest,
+  EXPORT_PATH,
+  getAttribute,
+  rawBuffers,
+  TRACE_SERVICE,
+} from '@koder-trace/ingester/otlp';
+import { sha256Hex } from '@koder-trace/ingester/tenants';
 import { SpanKind } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -34,10 +42,6 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { decodeTraceRequest } from '../../ingester/src/otlp/decode-proto.ts';
-import { EXPORT_PATH, rawBuffers, TRACE_SERVICE } from '../../ingester/src/otlp/grpc-service.ts';
-import { getAttribute } from '../../ingester/src/otlp/model.ts';
-import { sha256Hex } from '../../ingester/src/tenants/registry.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { exportSpans, sdkExporter } from '../harness/otel-sdk.ts';
 import { type Collector, startCollector } from '../harness/otelcol.ts';

@@ -2,10 +2,11 @@
 // a 64-rule policy shared by 150 tenants (over 1 MiB when each tenant carried a copy), a config write
 // the API server refuses (a ValidatingAdmissionPolicy), and a config too small for every tenant. In
 // each case every tenant ends with a status saying where it stands, and the others keep converging.
+
+import { parseConfig } from '@koder-trace/ingester/config';
 import { CoreV1Api } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../ingester/src/config/load.ts';
 import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
 import { type RunningOperator, startOperatorProcess } from '../harness/operator.ts';
 import { requireBinaries, suiteTitle } from '../harness/testbin.ts';

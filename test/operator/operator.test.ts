@@ -2,10 +2,10 @@
 // and what the operator writes read back — config, token Secret, Tempo overrides, statuses.
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { parseConfig } from '@koder-trace/ingester/config';
 import { CoreV1Api } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../ingester/src/config/load.ts';
 import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
 import { startIngesterProcess } from '../harness/ingester.ts';
 import { type RunningOperator, startOperatorProcess } from '../harness/operator.ts';

@@ -2,11 +2,10 @@
 // back wired (or untouched), pod creation survives the webhook being down, and a process started with
 // exactly the injected environment exports to an ingester as the right tenant.
 import { fileURLToPath } from 'node:url';
+import { decodeTraceRequest, getAttribute } from '@koder-trace/ingester/otlp';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeTraceRequest } from '../../ingester/src/otlp/decode-proto.ts';
-import { getAttribute } from '../../ingester/src/otlp/model.ts';
 import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
 import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';

@@ -5,17 +5,19 @@
 // 200-empty for unknown ids, strict TraceQL), once with 2.8 rules and once with 3.0 rules. The same
 // traces are written to all three (through the stand-in's OTLP write side, or pushed with an arrival
 // time in the past), and every backend must answer every question the same way.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeTraceRequestJson } from '../../ingester/src/otlp/decode-json.ts';
-import { agentSpans, sdkJson } from '../../ingester/src/testing/sdk-spans.ts';
-import { embeddedBackend, type TraceBackend } from '../../query/src/backend/backend.ts';
-import { tempoBackend } from '../../query/src/backend/tempo.ts';
-import { traceql } from '../../query/src/backend/traceql.ts';
+
+import { decodeTraceRequestJson } from '@koder-trace/ingester/otlp';
+import { agentSpans, sdkJson } from '@koder-trace/ingester/testing';
 import {
   type EmbeddedStore,
+  embeddedBackend,
   openEmbeddedStore,
+  type TraceBackend,
   type TraceFilter,
-} from '../../query/src/store/sqlite-store.ts';
+  tempoBackend,
+  traceql,
+} from '@koder-trace/query/backend';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTempoStandin, type TempoStandin } from '../harness/tempo-standin.ts';
 import { parse } from '../harness/tempo-traceql.ts';
 

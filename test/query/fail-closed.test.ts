@@ -4,8 +4,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { agentSpans, sdkProtobuf } from '@koder-trace/ingester/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { agentSpans, sdkProtobuf } from '../../ingester/src/testing/sdk-spans.ts';
 import { startIngesterProcess } from '../harness/ingester.ts';
 import { startLocalProcess } from '../harness/local-stack.ts';
 import { postOtlp } from '../harness/otlp-raw.ts';

@@ -7,9 +7,9 @@
 // connection limits, and the UI in Chromium under its Content-Security-Policy.
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { agentSpans } from '@koder-trace/ingester/testing';
+import { raw } from '@koder-trace/query/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentSpans } from '../../ingester/src/testing/sdk-spans.ts';
-import { raw } from '../../query/src/testing/raw-http.ts';
 import { launchChromium, requireChromium } from '../harness/browser.ts';
 import { type LocalStack, startLocalStack } from '../harness/local-stack.ts';
 import { exportSpans, sdkExporter } from '../harness/otel-sdk.ts';

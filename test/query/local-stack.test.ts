@@ -1,8 +1,8 @@
 // The one-machine stack end to end: stock OTel SDK exporters send agent traces to the ingester, the
 // embedded store keeps them, and the query API finds them by each filter with correct totals.
 import { fileURLToPath } from 'node:url';
+import { agentSpans } from '@koder-trace/ingester/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentSpans } from '../../ingester/src/testing/sdk-spans.ts';
 import { type LocalStack, startLocalStack } from '../harness/local-stack.ts';
 import { exportSpans, sdkExporter } from '../harness/otel-sdk.ts';
 import { runCommand } from '../harness/process.ts';

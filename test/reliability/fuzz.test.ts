@@ -6,11 +6,19 @@
 // transport; `make soak` sets KODER_FUZZ_CASES=100000. Figures go to test-results/fuzz-<transport>.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { status as grpcStatus } from '@grpc/grpc-js';
+import {
+  attribute,
+  HOSTILE_CASES,
+  jsonRequest,
+  jsonSpanField,
+  otlpJsonValue,
+  request,
+  span,
+  str,
+  traceId,
+} from '@koder-trace/ingester/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonSpanField, otlpJsonValue } from '../../ingester/src/testing/arbitraries.ts';
-import { HOSTILE_CASES, jsonRequest } from '../../ingester/src/testing/hostile-cases.ts';
-import { attribute, request, span, str, traceId } from '../../ingester/src/testing/otlp-builder.ts';
 import { type LocalStack, startLocalStack } from '../harness/local-stack.ts';
 import { grpcChannel, postOtlp } from '../harness/otlp-raw.ts';
 import { scrapeMetric } from '../harness/prometheus.ts';

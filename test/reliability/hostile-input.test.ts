@@ -5,10 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { status } from '@grpc/grpc-js';
+import { sha256Hex } from '@koder-trace/ingester/tenants';
+import { agentSpans, HOSTILE_CASES, sdkProtobuf } from '@koder-trace/ingester/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../ingester/src/tenants/registry.ts';
-import { HOSTILE_CASES } from '../../ingester/src/testing/hostile-cases.ts';
-import { agentSpans, sdkProtobuf } from '../../ingester/src/testing/sdk-spans.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { type LocalStack, startLocalStack } from '../harness/local-stack.ts';
 import { exportSpans, type Protocol, sdkExporter } from '../harness/otel-sdk.ts';

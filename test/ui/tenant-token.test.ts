@@ -1,9 +1,9 @@
 // The UI of a stack serving several tenants (make run MANIFESTS=dir): it asks for the tenant token,
 // says when a token is refused, and shows each tenant only its own traces.
 import { fileURLToPath } from 'node:url';
+import { agentSpans } from '@koder-trace/ingester/testing';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentSpans } from '../../ingester/src/testing/sdk-spans.ts';
 import { launchChromium, requireChromium } from '../harness/browser.ts';
 import { type LocalStack, startLocalStack } from '../harness/local-stack.ts';
 import { exportSpans, sdkExporter } from '../harness/otel-sdk.ts';

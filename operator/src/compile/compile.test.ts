@@ -1,9 +1,9 @@
 // Golden tests: testdata/<case>.input.yaml (CRs and Secrets, as kubectl would apply them) through the
 // compile step, compared with testdata/<case>.golden.yaml. UPDATE_GOLDEN=1 rewrites the golden files.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseConfig } from '@koder-trace/ingester/config';
 import * as yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../ingester/src/config/load.ts';
 import { makeValidator } from '../api/crds.ts';
 import type { SamplingPolicy, TraceTenant } from '../api/types.generated.ts';
 import { compile, keyOf } from './compile.ts';

@@ -2,8 +2,8 @@
 // tenant config, Tempo's per-tenant overrides, and a verdict per resource for its status. No client,
 // clock or environment here: the same input always gives the same output (sorted, no timestamps), so
 // an unchanged cluster writes nothing. `make run` uses this same step on manifests from a directory.
-import type { SamplingConfig, TenantConfig } from '../../../ingester/src/config/schema.ts';
-import { sha256Hex } from '../../../ingester/src/tenants/registry.ts';
+import type { SamplingConfig, TenantConfig } from '@koder-trace/ingester/config';
+import { sha256Hex } from '@koder-trace/ingester/tenants';
 import type { SamplingPolicy, TraceTenant } from '../api/types.generated.ts';
 import { tokenSecretName } from '../manifests/naming.ts';
 import { type TempoTenantOverrides, tempoDuration, tempoTenantOverrides } from './tempo-overrides.ts';

@@ -1,8 +1,9 @@
 // Which tenants of a desired ingester config are already in force in the one the API server holds:
 // each tenant resolved (policy reference followed, defaults applied) on both sides and compared. Used
 // when the config cannot be written, to tell exactly the tenants whose change is not in force.
-import { parseConfig } from '../../../ingester/src/config/load.ts';
-import type { IngesterConfigDoc } from '../../../ingester/src/config/schema.ts';
+
+import type { IngesterConfigDoc } from '@koder-trace/ingester/config';
+import { parseConfig } from '@koder-trace/ingester/config';
 
 function resolved(doc: IngesterConfigDoc): Map<string, string> {
   const out = new Map<string, string>();

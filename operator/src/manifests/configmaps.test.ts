@@ -1,9 +1,10 @@
 // The ConfigMaps at scale: policies stored once, packed tenants past the plain form's size, the
 // newest tenants left out (and named) when even that does not fit — and always a config the ingester
 // (and Tempo's YAML reader, through anchors) accepts.
+
+import { parseConfig } from '@koder-trace/ingester/config';
 import * as yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../ingester/src/config/load.ts';
 import type { SamplingPolicy, TraceTenant } from '../api/types.generated.ts';
 import { compile } from '../compile/compile.ts';
 import { parseOperatorArgs } from '../config.ts';

@@ -8,9 +8,9 @@
 // anchors. If even that does not fit, the oldest tenants keep their place and the newest are left out:
 // each builder says which, so they get a status saying why while every other tenant converges.
 import { gzipSync } from 'node:zlib';
+import type { SamplingConfig, TenantConfig } from '@koder-trace/ingester/config';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
-import type { SamplingConfig, TenantConfig } from '../../../ingester/src/config/schema.ts';
 import { type CompileOutput, DEFAULT_LIMITS, type TempoTenantOverrides } from '../compile/compile.ts';
 import type { OperatorConfig } from '../config.ts';
 

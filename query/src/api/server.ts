@@ -14,9 +14,9 @@ import {
   STATUS_CODES,
 } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { type ConnectionLimits, limitConnections } from '@koder-trace/ingester/connections';
+import type { TenantRegistry } from '@koder-trace/ingester/tenants';
 import type { Logger } from 'pino';
-import { type ConnectionLimits, limitConnections } from '../../../ingester/src/receive/connections.ts';
-import type { TenantRegistry } from '../../../ingester/src/tenants/registry.ts';
 import type { TraceBackend } from '../backend/backend.ts';
 import { type PriceTable, pricer } from '../cost/prices.ts';
 import type { SpanRow } from '../store/span-row.ts';

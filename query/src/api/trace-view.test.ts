@@ -1,6 +1,6 @@
+import type { Span } from '@koder-trace/ingester/otlp';
+import { testSpan } from '@koder-trace/ingester/testing';
 import { describe, expect, it } from 'vitest';
-import type { Span } from '../../../ingester/src/otlp/model.ts';
-import { testSpan } from '../../../ingester/src/testing/spans.ts';
 import { DEFAULT_PRICES } from '../cost/prices.ts';
 import { spanRow } from '../store/span-row.ts';
 import { criticalPath, traceView } from './trace-view.ts';

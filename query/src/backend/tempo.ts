@@ -17,7 +17,7 @@
 //   again below that start (or with a larger limit when it made no progress). The cursor is the last
 //   row's (start, trace id), so paging cannot skip, repeat or loop, however many traces start in one
 //   second.
-import { decodeTraceRequestJson } from '../../../ingester/src/otlp/decode-json.ts';
+import { decodeTraceRequestJson } from '@koder-trace/ingester/otlp';
 import { BadRequest } from '../api/search-params.ts';
 import { batchRows, type SpanRow } from '../store/span-row.ts';
 import type { ModelUsage, TraceFilter, TraceSummaryRow } from '../store/sqlite-store.ts';

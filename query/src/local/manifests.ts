@@ -3,10 +3,10 @@
 // machine behaves as it will in a cluster.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type CompileOutput, compile, keyOf } from '@koder-trace/operator/compile';
+import type { SamplingPolicy, TraceTenant } from '@koder-trace/operator/crds';
+import { makeValidator } from '@koder-trace/operator/crds';
 import * as yaml from 'js-yaml';
-import { makeValidator } from '../../../operator/src/api/crds.ts';
-import type { SamplingPolicy, TraceTenant } from '../../../operator/src/api/types.generated.ts';
-import { type CompileOutput, compile, keyOf } from '../../../operator/src/compile/compile.ts';
 
 interface Doc {
   kind?: string;

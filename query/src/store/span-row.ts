@@ -1,8 +1,8 @@
 // A span as the embedded store keeps it: ids as hex, times in nanoseconds, attributes as JSON, and
 // the GenAI fields the query API filters and sums pulled into their own columns.
 
-import { decodeEvent, decodeLink } from '../../../ingester/src/otlp/decode-parts.ts';
-import type { AnyValue, Attribute, Span, TraceBatch } from '../../../ingester/src/otlp/model.ts';
+import type { AnyValue, Attribute, Span, TraceBatch } from '@koder-trace/ingester/otlp';
+import { decodeEvent, decodeLink } from '@koder-trace/ingester/otlp';
 import { type GenAiFields, liftGenAi, spanMembers } from './span-view.ts';
 
 export interface SpanRow extends GenAiFields {

@@ -2,10 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeTraceRequest, spanCount } from '@koder-trace/ingester/otlp';
+import { attribute, request, span, str, traceId } from '@koder-trace/ingester/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeTraceRequest } from '../../../ingester/src/otlp/decode-proto.ts';
-import { spanCount } from '../../../ingester/src/otlp/model.ts';
-import { attribute, request, span, str, traceId } from '../../../ingester/src/testing/otlp-builder.ts';
 import { openEmbeddedStore } from './sqlite-store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'koder-store-'));

@@ -2,8 +2,8 @@
 // exports into it) and answers the query API's searches. Writes of one batch are one transaction;
 // a per-trace summary row is kept up to date on insert so searches do not scan spans.
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import type { ExportResult, SpanSink } from '../../../ingester/src/export/sink.ts';
-import type { TraceBatch } from '../../../ingester/src/otlp/model.ts';
+import type { TraceBatch } from '@koder-trace/ingester/otlp';
+import type { ExportResult, SpanSink } from '@koder-trace/ingester/sink';
 import { BadRequest } from '../api/search-params.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { batchRows, type SpanRow } from './span-row.ts';

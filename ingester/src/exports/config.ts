@@ -1,0 +1,11 @@
+// `@koder-trace/ingester/config`: the ingester's config document, which the operator writes and
+// `make run` builds; parsing here keeps one validator for every writer.
+export { type ConfigResult, parseConfig } from '../config/load.ts';
+export type {
+  ContentCaptureConfig,
+  IngesterConfigDoc,
+  LimitsConfig,
+  RuleConfig,
+  SamplingConfig,
+  TenantConfig,
+} from '../config/schema.ts';

@@ -1,0 +1,9 @@
+// `@koder-trace/ingester/tenants`: token → tenant resolution, shared with the query service so both
+// authenticate a token the same way.
+export {
+  buildRegistry,
+  SINGLE_TENANT_ID,
+  sha256Hex,
+  type TenantRegistry,
+  type TenantRuntime,
+} from '../tenants/registry.ts';

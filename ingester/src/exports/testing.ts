@@ -1,0 +1,7 @@
+// `@koder-trace/ingester/testing`: span builders, OTel-SDK-made payloads and hostile inputs for tests
+// in every workspace. Not used by production code.
+export * from '../testing/arbitraries.ts';
+export * from '../testing/hostile-cases.ts';
+export * from '../testing/otlp-builder.ts';
+export * from '../testing/sdk-spans.ts';
+export * from '../testing/spans.ts';
