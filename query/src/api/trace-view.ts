@@ -3,6 +3,7 @@
 import { type Pricer, type PriceTable, pricer } from '../cost/prices.ts';
 import type { SpanRow } from '../store/span-row.ts';
 import { liftGenAi, spanMembers } from '../store/span-view.ts';
+import { isLlmCall, isToolCall, rollups, usageTotals } from '../store/usage-rollup.ts';
 
 const ms = (ns: bigint) => Number(ns) / 1e6;
 
@@ -13,8 +14,6 @@ export class RawJson {
     this.text = text;
   }
 }
-
-const LLM_OPERATIONS = new Set(['chat', 'text_completion', 'generate_content', 'embeddings']);
 
 /** A span's view: as stored, or for rows a store kept before it prepared views (v12), built now. */
 function membersOf(r: SpanRow): string {
@@ -76,17 +75,9 @@ export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable, 
     if (r.end_ns > end) end = r.end_ns;
   }
   const price = pricer(prices);
-  const totals = {
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheReadTokens: 0,
-    cacheCreationTokens: 0,
-    reasoningTokens: 0,
-    llmCalls: 0,
-    toolCalls: 0,
-    errors: 0,
-    costUsd: 0,
-  };
+  // Usage, calls and cost are summed over the spans the rollup rule counts (usage-rollup.ts).
+  const rolled = rollups(rows);
+  const totals = { ...usageTotals(rows, rolled), errors: 0, costUsd: 0 };
   const calls: {
     spanId: string;
     type: string;
@@ -105,14 +96,11 @@ export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable, 
     const offsetMs = ms(r.start_ns - start);
     const durationMs = ms(r.duration_ns);
     const error = r.is_error === 1;
-    totals.inputTokens += r.input_tokens;
-    totals.outputTokens += r.output_tokens;
-    totals.cacheReadTokens += r.cache_read_tokens;
-    totals.cacheCreationTokens += r.cache_creation_tokens;
-    totals.reasoningTokens += r.reasoning_tokens;
-    totals.costUsd += cost ?? 0;
-    const tool = r.operation === 'execute_tool';
-    if (tool || LLM_OPERATIONS.has(r.operation ?? '')) {
+    const usageRollup = rolled.usage.has(r.span_id);
+    if (!usageRollup) totals.costUsd += cost ?? 0;
+    const tool = isToolCall(r);
+    // A call with a call of its kind below it is that call's wrapper: the sequence lists the inner one.
+    if ((tool && !rolled.tool.has(r.span_id)) || (isLlmCall(r) && !rolled.llm.has(r.span_id))) {
       calls.push({
         spanId: r.span_id,
         type: tool ? 'tool' : 'llm',
@@ -121,8 +109,6 @@ export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable, 
         durationMs,
         error,
       });
-      if (tool) totals.toolCalls++;
-      else totals.llmCalls++;
     }
     if (error) errors.push({ spanId: r.span_id, name: r.name, message: r.status_message });
     if (!r.parent_span_id && !root) root = r;
@@ -136,7 +122,10 @@ export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable, 
         source: a['koder.rating.source'] ?? null,
       });
     }
-    parts.push(`${i ? ',' : ''}{"offsetMs":${offsetMs},"costUsd":${cost ?? null},${membersOf(r)}}`);
+    // usageRollup: this span's usage is its descendants' summed, shown but not added to the totals.
+    parts.push(
+      `${i ? ',' : ''}{"offsetMs":${offsetMs},"costUsd":${cost ?? null},"usageRollup":${usageRollup},${membersOf(r)}}`,
+    );
   }
   totals.errors = errors.length;
   const head = JSON.stringify({

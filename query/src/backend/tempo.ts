@@ -21,6 +21,7 @@ import { decodeTraceRequestJson } from '@koder-trace/ingester/otlp';
 import { BadRequest } from '../api/search-params.ts';
 import { batchRows, type SpanRow } from '../store/span-row.ts';
 import type { ModelUsage, TraceFilter, TraceSummaryRow } from '../store/sqlite-store.ts';
+import { markRollups, usageTotals } from '../store/usage-rollup.ts';
 import type { TraceBackend } from './backend.ts';
 import { traceql } from './traceql.ts';
 
@@ -172,6 +173,7 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
     const body = (await res.json()) as { trace?: unknown; status?: string; message?: string };
     const batch = decodeTraceRequestJson(JSON.stringify(body.trace ?? {}), { ids: 'base64' });
     const rows = [...batchRows(tenant, batch)];
+    markRollups(rows); // the whole trace is here: what each span rolls up is known
     rows.sort((a, b) => (a.start_ns < b.start_ns ? -1 : a.start_ns > b.start_ns ? 1 : 0));
     if (body.status !== 'PARTIAL') return { rows };
     const partial = body.message || 'Tempo returned a partial trace';
@@ -286,6 +288,7 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
     }
     const root = real.find((r) => r.parent_span_id === '');
     const fromTempo = rows.length === 0 && hit.rootServiceName !== '<root span not yet received>';
+    const usage = usageTotals(real); // aggregate spans not counted twice (usage-rollup.ts)
     return {
       trace_id: traceId,
       start_ns: start,
@@ -294,11 +297,11 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
       root_name: root ? root.name : fromTempo ? (hit.rootTraceName ?? null) : null,
       span_count: real.length,
       error_count: sum((r) => r.is_error),
-      input_tokens: sum((r) => r.input_tokens),
-      output_tokens: sum((r) => r.output_tokens),
-      cache_read_tokens: sum((r) => r.cache_read_tokens),
-      cache_creation_tokens: sum((r) => r.cache_creation_tokens),
-      reasoning_tokens: sum((r) => r.reasoning_tokens),
+      input_tokens: usage.inputTokens,
+      output_tokens: usage.outputTokens,
+      cache_read_tokens: usage.cacheReadTokens,
+      cache_creation_tokens: usage.cacheCreationTokens,
+      reasoning_tokens: usage.reasoningTokens,
       rating_sum: ratings.reduce((n, r) => n + (r.rating as number), 0),
       rating_count: ratings.length,
     };
@@ -377,7 +380,7 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
       for (const [id, rows] of fetched) {
         for (const r of rows) {
           const model = r.response_model ?? r.request_model;
-          if (!model) continue;
+          if (!model || r.rollup & 1) continue; // a rollup's usage is its descendants'
           out.push({
             trace_id: id,
             provider: r.provider,

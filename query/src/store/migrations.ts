@@ -34,4 +34,12 @@ export const MIGRATIONS: string[] = [
   `ALTER TABLE traces ADD COLUMN rating_count INTEGER NOT NULL DEFAULT 0`,
   // v12: the answer's view of each span prepared at write time (reading a trace splices it).
   `ALTER TABLE spans ADD COLUMN view TEXT`,
+  // v13: aggregate spans are not counted twice (usage-rollup.ts): per span what it rolls up, per trace
+  // how many spans take part in the rule (a trace with fewer than two needs no settling). Traces
+  // stored before are settled once when the store opens (sqlite-store.ts).
+  `ALTER TABLE spans ADD COLUMN rollup INTEGER NOT NULL DEFAULT 0`,
+  `ALTER TABLE traces ADD COLUMN carriers INTEGER NOT NULL DEFAULT 0`,
 ];
+
+/** The first version that keeps rollups: stores older than this are settled when opened. */
+export const ROLLUP_VERSION = 14;

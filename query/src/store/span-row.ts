@@ -31,6 +31,11 @@ export interface SpanRow extends GenAiFields {
   is_error: number;
   /** koder.rating.score on rating spans, else null. */
   rating: number | null;
+  /**
+   * What this span is a rolled-up view of (usage-rollup.ts), as bits: 1 its usage, 2 an LLM call, 4 a
+   * tool call below it. Known only once the trace's spans are in: 0 when built, set by the store.
+   */
+  rollup: number;
 }
 
 /**
@@ -135,6 +140,7 @@ export function spanRow(tenant: string, resource: Record<string, unknown>, span:
     adjusted_count: count(a['koder.sampling.adjusted_count']) || 1,
     is_error: isError ? 1 : 0,
     rating: Number.isFinite(a['koder.rating.score']) ? (a['koder.rating.score'] as number) : null,
+    rollup: 0,
   };
   row.view = spanMembers(row, genAiView);
   return row;

@@ -5,8 +5,9 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { TraceBatch } from '@koder-trace/ingester/otlp';
 import type { ExportResult, SpanSink } from '@koder-trace/ingester/sink';
 import { BadRequest } from '../api/search-params.ts';
-import { MIGRATIONS } from './migrations.ts';
+import { MIGRATIONS, ROLLUP_VERSION } from './migrations.ts';
 import { batchRows, type SpanRow } from './span-row.ts';
+import { isCarrier, markRollups, type UsageNode, usageTotals } from './usage-rollup.ts';
 
 export interface TraceFilter {
   startNs?: bigint;
@@ -160,6 +161,7 @@ const SPAN_COLUMNS = [
   'adjusted_count',
   'is_error',
   'rating',
+  'rollup',
 ] as const;
 
 const MAX_NS = 2n ** 63n - 1n;
@@ -207,10 +209,11 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
   );
   const upsertTrace = db.prepare(`
     INSERT INTO traces (tenant, trace_id, start_ns, end_ns, root_service, root_name, span_count, error_count,
-      input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, reasoning_tokens, rating_sum, rating_count)
+      input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, reasoning_tokens, rating_sum, rating_count,
+      carriers)
     VALUES (:tenant, :trace_id, :start_ns, :end_ns, :root_service, :root_name, :span_count, :is_error,
       :input_tokens, :output_tokens, :cache_read_tokens, :cache_creation_tokens, :reasoning_tokens,
-      :rating_sum, :rating_count)
+      :rating_sum, :rating_count, :carriers)
     ON CONFLICT (tenant, trace_id) DO UPDATE SET
       start_ns = min(start_ns, excluded.start_ns), end_ns = max(end_ns, excluded.end_ns),
       root_service = coalesce(excluded.root_service, root_service), root_name = coalesce(excluded.root_name, root_name),
@@ -219,15 +222,72 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
       cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
       cache_creation_tokens = cache_creation_tokens + excluded.cache_creation_tokens,
       reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
-      rating_sum = rating_sum + excluded.rating_sum, rating_count = rating_count + excluded.rating_count`);
+      rating_sum = rating_sum + excluded.rating_sum, rating_count = rating_count + excluded.rating_count,
+      carriers = carriers + excluded.carriers`);
   // Ordered in JS: an ORDER BY start_ns here lets the planner pick the (tenant, start_ns) index and
   // scan the whole tenant instead of the trace's primary-key range.
   const spansOf = db.prepare('SELECT * FROM spans WHERE tenant = ? AND trace_id = ?');
   spansOf.setReadBigInts(true);
 
+  // Settling a trace: its usage is summed over the spans the rollup rule counts (usage-rollup.ts).
+  // Which spans those are can change with every span that arrives (a parent, or a missing link
+  // between two), so a trace with two or more carriers is settled again after each batch touching it.
+  const carriersOf = db.prepare('SELECT carriers FROM traces WHERE tenant = ? AND trace_id = ?');
+  const skeletonOf = db.prepare(
+    `SELECT span_id, parent_span_id, operation, input_tokens, output_tokens, cache_read_tokens,
+            cache_creation_tokens, reasoning_tokens, rating, rollup
+     FROM spans WHERE tenant = ? AND trace_id = ?`,
+  );
+  const setRollup = db.prepare(
+    'UPDATE spans SET rollup = ? WHERE tenant = ? AND trace_id = ? AND span_id = ?',
+  );
+  const setTraceUsage = db.prepare(
+    `UPDATE traces SET input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, cache_creation_tokens = ?,
+       reasoning_tokens = ? WHERE tenant = ? AND trace_id = ?`,
+  );
+  function settle(tenant: string, traceId: string): void {
+    const nodes = (skeletonOf.all(tenant, traceId) as Record<string, unknown>[]).map((r) =>
+      fromDb<UsageNode & { rollup: number }>(r),
+    );
+    const before = nodes.map((n) => n.rollup);
+    const rolled = markRollups(nodes);
+    nodes.forEach((n, i) => {
+      if (n.rollup !== before[i]) setRollup.run(n.rollup, tenant, traceId, n.span_id);
+    });
+    const t = usageTotals(nodes, rolled);
+    setTraceUsage.run(
+      t.inputTokens,
+      t.outputTokens,
+      t.cacheReadTokens,
+      t.cacheCreationTokens,
+      t.reasoningTokens,
+      tenant,
+      traceId,
+    );
+  }
+  // A store written before rollups were kept: count each trace's carriers and settle those with two.
+  if (version > 0 && version < ROLLUP_VERSION) {
+    const setCarriers = db.prepare('UPDATE traces SET carriers = ? WHERE tenant = ? AND trace_id = ?');
+    const traces = db.prepare('SELECT tenant, trace_id FROM traces').all() as {
+      tenant: string;
+      trace_id: string;
+    }[];
+    transaction(() => {
+      for (const { tenant, trace_id } of traces) {
+        const nodes = (skeletonOf.all(tenant, trace_id) as Record<string, unknown>[]).map((r) =>
+          fromDb<UsageNode>(r),
+        );
+        const carriers = nodes.filter(isCarrier).length;
+        setCarriers.run(carriers, tenant, trace_id);
+        if (carriers >= 2) settle(tenant, trace_id);
+      }
+    });
+  }
+
   function insert(tenant: string, batch: TraceBatch): number {
     let n = 0;
     transaction(() => {
+      const touched = new Set<string>();
       for (const row of batchRows(tenant, batch)) {
         // A span sent twice (client retries) is stored once and counted once.
         if (insertSpan.run(row as unknown as Record<string, never>).changes === 0) continue;
@@ -250,8 +310,14 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
           reasoning_tokens: row.reasoning_tokens,
           rating_sum: row.rating ?? 0,
           rating_count: row.rating === null ? 0 : 1,
+          carriers: isCarrier(row) ? 1 : 0,
         });
+        touched.add(row.trace_id);
         n++;
+      }
+      for (const id of touched) {
+        const c = carriersOf.get(tenant, id) as { carriers: number | bigint } | undefined;
+        if (c && Number(c.carriers) >= 2) settle(tenant, id);
       }
     });
     return n;
@@ -339,6 +405,7 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
             sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
             sum(cache_read_tokens) AS cache_read_tokens, sum(cache_creation_tokens) AS cache_creation_tokens
      FROM spans WHERE tenant = ? AND trace_id = ? AND coalesce(response_model, request_model) IS NOT NULL
+       AND rollup & 1 = 0
      GROUP BY trace_id, provider, model`,
   );
   const promptSpansOf = db.prepare(
@@ -347,7 +414,7 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
   promptSpansOf.setReadBigInts(true);
   const promptUse = db.prepare(
     `SELECT prompt_id, prompt_version, sum(adjusted_count) AS calls, max(start_ns) AS last_ns FROM spans
-     WHERE tenant = ? AND prompt_id IS NOT NULL AND rating IS NULL AND start_ns >= ? AND start_ns <= ?
+     WHERE tenant = ? AND prompt_id IS NOT NULL AND rating IS NULL AND rollup & 3 = 0 AND start_ns >= ? AND start_ns <= ?
      GROUP BY prompt_id, prompt_version ORDER BY prompt_id, prompt_version`,
   );
   promptUse.setReadBigInts(true);
