@@ -20,7 +20,7 @@ import {
 import type { Logger } from 'pino';
 import { GROUP, PLURAL, VERSION } from '../api/crds.ts';
 import type { SamplingPolicy, TraceTenant } from '../api/types.generated.ts';
-import { TOKEN_LABEL } from '../manifests/token-secret.ts';
+import { TOKEN_LABEL } from '../naming.ts';
 
 export interface Caches {
   tenants: ObjectCache<TraceTenant & KubernetesObject>;

@@ -13,11 +13,8 @@ import type { V1ConfigMap } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { type CompileOutput, DEFAULT_LIMITS, type TempoTenantOverrides } from '../compile/compile.ts';
 import type { OperatorConfig } from '../config.ts';
+import { MANAGED_BY } from '../naming.ts';
 
-export const MANAGED_BY = {
-  'app.kubernetes.io/managed-by': 'koder-trace-operator',
-  'app.kubernetes.io/part-of': 'koder-trace',
-};
 export const INGESTER_CONFIG_KEY = 'config.yaml';
 export const TEMPO_OVERRIDES_KEY = 'overrides.yaml';
 export const INGESTER_DATA_DIR = '/var/lib/koder-trace';

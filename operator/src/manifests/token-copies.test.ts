@@ -1,8 +1,9 @@
 import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { TraceTenant } from '../api/types.generated.ts';
-import { mutatePod, tenantForPod } from '../webhook/mutate.ts';
-import { tokenCopyName } from './naming.ts';
+import { tokenCopyName } from '../naming.ts';
+import { tenantForPod } from '../routing.ts';
+import { mutatePod } from '../webhook/mutate.ts';
 import { desiredTokenCopies } from './token-copies.ts';
 
 const namespace = (name: string, labels: Record<string, string> = {}): V1Namespace => ({

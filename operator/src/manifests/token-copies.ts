@@ -3,12 +3,15 @@
 // removed when no longer needed.
 import type { V1Namespace, V1Secret } from '@kubernetes/client-node';
 import type { TraceTenant } from '../api/types.generated.ts';
-import { routesForNamespace } from '../webhook/mutate.ts';
-import { MANAGED_BY } from './configmaps.ts';
-import { tokenSecretIn, tokenSecretName } from './naming.ts';
-import { TOKEN_LABEL } from './token-secret.ts';
-
-export const TOKEN_COPY_LABEL = 'trace.koder.dev/token-copy';
+import {
+  MANAGED_BY,
+  TOKEN_COPY_LABEL,
+  TOKEN_LABEL,
+  TOKEN_SOURCE_ANNOTATION,
+  tokenSecretIn,
+  tokenSecretName,
+} from '../naming.ts';
+import { routesForNamespace } from '../routing.ts';
 
 /** The token copies that should exist, keyed "<namespace>/<name>". */
 export function desiredTokenCopies(
@@ -33,7 +36,7 @@ export function desiredTokenCopies(
           name: secretName,
           namespace: name,
           labels: { ...MANAGED_BY, [TOKEN_LABEL]: t.metadata?.name ?? '', [TOKEN_COPY_LABEL]: 'true' },
-          annotations: { 'trace.koder.dev/source': `${t.metadata?.namespace}/${t.metadata?.name}` },
+          annotations: { [TOKEN_SOURCE_ANNOTATION]: `${t.metadata?.namespace}/${t.metadata?.name}` },
         },
         data: { token: Buffer.from(token).toString('base64') },
       });

@@ -4,10 +4,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import { API_VERSION } from '../api/crds.ts';
 import type { TraceTenant } from '../api/types.generated.ts';
-import { MANAGED_BY } from './configmaps.ts';
-import { tokenSecretName } from './naming.ts';
-
-export const TOKEN_LABEL = 'trace.koder.dev/tenant-token';
+import { MANAGED_BY, TOKEN_LABEL, tokenSecretName } from '../naming.ts';
 
 export function tokenSecret(tt: TraceTenant, token: string): V1Secret {
   return {

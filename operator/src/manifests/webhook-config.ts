@@ -2,9 +2,8 @@
 // certificate. Only pods are mutated, only on create, and failures are ignored (fail open).
 import type { V1MutatingWebhookConfiguration } from '@kubernetes/client-node';
 import type { WebhookConfig } from '../config.ts';
-import { SYSTEM_NAMESPACES } from '../webhook/mutate.ts';
-import { MUTATE_PATH } from '../webhook/server.ts';
-import { MANAGED_BY } from './configmaps.ts';
+import { MANAGED_BY, MUTATE_PATH, POD_WEBHOOK_NAME } from '../naming.ts';
+import { SYSTEM_NAMESPACES } from '../routing.ts';
 
 export function webhookConfiguration(
   name: string,
@@ -22,7 +21,7 @@ export function webhookConfiguration(
     metadata: { name, labels: MANAGED_BY },
     webhooks: [
       {
-        name: 'pods.trace.koder.dev',
+        name: POD_WEBHOOK_NAME,
         admissionReviewVersions: ['v1'],
         sideEffects: 'None',
         failurePolicy: 'Ignore',

@@ -1,9 +1,9 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { TraceTenant } from '../api/types.generated.ts';
-import { tokenCopyName } from '../manifests/naming.ts';
-import { mutatePod, serviceName, tenantForPod } from './mutate.ts';
-import { matchesSelector } from './selector.ts';
+import { tokenCopyName } from '../naming.ts';
+import { matchesSelector, tenantForPod } from '../routing.ts';
+import { mutatePod, serviceName } from './mutate.ts';
 
 const settings = { ingesterEndpoint: 'http://koder-trace-ingester.koder-trace.svc:4318' };
 const tenant = (name: string, ns: string, spec: TraceTenant['spec'] = {}): TraceTenant => ({

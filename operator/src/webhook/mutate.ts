@@ -1,17 +1,11 @@
-// The pod mutation, as pure functions: which tenant a pod belongs to, and the environment that wires
-// every container to the ingester with the stock OTEL_* variables. The token is referenced from a
-// Secret (valueFrom), never written into the pod spec; a container's own OTEL_* values always win.
+// The pod mutation, as pure functions: the environment that wires every container of a pod to the
+// ingester, for its tenant (routing.ts says which), with the stock OTEL_* variables. The token is
+// referenced from a Secret (valueFrom), never written into the pod spec; a container's own OTEL_*
+// values always win.
 import type { V1Container, V1EnvVar, V1Pod } from '@kubernetes/client-node';
 import type { TraceTenant } from '../api/types.generated.ts';
-import { keyOf } from '../compile/compile.ts';
-import { tokenSecretIn } from '../manifests/naming.ts';
-import { type LabelSelector, matchesSelector } from './selector.ts';
+import { INJECTED_ANNOTATION, tokenSecretIn } from '../naming.ts';
 
-export const TENANT_LABEL = 'trace.koder.dev/tenant';
-/** Namespaces the webhook is never called for (its configuration's namespaceSelector leaves them out). */
-export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public'] as const;
-export const INJECT_ANNOTATION = 'trace.koder.dev/inject';
-export const INJECTED_ANNOTATION = 'trace.koder.dev/injected';
 export const TOKEN_VAR = 'KODER_TRACE_TOKEN';
 export const POD_NAME_VAR = 'KODER_K8S_POD_NAME';
 
@@ -20,56 +14,8 @@ export interface InjectionSettings {
   ingesterEndpoint: string;
 }
 
-/** A tenant that pods of a namespace can be wired to, and which of those pods it takes. */
-export interface Route {
-  tenant: TraceTenant;
-  podSelector: LabelSelector;
-}
-
-/**
- * The tenants a namespace's pods can be wired to, in the order they are tried. The namespace label
- * trace.koder.dev/tenant names a TraceTenant (in that namespace, else the only one with that name),
- * which takes every pod; otherwise each tenant (by namespace/name) with injection selectors whose
- * namespaceSelector matches (none: every namespace), for the pods its podSelector matches (none: all).
- * System namespaces route nowhere. The webhook and the token copies both route through here, so a
- * wired pod always finds its Secret and no copy is made where no pod can use it.
- */
-export function routesForNamespace(
-  namespace: { name: string; labels: Record<string, string> },
-  tenants: readonly TraceTenant[],
-): Route[] {
-  if ((SYSTEM_NAMESPACES as readonly string[]).includes(namespace.name)) return [];
-  const named = namespace.labels[TENANT_LABEL];
-  if (named) {
-    const candidates = tenants.filter((t) => t.metadata?.name === named);
-    const pick =
-      candidates.find((t) => t.metadata?.namespace === namespace.name) ??
-      (candidates.length === 1 ? candidates[0] : undefined);
-    return pick ? [{ tenant: pick, podSelector: {} }] : [];
-  }
-  return [...tenants]
-    .sort((a, b) => keyOf(a).localeCompare(keyOf(b)))
-    .filter((t) => {
-      const inj = t.spec?.injection;
-      if (!inj?.namespaceSelector && !inj?.podSelector) return false;
-      return matchesSelector((inj.namespaceSelector ?? {}) as LabelSelector, namespace.labels);
-    })
-    .map((t) => ({ tenant: t, podSelector: (t.spec?.injection?.podSelector ?? {}) as LabelSelector }));
-}
-
-/**
- * The tenant for a pod: the first of its namespace's routes (routesForNamespace) whose pod selector
- * matches the pod. Pods annotated inject: "false" opt out.
- */
-export function tenantForPod(
-  pod: V1Pod,
-  namespace: { name: string; labels: Record<string, string> },
-  tenants: readonly TraceTenant[],
-): TraceTenant | undefined {
-  if (pod.metadata?.annotations?.[INJECT_ANNOTATION] === 'false') return undefined;
-  const labels = pod.metadata?.labels ?? {};
-  return routesForNamespace(namespace, tenants).find((r) => matchesSelector(r.podSelector, labels))?.tenant;
-}
+// Until the pod roll (controller/rollout.ts) imports them from routing.ts.
+export { routesForNamespace, tenantForPod } from '../routing.ts';
 
 /** OTEL_SERVICE_NAME: the app.kubernetes.io/name label, else the owning workload's name, else the pod's. */
 export function serviceName(pod: V1Pod): string {

@@ -5,9 +5,9 @@ import { createServer, type Server } from 'node:https';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { TraceTenant } from '../api/types.generated.ts';
-import { type InjectionSettings, mutatePod, tenantForPod } from './mutate.ts';
-
-export const MUTATE_PATH = '/mutate-pods';
+import { MUTATE_PATH } from '../naming.ts';
+import { tenantForPod } from '../routing.ts';
+import { type InjectionSettings, mutatePod } from './mutate.ts';
 
 interface AdmissionReview {
   apiVersion: string;

@@ -3,7 +3,7 @@
 // Secret and the webhook configuration's caBundle; this module only decides and builds.
 import { X509Certificate } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
-import { MANAGED_BY } from '../manifests/configmaps.ts';
+import { MANAGED_BY } from '../naming.ts';
 import { createCertificateAuthority, issueCertificate } from '../tls/certificates.ts';
 
 export interface WebhookTls {

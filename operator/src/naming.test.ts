@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TraceTenant } from '../api/types.generated.ts';
+import type { TraceTenant } from './api/types.generated.ts';
 import { tokenCopyName, tokenSecretIn, tokenSecretName } from './naming.ts';
 
 const tt = (name: string, namespace: string, secretName?: string): TraceTenant => ({
