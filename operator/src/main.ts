@@ -15,6 +15,7 @@ import { startInformers } from './controller/informers.ts';
 import { countWrites, createKube, guardWrites } from './controller/kube.ts';
 import { startLeaderElection } from './controller/leader.ts';
 import { createReconcileMemo, reconcile } from './controller/reconciler.ts';
+import { createRollout, deploymentsApi } from './controller/rollout.ts';
 import { createTrigger } from './controller/trigger.ts';
 import { webhookConfiguration } from './manifests/webhook-config.ts';
 import { createWebhookServer } from './webhook/server.ts';
@@ -53,6 +54,15 @@ const kube = guardWrites(
 );
 // What reconciles learned (tokens, ConfigMaps, statuses written), trusted for one resync period.
 const memo = createReconcileMemo(cfg.resyncSeconds * 1000);
+// Opted-in Deployments rolled when the config injected into their pods changes (rollout.ts).
+const rollout = cfg.webhook
+  ? createRollout({
+      api: deploymentsApi(kc, cfg.fieldManager),
+      ingesterEndpoint: cfg.webhook.ingesterEndpoint,
+      log,
+      canWrite: () => leading(),
+    })
+  : undefined;
 // While changes keep coming, statuses wait for the run that follows — for 10 s at most, so a steady
 // stream of changes cannot hold them back.
 const STATUS_DEFER_MAX_MS = 10_000;
@@ -88,6 +98,7 @@ const trigger = createTrigger(
       ...(webhook ? { webhook: { configuration: webhook.configuration } } : {}),
       memo,
       deferStatuses,
+      ...(rollout ? { rollout } : {}),
     });
     if (report.errors.length)
       throw new Error(`${report.errors.length} step(s) failed: ${report.errors.slice(0, 3).join('; ')}`);

@@ -28,13 +28,14 @@ import {
   ingesterConfigMap,
   tempoOverridesConfigMap,
 } from '../manifests/configmaps.ts';
+import { tokenSecretName } from '../manifests/naming.ts';
 import { policyStatus, tenantStatus } from '../manifests/status.ts';
-import { desiredTokenCopies } from '../manifests/token-copies.ts';
+import { desiredTokenCopies, TOKEN_COPY_LABEL } from '../manifests/token-copies.ts';
 import { tokenSecret } from '../manifests/token-secret.ts';
-import { TOKEN_COPY_LABEL, tokenSecretName } from '../naming.ts';
 import type { Caches } from './informers.ts';
 import type { Kube } from './kube.ts';
 import { forEachLimited } from './pool.ts';
+import type { Wiring } from './rollout.ts';
 
 export interface ReconcileDeps {
   caches: Pick<Caches, 'tenants' | 'policies' | 'secrets' | 'namespaces'>;
@@ -54,6 +55,8 @@ export interface ReconcileDeps {
    * state (a tenant applied before its policy, a policy's usedBy growing tenant by tenant).
    */
   deferStatuses?: () => boolean;
+  /** Rolls opted-in Deployments whose injected config changed (rollout.ts); returns the writes. */
+  rollout?: (wiring: Wiring) => Promise<number>;
 }
 
 /** What earlier runs read or wrote, so that the next runs need not ask the API server again. */
@@ -202,6 +205,20 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
     report.writes++;
   }))
     fail('stale token copy', err);
+
+  // 4b. Deployments that opted in (trace.koder.dev/roll-on-change) rolled when their wiring changed.
+  if (d.rollout) {
+    try {
+      const n = await d.rollout({
+        tenants,
+        namespaces: d.caches.namespaces.list(),
+        tokenOf: (tt) => tokens.get(`${tt.metadata?.namespace ?? 'default'}/${tokenSecretName(tt)}`),
+      });
+      report.writes += n;
+    } catch (err) {
+      fail('rollout', err);
+    }
+  }
 
   // 5. The webhook registration, rewritten only when what we set differs (e.g. a renewed CA).
   if (d.webhook) {
