@@ -28,10 +28,10 @@ import {
   ingesterConfigMap,
   tempoOverridesConfigMap,
 } from '../manifests/configmaps.ts';
-import { tokenSecretName } from '../manifests/naming.ts';
 import { policyStatus, tenantStatus } from '../manifests/status.ts';
-import { desiredTokenCopies, TOKEN_COPY_LABEL } from '../manifests/token-copies.ts';
+import { desiredTokenCopies } from '../manifests/token-copies.ts';
 import { tokenSecret } from '../manifests/token-secret.ts';
+import { TOKEN_COPY_LABEL, tokenSecretName } from '../naming.ts';
 import type { Caches } from './informers.ts';
 import type { Kube } from './kube.ts';
 import { forEachLimited } from './pool.ts';

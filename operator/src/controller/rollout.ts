@@ -22,7 +22,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { TraceTenant } from '../api/types.generated.ts';
-import { routesForNamespace, tenantForPod } from '../webhook/mutate.ts';
+import { routesForNamespace, tenantForPod } from '../routing.ts';
 
 /** On a Deployment: "true" rolls it when the config injected into its pods changes. */
 export const ROLL_ANNOTATION = 'trace.koder.dev/roll-on-change';
