@@ -4,8 +4,16 @@
 import { readKeyValues } from './any-value-proto.ts';
 import { OtlpDecodeError } from './decode-error.ts';
 import { checkIds, checkKoderAttributes } from './limits.ts';
-import type { ResourceSpans, Scope, ScopeSpans, Span, TraceBatch } from './model.ts';
-import { checkWire, RESOURCE, SCOPE, SPAN } from './validate-wire.ts';
+import {
+  KEY_KODER,
+  type ResourceSpans,
+  type Scope,
+  type ScopeSpans,
+  type Span,
+  type TraceBatch,
+} from './model.ts';
+import { INVALID } from './validate-fast.ts';
+import { checkWire, explainWire, RESOURCE, SCOPE, SPAN } from './validate-wire.ts';
 import { WIRE_LEN, WIRE_VARINT, WireError, WireReader } from './wire.ts';
 import { WireSpan } from './wire-span.ts';
 
@@ -113,7 +121,7 @@ function readScopeSpans(buf: Buffer, start: number, end: number, where: string):
       }
       case (2 << 3) | WIRE_LEN: {
         const [s, e] = r.span();
-        out.spans.push(readSpan(buf, s, e, `${where}.spans[${out.spans.length}]`));
+        out.spans.push(readSpan(buf, s, e, where, out.spans.length));
         break;
       }
       case (3 << 3) | WIRE_LEN:
@@ -126,10 +134,20 @@ function readScopeSpans(buf: Buffer, start: number, end: number, where: string):
   return out;
 }
 
-export function readSpan(buf: Buffer, start: number, end: number, where: string): Span {
-  checkWire(buf, start, end, SPAN, where);
-  const span = new WireSpan(new WireReader(buf, start, end), start, end);
-  checkIds(span.traceId, span.spanId, span.idLengths()[2], where);
-  checkKoderAttributes(span, where);
+/**
+ * The span at [start, end), scanned and validated in one pass; the `index`th span of the scope at
+ * `scopeWhere`, which names it only when something is wrong (no string is built per span otherwise).
+ */
+export function readSpan(buf: Buffer, start: number, end: number, scopeWhere: string, index: number): Span {
+  let span: WireSpan;
+  try {
+    span = new WireSpan(new WireReader(buf, start, end), start, end);
+  } catch (err) {
+    if (err !== INVALID && !(err instanceof WireError)) throw err;
+    explainWire(buf, start, end, SPAN, `${scopeWhere}.spans[${index}]`, err);
+  }
+  if (!span.idsValid())
+    checkIds(span.traceId, span.spanId, span.idLengths()[2], `${scopeWhere}.spans[${index}]`);
+  if (span.keyClasses & KEY_KODER) checkKoderAttributes(span, `${scopeWhere}.spans[${index}]`);
   return span;
 }

@@ -208,12 +208,29 @@ export function checkWire(buf: Buffer, start: number, end: number, msg: Message,
   } catch (err) {
     if (err !== INVALID && !(err instanceof WireError)) throw err;
   }
-  // Something is wrong: walk again, this time keeping the path, to say where and what.
+  explainWire(buf, start, end, msg, where);
+}
+
+/**
+ * A fast pass found the message at [start, end) wrong: walks it again, this time keeping the path, to
+ * throw an OtlpDecodeError that says where and what. `cause` (the fast pass's WireError, if any) is
+ * reported should this walk find nothing: some framing only the fast pass reads (a 10-byte varint
+ * where a number is read) is refused there.
+ */
+export function explainWire(
+  buf: Buffer,
+  start: number,
+  end: number,
+  msg: Message,
+  where: string,
+  cause?: unknown,
+): never {
   try {
     walk(new WireReader(buf, start, end), end, msg, { where, fields: [], indices: [] }, 0);
   } catch (err) {
     if (err instanceof WireError) throw new OtlpDecodeError(`${where}: malformed protobuf: ${err.message}`);
     throw err;
   }
-  throw new OtlpDecodeError(`${where}: malformed protobuf`);
+  const detail = cause instanceof WireError ? `: ${cause.message}` : '';
+  throw new OtlpDecodeError(`${where}: malformed protobuf${detail}`);
 }

@@ -4,60 +4,24 @@
 // what keeps the hot path cheap. Setting a field stores the new value; stages clear `raw` when they
 // change a span, as with any Span.
 import { readKeyValues } from './any-value-proto.ts';
+import { MAX_ATTRIBUTES } from './limits.ts';
+import type { Attribute, Span } from './model.ts';
 import {
-  type Attribute,
-  GENAI_KEY_PREFIXES,
-  KEY_ERROR_TYPE,
-  KEY_GENAI,
-  KEY_KODER,
-  type Span,
-} from './model.ts';
+  checkEvent,
+  checkKeyValue,
+  checkLink,
+  checkTime,
+  INVALID,
+  lenEnd,
+  skipUnknown,
+} from './validate-fast.ts';
 import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from './wire.ts';
 
 const EMPTY = new Uint8Array(0);
 
-const bytes = (s: string) => Buffer.from(s, 'latin1');
-const GENAI_PREFIXES = GENAI_KEY_PREFIXES.map(bytes);
-/** 1 at each byte a GenAI prefix starts with, so most keys are ruled out by their first byte. */
-const GENAI_FIRST_BYTES = new Uint8Array(256);
-for (const p of GENAI_PREFIXES) GENAI_FIRST_BYTES[p[0] as number] = 1;
-const KODER = bytes('koder.');
-const ERROR_TYPE = bytes('error.type');
-
-function hasPrefix(buf: Buffer, start: number, end: number, prefix: Buffer): boolean {
-  if (end - start < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (buf[start + i] !== prefix[i]) return false;
+function isZero(buf: Buffer, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (buf[i] !== 0) return false;
   return true;
-}
-
-/** Classifies an attribute key by its bytes (no string is made): GenAI, error.type, koder.*. */
-function keyClass(buf: Buffer, s: number, e: number): number {
-  const first = buf[s] as number;
-  if (GENAI_FIRST_BYTES[first] === 1) {
-    for (const p of GENAI_PREFIXES) if (hasPrefix(buf, s, e, p)) return KEY_GENAI;
-    return 0;
-  }
-  switch (first) {
-    case 0x65: // e
-      return e - s === ERROR_TYPE.length && hasPrefix(buf, s, e, ERROR_TYPE) ? KEY_ERROR_TYPE : 0;
-    case 0x6b: // k
-      return hasPrefix(buf, s, e, KODER) ? KEY_KODER : 0;
-    default:
-      return 0;
-  }
-}
-
-const ALL_CLASSES = KEY_GENAI | KEY_ERROR_TYPE | KEY_KODER;
-
-/** The class of the key of the KeyValue at [s, e); all classes when the key is not its first field. */
-function keyClassOfKeyValue(r: WireReader, s: number, e: number): number {
-  if (s >= e || r.buf[s] !== 0x0a) return s >= e ? 0 : ALL_CLASSES; // unusual order: stay conservative
-  const saved = r.pos;
-  r.pos = s + 1;
-  const ks = r.payload();
-  const cls = r.pos <= e ? keyClass(r.buf, ks, r.pos) : ALL_CLASSES;
-  r.pos = saved;
-  return cls;
 }
 
 export class WireSpan implements Span {
@@ -105,98 +69,138 @@ export class WireSpan implements Span {
   private _links?: Uint8Array[];
   private _status?: { code: number; message: string };
 
-  /** Scans the Span message at [start, end) of r.buf; r is positioned at start. */
+  /**
+   * Scans and validates the Span message at [start, end) of r.buf (r is positioned at start) in one
+   * pass: the top level here, what hangs under it with validate-fast.ts. Any problem throws INVALID or a
+   * WireError, and the caller runs validate-wire.ts's walk to say what is wrong.
+   */
   constructor(r: WireReader, start: number, end: number) {
     const buf = r.buf;
     this.buf = buf;
     this.start = start;
     this.end = end;
     this.raw = buf.subarray(start, end);
+    let attributes = 0;
     while (r.pos < end) {
       const fieldStart = r.pos;
       const tag = r.uint32();
       switch (tag) {
         case (1 << 3) | WIRE_LEN:
-          this.tid = r.payload();
-          this.tidEnd = r.pos;
+          this.tidEnd = lenEnd(r, end);
+          this.tid = r.pos;
+          r.pos = this.tidEnd;
           break;
         case (2 << 3) | WIRE_LEN:
-          this.sid = r.payload();
-          this.sidEnd = r.pos;
+          this.sidEnd = lenEnd(r, end);
+          this.sid = r.pos;
+          r.pos = this.sidEnd;
           break;
         case (3 << 3) | WIRE_LEN:
-          this.ts = r.payload();
-          this.tsEnd = r.pos;
+          this.tsEnd = lenEnd(r, end);
+          this.ts = r.pos;
+          r.pos = this.tsEnd;
           break;
         case (4 << 3) | WIRE_LEN:
-          this.pid = r.payload();
-          this.pidEnd = r.pos;
+          this.pidEnd = lenEnd(r, end);
+          this.pid = r.pos;
+          r.pos = this.pidEnd;
           break;
         case (5 << 3) | WIRE_LEN:
-          this.nm = r.payload();
-          this.nmEnd = r.pos;
+          this.nmEnd = lenEnd(r, end);
+          this.nm = r.pos;
+          r.pos = this.nmEnd;
           break;
         case (6 << 3) | WIRE_VARINT:
           this.kind = r.uint32();
           break;
         case (7 << 3) | WIRE_I64:
           this.t0 = r.pos;
-          r.skip(WIRE_I64);
+          checkTime(r, end);
           break;
         case (8 << 3) | WIRE_I64:
           this.t1 = r.pos;
-          r.skip(WIRE_I64);
+          checkTime(r, end);
           break;
         case (9 << 3) | WIRE_LEN: {
           this.hasAttributes = true;
-          const s = r.payload();
-          this.keyClasses |= keyClassOfKeyValue(r, s, r.pos);
+          const e = lenEnd(r, end);
+          if (++attributes > MAX_ATTRIBUTES) throw INVALID;
+          this.keyClasses |= checkKeyValue(r, e, 0);
           break;
         }
         case (10 << 3) | WIRE_VARINT:
           this.droppedAttributesCount = r.uint32();
           break;
-        case (11 << 3) | WIRE_LEN:
+        case (11 << 3) | WIRE_LEN: {
           this.hasEvents = true;
-          r.payload();
+          const e = lenEnd(r, end);
+          checkEvent(r, e);
           break;
+        }
         case (12 << 3) | WIRE_VARINT:
           this.droppedEventsCount = r.uint32();
           break;
-        case (13 << 3) | WIRE_LEN:
+        case (13 << 3) | WIRE_LEN: {
           this.hasLinks = true;
-          r.payload();
+          const e = lenEnd(r, end);
+          checkLink(r, e);
           break;
+        }
         case (14 << 3) | WIRE_VARINT:
           this.droppedLinksCount = r.uint32();
           break;
         case (15 << 3) | WIRE_LEN: {
-          const s = r.payload();
-          this.readStatus(r, s, r.pos);
+          const e = lenEnd(r, end);
+          this.readStatus(r, e);
           break;
         }
         case (16 << 3) | WIRE_I32:
           this.flags = r.fixed32();
           break;
-        default:
-          r.skip(tag & 7);
+        default: {
+          const num = tag >>> 3;
+          if (num >= 1 && num <= 16) throw INVALID; // a known field with another wire type
+          skipUnknown(r, tag & 7, end);
           this.unknown.push(buf.subarray(fieldStart, r.pos));
+        }
       }
     }
   }
 
-  private readStatus(r: WireReader, s: number, e: number): void {
-    const saved = r.pos;
-    r.pos = s;
+  /** The Status at [r.pos, e): message and code, validated; r.pos is e afterwards. */
+  private readStatus(r: WireReader, e: number): void {
     while (r.pos < e) {
       const tag = r.uint32();
       if (tag === ((2 << 3) | WIRE_LEN)) {
-        this.stMsg = r.payload();
-        this.stMsgEnd = r.pos;
-      } else if (tag === ((3 << 3) | WIRE_VARINT)) this.stCode = r.uint32();
-      else r.skip(tag & 7);
+        this.stMsgEnd = lenEnd(r, e);
+        this.stMsg = r.pos;
+        r.pos = this.stMsgEnd;
+      } else if (tag === ((3 << 3) | WIRE_VARINT)) {
+        this.stCode = r.uint32();
+        if (r.pos > e) throw INVALID;
+      } else {
+        const num = tag >>> 3;
+        if (num === 2 || num === 3) throw INVALID;
+        skipUnknown(r, tag & 7, e);
+      }
     }
-    r.pos = saved;
+  }
+
+  /**
+   * Whether the ids are as the OTLP specification wants them (trace 16 bytes, span 8, parent none or 8;
+   * not all zero), read from the bytes; limits.ts's checkIds says what is wrong when they are not.
+   */
+  idsValid(): boolean {
+    if (this._traceId || this._spanId || this._parentSpanId) return false; // set since: check the values
+    const buf = this.buf;
+    const parent = this.pidEnd - this.pid;
+    return (
+      this.tidEnd - this.tid === 16 &&
+      this.sidEnd - this.sid === 8 &&
+      (parent === 0 || parent === 8) &&
+      !isZero(buf, this.tid, this.tidEnd) &&
+      !isZero(buf, this.sid, this.sidEnd)
+    );
   }
 
   /** Lengths of the ids as received, for validation without materialising them. */
