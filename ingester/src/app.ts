@@ -18,6 +18,8 @@ import { createPipeline } from './pipeline/pipeline.ts';
 import { limitConnections } from './receive/connections.ts';
 import { createGrpcReceiver } from './receive/grpc.ts';
 import { createHttpReceiver } from './receive/http.ts';
+import { createTailMetrics } from './tail/metrics.ts';
+import { createTailSampler } from './tail/tail-sampler.ts';
 import { buildRegistry, type TenantRegistry } from './tenants/registry.ts';
 import { grpcClientCredentials } from './tls.ts';
 import { openWal } from './wal/wal.ts';
@@ -94,17 +96,30 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
     wal,
     budget,
   });
-  // What an earlier run acknowledged and storage had not yet taken goes out first.
+  // Trace-complete sampling (policy mode trace): spans wait for their trace's decision here.
+  const tail = createTailSampler({
+    queue,
+    ...(wal ? { wal } : {}),
+    budget,
+    metrics,
+    tailMetrics: createTailMetrics(metrics.registry),
+    policyOf: (tenant) => registry.tenants.get(tenant)?.policy,
+    settings: () => config.tail,
+    log,
+  });
+  // What an earlier run acknowledged and storage had not yet taken goes out first; spans whose trace
+  // was not decided yet (pending records) go back into the trace buffer.
   if (wal?.replayed.length) {
     let spans = 0;
     for (const r of wal.replayed) {
-      queue.replay(r.tenant, r.request, r.spans, r.segment);
+      if (r.pending) tail.replay(r.tenant, r.request, r.segment);
+      else queue.replay(r.tenant, r.request, r.spans, r.segment);
       spans += r.spans;
     }
     metrics.walReplayedSpans.inc(spans);
     log.info({ spans, records: wal.replayed.length }, 'write-ahead log replayed');
   }
-  const pipeline = createPipeline({ queue, metrics, wal });
+  const pipeline = createPipeline({ queue, metrics, wal, tail });
   const receiverDeps = {
     registry: () => registry,
     pipeline,
@@ -185,7 +200,9 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
       await grpc.close();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
-      const left = await queue.drain(grace);
+      // Without a log, buffered traces are decided now (kept ones join the queue); with one they stay.
+      const notQueued = await tail.close(!wal, grace);
+      const left = notQueued + (await queue.drain(grace));
       if (left > 0 && !wal) log.error({ spans: left }, 'spans not delivered before the shutdown deadline');
       await sink.close();
       await wal?.close();

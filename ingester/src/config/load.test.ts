@@ -5,6 +5,15 @@ import { parseConfig } from './load.ts';
 
 const HASH = 'a'.repeat(64);
 
+/** What trace-complete sampling waits for unless a policy says otherwise. */
+const TRACE_DEFAULTS = {
+  quietMs: 2000,
+  maxAgeMs: 30_000,
+  maxSpans: 10_000,
+  maxBytes: 16 * 1024 * 1024,
+  decideOnAgentEnd: true,
+};
+
 describe('parseConfig', () => {
   it('fills every default from an empty document (authentication on, no tenants yet)', () => {
     const r = parseConfig('');
@@ -25,7 +34,13 @@ describe('parseConfig', () => {
   it('reads JSON as well as YAML, with tenant defaults', () => {
     const r = parseConfig(JSON.stringify({ tenants: [{ id: 'team-a', tokenSha256: [HASH], sampling: {} }] }));
     if (!r.ok) throw new Error(r.errors.join('\n'));
-    expect(r.config.tenants[0]?.sampling).toEqual({ defaultProbability: 1, keepErrors: true, rules: [] });
+    expect(r.config.tenants[0]?.sampling).toEqual({
+      defaultProbability: 1,
+      keepErrors: true,
+      rules: [],
+      mode: 'trace',
+      trace: TRACE_DEFAULTS,
+    });
   });
 
   it.each([
@@ -49,6 +64,11 @@ describe('parseConfig', () => {
     [
       'tenants: [{ id: a, tokenSha256: [], sampling: { rules: [{ name: r, probability: 0.5, match: [{ field: name, op: gt, value: "x" }] }] } }]',
       /op gt needs a numeric value/,
+    ],
+    ['tenants: [{ id: a, tokenSha256: [], sampling: { mode: tail } }]', /\/tenants\/0\/sampling\/mode/],
+    [
+      'tenants: [{ id: a, tokenSha256: [], sampling: { trace: { quietMs: 5000, maxAgeMs: 1000 } } }]',
+      /trace\/quietMs: 5000 must be below maxAgeMs/,
     ],
     ['tenants: [{ id: a, tokenSha256: [], samplingRef: p }]', /\/tenants\/0\/samplingRef: no policy "p"/],
     [
@@ -81,7 +101,13 @@ describe('policies and packed tenants', () => {
     );
     if (!r.ok) throw new Error(r.errors.join('\n'));
     expect(r.config.tenants.map((t) => t.id)).toEqual(['a', 'b']);
-    expect(r.config.policies.p).toEqual({ defaultProbability: 0.5, keepErrors: true, rules: [] });
+    expect(r.config.policies.p).toEqual({
+      defaultProbability: 0.5,
+      keepErrors: true,
+      rules: [],
+      mode: 'trace',
+      trace: TRACE_DEFAULTS,
+    });
     const bad = gzipSync(JSON.stringify([{ id: 'c', tokenSha256: ['x'] }])).toString('base64');
     const refused = parseConfig(JSON.stringify({ tenantsPacked: bad }));
     expect(refused.ok).toBe(false);

@@ -53,6 +53,10 @@ function semanticErrors(doc: IngesterConfigDoc): string[] {
 /** A sampling policy's rules: each condition has what its op needs and a field the sampler reads. */
 function samplingErrors(sampling: SamplingConfig, path: string): string[] {
   const errors: string[] = [];
+  if (sampling.trace && sampling.trace.quietMs >= sampling.trace.maxAgeMs)
+    errors.push(
+      `${path}/trace/quietMs: ${sampling.trace.quietMs} must be below maxAgeMs (${sampling.trace.maxAgeMs}), or no trace would wait for its quiet period`,
+    );
   sampling.rules.forEach((rule, r) => {
     rule.match.forEach((c, k) => {
       const where = `${path}/rules/${r}/match/${k}`;

@@ -43,13 +43,78 @@ export const Rule = Type.Object(
   { additionalProperties: false },
 );
 
+export const SamplingMode = Type.Union([Type.Literal('trace'), Type.Literal('head')], {
+  default: 'trace',
+  description:
+    'trace: spans wait until their trace is complete and the whole trace is kept or dropped; head: each span is decided on its own as it arrives',
+});
+
+/** When a buffered trace is decided (mode trace). */
+export const TraceWait = Type.Object(
+  {
+    quietMs: Type.Integer({
+      minimum: 0,
+      maximum: 600_000,
+      default: 2000,
+      description: 'After the root span arrived, decide once no span of the trace came for this long',
+    }),
+    maxAgeMs: Type.Integer({
+      minimum: 100,
+      maximum: 3_600_000,
+      default: 30_000,
+      description:
+        "Decide a trace this long after its first span arrived, root or not (a trace's last chance)",
+    }),
+    maxSpans: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 10_000,
+      description: 'Decide a trace at once when it holds this many spans',
+    }),
+    maxBytes: Type.Integer({
+      minimum: 1024,
+      maximum: 1024 * 1024 * 1024,
+      default: 16 * 1024 * 1024,
+      description: 'Decide a trace at once when its buffered spans take this many bytes',
+    }),
+    decideOnAgentEnd: Type.Boolean({
+      default: true,
+      description:
+        'Decide at once, without the quiet period, when the root span is an agent run (gen_ai.operation.name invoke_agent)',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const Sampling = Type.Object(
   {
     defaultProbability: Type.Number({ minimum: 0, maximum: 1, default: 1 }),
     keepErrors: Type.Boolean({ default: true }),
     rules: Type.Array(Rule, { default: [] }),
+    /** Optional so that writers of this config (the operator) may leave them out; absent = defaults. */
+    mode: Type.Optional(SamplingMode),
+    trace: Type.Optional(TraceWait),
   },
   { additionalProperties: false },
+);
+
+/** Ingester-wide settings of trace-complete sampling. */
+export const TailConfig = Type.Object(
+  {
+    decisionCacheTraces: Type.Integer({
+      minimum: 1000,
+      default: 200_000,
+      description:
+        'Decisions remembered (most recent first) so that spans arriving after their trace was decided follow the decision',
+    }),
+    sweepIntervalMs: Type.Integer({
+      minimum: 10,
+      maximum: 10_000,
+      default: 100,
+      description: 'How often buffered traces are checked for being due',
+    }),
+  },
+  { additionalProperties: false, default: {} },
 );
 
 export const Limits = Type.Object(
@@ -239,6 +304,7 @@ export const IngesterConfig = Type.Object(
     listen: Listen,
     wal: Wal,
     memory: Memory,
+    tail: TailConfig,
     admin: Admin,
     metrics: MetricsConfig,
     exporter: Exporter,
@@ -262,6 +328,9 @@ export const IngesterConfig = Type.Object(
 export type ConditionConfig = Static<typeof Condition>;
 export type RuleConfig = Static<typeof Rule>;
 export type SamplingConfig = Static<typeof Sampling>;
+export type SamplingModeConfig = Static<typeof SamplingMode>;
+export type TraceWaitConfig = Static<typeof TraceWait>;
+export type TailSettings = Static<typeof TailConfig>;
 export type LimitsConfig = Static<typeof Limits>;
 export type ContentCaptureConfig = Static<typeof ContentCapture>;
 export type TenantConfig = Static<typeof Tenant>;

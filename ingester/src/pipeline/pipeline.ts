@@ -2,6 +2,9 @@
 // which runs the stages in order — rate limit, GenAI normalisation and content capture, attribute
 // caps, tenant stamp, usage counts, sampling — and offers
 // what is kept to the export queue. The result says what to tell the client; nothing here does I/O.
+// Sampling is per span (policy mode `head`) or per whole trace (mode `trace`, the default): then the
+// spans are written to the write-ahead log as a pending record and wait in the trace buffer
+// (ingester/src/tail) for their trace's decision. A policy that keeps everything needs no decision.
 import { IngestError } from '../errors.ts';
 import type { ExportQueue } from '../export/queue.ts';
 import type { Metrics } from '../metrics.ts';
@@ -9,6 +12,7 @@ import { normaliseBatch } from '../normalise/normalise.ts';
 import { encodeTraceRequest, requestSize } from '../otlp/encode-proto.ts';
 import { spanCount, type TraceBatch } from '../otlp/model.ts';
 import { sampleBatch } from '../sample/sampler.ts';
+import type { TailSampler } from '../tail/tail-sampler.ts';
 import type { TenantRuntime } from '../tenants/registry.ts';
 import { tagTenant } from './tenant-tag.ts';
 import { truncateAttributes } from './truncate-attributes.ts';
@@ -21,6 +25,8 @@ export interface PushResult {
   queued: number;
   /** Spans dropped by sampling: accepted, by design not stored. */
   sampledOut: number;
+  /** Spans accepted into the trace buffer, waiting for their trace's decision (mode trace). */
+  buffered: number;
 }
 
 export interface Pipeline {
@@ -34,11 +40,42 @@ export interface Pipeline {
 /** Where accepted spans are made durable before they are acknowledged (the write-ahead log). */
 export interface DurableLog {
   /** Resolves with the segment holding the record once it is durable. */
-  append(record: { tenant: string; spans: number; request: Buffer }): Promise<number>;
+  append(record: { tenant: string; spans: number; request: Buffer; pending?: boolean }): Promise<number>;
 }
 
-export function createPipeline(deps: { queue: ExportQueue; metrics: Metrics; wal?: DurableLog }): Pipeline {
-  const { queue, metrics } = deps;
+export function createPipeline(deps: {
+  queue: ExportQueue;
+  metrics: Metrics;
+  wal?: DurableLog;
+  /** Trace-complete sampling; without it every policy samples per span (mode head). */
+  tail?: TailSampler;
+}): Pipeline {
+  const { queue, metrics, tail } = deps;
+  /** Into the trace buffer: made durable as a pending record first (with a log), then buffered. */
+  async function buffer(t: string, batch: TraceBatch, received: number): Promise<PushResult> {
+    const tb = tail as TailSampler;
+    const request = deps.wal ? encodeTraceRequest(batch) : undefined;
+    if (!tb.makeRoom(request?.length ?? requestSize(batch))) {
+      metrics.spansRejected.inc({ tenant: t, reason: 'queue_full' }, received);
+      throw new IngestError(
+        'QUEUE_FULL',
+        'the trace buffer and the export queue are full',
+        queue.retryAfterMs(t),
+      );
+    }
+    let segment: number | undefined;
+    if (deps.wal && request) {
+      try {
+        segment = await deps.wal.append({ tenant: t, spans: received, request, pending: true });
+      } catch (err) {
+        metrics.spansRejected.inc({ tenant: t, reason: 'wal_unavailable' }, received);
+        throw new IngestError('QUEUE_FULL', `write-ahead log: ${(err as Error).message}`, 1000);
+      }
+    }
+    tb.add(t, batch, segment);
+    return { received, queued: 0, sampledOut: 0, buffered: received };
+  }
+
   return {
     async push(tenant, batch) {
       const received = spanCount(batch);
@@ -61,11 +98,14 @@ export function createPipeline(deps: { queue: ExportQueue; metrics: Metrics; wal
       tagTenant(batch, t);
       countUsage(batch, t, metrics);
 
+      if (tail && tenant.policy.mode === 'trace' && !tenant.policy.keepsAll)
+        return buffer(t, batch, received);
+
       const sampled = sampleBatch(batch, tenant.policy);
       if (sampled.dropped) metrics.spansSampledOut.inc({ tenant: t }, sampled.dropped);
       if (sampled.keptErrors) metrics.spansKeptErrors.inc({ tenant: t }, sampled.keptErrors);
 
-      const result = { received, queued: sampled.kept, sampledOut: sampled.dropped };
+      const result = { received, queued: sampled.kept, sampledOut: sampled.dropped, buffered: 0 };
       if (sampled.kept === 0) return result;
       // With a write-ahead log the request is encoded once here, for the log and for its size.
       const request = deps.wal ? encodeTraceRequest(batch) : undefined;

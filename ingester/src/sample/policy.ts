@@ -1,7 +1,12 @@
 // A tenant's SamplingConfig compiled into one function: span (with its resource) → the probability
 // that applies and the rule that chose it. Rules are tried in order; the first whose conditions all
 // hold wins; otherwise the default probability applies.
-import type { ConditionConfig, SamplingConfig } from '../config/schema.ts';
+import type {
+  ConditionConfig,
+  SamplingConfig,
+  SamplingModeConfig,
+  TraceWaitConfig,
+} from '../config/schema.ts';
 import {
   type AnyValue,
   type Attribute,
@@ -21,10 +26,27 @@ export interface SamplingChoice {
   threshold: bigint;
   /** The matching rule's name, or 'default'. */
   rule: string;
+  /** The rule's place in the policy (0 = first, the highest priority); the default comes after all rules. */
+  priority: number;
 }
 
+/** What `trace` mode waits for when no policy says otherwise (the schema's defaults). */
+export const DEFAULT_TRACE_WAIT: Readonly<TraceWaitConfig> = Object.freeze({
+  quietMs: 2000,
+  maxAgeMs: 30_000,
+  maxSpans: 10_000,
+  maxBytes: 16 * 1024 * 1024,
+  decideOnAgentEnd: true,
+});
+
 export interface CompiledPolicy {
+  /** trace: decide whole traces once complete (ingester/src/tail); head: each span as it arrives. */
+  mode: SamplingModeConfig;
+  /** When a buffered trace is decided (mode trace). */
+  wait: Readonly<TraceWaitConfig>;
   keepErrors: boolean;
+  /** The threshold of the default probability (spans no rule matches). */
+  defaultThreshold: bigint;
   /** True when every span is kept unchanged (probability 1 everywhere): the sampler can skip work. */
   keepsAll: boolean;
   choose(span: Span, resource: readonly Attribute[]): SamplingChoice;
@@ -109,21 +131,26 @@ function predicate(c: ConditionConfig): (span: Span, resource: readonly Attribut
   }
 }
 
-const choiceOf = (probability: number, rule: string): SamplingChoice => ({
+const choiceOf = (probability: number, rule: string, priority: number): SamplingChoice => ({
   probability,
   threshold: thresholdFor(probability),
   rule,
+  priority,
 });
 
 export function compilePolicy(cfg: SamplingConfig | undefined): CompiledPolicy {
-  const defaultChoice = choiceOf(cfg?.defaultProbability ?? 1, 'default');
-  const rules = (cfg?.rules ?? []).map((r) => {
+  const ruleConfigs = cfg?.rules ?? [];
+  const defaultChoice = choiceOf(cfg?.defaultProbability ?? 1, 'default', ruleConfigs.length);
+  const rules = ruleConfigs.map((r, i) => {
     const preds = r.match.map(predicate);
-    const choice = choiceOf(r.probability, r.name);
+    const choice = choiceOf(r.probability, r.name, i);
     return { choice, matches: (s: Span, res: readonly Attribute[]) => preds.every((p) => p(s, res)) };
   });
   return {
+    mode: cfg?.mode ?? 'trace',
+    wait: cfg?.trace ?? DEFAULT_TRACE_WAIT,
     keepErrors: cfg?.keepErrors ?? true,
+    defaultThreshold: defaultChoice.threshold,
     keepsAll: defaultChoice.probability === 1 && rules.every((r) => r.choice.probability === 1),
     choose(span, resource) {
       for (const r of rules) if (r.matches(span, resource)) return r.choice;

@@ -2,7 +2,9 @@
 // they will be exported as, with the tenant and span count. Framed as
 //   u32 length of the body | u32 CRC-32 of the body | body
 // body = u8 tenant length | tenant | u32 spans | ExportTraceServiceRequest
-// (little-endian). A record whose frame or checksum does not hold marks the end of what was written
+// (little-endian). The top bit of `spans` marks a pending record: spans accepted whose trace is not yet
+// decided (trace-complete sampling), replayed into the trace buffer rather than the export queue;
+// records written before the flag existed read as not pending. A record whose frame or checksum does not hold marks the end of what was written
 // whole: a torn tail after a crash, cut on replay.
 import { crc32 } from 'node:zlib';
 
@@ -11,7 +13,11 @@ export interface WalRecord {
   spans: number;
   /** ExportTraceServiceRequest bytes. */
   request: Buffer;
+  /** Accepted, not yet decided: the trace buffer holds these spans (see ingester/src/tail). */
+  pending?: boolean;
 }
+
+const PENDING_BIT = 0x8000_0000;
 
 const FRAME = 8;
 /** Larger records are not ours (a corrupt length); requests are capped far below this. */
@@ -25,7 +31,7 @@ export function encodeRecord(r: WalRecord): Buffer {
   let at = FRAME;
   out.writeUInt8(tenant.length, at++);
   at += tenant.copy(out, at);
-  out.writeUInt32LE(r.spans, at);
+  out.writeUInt32LE((r.spans | (r.pending ? PENDING_BIT : 0)) >>> 0, at);
   at += 4;
   r.request.copy(out, at);
   out.writeUInt32LE(crc32(out.subarray(FRAME)), 4);
@@ -55,10 +61,12 @@ export function parseRecords(buf: Buffer): ParsedRecords {
     const tenantLength = body.readUInt8(0);
     if (1 + tenantLength + 4 > bodyLength)
       return { records, goodLength: at, problem: 'record header beyond its body' };
+    const spans = body.readUInt32LE(1 + tenantLength);
     records.push({
       tenant: body.toString('utf8', 1, 1 + tenantLength),
-      spans: body.readUInt32LE(1 + tenantLength),
+      spans: (spans & ~PENDING_BIT) >>> 0,
       request: body.subarray(1 + tenantLength + 4),
+      ...((spans & PENDING_BIT) !== 0 ? { pending: true } : {}),
     });
     at += FRAME + bodyLength;
   }

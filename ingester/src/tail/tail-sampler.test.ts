@@ -1,0 +1,311 @@
+// Trace-complete sampling through the real pipeline, export queue and write-ahead log, with spans of
+// each trace scattered over random batches in random order: kept traces are whole, error and rated
+// traces are kept, decisions do not depend on batching or order, late spans follow the decision, a
+// full memory budget decides early (and says so), and a crash loses nothing buffered.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../config/load.ts';
+import { createExportQueue } from '../export/queue.ts';
+import type { SpanSink } from '../export/sink.ts';
+import { type ByteBudget, createByteBudget } from '../memory/byte-budget.ts';
+import { createMetrics } from '../metrics.ts';
+import { decodeTraceRequest } from '../otlp/decode-proto.ts';
+import { getAttribute, type TraceBatch } from '../otlp/model.ts';
+import { createPipeline } from '../pipeline/pipeline.ts';
+import { ADJUSTED_COUNT_ATTRIBUTE, RULE_ATTRIBUTE } from '../sample/sampler.ts';
+import { thresholdFor, traceIdRandomness } from '../sample/threshold.ts';
+import { buildRegistry } from '../tenants/registry.ts';
+import { batchOf, hex, makeTraces, scatter, type TestTrace } from '../testing/traces.ts';
+import { openWal, type Wal } from '../wal/wal.ts';
+import { createTailMetrics } from './metrics.ts';
+import { createTailSampler, type TailSampler } from './tail-sampler.ts';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+const log = pino({ level: 'silent' });
+
+interface Stored {
+  span: string;
+  trace: string;
+  adjusted: unknown;
+  rule: unknown;
+  traceState: string;
+}
+
+/** A sink that stores what it is given, per trace id (what Tempo would hold). */
+function storingSink() {
+  const traces = new Map<string, Stored[]>();
+  const put = (batch: TraceBatch) => {
+    for (const rs of batch.resourceSpans)
+      for (const ss of rs.scopeSpans)
+        for (const s of ss.spans) {
+          const t = hex(s.traceId);
+          const list = traces.get(t) ?? [];
+          list.push({
+            span: hex(s.spanId),
+            trace: t,
+            adjusted: getAttribute(s.attributes, ADJUSTED_COUNT_ATTRIBUTE),
+            rule: getAttribute(s.attributes, RULE_ATTRIBUTE),
+            traceState: s.traceState,
+          });
+          traces.set(t, list);
+        }
+  };
+  const sink: SpanSink = {
+    async export(_tenant, batch) {
+      put(batch);
+      return { kind: 'success' };
+    },
+    async exportEncoded(_tenant, request) {
+      put(decodeTraceRequest(request));
+      return { kind: 'success' };
+    },
+    close: async () => {},
+  };
+  return { sink, traces };
+}
+
+const policy = (quietMs = 1000, maxAgeMs = 60_000) => `
+defaultLimits: { spansPerSecond: 1000000000, burst: 1000000000 }
+tenants:
+  - id: shop
+    tokenSha256: []
+    sampling:
+      defaultProbability: 0.1
+      rules:
+        - name: llm
+          match: [{ field: attribute.gen_ai.request.model, op: exists }]
+          probability: 0.5
+      trace: { quietMs: ${quietMs}, maxAgeMs: ${maxAgeMs} }
+`;
+
+interface Rig {
+  push(batch: TraceBatch): Promise<unknown>;
+  tail: TailSampler;
+  stored: Map<string, Stored[]>;
+  metrics: ReturnType<typeof createMetrics>;
+  tailMetrics: ReturnType<typeof createTailMetrics>;
+  budget: ByteBudget;
+  wal?: Wal;
+  queueDepth(): number;
+}
+
+function rig(opts: { config?: string; budgetBytes?: number; wal?: Wal } = {}): Rig {
+  const parsed = parseConfig(opts.config ?? policy());
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+  const config = parsed.config;
+  const registry = buildRegistry(config, undefined, Date.now());
+  const metrics = createMetrics();
+  const tailMetrics = createTailMetrics(metrics.registry);
+  const budget = createByteBudget(opts.budgetBytes ?? 256 * 1024 * 1024);
+  const { sink, traces } = storingSink();
+  const queue = createExportQueue({
+    sink,
+    config: { ...config.exporter, maxBatchDelayMs: 1 },
+    metrics,
+    log,
+    budget,
+    ...(opts.wal ? { wal: opts.wal } : {}),
+  });
+  const tail = createTailSampler({
+    queue,
+    ...(opts.wal ? { wal: opts.wal } : {}),
+    budget,
+    metrics,
+    tailMetrics,
+    policyOf: (t) => registry.tenants.get(t)?.policy,
+    settings: () => config.tail,
+    log,
+  });
+  const pipeline = createPipeline({ queue, metrics, tail, ...(opts.wal ? { wal: opts.wal } : {}) });
+  const tenant = registry.tenants.get('shop');
+  if (!tenant) throw new Error('no tenant');
+  return {
+    push: (b) => pipeline.push(tenant, b),
+    tail,
+    stored: traces,
+    metrics,
+    tailMetrics,
+    budget,
+    ...(opts.wal ? { wal: opts.wal } : {}),
+    queueDepth: () => queue.depth,
+  };
+}
+
+const settle = async (r: Rig) => {
+  await r.tail.flush();
+  for (let i = 0; i < 200 && r.queueDepth() > 0; i++) await new Promise((res) => setTimeout(res, 5));
+};
+
+/** What a policy of `p` for plain traces and 0.5 for LLM traces keeps, by the spec's arithmetic. */
+function expectedKeep(t: TestTrace): boolean {
+  if (t.error || t.rated) return true;
+  const p = t.llm ? 0.5 : 0.1;
+  return traceIdRandomness(t.traceId) >= thresholdFor(p);
+}
+
+async function runScattered(traces: TestTrace[], seed: number, maxBatch: number) {
+  const r = rig();
+  for (const b of scatter(traces, seed, maxBatch)) await r.push(batchOf(b));
+  await settle(r);
+  return r;
+}
+
+describe('trace-complete sampling (one replica)', () => {
+  it('keeps whole traces: errors and ratings always, the rest by consistent threshold per stratum', async () => {
+    const traces = makeTraces(3000, { seed: 1, errorRate: 0.05, ratedRate: 0.02, llmRate: 0.3 });
+    const r = await runScattered(traces, 11, 40);
+    let kept = 0;
+    for (const t of traces) {
+      const got = r.stored.get(hex(t.traceId));
+      expect(got !== undefined, `trace ${hex(t.traceId)} kept`).toBe(expectedKeep(t));
+      if (!got) continue;
+      kept++;
+      // Whole: every span, once.
+      expect(new Set(got.map((s) => s.span)).size).toBe(t.spans.length);
+      expect(got.length).toBe(t.spans.length);
+      const rule = got[0]?.rule;
+      expect(got.every((s) => s.rule === rule && s.adjusted === got[0]?.adjusted)).toBe(true);
+      if (t.error) expect(rule === 'keep-errors' || rule === 'llm' || rule === 'default').toBe(true);
+      if (rule === 'default') {
+        expect(got[0]?.adjusted).toBeCloseTo(10);
+        expect(got[0]?.traceState).toBe('ot=th:e6666666666666');
+      }
+      if (rule === 'llm') expect(got[0]?.adjusted).toBe(2);
+      if (rule === 'keep-errors' || rule === 'keep-ratings') expect(got[0]?.adjusted).toBe(1);
+    }
+    expect(kept).toBeGreaterThan(0);
+    const dropped = await r.metrics.registry.getSingleMetric('koder_ingester_trace_decisions_total')?.get();
+    expect(dropped?.values.some((v) => v.labels.outcome === 'dropped')).toBe(true);
+  });
+
+  it('decides the same traces whatever the batching and order (property over seeds)', async () => {
+    const traces = makeTraces(800, { seed: 7, errorRate: 0.03, llmRate: 0.2 });
+    const reference = await runScattered(traces, 1, 1000);
+    const keptRef = [...reference.stored.keys()].sort();
+    for (const seed of [2, 3, 4, 5]) {
+      const run = await runScattered(traces, seed, 1 + seed * 7);
+      expect([...run.stored.keys()].sort()).toEqual(keptRef);
+    }
+  });
+
+  it('keeps a share of plain traces within 5 standard deviations of p, over seeds', async () => {
+    for (const seed of [21, 22, 23]) {
+      const traces = makeTraces(4000, { seed, maxChildren: 2 });
+      const r = await runScattered(traces, seed, 200);
+      const n = traces.length;
+      const p = 0.1;
+      const sd = Math.sqrt(n * p * (1 - p));
+      expect(Math.abs(r.stored.size - n * p)).toBeLessThan(5 * sd);
+    }
+  });
+
+  it('waits for the quiet period after the root, and late spans follow the decision', async () => {
+    const pool = makeTraces(100, { seed: 99, maxChildren: 3 }).filter((t) => t.spans.length >= 3);
+    const keptTrace = pool.find((t) => expectedKeep(t)) as TestTrace;
+    const droppedTrace = pool.find((t) => !expectedKeep(t)) as TestTrace;
+    const r = rig({ config: policy(50) });
+    const held = (t: TestTrace) => t.spans.at(-1) as Buffer; // a child that arrives late
+    await r.push(batchOf([...keptTrace.spans.slice(0, -1), ...droppedTrace.spans.slice(0, -1)]));
+    expect(r.tail.bufferedTraces).toBe(2);
+    r.tail.sweep(); // not quiet yet
+    expect(r.tail.bufferedTraces).toBe(2);
+    await new Promise((res) => setTimeout(res, 80));
+    r.tail.sweep();
+    expect(r.tail.bufferedTraces).toBe(0);
+    expect(r.tail.decisionOf('shop', keptTrace.traceId)?.keep).toBe(true);
+    expect(r.tail.decisionOf('shop', droppedTrace.traceId)?.keep).toBe(false);
+    // Late spans follow: the kept trace becomes whole, the dropped one stays dropped...
+    await r.push(batchOf([held(keptTrace), held(droppedTrace)]));
+    // ...except an error span, kept alone rather than lost (as head sampling would keep it).
+    const { span, len, uint } = await import('../testing/otlp-builder.ts');
+    const lateError = span({ trace: droppedTrace.traceId, name: 'late failure' }, len(15, uint(3, 2)));
+    await r.push(batchOf([lateError]));
+    await settle(r);
+    expect(r.stored.get(hex(keptTrace.traceId))?.length).toBe(keptTrace.spans.length);
+    const dropped = r.stored.get(hex(droppedTrace.traceId));
+    expect(dropped?.map((s) => s.rule)).toEqual(['keep-errors']);
+    const late = await r.metrics.registry.getSingleMetric('koder_ingester_trace_late_spans_total')?.get();
+    const byOutcome = Object.fromEntries(late?.values.map((v) => [v.labels.outcome, v.value]) ?? []);
+    expect(byOutcome).toEqual({ kept: 2, dropped: 1 });
+  });
+
+  it('decides an agent run at once when its invoke_agent root ends', async () => {
+    const r = rig();
+    const traceId = Buffer.alloc(16, 0xff); // kept at any probability
+    const { span, len, attribute, str } = await import('../testing/otlp-builder.ts');
+    const rootId = Buffer.alloc(8, 1);
+    const child = span({ trace: traceId, name: 'chat gpt-4o' }, len(4, rootId));
+    const root = span(
+      { trace: traceId, span: rootId, name: 'invoke_agent support' },
+      attribute('gen_ai.operation.name', str('invoke_agent')),
+    );
+    await r.push(batchOf([child]));
+    expect(r.tail.bufferedTraces).toBe(1);
+    await r.push(batchOf([root]));
+    expect(r.tail.bufferedTraces).toBe(0);
+    const m = await r.metrics.registry.getSingleMetric('koder_ingester_trace_decisions_total')?.get();
+    expect(m?.values.find((v) => v.labels.trigger === 'agent_end')?.value).toBe(1);
+  });
+
+  it('with a full memory budget decides the oldest traces early, counts it, and loses nothing', async () => {
+    const traces = makeTraces(2000, { seed: 5, errorRate: 0.1 });
+    const r = rig({ budgetBytes: 16 * 1024 * 1024 });
+    // Most of the budget is held elsewhere (request bodies in flight): the buffer has ~1 MiB.
+    r.budget.take(15 * 1024 * 1024);
+    for (const b of scatter(traces, 5, 30)) await r.push(batchOf(b));
+    const m = await r.metrics.registry.getSingleMetric('koder_ingester_trace_decisions_total')?.get();
+    const early = m?.values.filter((v) => v.labels.trigger === 'memory').reduce((n, v) => n + v.value, 0);
+    expect(early).toBeGreaterThan(0);
+    expect(r.budget.used).toBeLessThanOrEqual(16 * 1024 * 1024 + 64 * 1024);
+    r.budget.release(15 * 1024 * 1024); // the bodies are done: kept traces waiting for room go out
+    await settle(r);
+    // Every span is accounted for: stored or sampled out by a decision.
+    const decided = await r.metrics.registry
+      .getSingleMetric('koder_ingester_trace_decided_spans_total')
+      ?.get();
+    const late = await r.metrics.registry.getSingleMetric('koder_ingester_trace_late_spans_total')?.get();
+    const total = traces.reduce((n, t) => n + t.spans.length, 0);
+    const sum = (v: { values: { value: number }[] } | undefined) =>
+      (v?.values ?? []).reduce((n, x) => n + x.value, 0);
+    expect(sum(decided) + sum(late)).toBe(total);
+    // Error traces are kept; split by an early decision at worst, never lost.
+    for (const t of traces.filter((x) => x.error)) {
+      const got = r.stored.get(hex(t.traceId)) ?? [];
+      expect(got.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('replays buffered spans after a crash from the write-ahead log and decides them the same way', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'koder-tail-wal-'));
+    dirs.push(dir);
+    const walOpts = { dir, durability: 'fsync' as const, segmentBytes: 1024 * 1024, syncIntervalMs: 50 };
+    const traces = makeTraces(300, { seed: 8, errorRate: 0.05, llmRate: 0.2 });
+    const batches = scatter(traces, 8, 25);
+    // First run: every span accepted (durable), none decided yet; then the process "dies".
+    const first = rig({ wal: openWal(walOpts) });
+    for (const b of batches) await first.push(batchOf(b));
+    expect(first.stored.size).toBe(0);
+    expect(first.tail.bufferedTraces).toBe(traces.length);
+    // Second run on the same directory: the pending records go back into the buffer.
+    const wal = openWal(walOpts);
+    expect(wal.replayed.every((r) => r.pending)).toBe(true);
+    const second = rig({ wal });
+    for (const rec of wal.replayed) second.tail.replay(rec.tenant, rec.request, rec.segment);
+    expect(second.tail.bufferedTraces).toBe(traces.length);
+    await settle(second);
+    for (const t of traces) {
+      const got = second.stored.get(hex(t.traceId));
+      expect(got !== undefined).toBe(expectedKeep(t));
+      if (got) expect(got.length).toBe(t.spans.length);
+    }
+    // Everything delivered: the log lets go of every segment.
+    await wal.close();
+    expect(wal.bytes).toBe(0);
+  });
+});

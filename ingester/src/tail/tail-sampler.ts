@@ -1,0 +1,383 @@
+// Trace-complete sampling (SamplingPolicy mode `trace`): accepted spans wait in the trace buffer until
+// their trace is due — its root span arrived and the quiet period passed, an agent run ended, or it
+// reached its age, span or byte cap — and are then kept or dropped as a whole (decide-trace.ts). Kept
+// traces go to the export queue, stamped; spans arriving after the decision follow it (decision cache).
+//
+// Durability: the pipeline writes each request to the write-ahead log as a *pending* record before
+// the client hears OK, and the buffered traces hold references on the segments their spans are in. A
+// kept trace is written again as an ordinary record (what the queue exports) before its pending
+// references are let go; a dropped trace just lets go. After a crash, pending records are replayed
+// into this buffer and decided again (the same way: decisions depend only on the spans), so nothing
+// accepted is lost; a trace whose kept record and pending record both survive may be stored twice
+// (at-least-once, as the log already is).
+//
+// Memory: the buffer, the decision cache and kept traces waiting for queue room hold their bytes of
+// the ingester's memory budget. When a request would not fit, the oldest traces are decided early
+// (trigger `memory` in koder_ingester_trace_decisions_total); if it still does not fit, the request
+// is refused with back-pressure. Nothing is dropped silently.
+import type { Logger } from 'pino';
+import type { TailSettings } from '../config/schema.ts';
+import type { ExportQueue, SegmentRefs } from '../export/queue.ts';
+import type { ByteBudget } from '../memory/byte-budget.ts';
+import type { Metrics } from '../metrics.ts';
+import { decodeTraceRequest } from '../otlp/decode-proto.ts';
+import { encodeTraceRequest, requestSize } from '../otlp/encode-proto.ts';
+import type { TraceBatch } from '../otlp/model.ts';
+import type { DurableLog } from '../pipeline/pipeline.ts';
+import { type CompiledPolicy, compilePolicy, isError, isRating } from '../sample/policy.ts';
+import { decideTrace, type TraceDecision } from './decide-trace.ts';
+import { DECISION_ENTRY_BYTES, DecisionCache } from './decision-cache.ts';
+import { keptBatch, type Stamp, stampBatch } from './kept-batch.ts';
+import type { TailMetrics } from './metrics.ts';
+import { type BufferedTrace, TraceBuffer, traceKey } from './trace-buffer.ts';
+
+export type Trigger =
+  | 'root_quiet'
+  | 'agent_end'
+  | 'max_age'
+  | 'max_spans'
+  | 'max_bytes'
+  | 'memory'
+  | 'shutdown'
+  | 'flush';
+
+export interface TailDeps {
+  queue: ExportQueue;
+  wal?: DurableLog & SegmentRefs;
+  budget?: ByteBudget;
+  metrics: Metrics;
+  tailMetrics: TailMetrics;
+  /** The tenant's policy in force (reloads apply to traces decided after them). */
+  policyOf(tenant: string): CompiledPolicy | undefined;
+  settings(): Readonly<TailSettings>;
+  log: Logger;
+  now?: () => number;
+}
+
+export interface TailSampler {
+  /**
+   * Makes room in the memory budget for `bytes` more, deciding the oldest traces early if needed;
+   * false when even that leaves no room (refuse the request with back-pressure).
+   */
+  makeRoom(bytes: number): boolean;
+  /**
+   * Takes a batch of accepted spans. `segment` is the write-ahead-log segment of its pending record,
+   * whose one reference (from append or replay) passes to the buffer here.
+   */
+  add(tenant: string, batch: TraceBatch, segment: number | undefined): void;
+  /** A pending record an earlier run left in the write-ahead log. */
+  replay(tenant: string, request: Buffer, segment: number): void;
+  /** Decides the traces that are due now (run by the timer; callable by tests). */
+  sweep(): void;
+  /** Decides every buffered trace now (tests, benchmarks); kept ones go to the queue. */
+  flush(): Promise<void>;
+  /** Whether a trace is waiting in the buffer / what was decided for it (tests, the query side). */
+  decisionOf(tenant: string, traceId: Uint8Array): TraceDecision | undefined;
+  readonly bufferedTraces: number;
+  /**
+   * Stops the timer. With `decideAll` (no write-ahead log to keep buffered traces in) every trace is
+   * decided and kept ones are handed to the queue before `deadlineMs`; with a log they stay pending.
+   * Returns the spans that could not be handed over.
+   */
+  close(decideAll: boolean, deadlineMs: number): Promise<number>;
+}
+
+interface OutboxItem {
+  tenant: string;
+  batch: TraceBatch;
+  spans: number;
+  bytes: number;
+  /** Pending-record segments this item's spans are in (one reference each, let go once queued). */
+  segments: number[];
+}
+
+/** Keeps everything: used for spans of a tenant no longer configured (replayed from the log). */
+const KEEP_ALL = compilePolicy(undefined);
+
+export function createTailSampler(deps: TailDeps): TailSampler {
+  const { queue, wal, budget, metrics, tailMetrics: tm, log } = deps;
+  const now = deps.now ?? Date.now;
+  const buffer = new TraceBuffer();
+  let cacheEntries = 0;
+  const cache = new DecisionCache(
+    () => deps.settings().decisionCacheTraces,
+    (delta) => {
+      cacheEntries += delta;
+      if (delta > 0) budget?.take(delta * DECISION_ENTRY_BYTES);
+      else budget?.release(-delta * DECISION_ENTRY_BYTES);
+    },
+  );
+  const outbox: OutboxItem[] = [];
+  let outboxBytes = 0;
+  let flushing: Promise<void> | undefined;
+  let closed = false;
+
+  const gauges = () => {
+    tm.bufferedTraces.set(buffer.traces.size);
+    tm.bufferedSpans.set(buffer.spans);
+    tm.bufferedBytes.set(buffer.bytes + outboxBytes + cacheEntries * DECISION_ENTRY_BYTES);
+    tm.cachedDecisions.set(cacheEntries);
+  };
+
+  const releaseSegments = (segments: readonly number[]) => {
+    if (wal) for (const s of segments) wal.release(s);
+  };
+
+  function decide(trace: BufferedTrace, trigger: Trigger): void {
+    buffer.remove(trace);
+    budget?.release(trace.bytes);
+    const policy = deps.policyOf(trace.tenant) ?? KEEP_ALL;
+    const d = decideTrace(trace.traceId, trace.facts, policy);
+    cache.set(trace.key, d);
+    const outcome = d.keep ? 'kept' : 'dropped';
+    const spans = trace.facts.spans;
+    tm.decisions.inc({ tenant: trace.tenant, trigger, outcome });
+    tm.spansDecided.inc({ tenant: trace.tenant, outcome }, spans);
+    if (!d.keep) {
+      metrics.spansSampledOut.inc({ tenant: trace.tenant }, spans);
+      releaseSegments(trace.segments);
+      return;
+    }
+    if (d.reason === 'error') metrics.spansKeptErrors.inc({ tenant: trace.tenant }, spans);
+    const batch = keptBatch(trace.groups, d);
+    toOutbox({ tenant: trace.tenant, batch, spans, bytes: trace.bytes, segments: trace.segments });
+  }
+
+  function toOutbox(item: OutboxItem): void {
+    outbox.push(item);
+    outboxBytes += item.bytes;
+    budget?.take(item.bytes);
+  }
+
+  /** Hands kept traces to the export queue in order, as room allows; the rest wait for the next turn. */
+  function flushOutbox(): Promise<void> {
+    if (flushing) return flushing;
+    let done = false;
+    const run = (async () => {
+      try {
+        while (outbox.length) {
+          const item = outbox[0] as OutboxItem;
+          // The item's bytes pass to the queue's reservation (which takes its own exact share).
+          budget?.release(item.bytes);
+          const request = wal ? encodeTraceRequest(item.batch) : undefined;
+          const room = queue.reserve(item.tenant, item.spans, request?.length ?? requestSize(item.batch));
+          if (!room) {
+            budget?.take(item.bytes);
+            return;
+          }
+          outbox.shift();
+          outboxBytes -= item.bytes;
+          let segment: number | undefined;
+          if (wal && request) {
+            try {
+              segment = await wal.append({ tenant: item.tenant, spans: item.spans, request });
+            } catch (err) {
+              // Still pending in the log: tried again on the next turn.
+              room.cancel();
+              outbox.unshift(item);
+              outboxBytes += item.bytes;
+              budget?.take(item.bytes);
+              log.warn({ err: (err as Error).message }, 'write-ahead log: a kept trace waits to be written');
+              return;
+            }
+          }
+          room.commit(item.batch, segment, request);
+          metrics.spansQueued.inc({ tenant: item.tenant }, item.spans);
+          releaseSegments(item.segments);
+        }
+      } finally {
+        done = true;
+        flushing = undefined;
+        gauges();
+      }
+    })();
+    // A run with nothing to wait for has already finished here: it must not be left as "in progress".
+    if (!done) flushing = run;
+    return run;
+  }
+
+  function dueTrigger(trace: BufferedTrace, at: number): Trigger | undefined {
+    const wait = (deps.policyOf(trace.tenant) ?? KEEP_ALL).wait;
+    if (trace.facts.rootSeen) {
+      if (trace.facts.agentRoot && wait.decideOnAgentEnd) return 'agent_end';
+      if (at - trace.lastAt >= wait.quietMs) return 'root_quiet';
+    }
+    if (at - trace.firstAt >= wait.maxAgeMs) return 'max_age';
+    return undefined;
+  }
+
+  function sweep(): void {
+    const at = now();
+    for (const trace of [...buffer.traces.values()]) {
+      const trigger = dueTrigger(trace, at);
+      if (trigger) decide(trace, trigger);
+    }
+    gauges();
+    if (outbox.length) void flushOutbox();
+  }
+
+  let timerMs = deps.settings().sweepIntervalMs;
+  let timer = setInterval(tick, timerMs);
+  timer.unref();
+  function tick(): void {
+    if (closed) return;
+    try {
+      sweep();
+    } catch (err) {
+      log.error({ err }, 'trace buffer sweep failed; retried on the next tick');
+    }
+    const ms = deps.settings().sweepIntervalMs;
+    if (ms !== timerMs) {
+      clearInterval(timer);
+      timerMs = ms;
+      timer = setInterval(tick, ms);
+      timer.unref();
+    }
+  }
+
+  function add(tenant: string, batch: TraceBatch, segment: number | undefined): void {
+    const policy = deps.policyOf(tenant) ?? KEEP_ALL;
+    const before = buffer.bytes;
+    // Spans of traces already decided follow the decision: found by the cache while buffering.
+    let late = 0;
+    const { touched, newSegmentRefs } = buffer.add(tenant, batch, policy, now(), segment, (key) => {
+      if (!cache.get(key)) return false;
+      late++;
+      return true;
+    });
+    budget?.take(buffer.bytes - before);
+    const lateKept = late ? lateKeptBatches(tenant, batch, policy) : [];
+    if (late) {
+      const kept = lateKept.reduce((n, l) => n + l.spans, 0);
+      if (kept) tm.lateSpans.inc({ tenant, outcome: 'kept' }, kept);
+      if (late - kept) {
+        tm.lateSpans.inc({ tenant, outcome: 'dropped' }, late - kept);
+        metrics.spansSampledOut.inc({ tenant }, late - kept);
+      }
+    }
+    // References: one per trace newly holding the segment and one per late kept batch; then the
+    // record's own reference (from append or replay) is let go.
+    if (wal && segment !== undefined) {
+      wal.ref(segment, newSegmentRefs + lateKept.length);
+      wal.release(segment);
+    }
+    for (const l of lateKept)
+      toOutbox({
+        tenant,
+        batch: l.batch,
+        spans: l.spans,
+        bytes: requestSize(l.batch),
+        segments: segment === undefined ? [] : [segment],
+      });
+    for (const trace of touched) {
+      const wait = policy.wait;
+      if (trace.facts.spans >= wait.maxSpans) decide(trace, 'max_spans');
+      else if (trace.bytes >= wait.maxBytes) decide(trace, 'max_bytes');
+      else if (trace.facts.agentRoot && wait.decideOnAgentEnd) decide(trace, 'agent_end');
+    }
+    gauges();
+    if (outbox.length) void flushOutbox();
+  }
+
+  /**
+   * The batch's late spans to keep, one stamped batch per trace: those of traces decided "keep", and
+   * error and rating spans even of a trace decided "drop" (decided early or before they arrived): they
+   * are kept alone, as head sampling would, rather than lost.
+   */
+  function lateKeptBatches(
+    tenant: string,
+    batch: TraceBatch,
+    policy: CompiledPolicy,
+  ): { batch: TraceBatch; spans: number }[] {
+    const byTrace = new Map<string, { stamp: Stamp; batch: TraceBatch; spans: number }>();
+    for (const rs of batch.resourceSpans)
+      for (const ss of rs.scopeSpans)
+        for (const span of ss.spans) {
+          const key = traceKey(tenant, span.traceId);
+          if (buffer.traces.has(key)) continue; // buffered above: not late
+          const d = cache.get(key);
+          if (!d) continue;
+          let stamp: Stamp | undefined = d.keep ? d : undefined;
+          if (!stamp && policy.keepErrors && isError(span)) stamp = { threshold: 0n, rule: 'keep-errors' };
+          if (!stamp && isRating(span)) stamp = { threshold: 0n, rule: 'keep-ratings' };
+          if (!stamp) continue;
+          const group = `${key}/${stamp.rule}`;
+          let t = byTrace.get(group);
+          if (!t) {
+            t = { stamp, batch: { resourceSpans: [] }, spans: 0 };
+            byTrace.set(group, t);
+          }
+          let out = t.batch.resourceSpans.find((r) => r.resource === rs.resource);
+          if (!out) {
+            out = { resource: rs.resource, scopeSpans: [], schemaUrl: rs.schemaUrl };
+            t.batch.resourceSpans.push(out);
+          }
+          let outScope = out.scopeSpans.find((x) => x.scope === ss.scope);
+          if (!outScope) {
+            outScope = { scope: ss.scope, spans: [], schemaUrl: ss.schemaUrl };
+            out.scopeSpans.push(outScope);
+          }
+          outScope.spans.push(span);
+          t.spans++;
+        }
+    return [...byTrace.values()].map((t) => {
+      stampBatch(t.batch, t.stamp);
+      return { batch: t.batch, spans: t.spans };
+    });
+  }
+
+  return {
+    makeRoom(bytes) {
+      if (!budget) return true;
+      let decided = false;
+      for (const trace of buffer.traces.values()) {
+        if (budget.used + bytes <= budget.max) break;
+        decide(trace, 'memory');
+        decided = true;
+      }
+      if (decided) {
+        gauges();
+        void flushOutbox();
+      }
+      return budget.used + bytes <= budget.max;
+    },
+    add,
+    replay(tenant, request, segment) {
+      add(tenant, decodeTraceRequest(request), segment);
+    },
+    sweep,
+    async flush() {
+      for (const trace of [...buffer.traces.values()]) decide(trace, 'flush');
+      gauges();
+      await flushOutbox();
+    },
+    decisionOf(tenant, traceId) {
+      return cache.get(traceKey(tenant, traceId));
+    },
+    get bufferedTraces() {
+      return buffer.traces.size;
+    },
+    async close(decideAll, deadlineMs) {
+      closed = true;
+      clearInterval(timer);
+      if (decideAll) for (const trace of [...buffer.traces.values()]) decide(trace, 'shutdown');
+      else if (buffer.traces.size)
+        log.info(
+          { traces: buffer.traces.size, spans: buffer.spans },
+          'undecided traces stay in the write-ahead log and are decided after the next start',
+        );
+      await flushOutbox();
+      while (outbox.length && now() < deadlineMs) {
+        await new Promise((r) => setTimeout(r, 50));
+        await flushOutbox();
+      }
+      const left = outbox.reduce((n, it) => n + it.spans, 0);
+      if (left && !wal)
+        for (const it of outbox)
+          metrics.spansExportFailed.inc({ tenant: it.tenant, reason: 'shutdown_deadline' }, it.spans);
+      cache.clear();
+      gauges();
+      return left;
+    },
+  };
+}
