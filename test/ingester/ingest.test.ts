@@ -20,7 +20,8 @@ const bins = requireBinaries('otelcol', 'telemetrygen');
 
 const tenants = [
   { id: 'team-a', tokenSha256: [sha256Hex('token-a')] },
-  { id: 'team-b', tokenSha256: [sha256Hex('token-b')], sampling: { defaultProbability: 0 } },
+  // Per-span (head) sampling: only error spans are kept. Whole-trace sampling: test/ingester/trace-sampling.test.ts.
+  { id: 'team-b', tokenSha256: [sha256Hex('token-b')], sampling: { defaultProbability: 0, mode: 'head' } },
 ];
 
 describe.skipIf(!bins.ok)(suiteTitle('ingester → collector (real clients)', bins), () => {

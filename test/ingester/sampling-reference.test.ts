@@ -42,7 +42,13 @@ describe.skipIf(!bins.ok)(
       ing = await startIngesterProcess({
         exporter: { endpoint: storage.grpcEndpoint, maxBatchDelayMs: 10 },
         defaultLimits: { spansPerSecond: 100_000, burst: 100_000 },
-        tenants: [{ id: 'ref', tokenSha256: [sha256Hex('test')], sampling: { defaultProbability: 0.1 } }],
+        tenants: [
+          {
+            id: 'ref',
+            tokenSha256: [sha256Hex('test')],
+            sampling: { defaultProbability: 0.1, mode: 'head' },
+          },
+        ],
       });
     });
     afterAll(async () => {

@@ -1,10 +1,9 @@
 // Whole traces for tests of trace-complete sampling: each a root span with children, some with an
 // error child or a rating, as encoded OTLP Span messages; helpers to scatter their spans over random
 // batches in random order (as several SDK processes and replicas would deliver them).
-import { randomBytes } from 'node:crypto';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
 import type { TraceBatch } from '../otlp/model.ts';
-import { attribute, double, len, message, request, span, str, uint } from './otlp-builder.ts';
+import { attribute, double, len, request, span, str, uint } from './otlp-builder.ts';
 
 export interface TestTrace {
   traceId: Buffer;
@@ -87,5 +86,3 @@ export const batchOf = (spans: Buffer[], service = 'shop'): TraceBatch =>
   decodeTraceRequest(request(spans, { service }));
 
 export const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-
-export { message, randomBytes };
