@@ -10,13 +10,14 @@ ifneq ($(NODE_BIN),)
 export PATH := $(NODE_BIN):$(PATH)
 endif
 
-.PHONY: help run demo test soak bench images cluster deps testbin browser ui typecheck lint format vitest
+.PHONY: help run demo export test soak bench images cluster deps testbin browser ui typecheck lint format vitest
 
 help:
 	@echo "make run    start Koder Trace on this machine"
 	@echo "make test   typecheck, lint, unit and integration tests (builds test binaries on first run)"
 	@echo "make soak   fuzzing at 100,000 cases per transport and 60 s of overload (figures in test-results/)"
 	@echo "make demo   send realistic agent traces (and ratings) to a running make run"
+	@echo "make export export traces or LLM calls from a running make run (ARGS='--what calls --format csv --out f')"
 	@echo "make ui     build the trace UI (make run does it; node query/ui/build.ts --watch while editing)"
 	@echo "make bench  ingest vs the OpenTelemetry Collector; trace detail vs a bare store lookup"
 	@echo "make images build the operator, ingester and query images (no container engine needed)"
@@ -98,6 +99,10 @@ run: deps ui
 # OTEL_EXPORTER_OTLP_* variables of the environment (make passes them through); ARGS='--runs 100 …'.
 demo: deps
 	node query/src/demo/traffic.ts $(ARGS)
+
+# Every trace or LLM call a search matches, as NDJSON or CSV, resuming by itself (docs/query.md).
+export: deps
+	node query/src/export-cli.ts $(ARGS)
 
 # Container images without a container engine (scripts/build-images.sh: mmdebstrap, umoci, skopeo),
 # reproducible, cached in ~/.cache/koder-trace/images: docker-archives koder-trace/{operator,ingester,

@@ -16,6 +16,39 @@ const BAD_PARAMETER = {
 };
 const UNAUTHORIZED = { description: 'Missing or unknown bearer token' };
 
+/** The search's filters, paging and order: taken by the search and, as pages, by the export. */
+const SEARCH_PARAMETERS = [
+  param('start', TIME('Earliest time')),
+  param('end', TIME('Latest time')),
+  param('service', 'Root service name'),
+  param('name', 'A span name in the trace'),
+  param('model', 'A GenAI model (request or response)'),
+  param('provider', 'A GenAI provider (gen_ai.provider.name)'),
+  param('error', 'Only traces with (true) or without (false) errors', { type: 'boolean' }),
+  param('minDurationMs', 'Minimum trace duration in ms', {
+    type: 'number',
+    minimum: 0,
+    maximum: 9_223_372_036_854,
+  }),
+  param('promptId', 'koder.prompt.id'),
+  param('promptVersion', 'koder.prompt.version'),
+  param('conversationId', 'gen_ai.conversation.id'),
+  param('requestId', 'koder.request_id'),
+  param('minRating', 'Minimum average rating, 0–1', { type: 'number', minimum: 0, maximum: 1 }),
+  param('maxRating', 'Maximum average rating, 0–1', { type: 'number', minimum: 0, maximum: 1 }),
+  {
+    ...param('attr', 'key=value: a span or resource attribute equal to value (repeatable, up to 32)'),
+    explode: true,
+    schema: { type: 'array', items: str, maxItems: 32 },
+  },
+  param('sort', 'Order by start, duration, spans, tokens, errors, rating, rootName or service', {
+    enum: ['start', 'duration', 'spans', 'tokens', 'errors', 'rating', 'rootName', 'service'],
+  }),
+  param('order', 'desc (default) or asc', { enum: ['desc', 'asc'] }),
+  param('limit', 'Page size, 1–1000 (default 50)', { type: 'integer', minimum: 1, maximum: 1000 }),
+  param('cursor', 'The `next` value of the previous page'),
+];
+
 export const OPENAPI = {
   openapi: '3.1.0',
   info: { title: 'Koder Trace query API', version: 'v1' },
@@ -33,37 +66,7 @@ export const OPENAPI = {
     '/api/v1/traces': {
       get: {
         summary: 'Search traces of the caller’s tenant (newest first unless sorted otherwise)',
-        parameters: [
-          param('start', TIME('Earliest time')),
-          param('end', TIME('Latest time')),
-          param('service', 'Root service name'),
-          param('name', 'A span name in the trace'),
-          param('model', 'A GenAI model (request or response)'),
-          param('provider', 'A GenAI provider (gen_ai.provider.name)'),
-          param('error', 'Only traces with (true) or without (false) errors', { type: 'boolean' }),
-          param('minDurationMs', 'Minimum trace duration in ms', {
-            type: 'number',
-            minimum: 0,
-            maximum: 9_223_372_036_854,
-          }),
-          param('promptId', 'koder.prompt.id'),
-          param('promptVersion', 'koder.prompt.version'),
-          param('conversationId', 'gen_ai.conversation.id'),
-          param('requestId', 'koder.request_id'),
-          param('minRating', 'Minimum average rating, 0–1', { type: 'number', minimum: 0, maximum: 1 }),
-          param('maxRating', 'Maximum average rating, 0–1', { type: 'number', minimum: 0, maximum: 1 }),
-          {
-            ...param('attr', 'key=value: a span or resource attribute equal to value (repeatable, up to 32)'),
-            explode: true,
-            schema: { type: 'array', items: str, maxItems: 32 },
-          },
-          param('sort', 'Order by start, duration, spans, tokens, errors, rating, rootName or service', {
-            enum: ['start', 'duration', 'spans', 'tokens', 'errors', 'rating', 'rootName', 'service'],
-          }),
-          param('order', 'desc (default) or asc', { enum: ['desc', 'asc'] }),
-          param('limit', 'Page size, 1–1000 (default 50)', { type: 'integer', minimum: 1, maximum: 1000 }),
-          param('cursor', 'The `next` value of the previous page'),
-        ],
+        parameters: SEARCH_PARAMETERS,
         responses: {
           '200': { description: '{traces: [...], next?}' },
           '400': BAD_PARAMETER,
@@ -163,6 +166,27 @@ export const OPENAPI = {
         ],
         responses: {
           '200': { description: '{promptId, versions: [...], series: [{startTimeUnixNano, versions}]}' },
+          '400': BAD_PARAMETER,
+          '401': UNAUTHORIZED,
+        },
+      },
+    },
+    '/api/v1/export': {
+      get: {
+        summary:
+          'Stream every trace (or LLM call) a search matches, for offline evaluation; resumable page by page',
+        description:
+          'NDJSON, one record per line: `{"type":"trace","trace":<as GET /api/v1/traces/{traceId}>}` or, with what=calls, one `{"type":"call",…}` per LLM call (messages, usage, cost, prompt version, ratings); after each page `{"type":"cursor","next":…}`, last `{"type":"end","traces":n[,"calls":n]}`. An export cut short has no end record: keep the records before the last cursor record and ask again with cursor=<its next>. A failure part-way ends the stream with `{"type":"error","message":…}`. format=csv (calls only) gives a header and a row per call, not resumable. The search parameters select and order the traces; limit is the page size.',
+        parameters: [
+          ...SEARCH_PARAMETERS,
+          param('what', 'traces (default) or calls', { enum: ['traces', 'calls'] }),
+          param('format', 'ndjson (default) or csv (calls only)', { enum: ['ndjson', 'csv'] }),
+        ],
+        responses: {
+          '200': {
+            description: 'The export, streamed',
+            content: { 'application/x-ndjson': {}, 'text/csv': {} },
+          },
           '400': BAD_PARAMETER,
           '401': UNAUTHORIZED,
         },

@@ -14,12 +14,16 @@ import {
   STATUS_CODES,
 } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type ConnectionLimits, limitConnections } from '@koder-trace/ingester/connections';
 import type { TenantRegistry } from '@koder-trace/ingester/tenants';
 import type { Logger } from 'pino';
 import type { TraceBackend } from '../backend/backend.ts';
+import { NO_COST, traceCosts } from '../cost/cost-sum.ts';
 import { type PriceTable, pricer } from '../cost/prices.ts';
 import type { SpanRow } from '../store/span-row.ts';
+import { type ExportRequest, exportItems, parseExport } from './export.ts';
+import { streamExport } from './export-stream.ts';
 import { OPENAPI } from './openapi.ts';
 import { promptList, promptOverlay } from './overlay.ts';
 import { parseRating, ratingExport } from './ratings.ts';
@@ -117,6 +121,10 @@ export interface QueryDeps {
 const TRACE_PATH = /^\/api\/v1\/traces\/([0-9a-fA-F]{32})$/;
 const OVERLAY_PATH = /^\/api\/v1\/prompts\/([^/]+)\/versions$/;
 const RATINGS_PATH = '/api/v1/ratings';
+const EXPORT_PATH = '/api/v1/export';
+const UNAUTHORIZED = {
+  error: 'missing or unknown bearer token: send "Authorization: Bearer <tenant token>"',
+};
 const INGEST_TIMEOUT_MS = 10_000;
 
 /** Answers one API request (everything but the socket): routing, auth, parameters, lookups. */
@@ -159,26 +167,14 @@ async function route(
     });
   }
   const tenant = deps.registry().authenticate(authorization);
-  if (!tenant)
-    return reply(401, {
-      error: 'missing or unknown bearer token: send "Authorization: Bearer <tenant token>"',
-    });
+  if (!tenant) return reply(401, UNAUTHORIZED);
   if (path === '/api/v1/traces') {
     const filter = parseSearch(q);
     const { rows, next } = await backend.search(tenant.id, filter);
     const ids = rows.map((r) => r.trace_id);
     const facets = await backend.traceFacets(tenant.id, ids);
-    const cost = new Map<string, number>();
-    const price = pricer(deps.prices);
-    for (const u of await backend.modelUsage(tenant.id, ids)) {
-      const c = price(u.provider, u.model, {
-        input: u.input_tokens,
-        output: u.output_tokens,
-        cacheRead: u.cache_read_tokens,
-        cacheCreation: u.cache_creation_tokens,
-      });
-      cost.set(u.trace_id, (cost.get(u.trace_id) ?? 0) + (c ?? 0));
-    }
+    // Unpriced models make a row's cost partial (or null), never $0 (cost-sum.ts).
+    const cost = traceCosts(pricer(deps.prices), await backend.modelUsage(tenant.id, ids));
     const traces = rows.map((r) => ({
       traceId: r.trace_id,
       startTimeUnixNano: r.start_ns.toString(),
@@ -196,7 +192,7 @@ async function route(
       },
       models: facets.get(r.trace_id)?.models ?? [],
       promptVersions: facets.get(r.trace_id)?.promptVersions ?? [],
-      costUsd: cost.get(r.trace_id) ?? 0,
+      ...(cost.get(r.trace_id) ?? NO_COST),
       rating: r.rating_count ? { average: r.rating_sum / r.rating_count, count: r.rating_count } : null,
     }));
     return reply(200, next ? { traces, next } : { traces });
@@ -410,22 +406,40 @@ async function handle(
     }
     return serveUi(path, res, deps.uiDir);
   }
+  if (path === EXPORT_PATH && method === 'GET')
+    return exportTraces(deps, url, req.headers.authorization, res);
   let body: unknown;
   if (path === RATINGS_PATH && method === 'POST') {
     const refused =
       writeRefusal(req.headers, target.authority ?? req.headers.host, limits.maxBodyBytes) ??
       // Strangers are refused before their body is read.
-      (deps.registry().authenticate(req.headers.authorization)
-        ? undefined
-        : reply(401, {
-            error: 'missing or unknown bearer token: send "Authorization: Bearer <tenant token>"',
-          }));
+      (deps.registry().authenticate(req.headers.authorization) ? undefined : reply(401, UNAUTHORIZED));
     if (refused) return send(res, { ...refused, headers: { ...refused.headers, connection: 'close' } });
     const got = await readJson(req, limits.maxBodyBytes);
     if (!('json' in got)) return send(res, got);
     body = got.json;
   }
   send(res, await answer(deps, method, url, req.headers.authorization, body));
+}
+
+/** GET /api/v1/export: checked like any request, then streamed rather than answered in one body. */
+async function exportTraces(
+  deps: QueryDeps,
+  url: URL,
+  authorization: string | undefined,
+  res: ServerResponse,
+): Promise<void> {
+  const tenant = deps.registry().authenticate(authorization);
+  if (!tenant) return send(res, reply(401, UNAUTHORIZED));
+  let req: ExportRequest;
+  try {
+    req = parseExport(url.searchParams);
+  } catch (err) {
+    if (err instanceof BadRequest) return send(res, reply(400, { error: err.message }));
+    throw err;
+  }
+  const items = exportItems(deps.backend, tenant.id, req, deps.prices, () => nextTurn());
+  await streamExport(res, items, req, deps.log);
 }
 
 /** A response written straight to the socket, for requests the HTTP parser itself refused. */
