@@ -27,7 +27,7 @@ import {
 import { pino } from 'pino';
 import { createQueryServer } from './api/server.ts';
 import { embeddedBackend } from './backend/backend.ts';
-import { loadPrices } from './cost/prices.ts';
+import { followPrices } from './cost/follow-prices.ts';
 import { openEmbeddedStore } from './store/sqlite-store.ts';
 import { followTenants } from './tenants-file.ts';
 
@@ -161,7 +161,7 @@ const query = createQueryServer({
   backend: embeddedBackend(store),
   registry,
   log,
-  prices: loadPrices(values.prices),
+  prices: followPrices(values.prices, log).table, // re-read when the file changes
   ingestUrl: values['ingest-url'], // ratings are written through the ingesters, as spans are
   ingest: { otlpHttp: ingest.origin, otlpGrpc: `${ingest.hostname}:4317` },
 });

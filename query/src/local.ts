@@ -22,7 +22,7 @@ import * as yaml from 'js-yaml';
 import { pino } from 'pino';
 import { createQueryServer } from './api/server.ts';
 import { embeddedBackend } from './backend/backend.ts';
-import { loadPrices } from './cost/prices.ts';
+import { followPrices } from './cost/follow-prices.ts';
 import { loadManifests } from './local/manifests.ts';
 import { openEmbeddedStore } from './store/sqlite-store.ts';
 
@@ -156,7 +156,7 @@ const query = createQueryServer({
   backend: embeddedBackend(store),
   registry: ingester.registry, // the same tenants and tokens the ingester accepts
   log: log.child({ component: 'query' }),
-  prices: loadPrices(values.prices),
+  prices: followPrices(values.prices, log).table, // re-read when the file changes
   ingestUrl: `http://127.0.0.1:${ingester.httpPort}`,
   // Where producers send (the UI's first-trace help shows it; a wildcard host is read as the UI's own).
   ingest: {

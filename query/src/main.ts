@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { createQueryServer, DEFAULT_QUERY_LIMITS, type QueryLimits } from './api/server.ts';
 import { tempoBackend } from './backend/tempo.ts';
-import { loadPrices } from './cost/prices.ts';
+import { followPrices } from './cost/follow-prices.ts';
 import { followTenants } from './tenants-file.ts';
 
 const { values } = parseArgs({
@@ -91,7 +91,7 @@ const server = createQueryServer({
   }),
   registry,
   log,
-  prices: loadPrices(values.prices),
+  prices: followPrices(values.prices, log).table, // re-read when the file changes
   ingestUrl: values['ingest-url'],
   limits,
 });

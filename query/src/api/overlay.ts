@@ -1,12 +1,13 @@
 // The prompt-version overlay: for one prompt id over a time range, per version — calls, error rate,
 // latency p50/p95, tokens, cost and average rating — overall and per time bucket. Sampled spans are
 // reweighted by their adjusted count (1/p), so figures are unbiased estimates of all traffic.
+import { CostSum, type CostTotal } from '../cost/cost-sum.ts';
 import { type Pricer, type PriceTable, pricer } from '../cost/prices.ts';
 import type { SpanRow } from '../store/span-row.ts';
 import type { PromptUse } from '../store/sqlite-store.ts';
 import { spanCost } from './trace-view.ts';
 
-export interface VersionStats {
+export interface VersionStats extends CostTotal {
   version: string;
   calls: number;
   errorRate: number | null;
@@ -14,7 +15,6 @@ export interface VersionStats {
   latencyP95Ms: number | null;
   inputTokens: number;
   outputTokens: number;
-  costUsd: number;
   avgRating: number | null;
   ratings: number;
 }
@@ -41,7 +41,8 @@ function stats(version: string, rows: SpanRow[], price: Pricer): VersionStats {
   const weight = calls.reduce((n, r) => n + w(r), 0);
   const latency = calls.map((r) => ({ v: Number(r.duration_ns) / 1e6, w: w(r) }));
   const sum = (f: (r: SpanRow) => number) => calls.reduce((n, r) => n + w(r) * f(r), 0);
-  const cost = sum((r) => spanCost(price, r) ?? 0);
+  const cost = new CostSum();
+  for (const r of calls) cost.add(spanCost(price, r), r.provider, r.response_model ?? r.request_model, w(r));
   return {
     version,
     calls: weight,
@@ -50,7 +51,7 @@ function stats(version: string, rows: SpanRow[], price: Pricer): VersionStats {
     latencyP95Ms: weightedQuantile(latency, 0.95),
     inputTokens: sum((r) => r.input_tokens),
     outputTokens: sum((r) => r.output_tokens),
-    costUsd: cost,
+    ...cost.total(),
     avgRating: ratings.length ? ratings.reduce((n, r) => n + (r.rating as number), 0) / ratings.length : null,
     ratings: ratings.length,
   };

@@ -1,6 +1,7 @@
 // The API's view of stored spans: per span its GenAI view, per trace the totals, the order of LLM and
 // tool calls, and the errors. Pure: rows in, JSON text out.
-import { type Pricer, type PriceTable, pricer } from '../cost/prices.ts';
+import { CostSum, usageCost } from '../cost/cost-sum.ts';
+import { type Pricer, type PriceTable, pricer, unknownPrice } from '../cost/prices.ts';
 import type { SpanRow } from '../store/span-row.ts';
 import { liftGenAi, spanMembers } from '../store/span-view.ts';
 import { isLlmCall, isToolCall, rollups, usageTotals } from '../store/usage-rollup.ts';
@@ -23,15 +24,17 @@ function membersOf(r: SpanRow): string {
   return spanMembers({ ...r, attributes: JSON.stringify(attrs) }, genAi);
 }
 
-/** A span's cost with a pricer made for the answer (see pricer). */
-export function spanCost(price: Pricer, r: SpanRow): number | undefined {
-  const model = r.response_model ?? r.request_model;
-  if (!model) return undefined; // most spans of an agent trace are not model calls
-  return price(r.provider, model, {
+/**
+ * A span's cost with a pricer made for the answer (see pricer): undefined for a span that is no model
+ * call (most spans of an agent trace), null when its model has no price.
+ */
+export function spanCost(price: Pricer, r: SpanRow): number | null | undefined {
+  return usageCost(price, r.provider, r.response_model ?? r.request_model, {
     input: r.input_tokens,
     output: r.output_tokens,
     cacheRead: r.cache_read_tokens,
     cacheCreation: r.cache_creation_tokens,
+    reasoning: r.reasoning_tokens,
   });
 }
 
@@ -77,7 +80,8 @@ export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable, 
   const price = pricer(prices);
   // Usage, calls and cost are summed over the spans the rollup rule counts (usage-rollup.ts).
   const rolled = rollups(rows);
-  const totals = { ...usageTotals(rows, rolled), errors: 0, costUsd: 0 };
+  const usage = usageTotals(rows, rolled);
+  const cost = new CostSum();
   const calls: {
     spanId: string;
     type: string;
@@ -92,12 +96,13 @@ export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable, 
   const parts: string[] = [];
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i] as SpanRow;
-    const cost = spanCost(price, r);
+    const spanUsd = spanCost(price, r);
+    const model = r.response_model ?? r.request_model;
     const offsetMs = ms(r.start_ns - start);
     const durationMs = ms(r.duration_ns);
     const error = r.is_error === 1;
     const usageRollup = rolled.usage.has(r.span_id);
-    if (!usageRollup) totals.costUsd += cost ?? 0;
+    if (!usageRollup) cost.add(spanUsd, r.provider, model);
     const tool = isToolCall(r);
     // A call with a call of its kind below it is that call's wrapper: the sequence lists the inner one.
     if ((tool && !rolled.tool.has(r.span_id)) || (isLlmCall(r) && !rolled.llm.has(r.span_id))) {
@@ -123,11 +128,14 @@ export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable, 
       });
     }
     // usageRollup: this span's usage is its descendants' summed, shown but not added to the totals.
+    // costUnknown: why costUsd is null for a model call (its model has no price).
+    const unknown =
+      spanUsd === null ? `"costUnknown":${JSON.stringify(unknownPrice(r.provider, model ?? ''))},` : '';
     parts.push(
-      `${i ? ',' : ''}{"offsetMs":${offsetMs},"costUsd":${cost ?? null},"usageRollup":${usageRollup},${membersOf(r)}}`,
+      `${i ? ',' : ''}{"offsetMs":${offsetMs},"costUsd":${spanUsd ?? null},${unknown}"usageRollup":${usageRollup},${membersOf(r)}}`,
     );
   }
-  totals.errors = errors.length;
+  const totals = { ...usage, errors: errors.length, ...cost.total() };
   const head = JSON.stringify({
     traceId,
     rootService: root?.service ?? null,

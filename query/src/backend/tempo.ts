@@ -389,6 +389,7 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
             output_tokens: r.output_tokens,
             cache_read_tokens: r.cache_read_tokens,
             cache_creation_tokens: r.cache_creation_tokens,
+            reasoning_tokens: r.reasoning_tokens,
           });
         }
       }

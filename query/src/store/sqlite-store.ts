@@ -96,6 +96,7 @@ export interface ModelUsage {
   output_tokens: number;
   cache_read_tokens: number;
   cache_creation_tokens: number;
+  reasoning_tokens?: number;
 }
 
 export interface PromptUse {
@@ -403,7 +404,8 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
   const usageOf = db.prepare(
     `SELECT trace_id, provider, coalesce(response_model, request_model) AS model,
             sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
-            sum(cache_read_tokens) AS cache_read_tokens, sum(cache_creation_tokens) AS cache_creation_tokens
+            sum(cache_read_tokens) AS cache_read_tokens, sum(cache_creation_tokens) AS cache_creation_tokens,
+            sum(reasoning_tokens) AS reasoning_tokens
      FROM spans WHERE tenant = ? AND trace_id = ? AND coalesce(response_model, request_model) IS NOT NULL
        AND rollup & 1 = 0
      GROUP BY trace_id, provider, model`,

@@ -191,7 +191,7 @@ function spansOf(s: Shape, withAggregates: boolean): Span[] {
       // An aggregate reports usage only over calls that happened; as 'chat' (the AI SDK's
       // ai.generateText) only over at least one chat below it.
       const op = report === 'chat' && sum.chats === 0 ? 'invoke_agent' : report;
-      const usage =
+      const usage: Record<string, bigint> =
         report !== 'none' && sum.chats > 0
           ? {
               'gen_ai.usage.input_tokens': BigInt(sum.input),

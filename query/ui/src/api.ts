@@ -12,7 +12,10 @@ export interface TraceRow {
   tokens: { input: number; output: number; cacheRead: number; cacheCreation: number; reasoning: number };
   models: string[];
   promptVersions: string[];
-  costUsd: number;
+  /** Null when no call could be priced; partial when some could not (costUnknown says which). */
+  costUsd: number | null;
+  costPartial: boolean;
+  costUnknown: string[];
   rating: { average: number; count: number } | null;
 }
 
@@ -67,6 +70,10 @@ export interface Span {
   status: { code: string; message: string };
   error: boolean;
   costUsd: number | null;
+  /** Why costUsd is null for a model call: "price unknown for provider/model". */
+  costUnknown?: string;
+  /** This span's usage is its descendants' summed (an agent or chain span): not added to the totals. */
+  usageRollup?: boolean;
   adjustedCount: number;
   attributes: Record<string, unknown>;
   resource: Record<string, unknown>;
@@ -99,7 +106,9 @@ export interface Trace {
     llmCalls: number;
     toolCalls: number;
     errors: number;
-    costUsd: number;
+    costUsd: number | null;
+    costPartial: boolean;
+    costUnknown: string[];
   };
   ratings: Rating[];
   criticalPath: string[];
@@ -118,7 +127,9 @@ export interface VersionStats {
   latencyP95Ms: number | null;
   inputTokens: number;
   outputTokens: number;
-  costUsd: number;
+  costUsd: number | null;
+  costPartial: boolean;
+  costUnknown: string[];
   avgRating: number | null;
   ratings: number;
 }

@@ -17,6 +17,20 @@ export function usd(n: number | null | undefined): string {
   return n < 0.01 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`;
 }
 
+/** A cost the API could price only in part: "price unknown", or the known part as a lower bound. */
+export interface CostTotal {
+  costUsd: number | null;
+  costPartial?: boolean;
+  costUnknown?: string[];
+}
+export function cost(c: CostTotal): string {
+  if (c.costUsd === null) return c.costPartial ? 'price unknown' : '—';
+  return c.costPartial ? `≥ ${usd(c.costUsd)} (partial)` : usd(c.costUsd);
+}
+/** Why a cost is partial or unknown (for a tooltip), or undefined when it is whole. */
+export const costWhy = (c: CostTotal): string | undefined =>
+  c.costPartial && c.costUnknown?.length ? `${c.costUnknown.join('; ')}: not counted` : undefined;
+
 export const time = (unixNano: string): string => {
   const d = new Date(Number(BigInt(unixNano) / 1_000_000n));
   return d.toLocaleString(undefined, {

@@ -154,7 +154,9 @@ export function PromptOverlayPage({ url, promptId }: { url: URL; promptId: strin
                     <td class="num">
                       {fmt.tokens(Math.round(v.inputTokens))} / {fmt.tokens(Math.round(v.outputTokens))}
                     </td>
-                    <td class="num">{fmt.usd(v.costUsd)}</td>
+                    <td class="num" title={fmt.costWhy(v)}>
+                      {fmt.cost(v)}
+                    </td>
                     <td>
                       <a href={traces} onClick={(e) => linkClick(e, traces)}>
                         traces

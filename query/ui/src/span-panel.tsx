@@ -58,7 +58,16 @@ export function SpanPanel({ trace, span, close, reload }: Props) {
             <Fact label="Cache read" value={String(g.usage.cacheReadTokens)} />
             <Fact label="Cache write" value={String(g.usage.cacheCreationTokens)} />
             <Fact label="Reasoning" value={String(g.usage.reasoningTokens)} />
-            <Fact label="Cost" value={fmt.usd(span.costUsd)} />
+            <Fact
+              label="Cost"
+              value={
+                span.costUnknown
+                  ? span.costUnknown
+                  : span.usageRollup
+                    ? `${fmt.usd(span.costUsd)} (sum of the calls below, not added again)`
+                    : fmt.usd(span.costUsd)
+              }
+            />
             {g.finishReasons && <Fact label="Finish" value={g.finishReasons.join(', ')} />}
             {g.promptId && (
               <div class="fact">

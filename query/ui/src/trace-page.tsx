@@ -51,7 +51,7 @@ function TraceView({ url, trace, reload }: { url: URL; trace: Trace; reload: () 
             value={`${fmt.tokens(t.cacheReadTokens)} / ${fmt.tokens(t.cacheCreationTokens)}`}
           />
           <Stat label="Reasoning" value={fmt.tokens(t.reasoningTokens)} />
-          <Stat label="Cost" value={fmt.usd(t.costUsd)} />
+          <Stat label="Cost" value={fmt.cost(t)} title={fmt.costWhy(t)} />
           <Stat label="Errors" value={String(t.errors)} error={t.errors > 0} />
           <Stat
             label="Rating"
@@ -83,8 +83,18 @@ function TraceView({ url, trace, reload }: { url: URL; trace: Trace; reload: () 
   );
 }
 
-const Stat = ({ label, value, error }: { label: string; value: string; error?: boolean }) => (
-  <div class={error ? 'stat error' : 'stat'}>
+const Stat = ({
+  label,
+  value,
+  error,
+  title,
+}: {
+  label: string;
+  value: string;
+  error?: boolean;
+  title?: string | undefined;
+}) => (
+  <div class={error ? 'stat error' : 'stat'} title={title}>
     <dt>{label}</dt>
     <dd>{value}</dd>
   </div>

@@ -40,7 +40,7 @@ const COLUMNS: { key: string; label: string; api?: string; page?: (r: TraceRow) 
   { key: 'duration', label: 'Duration', api: 'duration' },
   { key: 'spans', label: 'Spans', api: 'spans' },
   { key: 'tokens', label: 'Tokens in / out', api: 'tokens' },
-  { key: 'cost', label: 'Cost', page: (r) => r.costUsd },
+  { key: 'cost', label: 'Cost', page: (r) => r.costUsd ?? -1 }, // unknown sorts below $0
   { key: 'models', label: 'Models', page: (r) => r.models.join(',') },
   { key: 'prompt', label: 'Prompt version', page: (r) => r.promptVersions.join(',') },
   { key: 'rating', label: 'Rating', api: 'rating' },
@@ -254,7 +254,9 @@ function TraceTable({
               >
                 {fmt.tokens(r.tokens.input)} / {fmt.tokens(r.tokens.output)}
               </td>
-              <td class="num">{fmt.usd(r.costUsd)}</td>
+              <td class="num" title={fmt.costWhy(r)}>
+                {fmt.cost(r)}
+              </td>
               <td>{r.models.join(', ') || '—'}</td>
               <td>{r.promptVersions.join(', ') || '—'}</td>
               <td class="num">{fmt.rating(r.rating)}</td>
