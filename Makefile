@@ -76,11 +76,13 @@ vitest: deps
 test: deps testbin browser cluster typecheck lint vitest
 
 # Reliability suites of `make test` at soak length: the fuzz suite at 100,000 seeded cases per
-# transport (figures: test-results/fuzz-<transport>.json) and 60 s of LLM-span overload.
+# transport (figures: test-results/fuzz-<transport>.json), 60 s of LLM-span overload and a 60 s storage
+# outage under steady load (figures: the [overload] and [storage-outage] lines of the output).
 SOAK_CASES ?= 100000
 soak: deps
-	KODER_FUZZ_CASES=$(SOAK_CASES) KODER_OVERLOAD_SECONDS=60 npx vitest run --project integration \
-	  test/reliability/fuzz.test.ts test/reliability/overload.test.ts --testTimeout=3600000
+	KODER_FUZZ_CASES=$(SOAK_CASES) KODER_OVERLOAD_SECONDS=60 KODER_OUTAGE_SECONDS=60 npx vitest run --project integration \
+	  test/reliability/fuzz.test.ts test/reliability/overload.test.ts test/reliability/storage-outage.test.ts \
+	  --testTimeout=3600000
 
 # Benchmarks are apart from tests: they report ratios against a reference, they do not pass or fail.
 bench: deps
