@@ -49,13 +49,22 @@ export const SamplingMode = Type.Union([Type.Literal('trace'), Type.Literal('hea
     'trace: spans wait until their trace is complete and the whole trace is kept or dropped; head: each span is decided on its own as it arrives',
 });
 
+/** What trace-complete sampling waits for unless a policy says otherwise. */
+export const TRACE_WAIT_DEFAULTS = Object.freeze({
+  quietMs: 2000,
+  maxAgeMs: 30_000,
+  maxSpans: 10_000,
+  maxBytes: 16 * 1024 * 1024,
+  decideOnAgentEnd: true,
+});
+
 /** When a buffered trace is decided (mode trace). */
 export const TraceWait = Type.Object(
   {
     quietMs: Type.Integer({
       minimum: 0,
       maximum: 600_000,
-      default: 2000,
+      default: TRACE_WAIT_DEFAULTS.quietMs,
       description: 'After the root span arrived, decide once no span of the trace came for this long',
     }),
     maxAgeMs: Type.Integer({
@@ -68,17 +77,17 @@ export const TraceWait = Type.Object(
     maxSpans: Type.Integer({
       minimum: 1,
       maximum: 1_000_000,
-      default: 10_000,
+      default: TRACE_WAIT_DEFAULTS.maxSpans,
       description: 'Decide a trace at once when it holds this many spans',
     }),
     maxBytes: Type.Integer({
       minimum: 1024,
       maximum: 1024 * 1024 * 1024,
-      default: 16 * 1024 * 1024,
+      default: TRACE_WAIT_DEFAULTS.maxBytes,
       description: 'Decide a trace at once when its buffered spans take this many bytes',
     }),
     decideOnAgentEnd: Type.Boolean({
-      default: true,
+      default: TRACE_WAIT_DEFAULTS.decideOnAgentEnd,
       description:
         'Decide at once, without the quiet period, when the root span is an agent run (gen_ai.operation.name invoke_agent)',
     }),

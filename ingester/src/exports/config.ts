@@ -9,3 +9,4 @@ export type {
   SamplingConfig,
   TenantConfig,
 } from '../config/schema.ts';
+export { TRACE_WAIT_DEFAULTS } from '../config/schema.ts';

@@ -1,11 +1,12 @@
 // A tenant's SamplingConfig compiled into one function: span (with its resource) → the probability
 // that applies and the rule that chose it. Rules are tried in order; the first whose conditions all
 // hold wins; otherwise the default probability applies.
-import type {
-  ConditionConfig,
-  SamplingConfig,
-  SamplingModeConfig,
-  TraceWaitConfig,
+import {
+  type ConditionConfig,
+  type SamplingConfig,
+  type SamplingModeConfig,
+  TRACE_WAIT_DEFAULTS,
+  type TraceWaitConfig,
 } from '../config/schema.ts';
 import {
   type AnyValue,
@@ -29,15 +30,6 @@ export interface SamplingChoice {
   /** The rule's place in the policy (0 = first, the highest priority); the default comes after all rules. */
   priority: number;
 }
-
-/** What `trace` mode waits for when no policy says otherwise (the schema's defaults). */
-export const DEFAULT_TRACE_WAIT: Readonly<TraceWaitConfig> = Object.freeze({
-  quietMs: 2000,
-  maxAgeMs: 30_000,
-  maxSpans: 10_000,
-  maxBytes: 16 * 1024 * 1024,
-  decideOnAgentEnd: true,
-});
 
 export interface CompiledPolicy {
   /** trace: decide whole traces once complete (ingester/src/tail); head: each span as it arrives. */
@@ -148,7 +140,7 @@ export function compilePolicy(cfg: SamplingConfig | undefined): CompiledPolicy {
   });
   return {
     mode: cfg?.mode ?? 'trace',
-    wait: cfg?.trace ?? DEFAULT_TRACE_WAIT,
+    wait: cfg?.trace ?? TRACE_WAIT_DEFAULTS,
     keepErrors: cfg?.keepErrors ?? true,
     defaultThreshold: defaultChoice.threshold,
     keepsAll: defaultChoice.probability === 1 && rules.every((r) => r.choice.probability === 1),

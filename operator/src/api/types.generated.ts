@@ -152,9 +152,38 @@ export interface SamplingPolicySpec {
  */
 defaultProbability?: number
 /**
- * Keep every error span (status ERROR or an error.type attribute), whatever the rules say.
+ * Keep every error span (status ERROR or an error.type attribute), whatever the rules say; in mode trace, keep the whole trace of an error span.
  */
 keepErrors?: boolean
+/**
+ * trace (when absent): spans wait until their trace is complete and the whole trace is kept or dropped; a trace with an error (keepErrors), a rating or a span a rule of probability 1 matches is kept whole, others at the probability of the first rule (in order) any of their spans matches. head: each span is decided on its own as it arrives (by trace id, so consistently). See docs/sampling.md.
+ */
+mode?: ("trace" | "head")
+/**
+ * When a trace is decided in mode trace (each field has a default).
+ */
+trace?: {
+/**
+ * After the root span arrived, decide once no span of the trace came for this long (default 2000).
+ */
+quietMs?: number
+/**
+ * Decide a trace this long after its first span arrived, root or not (default 30000).
+ */
+maxAgeMs?: number
+/**
+ * Decide a trace at once when it holds this many spans (default 10000).
+ */
+maxSpans?: number
+/**
+ * Decide a trace at once when its buffered spans take this many bytes (default 16 MiB).
+ */
+maxBytes?: number
+/**
+ * Decide at once, without the quiet period, when the root span is an agent run (gen_ai.operation.name invoke_agent) (default true).
+ */
+decideOnAgentEnd?: boolean
+}
 /**
  * Rules tried in order; the first whose conditions all hold gives the probability.
  * 

@@ -2,7 +2,7 @@
 // tenant config, Tempo's per-tenant overrides, and a verdict per resource for its status. No client,
 // clock or environment here: the same input always gives the same output (sorted, no timestamps), so
 // an unchanged cluster writes nothing. `make run` uses this same step on manifests from a directory.
-import type { SamplingConfig, TenantConfig } from '@koder-trace/ingester/config';
+import { type SamplingConfig, type TenantConfig, TRACE_WAIT_DEFAULTS } from '@koder-trace/ingester/config';
 import { sha256Hex } from '@koder-trace/ingester/tenants';
 import type { SamplingPolicy, TraceTenant } from '../api/types.generated.ts';
 import { tokenSecretName } from '../manifests/naming.ts';
@@ -93,7 +93,14 @@ function compilePolicy(sp: SamplingPolicy): { config: SamplingConfig } | { error
     rules.push({ name: rule.name, match, probability: rule.probability });
   }
   return {
-    config: { defaultProbability: spec.defaultProbability ?? 1, keepErrors: spec.keepErrors ?? true, rules },
+    config: {
+      defaultProbability: spec.defaultProbability ?? 1,
+      keepErrors: spec.keepErrors ?? true,
+      rules,
+      // Absent: the ingester's defaults (mode trace); present: passed on, missing fields defaulted.
+      ...(spec.mode ? { mode: spec.mode } : {}),
+      ...(spec.trace ? { trace: { ...TRACE_WAIT_DEFAULTS, ...spec.trace } } : {}),
+    },
   };
 }
 
