@@ -18,6 +18,15 @@ import { GROUP, VERSION } from '../api/crds.ts';
 
 export interface Kube {
   apply<T extends KubernetesObject>(obj: T): Promise<T>;
+  /** Deletes the object (by apiVersion, kind, namespace and name); one already gone counts as deleted. */
+  delete(obj: KubernetesObject): Promise<void>;
+  /** Objects of a kind carrying `labelSelector`, in `namespace` (all namespaces, or cluster-scoped: undefined). */
+  list(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    labelSelector: string,
+  ): Promise<KubernetesObject[]>;
   /** Returns undefined when the object does not exist (so do the other read methods). */
   readSecret(namespace: string, name: string): Promise<V1Secret | undefined>;
   readConfigMap(namespace: string, name: string): Promise<V1ConfigMap | undefined>;
@@ -48,6 +57,26 @@ export function createKube(kc: KubeConfig, fieldManager: string, component: stri
   return {
     apply: (obj) =>
       objects.patch(obj, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply),
+    async delete(obj) {
+      try {
+        await objects.delete(obj);
+      } catch (err) {
+        if (statusCode(err) !== 404) throw err;
+      }
+    },
+    async list(apiVersion, kind, namespace, labelSelector) {
+      const list = await objects.list(
+        apiVersion,
+        kind,
+        namespace,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        labelSelector,
+      );
+      return list.items;
+    },
     async readSecret(namespace, name) {
       try {
         return await core.readNamespacedSecret({ namespace, name });
@@ -160,6 +189,7 @@ export function guardWrites(kube: Kube, canWrite: () => boolean): Kube {
   return {
     ...kube,
     apply: (obj) => checked(kube.apply)(obj),
+    delete: checked(kube.delete),
     createSecret: checked(kube.createSecret),
     replaceSecret: checked(kube.replaceSecret),
     deleteSecret: checked(kube.deleteSecret),
@@ -180,6 +210,7 @@ export function countWrites(kube: Kube, onWrite: () => void): Kube {
   return {
     ...kube,
     apply: (obj) => counted(kube.apply)(obj),
+    delete: counted(kube.delete),
     createSecret: counted(kube.createSecret, (r) => r === 'created'),
     replaceSecret: counted(kube.replaceSecret, (r) => r === 'replaced'),
     deleteSecret: counted(kube.deleteSecret),

@@ -1,8 +1,8 @@
 // One level-triggered reconcile of the whole tenant set: every TraceTenant and SamplingPolicy feeds
 // one ingester config and one Tempo overrides file, so there is one key and each run computes the
-// full desired state from the caches. Steps: make sure each tenant has a token Secret, compile, write
-// the two ConfigMaps only when their content differs, the token copies and the webhook registration,
-// then each status only when it differs, with an Event whenever a resource's Ready reason changes.
+// full desired state from the caches. Steps: make sure each tenant has a token Secret, compile, build
+// the desired objects (manifests/desired.ts), apply them and prune what is no longer desired in one
+// loop (apply.ts), roll opted-in Deployments (rollout.ts), then the statuses (statuses.ts).
 //
 // A failing step never stops the others: a tenant left out of a full config, or whose change could not
 // be written, gets a Ready=False status saying why while every other tenant converges, and statuses
@@ -11,31 +11,25 @@
 //
 // What a run learns is kept for the next ones (ReconcileMemo), so a burst of events costs no repeated
 // reads or writes: the token of a Secret just created is used as is (not read back), tokens in Secrets
-// users made themselves (not watched) and the ConfigMaps are read again only once `resyncMs` has
-// passed since they were last read, and a status just written is not written again while the cache
-// still shows the object as it was before that write.
-import { isDeepStrictEqual } from 'node:util';
-import type { V1ConfigMap, V1MutatingWebhookConfiguration, V1Secret } from '@kubernetes/client-node';
+// users made themselves (not watched) and the objects listed per kind are read again only once
+// `ttlMs` has passed, and a status just written is not written again while the cache still shows the
+// object as it was before that write.
+import type { V1MutatingWebhookConfiguration, V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { API_VERSION, type Kind, PLURAL } from '../api/crds.ts';
 import type { SamplingPolicy, TraceTenant } from '../api/types.generated.ts';
-import { type CompileOutput, compile, keyOf, type TenantOutcome, type Verdict } from '../compile/compile.ts';
+import { type CompileOutput, compile, type TenantOutcome, type Verdict } from '../compile/compile.ts';
 import { tenantsInForce } from '../compile/in-force.ts';
 import type { OperatorConfig } from '../config.ts';
-import {
-  CONFIGMAP_MAX_BYTES,
-  INGESTER_CONFIG_KEY,
-  ingesterConfigMap,
-  tempoOverridesConfigMap,
-} from '../manifests/configmaps.ts';
-import { policyStatus, tenantStatus } from '../manifests/status.ts';
-import { desiredTokenCopies } from '../manifests/token-copies.ts';
+import { CONFIGMAP_MAX_BYTES, INGESTER_CONFIG_KEY } from '../manifests/configmaps.ts';
+import { desiredObjects } from '../manifests/desired.ts';
 import { tokenSecret } from '../manifests/token-secret.ts';
-import { TOKEN_COPY_LABEL, tokenSecretName } from '../naming.ts';
+import { keyOf, MANAGED_BY, TOKEN_COPY_LABEL, tokenSecretName } from '../naming.ts';
+import { applyAndPrune, listedKind, type ManagedKind, objectKey } from './apply.ts';
 import type { Caches } from './informers.ts';
 import type { Kube } from './kube.ts';
 import { forEachLimited } from './pool.ts';
 import type { Wiring } from './rollout.ts';
+import { type WrittenStatuses, writeStatuses } from './statuses.ts';
 
 export interface ReconcileDeps {
   caches: Pick<Caches, 'tenants' | 'policies' | 'secrets' | 'namespaces'>;
@@ -65,12 +59,10 @@ export interface ReconcileMemo {
   readonly ttlMs: number;
   /** Tokens in Secrets we do not watch (made by users), by namespace/name, with when they were read. */
   readonly userTokens: Map<string, { token: string | undefined; at: number }>;
-  /** ConfigMaps as last read or written by us, by name, with when. */
-  readonly configMaps: Map<string, { data: unknown; labels: unknown; at: number }>;
-  /** Statuses we wrote, by kind/namespace/name, with the resourceVersion the object had before. */
-  readonly statuses: Map<string, { uid: string | undefined; before: string | undefined; status: unknown }>;
-  /** The webhook registration last written or found in place. */
-  webhook?: { want: unknown; at: number };
+  /** The kinds listed rather than watched (ConfigMaps, the webhook registration), with their listing. */
+  listedKinds?: ManagedKind[];
+  /** Statuses we wrote. */
+  readonly statuses: WrittenStatuses;
   readonly clock: () => number;
 }
 
@@ -78,7 +70,7 @@ export function createReconcileMemo(
   ttlMs: number,
   clock: () => number = () => performance.now(),
 ): ReconcileMemo {
-  return { ttlMs, userTokens: new Map(), configMaps: new Map(), statuses: new Map(), clock };
+  return { ttlMs, userTokens: new Map(), statuses: new Map(), clock };
 }
 
 export interface ReconcileReport {
@@ -95,25 +87,6 @@ function tokenOf(secret: V1Secret | undefined): string | undefined {
   return b64 ? Buffer.from(b64, 'base64').toString('utf8') : undefined;
 }
 
-// Key order differs between what we build and what the API server returns: compare structurally.
-const same = (a: unknown, b: unknown) => isDeepStrictEqual(a, b);
-
-/**
- * Whether `have` holds everything `want` sets: the same keys with the same values, recursively;
- * arrays element by element. Fields the API server adds (defaults) are ignored, and so are the
- * prototypes of client-node's typed objects (which a deep-equality check counts as a difference).
- */
-export function holds(have: unknown, want: unknown): boolean {
-  if (Array.isArray(want))
-    return Array.isArray(have) && have.length === want.length && want.every((w, i) => holds(have[i], w));
-  if (want !== null && typeof want === 'object') {
-    if (have === null || typeof have !== 'object' || Array.isArray(have)) return false;
-    return Object.entries(want).every(
-      ([k, w]) => w === undefined || holds((have as Record<string, unknown>)[k], w),
-    );
-  }
-  return have === want;
-}
 /** What the API server said (the Status message inside client-node's error), else the error's message. */
 function message(err: unknown): string {
   const body = (err as { body?: unknown }).body;
@@ -122,6 +95,56 @@ function message(err: unknown): string {
     if (status?.message) return status.message.slice(0, 500);
   } catch {}
   return (err instanceof Error ? err.message : String(err)).slice(0, 500);
+}
+
+const MANAGED_SELECTOR = Object.entries(MANAGED_BY)
+  .map(([k, v]) => `${k}=${v}`)
+  .join(',');
+
+/**
+ * The kinds the operator writes and prunes. Token Secrets (the tenants' own and the copies) come from
+ * the watch cache; a copy no longer desired is deleted, a tenant's own token only once no TraceTenant
+ * owns or names it (ownership). ConfigMaps (in our namespace) and the webhook registration are listed
+ * by our label once per `ttlMs`.
+ */
+function managedKinds(d: ReconcileDeps, tenants: readonly TraceTenant[]): ManagedKind[] {
+  const memo = d.memo;
+  const listed = memo?.listedKinds ?? [
+    listedKind(
+      { apiVersion: 'v1', kind: 'ConfigMap' },
+      () => d.kube.list('v1', 'ConfigMap', d.cfg.namespace, MANAGED_SELECTOR),
+      memo?.ttlMs ?? 0,
+      memo?.clock,
+    ),
+    listedKind(
+      { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration' },
+      () =>
+        d.kube.list(
+          'admissionregistration.k8s.io/v1',
+          'MutatingWebhookConfiguration',
+          undefined,
+          MANAGED_SELECTOR,
+        ),
+      memo?.ttlMs ?? 0,
+      memo?.clock,
+    ),
+  ];
+  if (memo) memo.listedKinds = listed;
+  const [configMaps, webhooks] = listed as [ManagedKind, ManagedKind];
+  const uids = new Set(tenants.map((t) => t.metadata?.uid));
+  const named = new Set(tenants.map((t) => `${t.metadata?.namespace ?? 'default'}/${tokenSecretName(t)}`));
+  const secrets: ManagedKind = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    present: () => d.caches.secrets.list(),
+    prunable: (s) => {
+      if (s.metadata?.labels?.[TOKEN_COPY_LABEL] === 'true') return true;
+      const owners = (s.metadata?.ownerReferences ?? []).filter((o) => o.kind === 'TraceTenant');
+      return owners.length > 0 && owners.every((o) => !uids.has(o.uid)) && !named.has(keyOf(s));
+    },
+  };
+  // The registration is ours to prune only while we serve the webhook (otherwise we may not list it).
+  return d.webhook ? [configMaps, secrets, webhooks] : [configMaps, secrets];
 }
 
 export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
@@ -135,6 +158,101 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
   const policies = d.caches.policies.list() as SamplingPolicy[];
 
   // 1. Tokens: from our labelled Secrets (cached), else read (Secrets users made themselves), else create.
+  const tokens = await ensureTokens(d, tenants, report, fail);
+
+  // 2. Compile, and build every object we want.
+  const out = compile({ tenants, policies, tokens });
+  const desired = desiredObjects({
+    compiled: out,
+    tenants,
+    namespaces: d.caches.namespaces.list(),
+    tokens,
+    cfg: d.cfg,
+    ...(d.webhook ? { webhook: d.webhook.configuration } : {}),
+  });
+  const { ingesterConfig, tempoOverrides } = desired;
+  if (ingesterConfig.leftOut.length) {
+    const n = out.tenantIdsByAge.length;
+    const left = ingesterConfig.leftOut.length;
+    d.log.warn({ tenants: n, leftOut: left }, 'ingester config full; newest tenants left out');
+    notInForce(out, ingesterConfig.leftOut, {
+      reason: 'ConfigFull',
+      message: `the ingester config is full (a ConfigMap holds ${CONFIGMAP_MAX_BYTES / 1024} KiB): ${n - left} of ${n} tenants fit, oldest first; this tenant is not in force until others are removed`,
+    });
+  }
+  notInForce(out, tempoOverrides.leftOut, {
+    reason: 'ConfigFull',
+    message: `the Tempo overrides ${d.cfg.namespace}/${d.cfg.tempoOverridesConfigMap} are full (a ConfigMap holds ${CONFIGMAP_MAX_BYTES / 1024} KiB): this tenant's Tempo limits and retention are Tempo's defaults`,
+  });
+
+  // 3. One loop: apply what differs, prune what we manage and no longer want.
+  const applied = await applyAndPrune({
+    desired: desired.objects,
+    kinds: managedKinds(d, tenants),
+    kube: d.kube,
+    limit,
+  });
+  report.writes += applied.writes;
+  for (const [key, err] of applied.failed) fail(key, err);
+  const ingesterKey = objectKey(ingesterConfig.configMap);
+  if (applied.written.length) d.log.info({ objects: applied.written.slice(0, 20) }, 'applied and pruned');
+  const refused = applied.failed.get(ingesterKey);
+  if (refused !== undefined) {
+    // Exactly the tenants whose change is not in force (new, changed) say so; the others are.
+    const current = applied.present.get(ingesterKey) as { data?: Record<string, string> } | undefined;
+    const inForce = tenantsInForce(
+      current?.data?.[INGESTER_CONFIG_KEY],
+      ingesterConfig.configMap.data?.[INGESTER_CONFIG_KEY] ?? '',
+    );
+    notInForce(
+      out,
+      out.tenantIdsByAge.filter((id) => !inForce.has(id) && !ingesterConfig.leftOut.includes(id)),
+      {
+        reason: 'ConfigNotWritten',
+        message: `the ingester config ${d.cfg.namespace}/${d.cfg.ingesterConfigMap} could not be written: ${message(refused)}`,
+      },
+    );
+  }
+
+  // 4. Deployments that opted in (trace.koder.dev/roll-on-change) rolled when their wiring changed.
+  if (d.rollout) {
+    try {
+      report.writes += await d.rollout({
+        tenants,
+        namespaces: d.caches.namespaces.list(),
+        tokenOf: (tt) => tokens.get(`${tt.metadata?.namespace ?? 'default'}/${tokenSecretName(tt)}`),
+      });
+    } catch (err) {
+      fail('rollout', err);
+    }
+  }
+
+  // 5. Statuses and Events, whatever failed above — unless a run is due anyway and may do it.
+  if (d.deferStatuses?.()) {
+    report.statusesDeferred = true;
+    return report;
+  }
+  const statuses = await writeStatuses(
+    { kube: d.kube, log: d.log, now: d.now(), limit, ...(d.memo ? { written: d.memo.statuses } : {}) },
+    tenants,
+    policies,
+    out,
+  );
+  report.writes += statuses.writes;
+  for (const err of statuses.errors) fail('status', err);
+  return report;
+}
+
+/**
+ * Each tenant's token, by "<namespace>/<Secret name>": from our labelled Secrets (cached), else read
+ * (a Secret the user made), else a new Secret created with a new token.
+ */
+async function ensureTokens(
+  d: ReconcileDeps,
+  tenants: readonly TraceTenant[],
+  report: ReconcileReport,
+  fail: (what: string, err: unknown) => void,
+): Promise<Map<string, string>> {
   const memo = d.memo;
   const fresh = (at: number) => memo !== undefined && memo.clock() - at < memo.ttlMs;
   const readToken = async (ns: string, name: string) => {
@@ -146,7 +264,7 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
     return token;
   };
   const tokens = new Map<string, string>();
-  const tokenErrors = await forEachLimited(tenants, limit, async (tt) => {
+  const errors = await forEachLimited(tenants, d.cfg.apiConcurrency, async (tt) => {
     const ns = tt.metadata?.namespace ?? 'default';
     const name = tokenSecretName(tt);
     // A Secret we neither cache nor read before is created first (a 409 says it exists, then it is
@@ -169,108 +287,8 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
     } else if (d.caches.secrets.get(name, ns)) memo?.userTokens.delete(`${ns}/${name}`);
     if (token) tokens.set(`${ns}/${name}`, token);
   });
-  for (const err of tokenErrors) fail('token Secret', err);
-
-  // 2. Compile.
-  const out = compile({ tenants, policies, tokens });
-
-  // 3. ConfigMaps, written only when their data changed (compared with what the API server has now).
-  await writeIngesterConfig(d, out, report, fail);
-  await writeTempoOverrides(d, out, report, fail);
-
-  // 4. Token copies in the namespaces pods are wired from; stale copies removed.
-  const copies = desiredTokenCopies(d.caches.namespaces.list(), tenants, tokens);
-  const changed = [...copies.values()].filter((secret) => {
-    const current = d.caches.secrets.get(secret.metadata?.name ?? '', secret.metadata?.namespace);
-    return !(
-      current &&
-      same(current.data, secret.data) &&
-      same(current.metadata?.labels, secret.metadata?.labels)
-    );
-  });
-  const stale = d.caches.secrets
-    .list()
-    .filter(
-      (s) =>
-        s.metadata?.labels?.[TOKEN_COPY_LABEL] === 'true' &&
-        !copies.has(`${s.metadata?.namespace}/${s.metadata?.name}`),
-    );
-  for (const err of await forEachLimited(changed, limit, async (secret) => {
-    await d.kube.apply(secret);
-    report.writes++;
-  }))
-    fail('token copy', err);
-  for (const err of await forEachLimited(stale, limit, async (s) => {
-    await d.kube.deleteSecret(s.metadata?.namespace ?? '', s.metadata?.name ?? '');
-    report.writes++;
-  }))
-    fail('stale token copy', err);
-
-  // 4b. Deployments that opted in (trace.koder.dev/roll-on-change) rolled when their wiring changed.
-  if (d.rollout) {
-    try {
-      const n = await d.rollout({
-        tenants,
-        namespaces: d.caches.namespaces.list(),
-        tokenOf: (tt) => tokens.get(`${tt.metadata?.namespace ?? 'default'}/${tokenSecretName(tt)}`),
-      });
-      report.writes += n;
-    } catch (err) {
-      fail('rollout', err);
-    }
-  }
-
-  // 5. The webhook registration, rewritten only when what we set differs (e.g. a renewed CA).
-  if (d.webhook) {
-    try {
-      if (await writeWebhookConfiguration(d, d.webhook.configuration)) report.writes++;
-    } catch (err) {
-      fail('webhook configuration', err);
-    }
-  }
-
-  // 6. Statuses and Events, whatever failed above — unless a run is due anyway and may do it.
-  if (d.deferStatuses?.()) {
-    report.statusesDeferred = true;
-    return report;
-  }
-  if (d.memo) {
-    const present = new Set([
-      ...tenants.map((tt) => statusKey('TraceTenant', tt)),
-      ...policies.map((sp) => statusKey('SamplingPolicy', sp)),
-    ]);
-    for (const key of d.memo.statuses.keys()) if (!present.has(key)) d.memo.statuses.delete(key);
-  }
-  const now = d.now();
-  const statusJobs: (() => Promise<number>)[] = [];
-  for (const cached of tenants) {
-    const tt = withWrittenStatus(d, 'TraceTenant', cached);
-    const o = out.tenantOutcomes.get(keyOf(tt));
-    if (o)
-      statusJobs.push(() =>
-        writeStatus(d, 'TraceTenant', tt, o, tenantStatus(o, tt.metadata?.generation ?? 0, tt.status, now)),
-      );
-  }
-  for (const cached of policies) {
-    const sp = withWrittenStatus(d, 'SamplingPolicy', cached);
-    const o = out.policyOutcomes.get(keyOf(sp));
-    if (o)
-      statusJobs.push(() =>
-        writeStatus(
-          d,
-          'SamplingPolicy',
-          sp,
-          o,
-          policyStatus(o, sp.metadata?.generation ?? 0, sp.status, now),
-        ),
-      );
-  }
-  for (const err of await forEachLimited(statusJobs, limit, async (job) => {
-    const n = await job(); // not `report.writes += await job()`: that reads the sum before awaiting
-    report.writes += n;
-  }))
-    fail('status', err);
-  return report;
+  for (const err of errors) fail('token Secret', err);
+  return tokens;
 }
 
 /** Marks tenants (by id) not in force with a Ready=False verdict. */
@@ -280,150 +298,4 @@ function notInForce(out: CompileOutput, ids: Iterable<string>, verdict: Omit<Ver
     const o = key ? out.tenantOutcomes.get(key) : undefined;
     if (key && o) out.tenantOutcomes.set(key, { ...o, ...verdict, ready: false } satisfies TenantOutcome);
   }
-}
-
-async function writeIngesterConfig(
-  d: ReconcileDeps,
-  out: CompileOutput,
-  report: ReconcileReport,
-  fail: (what: string, err: unknown) => void,
-): Promise<void> {
-  const { configMap: cm, leftOut } = ingesterConfigMap(out, d.cfg, d.cfg.configMapBudgetBytes);
-  if (leftOut.length) {
-    const n = out.tenantIdsByAge.length;
-    d.log.warn({ tenants: n, leftOut: leftOut.length }, 'ingester config full; newest tenants left out');
-    notInForce(out, leftOut, {
-      reason: 'ConfigFull',
-      message: `the ingester config is full (a ConfigMap holds ${CONFIGMAP_MAX_BYTES / 1024} KiB): ${n - leftOut.length} of ${n} tenants fit, oldest first; this tenant is not in force until others are removed`,
-    });
-  }
-  let current: Awaited<ReturnType<Kube['readConfigMap']>>;
-  try {
-    current = await currentConfigMap(d, cm.metadata?.name ?? '');
-    if (current && same(current.data, cm.data) && same(current.metadata?.labels, cm.metadata?.labels)) return;
-    await applyConfigMap(d, cm);
-    report.writes++;
-    d.log.info({ configMap: `${cm.metadata?.namespace}/${cm.metadata?.name}` }, 'config written');
-  } catch (err) {
-    fail('ingester config', err);
-    // Exactly the tenants whose change is not in force (new, changed) say so; the others are.
-    const inForce = tenantsInForce(
-      current?.data?.[INGESTER_CONFIG_KEY],
-      cm.data?.[INGESTER_CONFIG_KEY] ?? '',
-    );
-    notInForce(
-      out,
-      out.tenantIdsByAge.filter((id) => !inForce.has(id) && !leftOut.includes(id)),
-      {
-        reason: 'ConfigNotWritten',
-        message: `the ingester config ${d.cfg.namespace}/${cm.metadata?.name} could not be written: ${message(err)}`,
-      },
-    );
-  }
-}
-
-/** One of our ConfigMaps as the API server holds it: as last read or written while fresh, else read. */
-async function currentConfigMap(d: ReconcileDeps, name: string): Promise<V1ConfigMap | undefined> {
-  const known = d.memo?.configMaps.get(name);
-  if (d.memo && known && d.memo.clock() - known.at < d.memo.ttlMs)
-    return { data: known.data, metadata: { name, labels: known.labels } } as V1ConfigMap;
-  const cm = await d.kube.readConfigMap(d.cfg.namespace, name);
-  if (cm && d.memo)
-    d.memo.configMaps.set(name, { data: cm.data, labels: cm.metadata?.labels, at: d.memo.clock() });
-  return cm;
-}
-
-async function applyConfigMap(d: ReconcileDeps, cm: V1ConfigMap): Promise<void> {
-  const name = cm.metadata?.name ?? '';
-  d.memo?.configMaps.delete(name); // unknown until the write succeeds
-  await d.kube.apply(cm);
-  d.memo?.configMaps.set(name, { data: cm.data, labels: cm.metadata?.labels, at: d.memo.clock() });
-}
-
-async function writeTempoOverrides(
-  d: ReconcileDeps,
-  out: CompileOutput,
-  report: ReconcileReport,
-  fail: (what: string, err: unknown) => void,
-): Promise<void> {
-  const { configMap: cm, leftOut } = tempoOverridesConfigMap(out, d.cfg, d.cfg.configMapBudgetBytes);
-  const where = `${d.cfg.namespace}/${cm.metadata?.name}`;
-  notInForce(out, leftOut, {
-    reason: 'ConfigFull',
-    message: `the Tempo overrides ${where} are full (a ConfigMap holds ${CONFIGMAP_MAX_BYTES / 1024} KiB): this tenant's Tempo limits and retention are Tempo's defaults`,
-  });
-  try {
-    const current = await currentConfigMap(d, cm.metadata?.name ?? '');
-    if (current && same(current.data, cm.data) && same(current.metadata?.labels, cm.metadata?.labels)) return;
-    await applyConfigMap(d, cm);
-    report.writes++;
-    d.log.info({ configMap: where }, 'config written');
-  } catch (err) {
-    fail('Tempo overrides', err);
-  }
-}
-
-/** Applies the webhook registration when what we set differs from what the API server holds. */
-async function writeWebhookConfiguration(
-  d: ReconcileDeps,
-  want: V1MutatingWebhookConfiguration,
-): Promise<boolean> {
-  const memo = d.memo;
-  if (memo?.webhook && memo.webhook.want === want && memo.clock() - memo.webhook.at < memo.ttlMs)
-    return false;
-  const have = await d.kube.readWebhookConfiguration(want.metadata?.name ?? '');
-  // Only what we set: the API server adds defaults (matchPolicy, objectSelector, the service port…).
-  const ours = (c: V1MutatingWebhookConfiguration | undefined) => ({
-    labels: c?.metadata?.labels,
-    webhooks: c?.webhooks,
-  });
-  const inPlace = have !== undefined && holds(ours(have), ours(want));
-  if (!inPlace) {
-    if (memo) memo.webhook = undefined;
-    await d.kube.apply(want);
-    d.log.info({ name: want.metadata?.name }, 'webhook configuration written');
-  }
-  if (memo) memo.webhook = { want, at: memo.clock() };
-  return !inPlace;
-}
-
-const statusKey = (kind: Kind, obj: TraceTenant | SamplingPolicy) =>
-  `${kind}/${obj.metadata?.namespace ?? 'default'}/${obj.metadata?.name ?? ''}`;
-
-/**
- * The object as the status is to be computed from: the cached one, or — while the cache still shows
- * it as it was before our last status write (the watch event is on its way) — with the status we
- * wrote, so a run in between neither writes it again nor sends its Event twice.
- */
-function withWrittenStatus<T extends TraceTenant | SamplingPolicy>(d: ReconcileDeps, kind: Kind, obj: T): T {
-  const key = statusKey(kind, obj);
-  const written = d.memo?.statuses.get(key);
-  if (!written) return obj;
-  if (written.uid === obj.metadata?.uid && written.before === obj.metadata?.resourceVersion)
-    return { ...obj, status: written.status };
-  d.memo?.statuses.delete(key); // the cache has moved on: it is the truth again
-  return obj;
-}
-
-/** Writes a status when it differs, with an Event when the Ready reason changed. Returns the writes. */
-async function writeStatus(
-  d: ReconcileDeps,
-  kind: Kind,
-  obj: TraceTenant | SamplingPolicy,
-  verdict: Verdict,
-  status: TraceTenant['status'] | SamplingPolicy['status'],
-): Promise<number> {
-  if (same(status, obj.status)) return 0;
-  const ns = obj.metadata?.namespace ?? 'default';
-  await d.kube.patchStatus(PLURAL[kind], ns, obj.metadata?.name ?? '', status);
-  d.memo?.statuses.set(statusKey(kind, obj), {
-    uid: obj.metadata?.uid,
-    before: obj.metadata?.resourceVersion,
-    status,
-  });
-  const before = obj.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
-  if (before === verdict.reason) return 1;
-  const involved = { ...obj, apiVersion: API_VERSION, kind };
-  await d.kube.event(involved, verdict.ready ? 'Normal' : 'Warning', verdict.reason, verdict.message);
-  return 2;
 }
