@@ -5,7 +5,7 @@
 import { type SamplingConfig, type TenantConfig, TRACE_WAIT_DEFAULTS } from '@koder-trace/ingester/config';
 import { sha256Hex } from '@koder-trace/ingester/tenants';
 import type { SamplingPolicy, TraceTenant } from '../api/types.generated.ts';
-import { tokenSecretName } from '../manifests/naming.ts';
+import { keyOf, tokenSecretName } from '../naming.ts';
 import { type TempoTenantOverrides, tempoDuration, tempoTenantOverrides } from './tempo-overrides.ts';
 
 export type { TempoTenantOverrides } from './tempo-overrides.ts';
@@ -62,10 +62,8 @@ export const DEFAULT_LIMITS = Object.freeze({
 /** Tempo's default block retention, kept when a TraceTenant's retention does not parse. */
 const DEFAULT_RETENTION = '336h';
 
-export const keyOf = (o: { metadata?: { namespace?: string; name?: string } }) =>
-  `${o.metadata?.namespace ?? 'default'}/${o.metadata?.name ?? ''}`;
-
-export { tokenSecretName };
+// Re-exported for `@koder-trace/operator/compile` and the tests; they live in naming.ts.
+export { keyOf, tokenSecretName };
 
 function compilePolicy(sp: SamplingPolicy): { config: SamplingConfig } | { error: string } {
   const spec = sp.spec ?? {};

@@ -14,9 +14,6 @@ export interface InjectionSettings {
   ingesterEndpoint: string;
 }
 
-// Until the pod roll (controller/rollout.ts) imports them from routing.ts.
-export { routesForNamespace, tenantForPod } from '../routing.ts';
-
 /** OTEL_SERVICE_NAME: the app.kubernetes.io/name label, else the owning workload's name, else the pod's. */
 export function serviceName(pod: V1Pod): string {
   const label = pod.metadata?.labels?.['app.kubernetes.io/name'] ?? pod.metadata?.labels?.app;
