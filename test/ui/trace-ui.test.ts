@@ -132,6 +132,28 @@ describe.skipIf(!browserOk.ok)(suiteTitle('trace UI in Chromium', browserOk), ()
     await shot('08-overlay');
   });
 
+  it('lists sessions and reads one as a conversation, turn by turn', async () => {
+    const api = (await stack.get('/api/v1/sessions')).body as {
+      sessions: { conversationId: string; turns: number }[];
+    };
+    expect(api.sessions.length).toBeGreaterThan(1);
+    await page.goto(`${stack.queryUrl}/sessions`);
+    await page.locator('table.sessions tbody tr').first().waitFor();
+    expect(await page.locator('table.sessions tbody tr').count()).toBe(api.sessions.length);
+    await shot('09-sessions');
+    const busiest = api.sessions.reduce((a, b) => (b.turns > a.turns ? b : a));
+    await page.getByRole('link', { name: busiest.conversationId, exact: true }).click();
+    await page.waitForURL(new RegExp(`/sessions/${busiest.conversationId}$`));
+    await page.locator('li.turn').first().waitFor();
+    expect(await page.locator('li.turn').count()).toBe(busiest.turns);
+    // Each turn reads as the user's question and the assistant's answer.
+    expect(await page.locator('li.turn').first().locator('.message.user').count()).toBe(1);
+    expect(await page.locator('li.turn').first().locator('.message.assistant').count()).toBeGreaterThan(0);
+    await shot('10-session');
+    await page.locator('li.turn').first().getByRole('link', { name: 'Open trace' }).click();
+    await page.waitForURL(/\/traces\/[0-9a-f]{32}$/);
+  });
+
   it('opens a 5,001-span trace and scrolls it without freezing (virtualised rows)', async () => {
     await page.goto(`${stack.queryUrl}/traces/${bigTraceId}`);
     await page.getByRole('treeitem').first().waitFor();

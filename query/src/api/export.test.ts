@@ -8,100 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeTraceRequest } from '@koder-trace/ingester/otlp';
-import type { TenantRegistry } from '@koder-trace/ingester/tenants';
-import { sdkProtobuf } from '@koder-trace/ingester/testing';
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddedBackend, type TraceBackend } from '../backend/backend.ts';
-import { DEFAULT_PRICES } from '../cost/prices.ts';
+import { embeddedBackend } from '../backend/backend.ts';
 import { type EmbeddedStore, openEmbeddedStore } from '../store/sqlite-store.ts';
+import { auth, fill, serve } from '../testing/agent-runs.ts';
 import { CSV_COLUMNS, csvField, parseExport } from './export.ts';
 import { ExportRefused, exportTo } from './export-client.ts';
-import { createQueryServer, type QueryDeps } from './server.ts';
 
-const TENANT = 'team-a';
-const registry = {
-  singleTenant: false,
-  authenticate: (h: string | undefined) => (h === 'Bearer good' ? { id: TENANT } : undefined),
-} as unknown as TenantRegistry;
-
-/** One agent run made by the OTel SDK: an agent span, an LLM call with messages, a rating of that call. */
-async function run(i: number, question: string, padding = 0) {
-  const exporter = new InMemorySpanExporter();
-  const provider = new TracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'support-bot' }),
-    spanProcessors: [new SimpleSpanProcessor({ exporter })],
-  });
-  const tracer = provider.getTracer('export-test');
-  const start = Date.now() - 60_000 + i * 10;
-  const root = tracer.startSpan('invoke_agent support', { startTime: start });
-  root.setAttribute('gen_ai.operation.name', 'invoke_agent');
-  const ctx = trace.setSpan(context.active(), root);
-  const chat = tracer.startSpan(
-    'chat gpt-4o',
-    {
-      kind: SpanKind.CLIENT,
-      startTime: start + 1,
-      attributes: {
-        'gen_ai.operation.name': 'chat',
-        'gen_ai.provider.name': 'openai',
-        'gen_ai.request.model': 'gpt-4o',
-        'gen_ai.usage.input_tokens': 1000 + i,
-        'gen_ai.usage.output_tokens': 200,
-        'koder.prompt.id': 'support-answer',
-        'koder.prompt.version': i % 2 ? 'v2' : 'v1',
-        'gen_ai.conversation.id': `conv-${i}`,
-        'gen_ai.input.messages': JSON.stringify([
-          { role: 'user', parts: [{ type: 'text', content: question + 'x'.repeat(padding) }] },
-        ]),
-        'gen_ai.output.messages': JSON.stringify([
-          { role: 'assistant', parts: [{ type: 'text', content: `answer ${i}` }] },
-        ]),
-      },
-    },
-    ctx,
-  );
-  if (i % 5 === 0) chat.setStatus({ code: SpanStatusCode.ERROR, message: 'rate limited' });
-  chat.end(start + 40);
-  const rating = tracer.startSpan(
-    'koder.rating',
-    { startTime: start + 50, attributes: { 'koder.rating.score': 0.75, 'koder.rating.comment': 'ok' } },
-    trace.setSpan(context.active(), chat),
-  );
-  rating.end(start + 50);
-  root.end(start + 45);
-  await provider.forceFlush();
-  return { traceId: root.spanContext().traceId, spans: exporter.getFinishedSpans() };
-}
-
-async function fill(store: EmbeddedStore, n: number, padding = 0, question = (i: number) => `question ${i}`) {
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const { traceId, spans } = await run(i, question(i), padding);
-    store.insert(TENANT, decodeTraceRequest(sdkProtobuf(spans)));
-    ids.push(traceId);
-  }
-  return ids;
-}
-
-async function serve(backend: TraceBackend): Promise<{ base: string; server: Server }> {
-  const deps: QueryDeps = {
-    backend,
-    registry: () => registry,
-    log: pino({ level: 'silent' }),
-    prices: DEFAULT_PRICES,
-    ingestUrl: 'http://127.0.0.1:9',
-  };
-  const server = createQueryServer(deps);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
-
-const auth = { authorization: 'Bearer good' };
 const ndjson = (text: string) =>
   text
     .trim()
@@ -180,7 +93,7 @@ describe('GET /api/v1/export', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'koder-export-'));
     store = openEmbeddedStore(join(dir, 'traces.db'));
-    ids = await fill(store, 25, 0, (i) => (i === 3 ? '=cmd|"calc"!A1, with\nnewline' : `question ${i}`));
+    ids = await fill(store, 25, (i) => (i === 3 ? { question: '=cmd|"calc"!A1, with\nnewline' } : {}));
     ({ base, server } = await serve(embeddedBackend(store)));
   });
   afterAll(async () => {
@@ -247,7 +160,10 @@ describe('GET /api/v1/export', () => {
       promptVersion: 'v2',
       error: false,
       usage: { inputTokens: 1007, outputTokens: 200 },
-      inputMessages: [{ role: 'user', parts: [{ type: 'text', content: 'question 7' }] }],
+      inputMessages: [
+        { role: 'system', parts: [{ type: 'text', content: 'Be brief.' }] },
+        { role: 'user', parts: [{ type: 'text', content: 'question 7' }] },
+      ],
       outputMessages: [{ role: 'assistant', parts: [{ type: 'text', content: 'answer 7' }] }],
       rating: { average: 0.75, count: 1, comments: ['ok'] },
     });
@@ -267,9 +183,10 @@ describe('GET /api/v1/export', () => {
     const col = (name: (typeof CSV_COLUMNS)[number]) => CSV_COLUMNS.indexOf(name);
     const hostile = rows.find((r) => r[col('conversation_id')] === 'conv-3') as string[];
     // A formula is neutralised, the comma, quote and line break survive.
-    expect(JSON.parse((hostile[col('input_messages')] as string).replace(/^'/, ''))).toEqual([
-      { role: 'user', parts: [{ type: 'text', content: '=cmd|"calc"!A1, with\nnewline' }] },
-    ]);
+    expect(JSON.parse(hostile[col('input_messages')] as string)[1]).toEqual({
+      role: 'user',
+      parts: [{ type: 'text', content: '=cmd|"calc"!A1, with\nnewline' }],
+    });
     expect(hostile[col('input_tokens')]).toBe('1003');
     expect(hostile[col('rating_average')]).toBe('0.75');
   });
@@ -332,7 +249,7 @@ describe('export client', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'koder-export-client-'));
     store = openEmbeddedStore(join(dir, 'traces.db'));
-    ids = await fill(store, 25, 2_000);
+    ids = await fill(store, 25, () => ({ padding: 2_000 }));
     ({ base, server } = await serve(embeddedBackend(store)));
   });
   afterAll(async () => {
@@ -424,7 +341,7 @@ describe('back-pressure', () => {
     const dir = await mkdtemp(join(tmpdir(), 'koder-export-bp-'));
     const store = openEmbeddedStore(join(dir, 'traces.db'));
     // 120 traces of ~100 KB each (a long prompt), 5 per page: 12 MB, more than socket buffers hold.
-    await fill(store, 120, 100_000);
+    await fill(store, 120, () => ({ padding: 100_000 }));
     const inner = embeddedBackend(store);
     let pages = 0;
     const { base, server } = await serve({

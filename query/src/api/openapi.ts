@@ -192,6 +192,50 @@ export const OPENAPI = {
         },
       },
     },
+    '/api/v1/sessions': {
+      get: {
+        summary:
+          'Sessions (gen_ai.conversation.id) active in a range, latest activity first (embedded store only)',
+        parameters: [
+          param('start', TIME('Earliest time (default: 7 days before end)')),
+          param('end', TIME('Latest time (default: now)')),
+          param('limit', 'Page size, 1–500 (default 50)', { type: 'integer', minimum: 1, maximum: 500 }),
+          param('cursor', 'The `next` value of the previous page'),
+        ],
+        responses: {
+          '200': {
+            description:
+              '{sessions: [{conversationId, turns, firstTimeUnixNano, lastTimeUnixNano, durationMs, tokens, costUsd, costPartial, costUnknown, errorTurns, rating}], next?}; a session is listed when any of its spans is in the range, and its figures cover all of its traces',
+          },
+          '400': BAD_PARAMETER,
+          '401': UNAUTHORIZED,
+          '501': { description: 'The backend (Tempo) cannot group spans by conversation id' },
+        },
+      },
+    },
+    '/api/v1/sessions/{conversationId}': {
+      get: {
+        summary: 'One session as its turns (traces) in order, each with its question and answer',
+        parameters: [
+          { name: 'conversationId', in: 'path', required: true, schema: str },
+          param('limit', 'Turns per page, 1–200 (default 100)', {
+            type: 'integer',
+            minimum: 1,
+            maximum: 200,
+          }),
+          param('cursor', 'The `next` value of the previous page'),
+        ],
+        responses: {
+          '200': {
+            description:
+              '{conversationId, turns: [{traceId, rootName, rootService, startTimeUnixNano, durationMs, totals, costUsd, costPartial, costUnknown, error, rating, question, answer}], next?}',
+          },
+          '400': BAD_PARAMETER,
+          '401': UNAUTHORIZED,
+          '404': { description: 'No trace of this tenant carries the conversation id' },
+        },
+      },
+    },
     '/api/v1/info': {
       get: {
         summary: 'Where this installation takes spans, and whether it needs a tenant token (no token needed)',

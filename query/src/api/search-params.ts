@@ -115,7 +115,7 @@ function decimal(q: URLSearchParams, key: string, min: number, max: number, what
 }
 
 /** A whole number within [min, max] written in decimal digits. */
-function integer(q: URLSearchParams, key: string, min: number, max: number, byDefault: number): number {
+export function integer(q: URLSearchParams, key: string, min: number, max: number, byDefault: number): number {
   const v = q.get(key);
   if (v === null) return byDefault;
   const n = DIGITS.test(v) && v.length <= 16 ? Number(v) : Number.NaN;

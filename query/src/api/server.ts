@@ -36,6 +36,7 @@ import {
   parseSearch,
   shown,
 } from './search-params.ts';
+import { checkSessionParams, parseSessionsPage, sessionList, sessionTurn } from './sessions.ts';
 import { RawJson, traceView } from './trace-view.ts';
 import { serveUi } from './ui-files.ts';
 
@@ -122,6 +123,9 @@ const TRACE_PATH = /^\/api\/v1\/traces\/([0-9a-fA-F]{32})$/;
 const OVERLAY_PATH = /^\/api\/v1\/prompts\/([^/]+)\/versions$/;
 const RATINGS_PATH = '/api/v1/ratings';
 const EXPORT_PATH = '/api/v1/export';
+const SESSION_PATH = /^\/api\/v1\/sessions\/([^/]+)$/;
+const NO_SESSION_LIST =
+  'listing sessions groups spans by gen_ai.conversation.id, which Tempo search cannot do; open a session by id (GET /api/v1/sessions/{conversationId}) or search traces with conversationId=';
 const UNAUTHORIZED = {
   error: 'missing or unknown bearer token: send "Authorization: Bearer <tenant token>"',
 };
@@ -207,6 +211,41 @@ async function route(
     return rows.length
       ? reply(200, traceView(id, rows, deps.prices, partial))
       : reply(404, { error: `no trace ${id} for this tenant` });
+  }
+  if (path === '/api/v1/sessions') {
+    const page = parseSessionsPage(q);
+    if (!backend.sessions) return reply(501, { error: NO_SESSION_LIST });
+    const { start, end } = range(deps, page.range);
+    const rows = await backend.sessions(tenant.id, {
+      startNs: start,
+      endNs: end,
+      limit: page.limit,
+      ...(page.before ? { before: page.before } : {}),
+    });
+    const usage = await backend.modelUsage(
+      tenant.id,
+      rows.flatMap((r) => r.trace_ids),
+    );
+    return reply(200, sessionList(rows, usage, pricer(deps.prices), page.limit));
+  }
+  const session = SESSION_PATH.exec(path);
+  if (session) {
+    const id = decodePathSegment(session[1] as string, 'conversationId');
+    const { limit, cursor } = checkSessionParams(q);
+    const page = await backend.search(tenant.id, {
+      conversationId: id,
+      sort: 'start',
+      ascending: true,
+      limit,
+      ...(cursor ? { cursor } : {}),
+    });
+    if (!page.rows.length && !cursor) return reply(404, { error: `no session ${shown(id)} for this tenant` });
+    const turns = [];
+    for (const r of page.rows) {
+      const spans = await backend.spans(tenant.id, r.trace_id);
+      if (spans.length) turns.push(sessionTurn(traceView(r.trace_id, spans, deps.prices).text));
+    }
+    return reply(200, { conversationId: id, turns, ...(page.next ? { next: page.next } : {}) });
   }
   if (path === '/api/v1/prompts') {
     const { start, end } = range(deps, parseRange(q));

@@ -1,5 +1,6 @@
 // What the query API needs from storage, whichever holds the traces: the embedded store on one
 // machine, Tempo in a cluster.
+import type { SessionQuery, SessionRow } from '../store/sessions.ts';
 import type { SpanRow } from '../store/span-row.ts';
 import type {
   EmbeddedStore,
@@ -20,6 +21,11 @@ export interface TraceBackend {
   promptSpans(tenant: string, promptId: string, startNs: bigint, endNs: bigint): Promise<SpanRow[]>;
   span(tenant: string, traceId: string, spanId: string): Promise<SpanRow | undefined>;
   prompts(tenant: string, startNs: bigint, endNs: bigint): Promise<PromptUse[]>;
+  /**
+   * Sessions active in a range, grouped by conversation id. Only the embedded store can group spans by
+   * an attribute's value; Tempo's search cannot, so it has none (a session is still opened by id).
+   */
+  sessions?(tenant: string, q: SessionQuery): Promise<SessionRow[]>;
 }
 
 export function embeddedBackend(store: EmbeddedStore): TraceBackend {
@@ -31,5 +37,6 @@ export function embeddedBackend(store: EmbeddedStore): TraceBackend {
     promptSpans: async (t, p, s, e) => store.promptSpans(t, p, s, e),
     span: async (t, id, s) => store.span(t, id, s),
     prompts: async (t, s, e) => store.prompts(t, s, e),
+    sessions: async (t, q) => store.sessions(t, q),
   };
 }

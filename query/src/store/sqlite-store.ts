@@ -6,6 +6,7 @@ import type { TraceBatch } from '@koder-trace/ingester/otlp';
 import type { ExportResult, SpanSink } from '@koder-trace/ingester/sink';
 import { BadRequest } from '../api/search-params.ts';
 import { MIGRATIONS, ROLLUP_VERSION } from './migrations.ts';
+import { type SessionQuery, type SessionRow, sessionQueries } from './sessions.ts';
 import { batchRows, type SpanRow } from './span-row.ts';
 import { isCarrier, markRollups, type UsageNode, usageTotals } from './usage-rollup.ts';
 
@@ -123,6 +124,8 @@ export interface EmbeddedStore extends SpanSink {
   prompts(tenant: string, startNs: bigint, endNs: bigint): PromptUse[];
   /** One span, for ratings. */
   span(tenant: string, traceId: string, spanId: string): SpanRow | undefined;
+  /** Sessions (gen_ai.conversation.id) active in a range, latest activity first. */
+  sessions(tenant: string, q: SessionQuery): SessionRow[];
   deleteOlderThan(ns: bigint): number;
   close(): Promise<void>;
 }
@@ -429,6 +432,7 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
   return {
     insert,
     search,
+    ...sessionQueries(db),
     modelUsage: (tenant, ids) =>
       ids.flatMap((id) =>
         (usageOf.all(tenant, id) as Record<string, unknown>[]).map((u) => fromDb<ModelUsage>(u)),

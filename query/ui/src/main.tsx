@@ -1,23 +1,30 @@
-// The trace UI: a trace table, a trace with its span tree and prompt panel, and prompt-version
-// overlays. Routes are plain paths so every view is a shareable link.
+// The trace UI: a trace table, a trace with its span tree and prompt panel, sessions read as
+// conversations, and prompt-version overlays. Routes are plain paths so every view is a shareable link.
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { render } from 'preact';
 import { token } from './api.ts';
 import { PromptOverlayPage, PromptsPage } from './prompts-page.tsx';
 import { linkClick, useUrl } from './router.ts';
+import { SessionPage, SessionsPage } from './sessions-page.tsx';
 import { TracePage } from './trace-page.tsx';
 import { TracesPage } from './traces-page.tsx';
 
 const TRACE = /^\/traces\/([0-9a-fA-F]{32})$/;
 const PROMPT = /^\/prompts\/([^/]+)$/;
+const SESSION = /^\/sessions\/([^/]+)$/;
 
 function App() {
   const url = useUrl();
   const path = url.pathname;
   const trace = TRACE.exec(path);
   const prompt = PROMPT.exec(path);
-  const section = path.startsWith('/prompts') ? 'prompts' : 'traces';
+  const session = SESSION.exec(path);
+  const section = path.startsWith('/prompts')
+    ? 'prompts'
+    : path.startsWith('/sessions')
+      ? 'sessions'
+      : 'traces';
   return (
     <>
       <nav class="top">
@@ -30,6 +37,13 @@ function App() {
           aria-current={section === 'traces' ? 'page' : undefined}
         >
           Traces
+        </a>
+        <a
+          href="/sessions"
+          onClick={(e) => linkClick(e, '/sessions')}
+          aria-current={section === 'sessions' ? 'page' : undefined}
+        >
+          Sessions
         </a>
         <a
           href="/prompts"
@@ -56,6 +70,10 @@ function App() {
         <TracePage url={url} traceId={(trace[1] as string).toLowerCase()} />
       ) : prompt ? (
         <PromptOverlayPage url={url} promptId={decodeURIComponent(prompt[1] as string)} />
+      ) : session ? (
+        <SessionPage url={url} conversationId={decodeURIComponent(session[1] as string)} />
+      ) : path === '/sessions' ? (
+        <SessionsPage url={url} />
       ) : path === '/prompts' ? (
         <PromptsPage url={url} />
       ) : path === '/' ? (

@@ -184,7 +184,8 @@ function asParts(v: unknown): Part[] {
   return [{ type: 'text', content: typeof v === 'string' ? v : JSON.stringify(v) }];
 }
 
-function Messages({ value, empty }: { value: unknown; empty: string }) {
+/** Messages in the OTel GenAI shape (role, parts), as a conversation reads. */
+export function Messages({ value, empty }: { value: unknown; empty: string }) {
   if (value === undefined || value === null) return <p class="hint">{empty}</p>;
   if (!Array.isArray(value)) return <Json value={value} />;
   return (
