@@ -2,7 +2,7 @@
 // pod gets), the token copies (which namespaces need a copy) and the pod roll all route through here,
 // so a wired pod always finds its Secret and no copy is made where no pod can use it.
 import type { TraceTenant } from './api/types.generated.ts';
-import { INJECT_ANNOTATION, keyOf, TENANT_LABEL } from './naming.ts';
+import { INJECT_ANNOTATION, keyOf, TENANT_LABEL, tenantLabelValue } from './naming.ts';
 
 /** Namespaces the webhook is never called for (its configuration's namespaceSelector leaves them out). */
 export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public'] as const;
@@ -51,8 +51,8 @@ export interface Route {
 
 /**
  * The tenants a namespace's pods can be wired to, in the order they are tried. The namespace label
- * trace.koder.dev/tenant names a TraceTenant (in that namespace, else the only one with that name), which
- * takes every pod; otherwise each tenant (by namespace/name) with injection selectors whose
+ * trace.koder.dev/tenant names a TraceTenant (in that namespace, else the only one with that name; a name
+ * longer than a label value holds is written as tenantLabelValue gives it), which takes every pod; otherwise each tenant (by namespace/name) with injection selectors whose
  * namespaceSelector matches (none: every namespace), for the pods its podSelector matches (none: all).
  * System namespaces route nowhere.
  */
@@ -63,7 +63,7 @@ export function routesForNamespace(
   if ((SYSTEM_NAMESPACES as readonly string[]).includes(namespace.name)) return [];
   const named = namespace.labels[TENANT_LABEL];
   if (named) {
-    const candidates = tenants.filter((t) => t.metadata?.name === named);
+    const candidates = tenants.filter((t) => tenantLabelValue(t.metadata?.name ?? '') === named);
     const pick =
       candidates.find((t) => t.metadata?.namespace === namespace.name) ??
       (candidates.length === 1 ? candidates[0] : undefined);

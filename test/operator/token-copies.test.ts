@@ -1,7 +1,9 @@
 // Token copies against a real kube-apiserver calling the webhook: two TraceTenants with the same name
 // in different namespaces, both selecting one namespace, must each keep their own copy there, and a pod
 // wired to one must read that tenant's token — never the other's.
-
+// A tenant whose name is longer than a label value may be (63) still gets its token Secret, its copies
+// and Ready: label values carry the name cut and hashed.
+import { createHash } from 'node:crypto';
 import { CoreV1Api } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +14,9 @@ import { requireBinaries, suiteTitle } from '../harness/testbin.ts';
 import { until } from '../harness/wait.ts';
 
 const bins = requireBinaries('etcd', 'kube-apiserver', 'kubectl');
+/** A TraceTenant name of 81 characters, and its label form: the first 52 (no trailing dot) and a hash. */
+const LONG = `${'a'.repeat(40)}.${'b'.repeat(40)}`;
+const LONG_LABEL = `${LONG.slice(0, 52).replace(/[-.]+$/, '')}-${createHash('sha256').update(LONG).digest('hex').slice(0, 10)}`;
 
 describe.skipIf(!bins.ok)(suiteTitle('token copies of same-named tenants', bins), () => {
   let cp: ControlPlane;
@@ -32,6 +37,7 @@ describe.skipIf(!bins.ok)(suiteTitle('token copies of same-named tenants', bins)
       ['team-x', {}],
       ['team-y', {}],
       ['web1', { tier: 'web' }],
+      ['web2', { 'trace.koder.dev/tenant': LONG_LABEL }],
     ] as const)
       await core.createNamespace({ body: { metadata: { name, labels } } });
     const port = await freePort();
@@ -101,5 +107,54 @@ describe.skipIf(!bins.ok)(suiteTitle('token copies of same-named tenants', bins)
     // Routes are tried in namespace/name order: team-x/shared wires the pod, with team-x's token.
     expect(attrs).toContain('koder.tenant=team-x-shared');
     expect(await tokenIn('web1', ref)).toBe(x);
+  });
+
+  it('gives a tenant with a name longer than a label value its token, its copies and Ready', async () => {
+    expect(LONG_LABEL.length).toBeLessThanOrEqual(63);
+    const applied = await cp.kubectl(
+      ['apply', '-f', '-'],
+      yaml.dump({
+        apiVersion: 'trace.koder.dev/v1alpha1',
+        kind: 'TraceTenant',
+        metadata: { name: LONG, namespace: 'team-x' },
+        spec: { tenantId: 'long' },
+      }),
+    );
+    expect(applied.code, applied.stderr).toBe(0);
+    await until('the long-named tenant Ready', async () => {
+      const out = await cp.kubectl([
+        'get',
+        'tt',
+        LONG,
+        '-n',
+        'team-x',
+        '-o',
+        'jsonpath={.status.conditions[0].status}',
+      ]);
+      return out.stdout === 'True' || undefined;
+    });
+    const own = await core.readNamespacedSecret({ namespace: 'team-x', name: `${LONG}-token` });
+    expect(own.metadata?.labels?.['trace.koder.dev/tenant-token']).toBe(LONG_LABEL);
+    // web2 names the tenant by its label form: a copy is kept there and its pods are wired to it.
+    const copy = await until('the copy in web2', async () => {
+      const list = await core.listNamespacedSecret({
+        namespace: 'web2',
+        labelSelector: `trace.koder.dev/tenant-token=${LONG_LABEL}`,
+      });
+      return list.items[0];
+    });
+    expect(copy.data?.token).toBe(own.data?.token);
+    const pod = await core.createNamespacedPod({
+      namespace: 'web2',
+      body: {
+        metadata: { name: 'web' },
+        spec: { containers: [{ name: 'app', image: 'registry.invalid/app:1' }] },
+      },
+    });
+    const env = pod.spec?.containers[0]?.env ?? [];
+    expect(env.find((e) => e.name === 'OTEL_RESOURCE_ATTRIBUTES')?.value).toContain('koder.tenant=long');
+    expect(env.find((e) => e.name === 'KODER_TRACE_TOKEN')?.valueFrom?.secretKeyRef?.name).toBe(
+      copy.metadata?.name,
+    );
   });
 });

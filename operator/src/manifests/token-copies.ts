@@ -8,6 +8,7 @@ import {
   TOKEN_COPY_LABEL,
   TOKEN_LABEL,
   TOKEN_SOURCE_ANNOTATION,
+  tenantLabelValue,
   tokenSecretIn,
   tokenSecretName,
 } from '../naming.ts';
@@ -35,7 +36,11 @@ export function desiredTokenCopies(
         metadata: {
           name: secretName,
           namespace: name,
-          labels: { ...MANAGED_BY, [TOKEN_LABEL]: t.metadata?.name ?? '', [TOKEN_COPY_LABEL]: 'true' },
+          labels: {
+            ...MANAGED_BY,
+            [TOKEN_LABEL]: tenantLabelValue(t.metadata?.name ?? ''),
+            [TOKEN_COPY_LABEL]: 'true',
+          },
           annotations: { [TOKEN_SOURCE_ANNOTATION]: `${t.metadata?.namespace}/${t.metadata?.name}` },
         },
         data: { token: Buffer.from(token).toString('base64') },

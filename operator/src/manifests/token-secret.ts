@@ -4,7 +4,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import { API_VERSION } from '../api/crds.ts';
 import type { TraceTenant } from '../api/types.generated.ts';
-import { MANAGED_BY, TOKEN_LABEL, tokenSecretName } from '../naming.ts';
+import { MANAGED_BY, TOKEN_LABEL, tenantLabelValue, tokenSecretName } from '../naming.ts';
 
 export function tokenSecret(tt: TraceTenant, token: string): V1Secret {
   return {
@@ -14,7 +14,7 @@ export function tokenSecret(tt: TraceTenant, token: string): V1Secret {
     metadata: {
       name: tokenSecretName(tt),
       namespace: tt.metadata?.namespace,
-      labels: { ...MANAGED_BY, [TOKEN_LABEL]: tt.metadata?.name ?? '' },
+      labels: { ...MANAGED_BY, [TOKEN_LABEL]: tenantLabelValue(tt.metadata?.name ?? '') },
       ownerReferences: [
         {
           apiVersion: API_VERSION,
