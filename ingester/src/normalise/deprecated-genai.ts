@@ -15,6 +15,9 @@ export function normaliseDeprecatedGenAi(m: Attrs): void {
   move(m, 'gen_ai.usage.completion_tokens', 'gen_ai.usage.output_tokens', int);
   move(m, 'gen_ai.openai.request.seed', 'gen_ai.request.seed');
   move(m, 'gen_ai.usage.cache_write.input_tokens', 'gen_ai.usage.cache_creation.input_tokens', int);
+  // OpenLLMetry (old and new) names cached input so: unmapped, cached input was priced in full.
+  move(m, 'gen_ai.usage.cache_read_input_tokens', 'gen_ai.usage.cache_read.input_tokens', int);
+  move(m, 'gen_ai.usage.cache_creation_input_tokens', 'gen_ai.usage.cache_creation.input_tokens', int);
   for (const k of [
     'gen_ai.usage.input_tokens',
     'gen_ai.usage.output_tokens',

@@ -1,5 +1,5 @@
-// The normalisation stage: brings GenAI spans from OpenInference, OpenLLMetry (old and new) and
-// older OTel GenAI shapes to the current OTel GenAI conventions, then applies the tenant's content
+// The normalisation stage: brings GenAI spans from OpenInference, OpenLLMetry (old and new), the
+// Vercel AI SDK's ai.* shape and older OTel GenAI shapes to the current OTel GenAI conventions, then applies the tenant's content
 // capture. Spans with no GenAI attributes are not touched (their bytes pass through).
 import {
   type AnyValue,
@@ -29,6 +29,7 @@ import {
   rawAttributes,
   rawValue,
 } from './raw-attributes.ts';
+import { isVercelAi, normaliseVercelAi } from './vercel-ai.ts';
 
 const isGenAiKey = (key: string) => {
   for (const p of GENAI_KEY_PREFIXES) if (key.startsWith(p)) return true;
@@ -94,6 +95,7 @@ export function normaliseSpan(span: Span, capture: ContentCapture): boolean {
   const m = toMap(span.attributes);
   if (isOpenInference(m)) normaliseOpenInference(m);
   if (isOpenLlmetry(m)) normaliseOpenLlmetry(m);
+  if (isVercelAi(m)) normaliseVercelAi(m);
   const eventsChanged = normaliseContentEvents(span, m);
   normaliseDeprecatedGenAi(m);
   applyContentCapture(m, capture);

@@ -23,6 +23,7 @@ const KINDS = lookupTable({
   TOOL: 'execute_tool',
   AGENT: 'invoke_agent',
   CHAIN: 'invoke_workflow',
+  RERANKER: 'rerank',
 });
 
 // llm.invocation_parameters keys → gen_ai.request.* (provider SDK names vary).
@@ -76,6 +77,8 @@ export function normaliseOpenInference(m: Attrs): void {
     }
   }
 
+  // EMBEDDING spans name their model embedding.model_name.
+  move(m, 'embedding.model_name', 'gen_ai.request.model');
   const model = m.get('llm.model_name');
   if (model !== undefined) {
     setDefault(m, 'gen_ai.request.model', model);

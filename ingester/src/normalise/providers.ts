@@ -33,10 +33,26 @@ const ALIASES = lookupTable({
   'gcp.gen_ai': 'gcp.gen_ai',
   'ibm.watsonx.ai': 'ibm.watsonx.ai',
   watsonx: 'ibm.watsonx.ai',
+  // The Vercel AI SDK's provider ids (before the API suffix, see below)
+  'google.generative-ai': 'gcp.gemini',
+  'google.vertex': 'gcp.vertex_ai',
+  'google-vertex': 'gcp.vertex_ai',
+  'amazon-bedrock': 'aws.bedrock',
+  'azure-openai': 'azure.ai.openai',
+  'anthropic.vertex': 'gcp.vertex_ai',
+  deepinfra: 'deepinfra',
+  togetherai: 'togetherai',
 });
+
+/** The Vercel AI SDK names a provider with the API it used: openai.chat, anthropic.messages, … */
+const API_SUFFIX =
+  /\.(chat|responses|completion|embedding|messages|image|transcription|speech|text|language-model|textembedding)$/;
 
 /** The current provider name; unknown providers are kept, lower-cased. */
 export function providerName(raw: string): string {
   const key = raw.trim().toLowerCase();
-  return ALIASES[key] ?? key;
+  const known = ALIASES[key];
+  if (known) return known;
+  const bare = key.replace(API_SUFFIX, '');
+  return ALIASES[bare] ?? bare;
 }

@@ -35,8 +35,10 @@ const MAPPED_KEYS = new Set([
   'gen_ai.openai.request.seed',
   'gen_ai.usage.cache_write.input_tokens',
   'gen_ai.usage.total_tokens',
+  'gen_ai.usage.cache_read_input_tokens', // OpenLLMetry's cache names
+  'gen_ai.usage.cache_creation_input_tokens',
 ]);
-const MAPPED_PREFIXES = ['llm.', 'traceloop.', 'gen_ai.prompt.', 'gen_ai.completion.'];
+const MAPPED_PREFIXES = ['llm.', 'traceloop.', 'gen_ai.prompt.', 'gen_ai.completion.', 'ai.'];
 const TOKEN_KEYS = new Set([
   'gen_ai.usage.input_tokens',
   'gen_ai.usage.output_tokens',

@@ -109,7 +109,13 @@ export function setAttribute(attrs: Attribute[], key: string, value: AnyValue): 
 }
 
 /** Key prefixes that make an attribute GenAI: the wire scan's KEY_GENAI class and normalisation's test. */
-export const GENAI_KEY_PREFIXES: readonly string[] = ['gen_ai.', 'llm.', 'openinference.', 'traceloop.'];
+export const GENAI_KEY_PREFIXES: readonly string[] = [
+  'gen_ai.',
+  'llm.',
+  'openinference.',
+  'traceloop.',
+  'ai.', // the Vercel AI SDK's own shape (normalise/vercel-ai.ts)
+];
 
 /** Classes of attribute keys a wire-backed span records while scanning, so stages can skip spans. */
 export const KEY_GENAI = 1; // a key starting with one of GENAI_KEY_PREFIXES

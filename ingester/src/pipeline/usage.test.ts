@@ -160,3 +160,19 @@ describe('countUsage', () => {
     expect(total(await samples(m, 'koder_usage_spans_total'))).toBe(20_000);
   });
 });
+
+describe('countUsage and aggregate spans', () => {
+  it("does not count an agent span's summed usage on top of its model calls", async () => {
+    const m = createMetrics();
+    const agent = testSpan({
+      attributes: [
+        { key: 'gen_ai.operation.name', value: 'invoke_agent' },
+        { key: 'gen_ai.request.model', value: 'gpt-4o' },
+        { key: 'gen_ai.usage.input_tokens', value: 12n }, // the sum of the two calls below
+      ],
+    });
+    countUsage(batch(resource('a', [agent, chat('gpt-4o', '', 5n), chat('gpt-4o', '', 7n)])), 't', m);
+    expect(total(await samples(m, 'koder_usage_tokens_total'))).toBe(12);
+    expect(total(await samples(m, 'koder_usage_spans_total'))).toBe(3);
+  });
+});

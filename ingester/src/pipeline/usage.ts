@@ -28,12 +28,22 @@ const TOKEN_TYPES: [string, string][] = [
 
 /** The attributes usage counting reads; only these values are decoded (never message content). */
 const USAGE_KEYS = new Set([
+  'gen_ai.operation.name',
   'gen_ai.response.model',
   'gen_ai.request.model',
   'koder.prompt.version',
   ...TOKEN_TYPES.map(([attr]) => attr),
 ]);
 const NONE = new Map<string, AnyValue>();
+
+/**
+ * Operations whose usage is the sum of the model calls inside them (the Vercel AI SDK's invoke_agent
+ * and ai.generateText, OpenInference AGENT and CHAIN spans): their tokens are counted on those calls,
+ * not again here. Counted per span as they stream by, these totals cannot see a run whose framework
+ * reports usage only on the agent span; the query API's totals, which see the whole trace, count such
+ * a run once (query/src/store/usage-rollup.ts).
+ */
+const AGGREGATE_OPERATIONS = new Set(['invoke_agent', 'invoke_workflow', 'create_agent']);
 
 interface Tally {
   labels: { tenant: string; service: string; model: string; prompt_version: string };
@@ -112,7 +122,7 @@ export function countUsage(batch: TraceBatch, tenant: string, metrics: Metrics):
         t.spans++;
         if (spanIsRoot(span)) t.traces++;
         if (isError(span)) t.errors++;
-        if (model) {
+        if (model && !AGGREGATE_OPERATIONS.has(text(picked.get('gen_ai.operation.name')))) {
           for (const [attr, type] of TOKEN_TYPES) {
             const v = picked.get(attr);
             if (typeof v === 'bigint' && v > 0n) t.tokens.set(type, (t.tokens.get(type) ?? 0) + Number(v));
