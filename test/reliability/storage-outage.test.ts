@@ -24,19 +24,24 @@ const SENDERS = 4;
 const SPANS_PER_REQUEST = 20;
 const INTERVAL_MS = 50;
 const hex = (u: Uint8Array) => Buffer.from(u).toString('hex');
+const seconds = (ms: number) => Math.round(ms / 100) / 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Storage: an OTLP/gRPC TraceService that can be stopped and started again on the same port. */
 function storageOn(port: number) {
   const arrivals = new Map<string, number>();
+  /** When each export arrived (ms since 1970). */
+  const exportsAt: number[] = [];
   let server: Server | undefined;
   return {
     endpoint: `127.0.0.1:${port}`,
     arrivals,
+    exportsAt,
     async start() {
       const s = new Server();
       s.addService(TRACE_SERVICE, {
         Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => {
+          exportsAt.push(Date.now());
           for (const rs of decodeTraceRequest(call.request).resourceSpans)
             for (const ss of rs.scopeSpans)
               for (const sp of ss.spans) {
@@ -148,7 +153,9 @@ describe('a storage outage under steady load', () => {
       const refusedDuringOutage = refusals.count;
       phase = 'after';
       await storage.start();
-      const outageMs = Date.now() - outageStart;
+      const recoveredAt = Date.now();
+      const outageMs = recoveredAt - outageStart;
+      const ackedUntilRecovery = acknowledged.size;
       await sleep(5000);
       running = false;
       await Promise.all(senders);
@@ -160,17 +167,23 @@ describe('a storage outage under steady load', () => {
         () => (missing().length === 0 ? true : undefined),
         120_000,
       );
+      const allDeliveredAt = Date.now();
       // Segments go once storage has confirmed what they hold: the log shrinks back.
       await until('the log to empty', () => (walBytes(walDir) < 2 ** 20 ? true : undefined), 30_000);
       const duplicates = [...storage.arrivals.values()].reduce((n, c) => n + c - 1, 0);
       const figures = {
-        outageSeconds: Math.round(outageMs / 100) / 10,
+        outageSeconds: seconds(outageMs),
         acknowledgedBefore: ackedBefore,
         acknowledgedDuringOutage: ackedDuringOutage.size,
+        acknowledgedAfterRecovery: acknowledged.size - ackedUntilRecovery,
         acknowledgedTotal: acknowledged.size,
         deliveredDistinct: storage.arrivals.size,
         lost: missing().length,
         duplicates,
+        firstExportAfterRecoverySeconds: seconds(
+          (storage.exportsAt.find((t) => t >= recoveredAt) ?? Number.NaN) - recoveredAt,
+        ),
+        allDeliveredAfterRecoverySeconds: seconds(allDeliveredAt - recoveredAt),
         refusedDuringOutage,
         refusedTotal: refusals.count,
         refusalStatuses: [...refusals.statuses].sort(),
@@ -185,6 +198,10 @@ describe('a storage outage under steady load', () => {
       expect(walPeak).toBeGreaterThan(0);
       expect(refusedDuringOutage).toBeGreaterThan(0);
       expect(refusals.withoutHint).toBe(0);
+      // Back from the outage, delivery resumes within seconds (not after the gRPC channel's default
+      // reconnect backoff of up to two minutes), and clients are taken again.
+      expect(figures.firstExportAfterRecoverySeconds).toBeLessThan(5);
+      expect(figures.acknowledgedAfterRecovery).toBeGreaterThan(0);
       expect([...refusals.statuses].every((s) => s === 429 || s === 503)).toBe(true);
       // Spans accepted before storage took them again may arrive twice (a batch in flight when it went
       // down); never more than what was acknowledged.

@@ -73,6 +73,11 @@ export function createOtlpGrpcSink(opts: OtlpGrpcSinkOptions): SpanSink {
   const client = new Client(opts.endpoint, opts.credentials, {
     'grpc.max_send_message_length': 64 * 1024 * 1024,
     'grpc.keepalive_time_ms': 30_000,
+    // The export queue paces retries itself (retryMaxMs, RetryInfo); the channel's own reconnect
+    // backoff (grpc-js: up to 120 s by default) would otherwise keep delivery waiting long after
+    // storage is back from an outage.
+    'grpc.initial_reconnect_backoff_ms': 250,
+    'grpc.max_reconnect_backoff_ms': 2_000,
     ...opts.channelOptions,
   });
   const exportEncoded = (tenant: string, body: Buffer): Promise<ExportResult> => {
