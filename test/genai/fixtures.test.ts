@@ -1,0 +1,243 @@
+// Every captured GenAI shape end to end: the OTLP a real instrumentation library sent (recorded by
+// test/fixtures/genai/capture.ts against a fake provider) goes into the one-machine stack's ingester
+// (normalisation, usage, sampling) and embedded store, and the query API's trace detail and search row
+// give the tokens, calls, tool calls, errors and cost computed here by hand from the fake provider's
+// fixed usage (fake-openai.ts) and the list prices of gpt-4o-mini ($0.15 in, $0.075 cached, $0.60
+// out per 1M) and text-embedding-3-small ($0.02 per 1M).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { USAGE } from '../fixtures/genai/fake-openai.ts';
+import { type LocalStack, startLocalStack } from '../harness/local-stack.ts';
+import { until } from '../harness/wait.ts';
+
+const DIR = fileURLToPath(new URL('../fixtures/genai/', import.meta.url));
+
+const MINI = { input: 0.15, cached: 0.075, output: 0.6 };
+/** A gpt-4o-mini call's cost by hand: uncached input, cached input and output at their rates. */
+const miniCost = (u: { prompt: number; cached: number; completion: number }) =>
+  ((u.prompt - u.cached) * MINI.input + u.cached * MINI.cached + u.completion * MINI.output) / 1e6;
+
+/** The agent run every Vercel fixture records: a tool call, the tool, the answer. */
+const agentRun = (reasoning: number) => ({
+  inputTokens: USAGE.toolCall.prompt + USAGE.afterTool.prompt, // 2,500
+  outputTokens: USAGE.toolCall.completion + USAGE.afterTool.completion, // 65
+  cacheReadTokens: USAGE.toolCall.cached + USAGE.afterTool.cached, // 2,048
+  cacheCreationTokens: 0,
+  reasoningTokens: reasoning,
+  llmCalls: 2,
+  toolCalls: 1,
+  errors: 0,
+  costUsd: miniCost(USAGE.toolCall) + miniCost(USAGE.afterTool), // $0.0002604
+});
+const embedRun = {
+  inputTokens: 3 * USAGE.embedPerInput,
+  outputTokens: 0,
+  cacheReadTokens: 0,
+  cacheCreationTokens: 0,
+  reasoningTokens: 0,
+  llmCalls: 1, // the embedMany span and its doEmbed are one call
+  toolCalls: 0,
+  errors: 0,
+  costUsd: (3 * USAGE.embedPerInput * 0.02) / 1e6,
+};
+
+interface Expected {
+  totals: ReturnType<typeof agentRun>;
+  /** Provider and models as the search row lists them. */
+  provider: string;
+  models: string[];
+  /** Span names whose usage is their children's, not counted again. */
+  rollups: string[];
+  /** The calls sequence: type and span name. */
+  calls: [string, string][];
+}
+
+const EXPECTED: Record<string, Expected> = {
+  'vercel-ai-gen_ai-generate': {
+    totals: agentRun(0), // the OTel integration does not report reasoning tokens
+    provider: 'openai',
+    models: ['gpt-4o-mini-2024-07-18', 'gpt-4o-mini'],
+    rollups: ['invoke_agent gpt-4o-mini'],
+    calls: [
+      ['llm', 'chat gpt-4o-mini'],
+      ['tool', 'execute_tool weather'],
+      ['llm', 'chat gpt-4o-mini'],
+    ],
+  },
+  'vercel-ai-gen_ai-stream': {
+    totals: agentRun(0),
+    provider: 'openai',
+    models: ['gpt-4o-mini-2024-07-18', 'gpt-4o-mini'],
+    rollups: ['invoke_agent gpt-4o-mini'],
+    calls: [
+      ['llm', 'chat gpt-4o-mini'],
+      ['tool', 'execute_tool weather'],
+      ['llm', 'chat gpt-4o-mini'],
+    ],
+  },
+  'vercel-ai-legacy-generate': {
+    totals: agentRun(USAGE.afterTool.reasoning),
+    provider: 'openai',
+    models: ['gpt-4o-mini-2024-07-18', 'gpt-4o-mini'],
+    rollups: ['ai.generateText'],
+    calls: [
+      ['llm', 'ai.generateText.doGenerate'],
+      ['tool', 'ai.toolCall'],
+      ['llm', 'ai.generateText.doGenerate'],
+    ],
+  },
+  'vercel-ai-legacy-stream': {
+    totals: agentRun(USAGE.afterTool.reasoning),
+    provider: 'openai',
+    models: ['gpt-4o-mini-2024-07-18', 'gpt-4o-mini'],
+    rollups: ['ai.streamText'],
+    calls: [
+      ['llm', 'ai.streamText.doStream'],
+      ['tool', 'ai.toolCall'],
+      ['llm', 'ai.streamText.doStream'],
+    ],
+  },
+  'vercel-ai-gen_ai-embed': {
+    totals: embedRun,
+    provider: 'openai',
+    models: ['text-embedding-3-small'],
+    rollups: [],
+    calls: [['llm', 'embeddings text-embedding-3-small']],
+  },
+  'vercel-ai-legacy-embed': {
+    totals: embedRun,
+    provider: 'openai',
+    models: ['text-embedding-3-small'],
+    rollups: ['ai.embedMany'],
+    calls: [['llm', 'ai.embedMany.doEmbed']],
+  },
+  'openinference-openai': {
+    // The tool-call completion has usage; the streamed one has none (the instrumentation does not
+    // read the usage chunk); the embeddings span carries no token count.
+    totals: {
+      inputTokens: USAGE.toolCall.prompt,
+      outputTokens: USAGE.toolCall.completion,
+      cacheReadTokens: USAGE.toolCall.cached,
+      cacheCreationTokens: 0,
+      reasoningTokens: 0,
+      llmCalls: 3,
+      toolCalls: 0,
+      errors: 0,
+      costUsd: miniCost(USAGE.toolCall),
+    },
+    provider: 'openai',
+    models: ['gpt-4o-mini-2024-07-18', 'gpt-4o-mini', 'text-embedding-3-small'],
+    rollups: [],
+    calls: [
+      ['llm', 'OpenAI Chat Completions'],
+      ['llm', 'OpenAI Chat Completions'],
+      ['llm', 'OpenAI Embeddings'],
+    ],
+  },
+};
+
+interface Fixture {
+  what: string;
+  resourceSpans: { scopeSpans: { spans: { traceId: string; parentSpanId?: string }[] }[] }[];
+}
+const load = (name: string): Fixture => JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8'));
+const traceIdOf = (f: Fixture) => f.resourceSpans[0]?.scopeSpans[0]?.spans[0]?.traceId as string;
+
+describe('captured GenAI shapes through the ingester, the embedded store and the query API', () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startLocalStack();
+    for (const name of Object.keys(EXPECTED)) {
+      const { resourceSpans } = load(name);
+      const res = await fetch(`${stack.otlpHttp}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ resourceSpans }),
+      });
+      expect(res.status, name).toBe(200);
+    }
+    const want = Object.keys(EXPECTED).length;
+    await until('every fixture stored', async () =>
+      (await stack.get('/api/v1/traces?limit=50')).body?.traces?.length === want ? true : undefined,
+    );
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  for (const [name, want] of Object.entries(EXPECTED)) {
+    it(`${name}: trace detail and search row give the hand-computed totals`, async () => {
+      const fixture = load(name);
+      const id = traceIdOf(fixture);
+      const { status, body: trace } = await stack.get(`/api/v1/traces/${id}`);
+      expect(status).toBe(200);
+      const { costUsd, ...tokens } = want.totals;
+      expect(trace.totals).toMatchObject({ ...tokens, costPartial: false, costUnknown: [] });
+      expect(trace.totals.costUsd).toBeCloseTo(costUsd, 12);
+      expect(trace.calls.map((c: { type: string; name: string }) => [c.type, c.name])).toEqual(want.calls);
+      const rolled = trace.spans.filter((s: { usageRollup: boolean }) => s.usageRollup);
+      expect(rolled.map((s: { name: string }) => s.name)).toEqual(want.rollups);
+      for (const s of trace.spans.filter((x: { genAi?: { operation: string } }) => x.genAi?.operation))
+        expect(s.genAi.provider ?? want.provider, s.name).toBe(want.provider);
+
+      const { body: search } = await stack.get('/api/v1/traces?limit=50');
+      const row = search.traces.find((t: { traceId: string }) => t.traceId === id);
+      expect(row.tokens).toEqual({
+        input: want.totals.inputTokens,
+        output: want.totals.outputTokens,
+        cacheRead: want.totals.cacheReadTokens,
+        cacheCreation: want.totals.cacheCreationTokens,
+        reasoning: want.totals.reasoningTokens,
+      });
+      expect(row.costUsd).toBeCloseTo(costUsd, 12);
+      expect(row.costPartial).toBe(false);
+      expect([...row.models].sort()).toEqual([...want.models].sort());
+    });
+  }
+
+  it('the legacy ai.* shape reads as the current conventions: messages, tools, provider, agent', async () => {
+    const id = traceIdOf(load('vercel-ai-legacy-generate'));
+    const { body: trace } = await stack.get(`/api/v1/traces/${id}`);
+    const byName = (n: string) => trace.spans.filter((s: { name: string }) => s.name === n);
+    const [first, second] = byName('ai.generateText.doGenerate');
+    expect(first.genAi).toMatchObject({
+      operation: 'chat',
+      provider: 'openai',
+      requestModel: 'gpt-4o-mini',
+      responseModel: 'gpt-4o-mini-2024-07-18',
+      systemInstructions: [{ type: 'text', content: 'You answer weather questions.' }],
+      inputMessages: [{ role: 'user', parts: [{ type: 'text', content: 'What is the weather in Paris?' }] }],
+      outputMessages: [
+        {
+          role: 'assistant',
+          parts: [{ type: 'tool_call', id: 'call_weather_1', name: 'weather', arguments: { city: 'Paris' } }],
+          finish_reason: 'tool-calls',
+        },
+      ],
+      finishReasons: ['tool-calls'],
+    });
+    expect(second.genAi.inputMessages.at(-1)).toEqual({
+      role: 'tool',
+      parts: [
+        {
+          type: 'tool_call_response',
+          id: 'call_weather_1',
+          response: { city: 'Paris', weather: 'sunny', celsius: 21 },
+        },
+      ],
+    });
+    const [tool] = byName('ai.toolCall');
+    expect(tool.genAi).toMatchObject({
+      operation: 'execute_tool',
+      toolName: 'weather',
+      toolCallArguments: { city: 'Paris' },
+      toolCallResult: { city: 'Paris', weather: 'sunny', celsius: 21 },
+    });
+    const [run] = byName('ai.generateText');
+    expect(run.genAi).toMatchObject({ operation: 'invoke_agent', provider: 'openai' });
+    expect(run.attributes['gen_ai.agent.name']).toBe('weather-agent');
+    expect(run.attributes['ai.usage.inputTokens']).toBeUndefined(); // read, not kept twice
+  });
+});
