@@ -3,6 +3,7 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { credentials as grpcCredentials } from '@grpc/grpc-js';
 import { type Logger, pino } from 'pino';
 import { deadLetterRoutes } from './admin/dead-letter.ts';
 import { createAdminServer } from './admin/server.ts';
@@ -18,6 +19,11 @@ import { createPipeline } from './pipeline/pipeline.ts';
 import { limitConnections } from './receive/connections.ts';
 import { createGrpcReceiver } from './receive/grpc.ts';
 import { createHttpReceiver } from './receive/http.ts';
+import { createForwarder } from './route/forwarder.ts';
+import { createRouteMetrics } from './route/metrics.ts';
+import { readPeerSecret } from './route/peer-auth.ts';
+import { createPeerServer } from './route/peer-server.ts';
+import { createRouter } from './route/router.ts';
 import { createTailMetrics } from './tail/metrics.ts';
 import { createTailSampler } from './tail/tail-sampler.ts';
 import { buildRegistry, type TenantRegistry } from './tenants/registry.ts';
@@ -119,7 +125,35 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
     metrics.walReplayedSpans.inc(spans);
     log.info({ spans, records: wal.replayed.length }, 'write-ahead log replayed');
   }
-  const pipeline = createPipeline({ queue, metrics, wal, tail });
+  // With peers, each trace is buffered and decided by the replica that owns it (ingester/src/route).
+  const peerSecret = config.cluster.peers.length ? readPeerSecret(config.cluster.secretFile) : undefined;
+  const routeMetrics = peerSecret ? createRouteMetrics(metrics.registry) : undefined;
+  const router =
+    peerSecret && routeMetrics
+      ? createRouter({
+          cluster: () => config.cluster,
+          forwarder: createForwarder({
+            settings: () => config.cluster,
+            secret: peerSecret.value,
+            credentials: grpcCredentials.createInsecure(),
+            metrics: routeMetrics,
+          }),
+        })
+      : undefined;
+  const pipeline = createPipeline({ queue, metrics, wal, tail, ...(router ? { router } : {}) });
+  const peerServer =
+    peerSecret && routeMetrics
+      ? createPeerServer({
+          secret: peerSecret,
+          registry: () => registry,
+          pipeline,
+          budget,
+          metrics: routeMetrics,
+          log,
+          maxReceiveBytes: 64 * 1024 * 1024,
+          isShuttingDown: () => shuttingDown,
+        })
+      : undefined;
   const receiverDeps = {
     registry: () => registry,
     pipeline,
@@ -151,8 +185,16 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   limitConnections(admin, config.listen); // internal, but it must not be starved either
   const httpPort = await listenHttp(http, host, config.listen.httpPort);
   const adminPort = await listenHttp(admin, host, config.listen.adminPort);
+  const peerPort = peerServer ? await peerServer.listen(host, config.cluster.port) : undefined;
   log.info(
-    { grpcPort, httpPort, adminPort, tenants: config.tenants.length, singleTenant: registry.singleTenant },
+    {
+      grpcPort,
+      httpPort,
+      adminPort,
+      peerPort,
+      tenants: config.tenants.length,
+      singleTenant: registry.singleTenant,
+    },
     'ingester listening',
   );
 
@@ -199,6 +241,9 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
       const grace = Date.now() + config.shutdownGraceMs;
       await grpc.close();
       await new Promise<void>((resolve) => http.close(() => resolve()));
+      // Peers are refused from here on (SHUTTING_DOWN: they tell their clients to retry).
+      await peerServer?.close();
+      router?.close();
       http.closeIdleConnections();
       // Without a log, buffered traces are decided now (kept ones join the queue); with one they stay.
       const notQueued = await tail.close(!wal, grace);

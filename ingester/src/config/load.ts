@@ -45,8 +45,25 @@ function semanticErrors(doc: IngesterConfigDoc): string[] {
       errors.push(`/tenants/${i}/samplingRef: no policy ${JSON.stringify(t.samplingRef)} in policies`);
     if (t.sampling) errors.push(...samplingErrors(t.sampling, `/tenants/${i}/sampling`));
   });
+  errors.push(...clusterErrors(doc));
   for (const [name, policy] of Object.entries(doc.policies))
     errors.push(...samplingErrors(policy, `/policies/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`));
+  return errors;
+}
+
+/** Peers: unique ids, this replica among them, and a secret to authenticate them with. */
+function clusterErrors(doc: IngesterConfigDoc): string[] {
+  const c = doc.cluster;
+  const errors: string[] = [];
+  const ids = new Set<string>();
+  c.peers.forEach((p, i) => {
+    if (ids.has(p.id)) errors.push(`/cluster/peers/${i}/id: duplicate peer id ${JSON.stringify(p.id)}`);
+    ids.add(p.id);
+  });
+  if (c.peers.length && !ids.has(c.selfId))
+    errors.push(`/cluster/selfId: ${JSON.stringify(c.selfId)} is not one of the peers' ids`);
+  if (c.peers.length && !c.secretFile)
+    errors.push('/cluster/secretFile: peers need a shared secret to authenticate each other');
   return errors;
 }
 

@@ -280,6 +280,51 @@ export const Listen = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const Peer = Type.Object(
+  {
+    id: Type.String({
+      pattern: '^[a-zA-Z0-9][a-zA-Z0-9._-]{0,252}$',
+      description: 'The replica (its pod name)',
+    }),
+    endpoint: Type.String({ minLength: 1, description: "host:port of the replica's internal peer listener" }),
+  },
+  { additionalProperties: false },
+);
+
+/** Replicas that share trace ids among themselves, so each trace is buffered and decided by one. */
+export const Cluster = Type.Object(
+  {
+    selfId: Type.String({
+      default: '',
+      description: "This replica's id in peers; empty: no routing (every replica decides what it receives)",
+    }),
+    peers: Type.Array(Peer, {
+      default: [],
+      description: 'Every replica, this one included; each owns the trace ids rendezvous hashing gives it',
+    }),
+    port: Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 4319,
+      description: 'The internal OTLP/gRPC listener peers forward to (on listen.host); keep it internal',
+    }),
+    secretFile: Type.String({
+      default: '',
+      description:
+        'A file holding the secret peers present to each other (the same on every replica); required with peers',
+    }),
+    forwardMaxDelayMs: Type.Integer({
+      minimum: 0,
+      maximum: 1000,
+      default: 5,
+      description: 'How long spans for a peer wait to be sent together with others',
+    }),
+    forwardMaxSpans: Type.Integer({ minimum: 1, default: 4096, description: 'Spans per forwarded request' }),
+    forwardTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const Admin = Type.Object(
   {
     tokenSha256: Type.Array(Type.String({ pattern: '^[0-9a-f]{64}$' }), {
@@ -314,6 +359,7 @@ export const IngesterConfig = Type.Object(
     wal: Wal,
     memory: Memory,
     tail: TailConfig,
+    cluster: Cluster,
     admin: Admin,
     metrics: MetricsConfig,
     exporter: Exporter,
@@ -340,6 +386,7 @@ export type SamplingConfig = Static<typeof Sampling>;
 export type SamplingModeConfig = Static<typeof SamplingMode>;
 export type TraceWaitConfig = Static<typeof TraceWait>;
 export type TailSettings = Static<typeof TailConfig>;
+export type ClusterConfig = Static<typeof Cluster>;
 export type LimitsConfig = Static<typeof Limits>;
 export type ContentCaptureConfig = Static<typeof ContentCapture>;
 export type TenantConfig = Static<typeof Tenant>;

@@ -11,6 +11,7 @@ import type { Metrics } from '../metrics.ts';
 import { normaliseBatch } from '../normalise/normalise.ts';
 import { encodeTraceRequest, requestSize } from '../otlp/encode-proto.ts';
 import { spanCount, type TraceBatch } from '../otlp/model.ts';
+import type { Router } from '../route/router.ts';
 import { sampleBatch } from '../sample/sampler.ts';
 import type { TailSampler } from '../tail/tail-sampler.ts';
 import type { TenantRuntime } from '../tenants/registry.ts';
@@ -35,6 +36,11 @@ export interface Pipeline {
    * only then may the client be told 200/OK), or rejects with an IngestError to return to the client.
    */
   push(tenant: TenantRuntime, batch: TraceBatch): Promise<PushResult>;
+  /**
+   * Spans a peer forwarded for traces this replica owns: already limited, normalised, tagged and
+   * counted by the replica that received them; they only join the trace buffer here.
+   */
+  pushForwarded(tenant: TenantRuntime, batch: TraceBatch): Promise<PushResult>;
 }
 
 /** Where accepted spans are made durable before they are acknowledged (the write-ahead log). */
@@ -49,8 +55,26 @@ export function createPipeline(deps: {
   wal?: DurableLog;
   /** Trace-complete sampling; without it every policy samples per span (mode head). */
   tail?: TailSampler;
+  /** With peers: each trace is buffered by the replica that owns it (ingester/src/route). */
+  router?: Router;
 }): Pipeline {
-  const { queue, metrics, tail } = deps;
+  const { queue, metrics, tail, router } = deps;
+
+  /**
+   * Trace mode: this replica's traces into its buffer, the others' to their owners. The client hears
+   * OK only when both are done: every part is then durable where its trace will be decided.
+   */
+  async function routeAndBuffer(t: string, batch: TraceBatch, received: number): Promise<PushResult> {
+    if (!router) return buffer(t, batch, received);
+    const { local, forwarded } = router.route(t, batch);
+    const mine = local ? spanCount(local) : 0;
+    const [result] = await Promise.all([
+      local ? buffer(t, local, mine) : Promise.resolve(undefined),
+      forwarded,
+    ]);
+    return { received, queued: 0, sampledOut: 0, buffered: result?.buffered ?? 0 };
+  }
+
   /** Into the trace buffer: made durable as a pending record first (with a log), then buffered. */
   async function buffer(t: string, batch: TraceBatch, received: number): Promise<PushResult> {
     const tb = tail as TailSampler;
@@ -99,7 +123,7 @@ export function createPipeline(deps: {
       countUsage(batch, t, metrics);
 
       if (tail && tenant.policy.mode === 'trace' && !tenant.policy.keepsAll)
-        return buffer(t, batch, received);
+        return routeAndBuffer(t, batch, received);
 
       const sampled = sampleBatch(batch, tenant.policy);
       if (sampled.dropped) metrics.spansSampledOut.inc({ tenant: t }, sampled.dropped);
@@ -132,6 +156,12 @@ export function createPipeline(deps: {
       room.commit(batch, segment, request);
       metrics.spansQueued.inc({ tenant: t }, sampled.kept);
       return result;
+    },
+    async pushForwarded(tenant, batch) {
+      const n = spanCount(batch);
+      // Owned here by the sender's view of the peers; taken even if ours differs (no forwarding loops).
+      if (tail) return buffer(tenant.id, batch, n);
+      throw new IngestError('QUEUE_FULL', 'this replica has no trace buffer for forwarded spans', 1000);
     },
   };
 }

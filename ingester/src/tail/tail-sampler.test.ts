@@ -157,7 +157,9 @@ async function runScattered(traces: TestTrace[], seed: number, maxBatch: number)
 }
 
 describe('trace-complete sampling (one replica)', () => {
-  it('keeps whole traces: errors and ratings always, the rest by consistent threshold per stratum', async () => {
+  it('keeps whole traces: errors and ratings always, the rest by consistent threshold per stratum', {
+    timeout: 60_000,
+  }, async () => {
     const traces = makeTraces(3000, { seed: 1, errorRate: 0.05, ratedRate: 0.02, llmRate: 0.3 });
     const r = await runScattered(traces, 11, 40);
     let kept = 0;
@@ -184,7 +186,9 @@ describe('trace-complete sampling (one replica)', () => {
     expect(dropped?.values.some((v) => v.labels.outcome === 'dropped')).toBe(true);
   });
 
-  it('decides the same traces whatever the batching and order (property over seeds)', async () => {
+  it('decides the same traces whatever the batching and order (property over seeds)', {
+    timeout: 60_000,
+  }, async () => {
     const traces = makeTraces(800, { seed: 7, errorRate: 0.03, llmRate: 0.2 });
     const reference = await runScattered(traces, 1, 1000);
     const keptRef = [...reference.stored.keys()].sort();
@@ -194,7 +198,9 @@ describe('trace-complete sampling (one replica)', () => {
     }
   });
 
-  it('keeps a share of plain traces within 5 standard deviations of p, over seeds', async () => {
+  it('keeps a share of plain traces within 5 standard deviations of p, over seeds', {
+    timeout: 60_000,
+  }, async () => {
     for (const seed of [21, 22, 23]) {
       const traces = makeTraces(4000, { seed, maxChildren: 2 });
       const r = await runScattered(traces, seed, 200);
@@ -253,7 +259,9 @@ describe('trace-complete sampling (one replica)', () => {
     expect(m?.values.find((v) => v.labels.trigger === 'agent_end')?.value).toBe(1);
   });
 
-  it('with a full memory budget decides the oldest traces early, counts it, and loses nothing', async () => {
+  it('with a full memory budget decides the oldest traces early, counts it, and loses nothing', {
+    timeout: 60_000,
+  }, async () => {
     const traces = makeTraces(2000, { seed: 5, errorRate: 0.1 });
     const r = rig({ budgetBytes: 16 * 1024 * 1024 });
     // Most of the budget is held elsewhere (request bodies in flight): the buffer has ~1 MiB.
@@ -281,7 +289,9 @@ describe('trace-complete sampling (one replica)', () => {
     }
   });
 
-  it('replays buffered spans after a crash from the write-ahead log and decides them the same way', async () => {
+  it('replays buffered spans after a crash from the write-ahead log and decides them the same way', {
+    timeout: 60_000,
+  }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'koder-tail-wal-'));
     dirs.push(dir);
     const walOpts = { dir, durability: 'fsync' as const, segmentBytes: 1024 * 1024, syncIntervalMs: 50 };

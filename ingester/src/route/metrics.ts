@@ -1,0 +1,34 @@
+// Metrics of routing spans to the replica that owns their trace.
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+export function createRouteMetrics(registry: Registry) {
+  return {
+    forwardedSpans: new Counter({
+      name: 'koder_ingester_forwarded_spans_total',
+      help: 'Spans sent to the replica owning their trace, by peer and result (ok, failed: the client was told to retry)',
+      labelNames: ['peer', 'result'],
+      registers: [registry],
+    }),
+    forwardRequests: new Histogram({
+      name: 'koder_ingester_forward_request_seconds',
+      help: 'Time of one forwarded request to a peer, until its answer',
+      labelNames: ['peer'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+      registers: [registry],
+    }),
+    receivedFromPeers: new Counter({
+      name: 'koder_ingester_peer_received_spans_total',
+      help: 'Spans received from peers for traces this replica owns',
+      labelNames: ['tenant'],
+      registers: [registry],
+    }),
+    peerRefused: new Counter({
+      name: 'koder_ingester_peer_refused_total',
+      help: 'Calls on the peer listener refused, by reason (unauthenticated: wrong or no secret; unknown_tenant)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+  };
+}
+
+export type RouteMetrics = ReturnType<typeof createRouteMetrics>;

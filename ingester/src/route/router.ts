@@ -1,0 +1,55 @@
+// Splits a batch between this replica and the peers that own its traces (rendezvous hashing over the
+// peer list in force), and forwards the peers' parts. The ring is rebuilt when the peer list changes
+// (config reload).
+import type { ClusterConfig } from '../config/schema.ts';
+import { spanCount, type TraceBatch } from '../otlp/model.ts';
+import type { Forwarder } from './forwarder.ts';
+import { createRing, type Ring, splitByOwner } from './rendezvous.ts';
+
+export interface Router {
+  /** This replica's part (undefined when none) and a promise settling once every peer took theirs. */
+  route(tenant: string, batch: TraceBatch): { local: TraceBatch | undefined; forwarded: Promise<number> };
+  /** Whether this replica owns the trace under the peer list in force. */
+  owns(traceId: Uint8Array): boolean;
+  close(): void;
+}
+
+export function createRouter(deps: { cluster: () => Readonly<ClusterConfig>; forwarder: Forwarder }): Router {
+  let ringFor: ClusterConfig['peers'] | undefined;
+  let ring: Ring = createRing([]);
+  let self = -1;
+  const current = () => {
+    const c = deps.cluster();
+    if (c.peers !== ringFor) {
+      ringFor = c.peers;
+      ring = createRing(c.peers.map((p) => p.id));
+      self = c.peers.findIndex((p) => p.id === c.selfId);
+    }
+    return { c, ring, self };
+  };
+  return {
+    route(tenant, batch) {
+      const { c, ring, self } = current();
+      if (c.peers.length < 2) return { local: batch, forwarded: Promise.resolve(0) };
+      const parts = splitByOwner(batch, ring);
+      const sends: Promise<number>[] = [];
+      for (const [owner, part] of parts) {
+        if (owner === self) continue;
+        const peer = c.peers[owner] as ClusterConfig['peers'][number];
+        const n = spanCount(part);
+        sends.push(deps.forwarder.forward(peer, tenant, part, n).then(() => n));
+      }
+      const forwarded = Promise.all(sends).then((ns) => ns.reduce((a, b) => a + b, 0));
+      // Settled by the caller; a rejection is never left unobserved meanwhile.
+      forwarded.catch(() => {});
+      return { local: parts.get(self), forwarded };
+    },
+    owns(traceId) {
+      const { c, ring, self } = current();
+      return c.peers.length < 2 || ring.ownerOf(traceId) === self;
+    },
+    close() {
+      deps.forwarder.close();
+    },
+  };
+}
