@@ -158,10 +158,22 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
   const policies = d.caches.policies.list() as SamplingPolicy[];
 
   // 1. Tokens: from our labelled Secrets (cached), else read (Secrets users made themselves), else create.
-  const tokens = await ensureTokens(d, tenants, report, fail);
+  const { tokens, refused: tokensRefused } = await ensureTokens(d, tenants, report, fail);
 
   // 2. Compile, and build every object we want.
   const out = compile({ tenants, policies, tokens });
+  // A tenant whose token Secret the API server refused says why (not just "pending").
+  for (const tt of tenants) {
+    const secret = `${tt.metadata?.namespace ?? 'default'}/${tokenSecretName(tt)}`;
+    const why = tokensRefused.get(secret);
+    const o = out.tenantOutcomes.get(keyOf(tt));
+    if (why === undefined || !o || o.reason !== 'TokenPending') continue;
+    out.tenantOutcomes.set(keyOf(tt), {
+      ...o,
+      reason: 'TokenNotWritten',
+      message: `the token Secret ${secret} could not be created: ${why}`,
+    });
+  }
   const desired = desiredObjects({
     compiled: out,
     tenants,
@@ -252,7 +264,7 @@ async function ensureTokens(
   tenants: readonly TraceTenant[],
   report: ReconcileReport,
   fail: (what: string, err: unknown) => void,
-): Promise<Map<string, string>> {
+): Promise<{ tokens: Map<string, string>; refused: Map<string, string> }> {
   const memo = d.memo;
   const fresh = (at: number) => memo !== undefined && memo.clock() - at < memo.ttlMs;
   const readToken = async (ns: string, name: string) => {
@@ -264,9 +276,21 @@ async function ensureTokens(
     return token;
   };
   const tokens = new Map<string, string>();
+  const refused = new Map<string, string>();
   const errors = await forEachLimited(tenants, d.cfg.apiConcurrency, async (tt) => {
     const ns = tt.metadata?.namespace ?? 'default';
     const name = tokenSecretName(tt);
+    try {
+      await ensureToken(tt, ns, name);
+    } catch (err) {
+      refused.set(`${ns}/${name}`, message(err));
+      throw err;
+    }
+  });
+  for (const err of errors) fail('token Secret', err);
+  return { tokens, refused };
+
+  async function ensureToken(tt: TraceTenant, ns: string, name: string): Promise<void> {
     // A Secret we neither cache nor read before is created first (a 409 says it exists, then it is
     // read), so a new tenant costs one request, not a read, a create and a read back.
     const unseen = memo !== undefined && !memo.userTokens.has(`${ns}/${name}`);
@@ -286,9 +310,7 @@ async function ensureTokens(
       }
     } else if (d.caches.secrets.get(name, ns)) memo?.userTokens.delete(`${ns}/${name}`);
     if (token) tokens.set(`${ns}/${name}`, token);
-  });
-  for (const err of errors) fail('token Secret', err);
-  return tokens;
+  }
 }
 
 /** Marks tenants (by id) not in force with a Ready=False verdict. */
