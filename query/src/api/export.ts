@@ -4,8 +4,8 @@
 // each page and an `end` record last, so a reader keeps what precedes the last cursor it saw.
 import type { TraceBackend } from '../backend/backend.ts';
 import type { PriceTable } from '../cost/prices.ts';
-import type { TraceFilter } from '../store/sqlite-store.ts';
-import { BadRequest, checkParams, parseSearch, SEARCH_PARAMS, shown } from './search-params.ts';
+import { BadRequest, type TraceFilter } from '../model/filter.ts';
+import { checkParams, parseSearch, SEARCH_PARAMS, shown } from './search-params.ts';
 import { traceView } from './trace-view.ts';
 
 export const EXPORT_PARAMS = [...SEARCH_PARAMS, 'what', 'format'] as const;

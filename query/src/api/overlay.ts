@@ -3,8 +3,8 @@
 // reweighted by their adjusted count (1/p), so figures are unbiased estimates of all traffic.
 import { CostSum, type CostTotal } from '../cost/cost-sum.ts';
 import { type Pricer, type PriceTable, pricer } from '../cost/prices.ts';
-import type { SpanRow } from '../store/span-row.ts';
-import type { PromptUse } from '../store/sqlite-store.ts';
+import type { PromptUse } from '../model/rows.ts';
+import type { SpanRow } from '../model/span.ts';
 import { spanCost } from './trace-view.ts';
 
 export interface VersionStats extends CostTotal {

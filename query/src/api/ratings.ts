@@ -2,8 +2,8 @@
 // version, written through the ingest path so they live wherever the trace lives (embedded store or
 // Tempo). This module validates a rating and builds its OTLP/JSON export; the server sends it.
 import { randomBytes } from 'node:crypto';
-import type { SpanRow } from '../store/span-row.ts';
-import { BadRequest } from './search-params.ts';
+import { BadRequest } from '../model/filter.ts';
+import type { SpanRow } from '../model/span.ts';
 
 export interface RatingInput {
   traceId: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { BadRequest } from '../model/filter.ts';
 import {
-  BadRequest,
   INT64_MAX,
   MAX_DURATION_MS,
   OVERLAY_PARAMS,

@@ -2,11 +2,7 @@
 // value is checked against what the stores can hold: times are nanoseconds since the epoch that fit a
 // signed 64-bit integer (SQLite INTEGER), durations likewise once converted, and numbers are plain
 // decimals (no hex, no Infinity, no empty text). Each endpoint refuses parameters it does not take.
-import { SORT_KEYS, type SortKey, type TraceFilter } from '../store/sqlite-store.ts';
-
-export class BadRequest extends Error {
-  override name = 'BadRequest';
-}
+import { BadRequest, SORT_KEYS, type SortKey, type TraceFilter } from '../model/filter.ts';
 
 /** Largest signed 64-bit integer: the ceiling of every nanosecond value the stores hold. */
 export const INT64_MAX = 2n ** 63n - 1n;
@@ -115,7 +111,13 @@ function decimal(q: URLSearchParams, key: string, min: number, max: number, what
 }
 
 /** A whole number within [min, max] written in decimal digits. */
-export function integer(q: URLSearchParams, key: string, min: number, max: number, byDefault: number): number {
+export function integer(
+  q: URLSearchParams,
+  key: string,
+  min: number,
+  max: number,
+  byDefault: number,
+): number {
   const v = q.get(key);
   if (v === null) return byDefault;
   const n = DIGITS.test(v) && v.length <= 16 ? Number(v) : Number.NaN;
@@ -174,8 +176,8 @@ export function parseSearch(q: URLSearchParams): TraceFilter {
     throw new BadRequest(`minRating: greater than maxRating (${f.minRating} > ${f.maxRating})`);
   const sort = q.get('sort');
   if (sort !== null) {
-    if (!Object.hasOwn(SORT_KEYS, sort))
-      throw new BadRequest(`sort: expected one of ${Object.keys(SORT_KEYS).join(', ')}, got ${shown(sort)}`);
+    if (!(SORT_KEYS as readonly string[]).includes(sort))
+      throw new BadRequest(`sort: expected one of ${SORT_KEYS.join(', ')}, got ${shown(sort)}`);
     f.sort = sort as SortKey;
   }
   const order = q.get('order');

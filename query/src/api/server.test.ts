@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceBackend } from '../backend/backend.ts';
 import { DEFAULT_PRICES } from '../cost/prices.ts';
-import type { SpanRow } from '../store/span-row.ts';
+import type { SpanRow } from '../model/span.ts';
 import { raw } from '../testing/raw-http.ts';
 import {
   answer,

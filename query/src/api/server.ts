@@ -21,14 +21,14 @@ import type { Logger } from 'pino';
 import type { TraceBackend } from '../backend/backend.ts';
 import { NO_COST, traceCosts } from '../cost/cost-sum.ts';
 import { type PriceTable, pricer } from '../cost/prices.ts';
-import type { SpanRow } from '../store/span-row.ts';
+import { BadRequest } from '../model/filter.ts';
+import type { SpanRow } from '../model/span.ts';
 import { type ExportRequest, exportItems, parseExport } from './export.ts';
 import { streamExport } from './export-stream.ts';
 import { OPENAPI } from './openapi.ts';
 import { promptList, promptOverlay } from './overlay.ts';
 import { parseRating, ratingExport } from './ratings.ts';
 import {
-  BadRequest,
   checkParams,
   OVERLAY_PARAMS,
   parseBuckets,

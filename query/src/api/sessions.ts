@@ -3,9 +3,10 @@
 // order, each turn's question and answer readable as a conversation.
 import { CostSum, usageCost } from '../cost/cost-sum.ts';
 import type { Pricer } from '../cost/prices.ts';
+import { BadRequest } from '../model/filter.ts';
+import type { ModelUsage, TraceSummaryRow } from '../model/rows.ts';
 import type { SessionRow } from '../store/sessions.ts';
-import type { ModelUsage, TraceSummaryRow } from '../store/sqlite-store.ts';
-import { BadRequest, checkParams, integer, parseRange } from './search-params.ts';
+import { checkParams, integer, parseRange } from './search-params.ts';
 
 export const SESSIONS_PARAMS = ['start', 'end', 'limit', 'cursor'] as const;
 export const SESSION_PARAMS = ['limit', 'cursor'] as const;

@@ -2,7 +2,7 @@
 // tool calls, and the errors. Pure: rows in, JSON text out.
 import { CostSum, usageCost } from '../cost/cost-sum.ts';
 import { type Pricer, type PriceTable, pricer, unknownPrice } from '../cost/prices.ts';
-import type { SpanRow } from '../store/span-row.ts';
+import type { SpanRow } from '../model/span.ts';
 import { liftGenAi, spanMembers } from '../store/span-view.ts';
 import { isLlmCall, isToolCall, rollups, usageTotals } from '../store/usage-rollup.ts';
 

@@ -1,14 +1,11 @@
 // What the query API needs from storage, whichever holds the traces: the embedded store on one
 // machine, Tempo in a cluster.
+
+import type { TraceFilter } from '../model/filter.ts';
+import type { ModelUsage, PromptUse, TraceSummaryRow } from '../model/rows.ts';
+import type { SpanRow } from '../model/span.ts';
 import type { SessionQuery, SessionRow } from '../store/sessions.ts';
-import type { SpanRow } from '../store/span-row.ts';
-import type {
-  EmbeddedStore,
-  ModelUsage,
-  PromptUse,
-  TraceFilter,
-  TraceSummaryRow,
-} from '../store/sqlite-store.ts';
+import type { EmbeddedStore } from '../store/sqlite-store.ts';
 
 export interface TraceBackend {
   search(tenant: string, f: TraceFilter): Promise<{ rows: TraceSummaryRow[]; next?: string }>;

@@ -18,9 +18,10 @@
 //   row's (start, trace id), so paging cannot skip, repeat or loop, however many traces start in one
 //   second.
 import { decodeTraceRequestJson } from '@koder-trace/ingester/otlp';
-import { BadRequest } from '../api/search-params.ts';
-import { batchRows, type SpanRow } from '../store/span-row.ts';
-import type { ModelUsage, TraceFilter, TraceSummaryRow } from '../store/sqlite-store.ts';
+import { BadRequest, type TraceFilter } from '../model/filter.ts';
+import type { ModelUsage, TraceSummaryRow } from '../model/rows.ts';
+import type { SpanRow } from '../model/span.ts';
+import { batchRows } from '../store/span-row.ts';
 import { markRollups, usageTotals } from '../store/usage-rollup.ts';
 import type { TraceBackend } from './backend.ts';
 import { traceql } from './traceql.ts';

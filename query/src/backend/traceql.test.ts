@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BadRequest } from '../api/search-params.ts';
+import { BadRequest } from '../model/filter.ts';
 import { traceql } from './traceql.ts';
 
 describe('TraceQL from search filters', () => {

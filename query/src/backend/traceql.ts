@@ -13,8 +13,7 @@
 // attribute names accept only \" and \\ escapes (parseQuotedAtrribute); integers are read by
 // strconv.Atoi (64 bits) and durations by Prometheus' or Go's duration parser (int64 nanoseconds).
 
-import { BadRequest } from '../api/search-params.ts';
-import type { TraceFilter } from '../store/sqlite-store.ts';
+import { BadRequest, type TraceFilter } from '../model/filter.ts';
 
 /** A TraceQL string literal. */
 export const quote = (s: string): string => JSON.stringify(s.toWellFormed());

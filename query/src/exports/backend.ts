@@ -3,4 +3,5 @@
 export { embeddedBackend, type TraceBackend } from '../backend/backend.ts';
 export { tempoBackend } from '../backend/tempo.ts';
 export { traceql } from '../backend/traceql.ts';
-export { type EmbeddedStore, openEmbeddedStore, type TraceFilter } from '../store/sqlite-store.ts';
+export type { TraceFilter } from '../model/filter.ts';
+export { type EmbeddedStore, openEmbeddedStore } from '../store/sqlite-store.ts';

@@ -3,40 +3,8 @@
 
 import type { AnyValue, Attribute, Span, TraceBatch } from '@koder-trace/ingester/otlp';
 import { decodeEvent, decodeLink } from '@koder-trace/ingester/otlp';
-import { type GenAiFields, liftGenAi, spanMembers } from './span-view.ts';
-
-export interface SpanRow extends GenAiFields {
-  tenant: string;
-  trace_id: string;
-  span_id: string;
-  parent_span_id: string;
-  name: string;
-  kind: number;
-  service: string;
-  start_ns: bigint;
-  end_ns: bigint;
-  duration_ns: bigint;
-  status_code: number;
-  status_message: string;
-  trace_state: string;
-  /** JSON object; GenAI content is not here but in the GenAI view inside `view`. */
-  attributes: string;
-  resource: string;
-  events: string;
-  links: string;
-  /** The answer's view of the span (span-view.ts), prepared at write time; null for rows stored before v12. */
-  view: string | null;
-  request_id: string | null;
-  adjusted_count: number;
-  is_error: number;
-  /** koder.rating.score on rating spans, else null. */
-  rating: number | null;
-  /**
-   * What this span is a rolled-up view of (usage-rollup.ts), as bits: 1 its usage, 2 an LLM call, 4 a
-   * tool call below it. Known only once the trace's spans are in: 0 when built, set by the store.
-   */
-  rollup: number;
-}
+import type { GenAiFields, SpanRow } from '../model/span.ts';
+import { liftGenAi, spanMembers } from './span-view.ts';
 
 /**
  * AnyValue as plain JSON: ints as numbers when exact (else strings), doubles that JSON cannot hold

@@ -4,7 +4,7 @@
 // only what depends on the trace (offset) or on the price table (cost), instead of parsing the span's
 // content and building the view again for every request.
 
-import type { SpanRow } from './span-row.ts';
+import type { GenAiFields, SpanRow } from '../model/span.ts';
 
 /** Content lifted into the GenAI view and removed from `attributes` (it is the bulk of a trace). */
 const LIFTED = [
@@ -27,22 +27,6 @@ function structured(v: unknown): unknown {
   } catch {
     return v;
   }
-}
-
-/** The span's columns the view repeats (the store keeps them as columns for filters and sums). */
-export interface GenAiFields {
-  operation: string | null;
-  provider: string | null;
-  request_model: string | null;
-  response_model: string | null;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_creation_tokens: number;
-  reasoning_tokens: number;
-  prompt_id: string | null;
-  prompt_version: string | null;
-  conversation_id: string | null;
 }
 
 /**

@@ -4,40 +4,16 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { TraceBatch } from '@koder-trace/ingester/otlp';
 import type { ExportResult, SpanSink } from '@koder-trace/ingester/sink';
-import { BadRequest } from '../api/search-params.ts';
+import { BadRequest, type SortKey, type TraceFilter } from '../model/filter.ts';
+import type { ModelUsage, PromptUse, TraceSummaryRow } from '../model/rows.ts';
+import type { SpanRow } from '../model/span.ts';
 import { MIGRATIONS, ROLLUP_VERSION } from './migrations.ts';
 import { type SessionQuery, type SessionRow, sessionQueries } from './sessions.ts';
-import { batchRows, type SpanRow } from './span-row.ts';
+import { batchRows } from './span-row.ts';
 import { isCarrier, markRollups, type UsageNode, usageTotals } from './usage-rollup.ts';
 
-export interface TraceFilter {
-  startNs?: bigint;
-  endNs?: bigint;
-  service?: string;
-  name?: string;
-  model?: string;
-  provider?: string;
-  error?: boolean;
-  minDurationMs?: number;
-  promptId?: string;
-  promptVersion?: string;
-  conversationId?: string;
-  requestId?: string;
-  /** Average rating of the trace within [minRating, maxRating]. */
-  minRating?: number;
-  maxRating?: number;
-  /** Span or resource attributes that must equal the given text (a number or boolean matches as text). */
-  attributes?: [key: string, value: string][];
-  /** Order of the results (default: start, newest first). */
-  sort?: SortKey;
-  ascending?: boolean;
-  limit: number;
-  /** Opaque cursor from the previous page. */
-  cursor?: string;
-}
-
-/** What searches can be ordered by: each is a column (or expression) of the trace summary. */
-export const SORT_KEYS = {
+/** Each sort key as a column (or expression) of the trace summary. */
+const SORT_SQL: Record<SortKey, string> = {
   start: 't.start_ns',
   duration: '(t.end_ns - t.start_ns)',
   spans: 't.span_count',
@@ -46,8 +22,7 @@ export const SORT_KEYS = {
   rating: 'CASE WHEN t.rating_count > 0 THEN t.rating_sum / t.rating_count ELSE -1 END',
   rootName: "coalesce(t.root_name, '')",
   service: "coalesce(t.root_service, '')",
-} as const;
-export type SortKey = keyof typeof SORT_KEYS;
+};
 const TEXT_SORTS = new Set<SortKey>(['rootName', 'service']);
 
 /** An attribute of a JSON column as text (SQLite reads JSON booleans as 0/1; here they read true/false). */
@@ -69,42 +44,6 @@ function decodeCursor(cursor: string, sort: SortKey): [string | number | bigint,
     // answered below
   }
   throw new BadRequest('cursor: not a cursor from this search (use the "next" value of the previous page)');
-}
-
-export interface TraceSummaryRow {
-  trace_id: string;
-  start_ns: bigint;
-  end_ns: bigint;
-  root_service: string | null;
-  root_name: string | null;
-  span_count: number;
-  error_count: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_creation_tokens: number;
-  reasoning_tokens: number;
-  rating_sum: number;
-  rating_count: number;
-}
-
-/** Token use of one model in one trace (for cost). */
-export interface ModelUsage {
-  trace_id: string;
-  provider: string | null;
-  model: string | null;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_creation_tokens: number;
-  reasoning_tokens?: number;
-}
-
-export interface PromptUse {
-  prompt_id: string;
-  prompt_version: string | null;
-  calls: number;
-  last_ns: bigint;
 }
 
 export interface EmbeddedStore extends SpanSink {
@@ -372,7 +311,7 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
       );
     }
     // Keyset paging on (sort value, trace id): stable while new traces arrive.
-    const order = SORT_KEYS[f.sort ?? 'start'];
+    const order = SORT_SQL[f.sort ?? 'start'];
     const dir = f.ascending ? 'ASC' : 'DESC';
     if (f.cursor) {
       const [value, id] = decodeCursor(f.cursor, f.sort ?? 'start');

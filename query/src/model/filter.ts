@@ -1,0 +1,46 @@
+// The query model: what a search asks for, whichever backend answers it (the embedded store turns it
+// into SQL, the Tempo backend into TraceQL), and the error either gives for a request it cannot answer.
+
+/** A request the API cannot answer as asked (answered 400 with this message). */
+export class BadRequest extends Error {
+  override name = 'BadRequest';
+}
+
+/** What searches can be ordered by. */
+export const SORT_KEYS = [
+  'start',
+  'duration',
+  'spans',
+  'tokens',
+  'errors',
+  'rating',
+  'rootName',
+  'service',
+] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+
+export interface TraceFilter {
+  startNs?: bigint;
+  endNs?: bigint;
+  service?: string;
+  name?: string;
+  model?: string;
+  provider?: string;
+  error?: boolean;
+  minDurationMs?: number;
+  promptId?: string;
+  promptVersion?: string;
+  conversationId?: string;
+  requestId?: string;
+  /** Average rating of the trace within [minRating, maxRating]. */
+  minRating?: number;
+  maxRating?: number;
+  /** Span or resource attributes that must equal the given text (a number or boolean matches as text). */
+  attributes?: [key: string, value: string][];
+  /** Order of the results (default: start, newest first). */
+  sort?: SortKey;
+  ascending?: boolean;
+  limit: number;
+  /** Opaque cursor from the previous page. */
+  cursor?: string;
+}
