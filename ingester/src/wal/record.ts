@@ -23,19 +23,26 @@ const FRAME = 8;
 /** Larger records are not ours (a corrupt length); requests are capped far below this. */
 const MAX_BODY = 1 << 30;
 
-export function encodeRecord(r: WalRecord): Buffer {
+/**
+ * The record as two pieces to write one after the other: its frame and header, then the request bytes
+ * themselves. The request (up to megabytes of LLM spans) is checksummed where it lies, not copied.
+ */
+export function encodeRecordParts(r: WalRecord): [head: Buffer, request: Buffer] {
   const tenant = Buffer.from(r.tenant, 'utf8');
-  const bodyLength = 1 + tenant.length + 4 + r.request.length;
-  const out = Buffer.allocUnsafe(FRAME + bodyLength);
-  out.writeUInt32LE(bodyLength, 0);
+  const headerLength = 1 + tenant.length + 4;
+  const head = Buffer.allocUnsafe(FRAME + headerLength);
+  head.writeUInt32LE(headerLength + r.request.length, 0);
   let at = FRAME;
-  out.writeUInt8(tenant.length, at++);
-  at += tenant.copy(out, at);
-  out.writeUInt32LE((r.spans | (r.pending ? PENDING_BIT : 0)) >>> 0, at);
-  at += 4;
-  r.request.copy(out, at);
-  out.writeUInt32LE(crc32(out.subarray(FRAME)), 4);
-  return out;
+  head.writeUInt8(tenant.length, at++);
+  at += tenant.copy(head, at);
+  head.writeUInt32LE((r.spans | (r.pending ? PENDING_BIT : 0)) >>> 0, at);
+  head.writeUInt32LE(crc32(r.request, crc32(head.subarray(FRAME))), 4);
+  return [head, r.request];
+}
+
+/** The record as one buffer (what encodeRecordParts writes, joined). */
+export function encodeRecord(r: WalRecord): Buffer {
+  return Buffer.concat(encodeRecordParts(r));
 }
 
 export interface ParsedRecords {
