@@ -30,10 +30,14 @@ export interface BufferedTrace {
   readonly segments: number[];
 }
 
-/** Rough overheads of the JS objects around the bytes (measured figures are in docs/sampling.md). */
-const TRACE_OVERHEAD = 400;
-const SPAN_OVERHEAD = 80;
-const GROUP_OVERHEAD = 120;
+/**
+ * Overheads of the JS objects around the bytes, calibrated on bench/trace-sampling.ts (heap and
+ * buffers per 10,000 buffered traces of small spans; docs/sampling.md): a Buffer per span, an object
+ * and array per group, the trace's entry, facts and key.
+ */
+const TRACE_OVERHEAD = 600;
+const SPAN_OVERHEAD = 200;
+const GROUP_OVERHEAD = 200;
 
 export const traceKey = (tenant: string, traceId: Uint8Array): string =>
   `${tenant}/${Buffer.from(traceId.buffer, traceId.byteOffset, traceId.byteLength).toString('hex')}`;
