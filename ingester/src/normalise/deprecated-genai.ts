@@ -32,6 +32,15 @@ export function normaliseDeprecatedGenAi(m: Attrs): void {
       else m.set(k, n);
     }
   }
+  // The conventions count cache reads and writes inside input_tokens; Anthropic's API counts them
+  // apart, and instrumentations that copy its input_tokens (OpenLLMetry's Anthropic) send fewer input
+  // tokens than cached ones — impossible under the conventions, so certain: they are added back.
+  // (When the uncached part is the larger, the two readings cannot be told apart and it is kept.)
+  const input = m.get('gen_ai.usage.input_tokens');
+  const cached =
+    ((m.get('gen_ai.usage.cache_read.input_tokens') as bigint | undefined) ?? 0n) +
+    ((m.get('gen_ai.usage.cache_creation.input_tokens') as bigint | undefined) ?? 0n);
+  if (typeof input === 'bigint' && input < cached) m.set('gen_ai.usage.input_tokens', input + cached);
   // Totals have no OTel equivalent: derivable from input + output, so not stored twice.
   if (m.has('gen_ai.usage.input_tokens') && m.has('gen_ai.usage.output_tokens')) {
     m.delete('gen_ai.usage.total_tokens');

@@ -68,14 +68,25 @@ function unchangedAsReceived(span: Span, raw: RawAttributes, capture: ContentCap
   if (capture !== 'full' && raw.classes & K_CONTENT) return false;
   if (span.events.length > 0) return false;
   if (hasDuplicateKey(raw.list)) return false;
+  let input: bigint | undefined;
+  let cached = 0n;
   for (const a of raw.list) {
     if (a.cls & K_TOKENS && a.kind !== ANY_INT) return false;
+    if (a.cls & K_TOKENS && a.key !== 'gen_ai.usage.output_tokens' && a.key !== 'gen_ai.usage.reasoning.output_tokens') {
+      // Fewer input tokens than cached ones: input that excludes the cache (deprecated-genai.ts).
+      const v = rawValue(raw, a);
+      if (typeof v === 'bigint') {
+        if (a.key === 'gen_ai.usage.input_tokens') input = v;
+        else cached += v;
+      }
+    }
     if (a.cls & K_FINISH_REASONS && a.kind === ANY_STRING) return false;
     if (a.cls & K_PROVIDER) {
       const v = str(rawValue(raw, a));
       if (v !== undefined && v !== providerName(v)) return false;
     }
   }
+  if (input !== undefined && input < cached) return false;
   return true;
 }
 

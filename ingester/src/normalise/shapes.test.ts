@@ -71,3 +71,28 @@ describe('provider names', () => {
     });
   });
 });
+
+describe('input tokens that leave the cache out', () => {
+  it("adds cache reads and writes back when input_tokens is less than them (Anthropic's own count)", () => {
+    const s = received(
+      attribute('gen_ai.operation.name', str('chat')),
+      attribute('gen_ai.provider.name', str('anthropic')),
+      attribute('gen_ai.usage.input_tokens', int(300n)),
+      attribute('gen_ai.usage.output_tokens', int(80n)),
+      attribute('gen_ai.usage.cache_read.input_tokens', int(2000n)),
+      attribute('gen_ai.usage.cache_creation.input_tokens', int(500n)),
+    );
+    expect(normaliseSpan(s, 'full')).toBe(true);
+    expect(flat(s)['gen_ai.usage.input_tokens']).toBe(2800n);
+  });
+
+  it('leaves a span that already counts them inside input untouched (its bytes pass through)', () => {
+    const s = received(
+      attribute('gen_ai.operation.name', str('chat')),
+      attribute('gen_ai.provider.name', str('anthropic')),
+      attribute('gen_ai.usage.input_tokens', int(2800n)),
+      attribute('gen_ai.usage.cache_read.input_tokens', int(2000n)),
+    );
+    expect(normaliseSpan(s, 'full')).toBe(false);
+  });
+});
