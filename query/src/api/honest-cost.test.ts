@@ -3,6 +3,7 @@
 import type { Attribute, Span } from '@koder-trace/ingester/otlp';
 import { testSpan } from '@koder-trace/ingester/testing';
 import { describe, expect, it } from 'vitest';
+import { costMetricsText } from '../cost/cost-metrics.ts';
 import { DEFAULT_PRICES } from '../cost/prices.ts';
 import { spanRow } from '../store/span-row.ts';
 import { promptOverlay } from './overlay.ts';
@@ -48,6 +49,21 @@ describe('honest cost', () => {
     const root = v.spans.find((s: { spanId: string }) => s.spanId === '01'.repeat(8));
     expect(root.costUsd).toBeNull();
     expect(root.costUnknown).toBeUndefined(); // not a model call: no cost, nothing unknown
+  });
+
+  it('counts unpriced calls by provider in koder_query_unpriced_calls_total', () => {
+    const count = () =>
+      Number(/koder_query_unpriced_calls_total\{provider="x_ai"\} (\d+)/.exec(costMetricsText())?.[1] ?? 0);
+    const before = count();
+    const grok = span(2, 1, [
+      { key: 'gen_ai.operation.name', value: 'chat' },
+      { key: 'gen_ai.provider.name', value: 'x_ai' },
+      { key: 'gen_ai.request.model', value: 'grok-99' },
+      { key: 'gen_ai.usage.input_tokens', value: 10n },
+    ]);
+    traceView('ab'.repeat(16), rows(span(1, 0, []), grok), DEFAULT_PRICES);
+    expect(count()).toBe(before + 1);
+    expect(costMetricsText()).toMatch(/^# TYPE koder_query_unpriced_calls_total counter$/m);
   });
 
   it('only unpriced calls: null, not $0; no model calls: $0 and whole', () => {

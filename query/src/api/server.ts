@@ -19,6 +19,7 @@ import { type ConnectionLimits, limitConnections } from '@koder-trace/ingester/c
 import type { TenantRegistry } from '@koder-trace/ingester/tenants';
 import type { Logger } from 'pino';
 import type { TraceBackend } from '../backend/backend.ts';
+import { costMetricsText } from '../cost/cost-metrics.ts';
 import { NO_COST, traceCosts } from '../cost/cost-sum.ts';
 import { type PriceTable, pricer } from '../cost/prices.ts';
 import { BadRequest } from '../model/filter.ts';
@@ -441,6 +442,10 @@ async function handle(
       return send(res, reply(405, { error: 'use GET' }, { allow: 'GET, HEAD' }));
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      return;
+    }
+    if (path === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(costMetricsText());
       return;
     }
     return serveUi(path, res, deps.uiDir);

@@ -1,6 +1,7 @@
 // A sum of call costs that stays honest about the calls it could not price: the known part in USD,
 // and which provider/model pairs had no price. A sum with any unpriced call is partial; one with only
 // unpriced calls is null, never $0.
+import { countUnpriced } from './cost-metrics.ts';
 import { type Pricer, unknownPrice } from './prices.ts';
 
 export interface CostTotal {
@@ -22,6 +23,7 @@ export class CostSum {
     if (cost === undefined) return;
     if (cost === null) {
       this.unknown.add(unknownPrice(provider, model ?? '(no model)'));
+      countUnpriced(provider);
       return;
     }
     this.usd += weight * cost;
