@@ -89,6 +89,7 @@ bench: deps
 	test/testbin/build.sh otelcol
 	node bench/ingest-vs-collector.ts --seconds 5
 	node bench/hot-path.ts --seconds 3
+	node bench/worker-threads.ts --spans llm --workers 0,1,2 --seconds 3
 	node --expose-gc bench/query-trace-detail.ts --spans 1000000
 
 # The one-machine stack: ingester (OTLP 4317/4318) → embedded SQLite store → query API (8080).
