@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { USAGE } from '../fixtures/genai/fake-openai.ts';
+import { BEDROCK_MODEL, BEDROCK_USAGE, USAGE } from '../fixtures/genai/fake-openai.ts';
 import { type LocalStack, startLocalStack } from '../harness/local-stack.ts';
 import { until } from '../harness/wait.ts';
 
@@ -210,6 +210,43 @@ const EXPECTED: Record<string, Expected> = {
     models: ['claude-sonnet-4-20250514'],
     rollups: [],
     calls: [['llm', 'Anthropic Messages']],
+  },
+  'otel-bedrock': {
+    // Bedrock's own inputTokens (without the cache) and no cache counts are sent: the 1,600 cached
+    // tokens are not seen. Priced at Anthropic's claude-3-5-haiku ($0.80 in, $4 out).
+    totals: {
+      inputTokens: BEDROCK_USAGE.input,
+      outputTokens: BEDROCK_USAGE.output,
+      cacheReadTokens: 0,
+      cacheCreationTokens: 0,
+      reasoningTokens: 0,
+      llmCalls: 1,
+      toolCalls: 0,
+      errors: 0,
+      costUsd: (BEDROCK_USAGE.input * 0.8 + BEDROCK_USAGE.output * 4) / 1e6,
+    },
+    provider: 'aws.bedrock',
+    models: [BEDROCK_MODEL],
+    rollups: [],
+    calls: [['llm', `chat ${BEDROCK_MODEL}`]],
+  },
+  'openllmetry-mcp': {
+    // An MCP client session: initialize, tools/list and the tool call; only the call is a tool call.
+    totals: {
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheReadTokens: 0,
+      cacheCreationTokens: 0,
+      reasoningTokens: 0,
+      llmCalls: 0,
+      toolCalls: 1,
+      errors: 0,
+      costUsd: 0,
+    },
+    provider: null,
+    models: [],
+    rollups: [],
+    calls: [['tool', 'weather.tool']],
   },
   'openinference-langchain': {
     // Two chain runs, one ChatOpenAI call each; chain spans carry no usage of their own here.

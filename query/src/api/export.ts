@@ -5,10 +5,9 @@
 import type { TraceBackend } from '../backend/backend.ts';
 import type { PriceTable } from '../cost/prices.ts';
 import { BadRequest, type TraceFilter } from '../model/filter.ts';
-import { checkParams, parseSearch, SEARCH_PARAMS, shown } from './search-params.ts';
+import { OPERATIONS, queryParams } from './contract/operations.ts';
+import { checkParams, parseSearch, shown } from './search-params.ts';
 import { traceView } from './trace-view.ts';
-
-export const EXPORT_PARAMS = [...SEARCH_PARAMS, 'what', 'format'] as const;
 
 export interface ExportRequest {
   what: 'traces' | 'calls';
@@ -19,7 +18,7 @@ export interface ExportRequest {
 
 /** `what` and `format`, then every search parameter (the search's own checks and messages). */
 export function parseExport(q: URLSearchParams): ExportRequest {
-  checkParams(q, EXPORT_PARAMS);
+  checkParams(q, queryParams(OPERATIONS.export));
   const what = q.get('what') ?? 'traces';
   if (what !== 'traces' && what !== 'calls')
     throw new BadRequest(`what: expected "traces" or "calls", got ${shown(what)}`);

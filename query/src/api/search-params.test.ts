@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BadRequest } from '../model/filter.ts';
-import {
-  INT64_MAX,
-  MAX_DURATION_MS,
-  OVERLAY_PARAMS,
-  parseBuckets,
-  parseRange,
-  parseSearch,
-} from './search-params.ts';
+import { BadRequest, INT64_MAX, MAX_DURATION_MS } from '../model/filter.ts';
+import { OVERLAY_PARAMS, parseBuckets, parseRange, parseSearch } from './search-params.ts';
 
 const search = (q: string) => parseSearch(new URLSearchParams(q));
 const refusal = (f: () => unknown): string => {

@@ -2,41 +2,29 @@
 // value is checked against what the stores can hold: times are nanoseconds since the epoch that fit a
 // signed 64-bit integer (SQLite INTEGER), durations likewise once converted, and numbers are plain
 // decimals (no hex, no Infinity, no empty text). Each endpoint refuses parameters it does not take.
-import { BadRequest, SORT_KEYS, type SortKey, type TraceFilter } from '../model/filter.ts';
+import {
+  BadRequest,
+  INT64_MAX,
+  MAX_ATTR_FILTERS,
+  MAX_DURATION_MS,
+  SORT_KEYS,
+  type SortKey,
+  type TraceFilter,
+} from '../model/filter.ts';
+import { intBounds, OPERATIONS, type Operation, type Param, queryParams } from './contract/operations.ts';
 
-/** Largest signed 64-bit integer: the ceiling of every nanosecond value the stores hold. */
-export const INT64_MAX = 2n ** 63n - 1n;
-/** Largest duration in milliseconds whose nanoseconds fit a signed 64-bit integer (~292 years). */
-export const MAX_DURATION_MS = Number(INT64_MAX / 1_000_000n);
-/** `attr` filters in one search: each is a join in the store and a clause in TraceQL. */
-export const MAX_ATTR_FILTERS = 32;
 const MAX_CURSOR_CHARS = 4096;
 
-/** Parameters each endpoint takes; anything else is refused, so a typo never silently widens a search. */
-export const SEARCH_PARAMS = [
-  'start',
-  'end',
-  'service',
-  'name',
-  'model',
-  'provider',
-  'error',
-  'minDurationMs',
-  'promptId',
-  'promptVersion',
-  'conversationId',
-  'requestId',
-  'minRating',
-  'maxRating',
-  'attr',
-  'sort',
-  'order',
-  'limit',
-  'cursor',
-] as const;
-export const PROMPTS_PARAMS = ['start', 'end'] as const;
-export const OVERLAY_PARAMS = ['start', 'end', 'buckets'] as const;
-const REPEATABLE = new Set(['attr']);
+/** Parameters each endpoint takes (contract/operations.ts); anything else is refused, so a typo never
+ * silently widens a search. */
+export const SEARCH_PARAMS = queryParams(OPERATIONS.search);
+export const PROMPTS_PARAMS = queryParams(OPERATIONS.prompts);
+export const OVERLAY_PARAMS = queryParams(OPERATIONS.overlay);
+const REPEATABLE = new Set(
+  Object.entries(OPERATIONS.search.params as Record<string, Param>)
+    .filter(([, p]) => p.repeatable)
+    .map(([name]) => name),
+);
 
 const TEXT_FILTERS = [
   'service',
@@ -149,13 +137,22 @@ export function parseRange(
   };
 }
 
+/** An integer parameter within the bounds, and with the default, its operation declares. */
+export function boundedInt(q: URLSearchParams, op: Operation, key: string): number {
+  const { min, max, byDefault } = intBounds(op, key);
+  return integer(q, key, min, max, byDefault);
+}
+
 /** Time buckets of the prompt-version overlay. */
 export function parseBuckets(q: URLSearchParams): number {
-  return integer(q, 'buckets', 1, 200, 12);
+  return boundedInt(q, OPERATIONS.overlay, 'buckets');
 }
 
 export function parseSearch(q: URLSearchParams): TraceFilter {
-  const f: TraceFilter = { ...parseRange(q, SEARCH_PARAMS), limit: integer(q, 'limit', 1, 1000, 50) };
+  const f: TraceFilter = {
+    ...parseRange(q, SEARCH_PARAMS),
+    limit: boundedInt(q, OPERATIONS.search, 'limit'),
+  };
   const minDurationMs = decimal(
     q,
     'minDurationMs',

@@ -233,16 +233,16 @@ async function route(
   if (session) {
     const id = decodePathSegment(session[1] as string, 'conversationId');
     const { limit, cursor } = checkSessionParams(q);
+    // Newest first, as every backend can search (Tempo only so): a page is the latest turns, shown in
+    // order, and `next` goes back in time.
     const page = await backend.search(tenant.id, {
       conversationId: id,
-      sort: 'start',
-      ascending: true,
       limit,
       ...(cursor ? { cursor } : {}),
     });
     if (!page.rows.length && !cursor) return reply(404, { error: `no session ${shown(id)} for this tenant` });
     const turns = [];
-    for (const r of page.rows) {
+    for (const r of page.rows.toReversed()) {
       const spans = await backend.spans(tenant.id, r.trace_id);
       if (spans.length) turns.push(sessionTurn(traceView(r.trace_id, spans, deps.prices).text));
     }

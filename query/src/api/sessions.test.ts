@@ -95,12 +95,13 @@ describe('sessions', () => {
       totals: { inputTokens: 1002, outputTokens: 200, llmCalls: 1 },
     });
     expect(turns[0]?.error).toBe(true);
+    // A page is the latest turns, in order; the next page goes back in time.
     const paged = await get('/api/v1/sessions/alpha?limit=3');
-    expect(paged.body.turns).toHaveLength(3);
+    expect((paged.body.turns as { traceId: string }[]).map((t) => t.traceId)).toEqual(ids.slice(1, 4));
     const rest = await get(
       `/api/v1/sessions/alpha?limit=3&cursor=${encodeURIComponent(paged.body.next as string)}`,
     );
-    expect((rest.body.turns as { traceId: string }[]).map((t) => t.traceId)).toEqual([ids[3]]);
+    expect((rest.body.turns as { traceId: string }[]).map((t) => t.traceId)).toEqual([ids[0]]);
   });
 
   it.each([

@@ -6,15 +6,13 @@ import type { Pricer } from '../cost/prices.ts';
 import { BadRequest } from '../model/filter.ts';
 import type { ModelUsage, TraceSummaryRow } from '../model/rows.ts';
 import type { SessionRow } from '../store/sessions.ts';
-import { checkParams, integer, parseRange } from './search-params.ts';
-
-export const SESSIONS_PARAMS = ['start', 'end', 'limit', 'cursor'] as const;
-export const SESSION_PARAMS = ['limit', 'cursor'] as const;
+import { OPERATIONS, queryParams } from './contract/operations.ts';
+import { boundedInt, checkParams, parseRange } from './search-params.ts';
 
 /** The list's page: limit and where the previous page ended (last activity, id) as base64url JSON. */
 export function parseSessionsPage(q: URLSearchParams) {
-  const range = parseRange(q, SESSIONS_PARAMS);
-  const limit = integer(q, 'limit', 1, 500, 50);
+  const range = parseRange(q, queryParams(OPERATIONS.sessions));
+  const limit = boundedInt(q, OPERATIONS.sessions, 'limit');
   const cursor = q.get('cursor');
   if (cursor === null) return { range, limit };
   try {
@@ -129,8 +127,8 @@ export function sessionTurn(viewText: string) {
 }
 
 export function checkSessionParams(q: URLSearchParams): { limit: number; cursor?: string } {
-  checkParams(q, SESSION_PARAMS);
-  const limit = integer(q, 'limit', 1, 200, 100);
+  checkParams(q, queryParams(OPERATIONS.session));
+  const limit = boundedInt(q, OPERATIONS.session, 'limit');
   const cursor = q.get('cursor') ?? undefined;
   return cursor ? { limit, cursor } : { limit };
 }

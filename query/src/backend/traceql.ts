@@ -13,7 +13,8 @@
 // attribute names accept only \" and \\ escapes (parseQuotedAtrribute); integers are read by
 // strconv.Atoi (64 bits) and durations by Prometheus' or Go's duration parser (int64 nanoseconds).
 
-import { BadRequest, type TraceFilter } from '../model/filter.ts';
+// Durations TraceQL can state are int64 nanoseconds, as the stores': MAX_DURATION_MS bounds both.
+import { BadRequest, INT64_MAX, MAX_DURATION_MS, type TraceFilter } from '../model/filter.ts';
 
 /** A TraceQL string literal. */
 export const quote = (s: string): string => JSON.stringify(s.toWellFormed());
@@ -21,10 +22,6 @@ export const quote = (s: string): string => JSON.stringify(s.toWellFormed());
 /** An attribute name after `.`: bare when Tempo's lexer reads it whole, else quoted. */
 const attributeName = (key: string): string =>
   /^[A-Za-z0-9_][\w.-]*$/.test(key) ? key : `"${key.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-
-const INT64_MAX = 2n ** 63n - 1n;
-/** Largest trace duration TraceQL can state: int64 nanoseconds, in whole milliseconds. */
-export const MAX_DURATION_MS = Number(INT64_MAX / 1_000_000n);
 
 /**
  * The value as the typed TraceQL literal that an attribute equal to it "as text" also has, when there

@@ -6,6 +6,13 @@ export class BadRequest extends Error {
   override name = 'BadRequest';
 }
 
+/** Largest signed 64-bit integer: the ceiling of every nanosecond value the stores (and Tempo) hold. */
+export const INT64_MAX = 2n ** 63n - 1n;
+/** Largest duration in milliseconds whose nanoseconds fit a signed 64-bit integer (~292 years). */
+export const MAX_DURATION_MS = Number(INT64_MAX / 1_000_000n);
+/** `attr` filters in one search: each is a join in the store and a clause in TraceQL. */
+export const MAX_ATTR_FILTERS = 32;
+
 /** What searches can be ordered by. */
 export const SORT_KEYS = [
   'start',

@@ -15,6 +15,7 @@ const span = (spanId: string, parentSpanId: string | null, offsetMs = 0, attribu
   status: { code: 'unset', message: '' },
   error: false,
   costUsd: null,
+  usageRollup: false,
   adjustedCount: 1,
   attributes,
   resource: {},

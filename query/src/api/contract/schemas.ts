@@ -1,0 +1,296 @@
+// The shapes the query API answers with, as JSON Schema (typebox): the OpenAPI document's response
+// schemas, the UI's types and the contract test's checks all come from here.
+import Type, { type Static } from 'typebox';
+
+const Nullable = <T extends Type.TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const Strict = { additionalProperties: false };
+const Ns = Type.String({ pattern: '^\\d+$', description: 'Nanoseconds since the epoch, as decimal text' });
+const HexId = (bytes: number) => Type.String({ pattern: `^[0-9a-f]{${bytes * 2}}$` });
+const Json = Type.Record(Type.String(), Type.Unknown());
+
+/** An answer other than 2xx: what went wrong, naming the field or parameter. */
+export const ApiError = Type.Object({ error: Type.String() }, Strict);
+
+/** Cost of a set of calls that stays honest about calls it could not price (cost/cost-sum.ts). */
+const Cost = {
+  costUsd: Nullable(Type.Number({ description: 'USD of the priced calls; null when none could be priced' })),
+  costPartial: Type.Boolean({ description: 'Some calls had no price: costUsd is a lower bound' }),
+  costUnknown: Type.Array(Type.String(), { description: '"price unknown for provider/model", per pair' }),
+};
+
+export const Tokens = Type.Object(
+  {
+    input: Type.Number(),
+    output: Type.Number(),
+    cacheRead: Type.Number(),
+    cacheCreation: Type.Number(),
+    reasoning: Type.Number(),
+  },
+  Strict,
+);
+
+export const RatingSummary = Nullable(Type.Object({ average: Type.Number(), count: Type.Number() }, Strict));
+
+export const TraceRow = Type.Object(
+  {
+    traceId: HexId(16),
+    startTimeUnixNano: Ns,
+    durationMs: Type.Number(),
+    rootService: Nullable(Type.String()),
+    rootName: Nullable(Type.String()),
+    spanCount: Type.Number(),
+    error: Type.Boolean(),
+    tokens: Tokens,
+    models: Type.Array(Type.String()),
+    promptVersions: Type.Array(Type.String()),
+    ...Cost,
+    rating: RatingSummary,
+  },
+  Strict,
+);
+
+export const SearchAnswer = Type.Object(
+  { traces: Type.Array(TraceRow), next: Type.Optional(Type.String()) },
+  Strict,
+);
+
+const Usage = Type.Object(
+  {
+    inputTokens: Type.Number(),
+    outputTokens: Type.Number(),
+    cacheReadTokens: Type.Number(),
+    cacheCreationTokens: Type.Number(),
+    reasoningTokens: Type.Number(),
+  },
+  Strict,
+);
+
+/** A GenAI span's view: what the prompt panel shows. Content is in the OTel GenAI message shape. */
+export const GenAiView = Type.Object(
+  {
+    operation: Nullable(Type.String()),
+    provider: Nullable(Type.String()),
+    requestModel: Nullable(Type.String()),
+    responseModel: Nullable(Type.String()),
+    parameters: Json,
+    inputMessages: Type.Optional(Type.Unknown()),
+    outputMessages: Type.Optional(Type.Unknown()),
+    systemInstructions: Type.Optional(Type.Unknown()),
+    toolName: Type.Optional(Type.String()),
+    toolCallArguments: Type.Optional(Type.Unknown()),
+    toolCallResult: Type.Optional(Type.Unknown()),
+    finishReasons: Type.Optional(Type.Array(Type.String())),
+    usage: Usage,
+    promptId: Nullable(Type.String()),
+    promptVersion: Nullable(Type.String()),
+    conversationId: Nullable(Type.String()),
+  },
+  Strict,
+);
+
+export const SpanView = Type.Object(
+  {
+    offsetMs: Type.Number(),
+    costUsd: Nullable(Type.Number()),
+    costUnknown: Type.Optional(Type.String({ description: 'Why costUsd is null for this model call' })),
+    usageRollup: Type.Boolean({ description: 'Usage summed from the spans below: shown, not added' }),
+    spanId: HexId(8),
+    parentSpanId: Nullable(HexId(8)),
+    name: Type.String(),
+    kind: Type.String(),
+    service: Type.String(),
+    startTimeUnixNano: Ns,
+    durationMs: Type.Number(),
+    status: Type.Object({ code: Type.String(), message: Type.String() }, Strict),
+    error: Type.Boolean(),
+    adjustedCount: Type.Number(),
+    attributes: Json,
+    resource: Json,
+    events: Type.Array(Type.Object({ name: Type.String(), timeUnixNano: Ns, attributes: Json }, Strict)),
+    links: Type.Array(Type.Object({ traceId: HexId(16), spanId: HexId(8), attributes: Json }, Strict)),
+    genAi: Type.Optional(GenAiView),
+  },
+  Strict,
+);
+
+export const Rating = Type.Object(
+  {
+    spanId: HexId(8),
+    ratedSpanId: Type.String(),
+    score: Type.Number(),
+    comment: Type.Unknown(),
+    source: Type.Unknown(),
+  },
+  Strict,
+);
+
+export const Trace = Type.Object(
+  {
+    traceId: HexId(16),
+    rootService: Nullable(Type.String()),
+    rootName: Nullable(Type.String()),
+    startTimeUnixNano: Ns,
+    durationMs: Type.Number(),
+    spanCount: Type.Number(),
+    totals: Type.Object(
+      {
+        inputTokens: Type.Number(),
+        outputTokens: Type.Number(),
+        cacheReadTokens: Type.Number(),
+        cacheCreationTokens: Type.Number(),
+        reasoningTokens: Type.Number(),
+        llmCalls: Type.Number(),
+        toolCalls: Type.Number(),
+        errors: Type.Number(),
+        ...Cost,
+      },
+      Strict,
+    ),
+    ratings: Type.Array(Rating),
+    calls: Type.Array(
+      Type.Object(
+        {
+          spanId: HexId(8),
+          type: Type.Union([Type.Literal('llm'), Type.Literal('tool')]),
+          name: Type.String(),
+          offsetMs: Type.Number(),
+          durationMs: Type.Number(),
+          error: Type.Boolean(),
+        },
+        Strict,
+      ),
+    ),
+    criticalPath: Type.Array(HexId(8)),
+    errors: Type.Array(
+      Type.Object({ spanId: HexId(8), name: Type.String(), message: Type.String() }, Strict),
+    ),
+    partial: Type.Boolean(),
+    partialReason: Nullable(Type.String()),
+    spans: Type.Array(SpanView),
+  },
+  Strict,
+);
+
+export const RatingRequest = Type.Object(
+  {
+    traceId: HexId(16),
+    spanId: HexId(8),
+    score: Type.Number({ minimum: 0, maximum: 1 }),
+    comment: Type.Optional(Type.String({ maxLength: 4000 })),
+    source: Type.Optional(Type.String({ maxLength: 100 })),
+  },
+  Strict,
+);
+
+export const RatingAnswer = Type.Object(
+  { ratingSpanId: HexId(8), traceId: HexId(16), ratedSpanId: HexId(8) },
+  Strict,
+);
+
+export const PromptUse = Type.Object(
+  {
+    promptId: Type.String(),
+    versions: Type.Array(Type.String()),
+    calls: Type.Number(),
+    lastSeenUnixNano: Ns,
+  },
+  Strict,
+);
+export const PromptsAnswer = Type.Object({ prompts: Type.Array(PromptUse) }, Strict);
+
+export const VersionStats = Type.Object(
+  {
+    version: Type.String(),
+    calls: Type.Number({ description: 'Reweighted by adjusted counts (1/p)' }),
+    errorRate: Nullable(Type.Number()),
+    latencyP50Ms: Nullable(Type.Number()),
+    latencyP95Ms: Nullable(Type.Number()),
+    inputTokens: Type.Number(),
+    outputTokens: Type.Number(),
+    ...Cost,
+    avgRating: Nullable(Type.Number()),
+    ratings: Type.Number(),
+  },
+  Strict,
+);
+
+export const Overlay = Type.Object(
+  {
+    promptId: Type.String(),
+    versions: Type.Array(VersionStats),
+    series: Type.Array(Type.Object({ startTimeUnixNano: Ns, versions: Type.Array(VersionStats) }, Strict)),
+  },
+  Strict,
+);
+
+export const Info = Type.Object(
+  {
+    ingest: Nullable(Type.Object({ otlpHttp: Type.String(), otlpGrpc: Type.String() }, Strict)),
+    auth: Type.Union([Type.Literal('none'), Type.Literal('tokens')]),
+  },
+  Strict,
+);
+
+export const SessionRow = Type.Object(
+  {
+    conversationId: Type.String(),
+    turns: Type.Number(),
+    firstTimeUnixNano: Ns,
+    lastTimeUnixNano: Ns,
+    durationMs: Type.Number(),
+    tokens: Tokens,
+    ...Cost,
+    errorTurns: Type.Number(),
+    rating: RatingSummary,
+  },
+  Strict,
+);
+export const SessionsAnswer = Type.Object(
+  { sessions: Type.Array(SessionRow), next: Type.Optional(Type.String()) },
+  Strict,
+);
+
+export const Turn = Type.Object(
+  {
+    traceId: HexId(16),
+    rootName: Nullable(Type.String()),
+    rootService: Nullable(Type.String()),
+    startTimeUnixNano: Ns,
+    durationMs: Type.Number(),
+    totals: Type.Object(
+      {
+        inputTokens: Type.Number(),
+        outputTokens: Type.Number(),
+        cacheReadTokens: Type.Number(),
+        cacheCreationTokens: Type.Number(),
+        reasoningTokens: Type.Number(),
+        llmCalls: Type.Number(),
+        toolCalls: Type.Number(),
+        errors: Type.Number(),
+      },
+      Strict,
+    ),
+    ...Cost,
+    error: Type.Boolean(),
+    rating: RatingSummary,
+    question: Type.Unknown({ description: 'The last user message given to the first LLM call, or null' }),
+    answer: Type.Unknown({ description: 'What the last LLM call returned (output messages), or null' }),
+  },
+  Strict,
+);
+export const SessionAnswer = Type.Object(
+  { conversationId: Type.String(), turns: Type.Array(Turn), next: Type.Optional(Type.String()) },
+  Strict,
+);
+
+export type TraceRowT = Static<typeof TraceRow>;
+export type TraceT = Static<typeof Trace>;
+export type SpanViewT = Static<typeof SpanView>;
+export type GenAiViewT = Static<typeof GenAiView>;
+export type RatingT = Static<typeof Rating>;
+export type VersionStatsT = Static<typeof VersionStats>;
+export type OverlayT = Static<typeof Overlay>;
+export type PromptUseT = Static<typeof PromptUse>;
+export type InfoT = Static<typeof Info>;
+export type SessionRowT = Static<typeof SessionRow>;
+export type TurnT = Static<typeof Turn>;

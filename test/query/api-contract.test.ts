@@ -1,0 +1,231 @@
+// The query API's contract, checked where it is served: every documented operation is called on both
+// backends (the embedded store, and the Tempo backend against the stand-in with Tempo's rules), each
+// answer's status must be one the operation documents, and its body must match that status's schema
+// (contract/operations.ts, which also generates /api/v1/openapi.json). Every documented status is
+// produced at least once, so nothing documented goes unchecked.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { decodeTraceRequest } from '@koder-trace/ingester/otlp';
+import type { TenantRegistry } from '@koder-trace/ingester/tenants';
+import { sdkJson, sdkProtobuf } from '@koder-trace/ingester/testing';
+import {
+  createQueryServer,
+  DEFAULT_PRICES,
+  OPERATIONS,
+  type Operation,
+  type OperationName,
+  type QueryDeps,
+} from '@koder-trace/query/api';
+import {
+  type EmbeddedStore,
+  embeddedBackend,
+  openEmbeddedStore,
+  type TraceBackend,
+  tempoBackend,
+} from '@koder-trace/query/backend';
+import { agentRun } from '@koder-trace/query/testing';
+import { pino } from 'pino';
+import { Compile } from 'typebox/compile';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type OtlpCapture, startOtlpCapture } from '../harness/otlp-capture.ts';
+import { startTempoStandin, type TempoStandin } from '../harness/tempo-standin.ts';
+
+const TENANT = 'team-a';
+const registry = {
+  singleTenant: false,
+  authenticate: (h: string | undefined) => (h === 'Bearer good' ? { id: TENANT } : undefined),
+} as unknown as TenantRegistry;
+const auth = { authorization: 'Bearer good' };
+
+type Seen = Set<string>; // "operation status"
+const BACKENDS = ['embedded', 'tempo'] as const;
+
+interface Served {
+  base: string;
+  server: Server;
+}
+
+async function serve(backend: TraceBackend, ingestUrl: string): Promise<Served> {
+  const deps: QueryDeps = {
+    backend,
+    registry: () => registry,
+    log: pino({ level: 'silent' }),
+    prices: DEFAULT_PRICES,
+    ingestUrl,
+    ingest: { otlpHttp: 'http://127.0.0.1:4318', otlpGrpc: '127.0.0.1:4317' },
+  };
+  const server = createQueryServer(deps);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+const checkers = new Map<unknown, ReturnType<typeof Compile>>();
+function check(schema: unknown, body: unknown): string[] {
+  let c = checkers.get(schema);
+  if (!c) {
+    c = Compile(schema as Parameters<typeof Compile>[0]);
+    checkers.set(schema, c);
+  }
+  return c.Check(body) ? [] : [...c.Errors(body)].map((e) => `${e.instancePath || '/'} ${e.message}`);
+}
+
+describe('query API contract (embedded store; Tempo backend against the stand-in)', () => {
+  let store: EmbeddedStore;
+  let standin: TempoStandin;
+  let capture: OtlpCapture;
+  const served = {} as Record<(typeof BACKENDS)[number], Served>;
+  let noIngester: Served;
+  const seen: Seen = new Set();
+  let traceId = '';
+  let spanId = '';
+
+  /** Calls one operation; checks the status is documented and the body matches its schema. */
+  async function call(
+    name: OperationName,
+    on: Served,
+    path: string,
+    init: RequestInit & { headers?: Record<string, string> } = {},
+  ): Promise<{ status: number; body: unknown; text: string }> {
+    const op = OPERATIONS[name] as Operation;
+    const res = await fetch(`${on.base}${path}`, { ...init, headers: { ...auth, ...init.headers } });
+    const text = await res.text();
+    const documented = op.responses[res.status];
+    expect(documented, `${name} answered ${res.status}, which is not documented: ${text}`).toBeDefined();
+    seen.add(`${name} ${res.status}`);
+    let body: unknown = text;
+    if (documented?.schema) {
+      body = JSON.parse(text);
+      expect(check(documented.schema, body), `${name} ${res.status}: ${text.slice(0, 300)}`).toEqual([]);
+    }
+    return { status: res.status, body, text };
+  }
+
+  beforeAll(async () => {
+    store = openEmbeddedStore(':memory:');
+    standin = await startTempoStandin({ mode: '3.0' });
+    capture = await startOtlpCapture();
+    for (let i = 0; i < 6; i++) {
+      const { spans } = await agentRun(i, { conversationId: i < 4 ? 'alpha' : 'beta' });
+      store.insert(TENANT, decodeTraceRequest(sdkProtobuf(spans)));
+      standin.push(TENANT, sdkJson(spans));
+      if (i === 2) {
+        traceId = spans[0]?.spanContext().traceId as string;
+        spanId = spans.find((s) => s.name.startsWith('chat'))?.spanContext().spanId as string;
+      }
+    }
+    served.embedded = await serve(embeddedBackend(store), capture.url);
+    served.tempo = await serve(tempoBackend({ url: standin.url }), capture.url);
+    noIngester = await serve(embeddedBackend(store), 'http://127.0.0.1:1');
+  });
+  afterAll(async () => {
+    for (const s of [...Object.values(served), noIngester]) {
+      s?.server.closeAllConnections();
+      s?.server.close();
+    }
+    await standin?.close();
+    await capture?.close();
+    await store?.close();
+  });
+
+  describe.each(BACKENDS)('%s', (backend) => {
+    const on = () => served[backend];
+
+    it('search: a page of traces, refusals', async () => {
+      const page = await call('search', on(), '/api/v1/traces?limit=3');
+      expect((page.body as { traces: unknown[] }).traces).toHaveLength(3);
+      await call('search', on(), '/api/v1/traces?limit=0');
+      await call('search', on(), '/api/v1/traces', { headers: { authorization: 'Bearer bad' } });
+    });
+
+    it('trace: the whole trace, refusals', async () => {
+      const t = await call('trace', on(), `/api/v1/traces/${traceId}`);
+      expect((t.body as { spans: unknown[] }).spans.length).toBeGreaterThanOrEqual(3);
+      await call('trace', on(), '/api/v1/traces/zzz');
+      await call('trace', on(), `/api/v1/traces/${'ab'.repeat(16)}`);
+      await call('trace', on(), `/api/v1/traces/${traceId}`, { headers: { authorization: '' } });
+    });
+
+    it('ratings: written through the ingest path, refusals', async () => {
+      const post = (body: unknown, headers: Record<string, string> = {}) => ({
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      await call('rate', on(), '/api/v1/ratings', post({ traceId, spanId, score: 1, comment: 'right' }));
+      await call('rate', on(), '/api/v1/ratings', post({ traceId, spanId, score: 2 }));
+      await call('rate', on(), '/api/v1/ratings', post({ traceId, spanId, score: 1 }, { authorization: '' }));
+      await call(
+        'rate',
+        on(),
+        '/api/v1/ratings',
+        post({ traceId, spanId, score: 1 }, { origin: 'http://evil.example' }),
+      );
+      await call('rate', on(), '/api/v1/ratings', post({ traceId, spanId: 'ab'.repeat(8), score: 1 }));
+      await call(
+        'rate',
+        on(),
+        '/api/v1/ratings',
+        post({ traceId, spanId, score: 1, comment: 'x'.repeat(70_000) }),
+      );
+      await call('rate', on(), '/api/v1/ratings', { ...post({}), headers: { 'content-type': 'text/plain' } });
+    });
+
+    it('prompts and the prompt-version overlay', async () => {
+      const p = await call('prompts', on(), '/api/v1/prompts');
+      expect((p.body as { prompts: unknown[] }).prompts).toHaveLength(1);
+      await call('prompts', on(), '/api/v1/prompts?start=yesterday');
+      await call('prompts', on(), '/api/v1/prompts', { headers: { authorization: '' } });
+      const o = await call('overlay', on(), '/api/v1/prompts/support-answer/versions?buckets=4');
+      expect((o.body as { versions: unknown[] }).versions).toHaveLength(2);
+      await call('overlay', on(), '/api/v1/prompts/support-answer/versions?buckets=0');
+      await call('overlay', on(), '/api/v1/prompts/support-answer/versions', {
+        headers: { authorization: '' },
+      });
+    });
+
+    it('sessions: listed (embedded) or said to be impossible (Tempo), and opened on both', async () => {
+      const list = await call('sessions', on(), '/api/v1/sessions');
+      expect(list.status).toBe(backend === 'embedded' ? 200 : 501);
+      await call('sessions', on(), '/api/v1/sessions?limit=9999');
+      await call('sessions', on(), '/api/v1/sessions', { headers: { authorization: '' } });
+      const s = await call('session', on(), '/api/v1/sessions/alpha');
+      expect((s.body as { turns: unknown[] }).turns).toHaveLength(4);
+      await call('session', on(), '/api/v1/sessions/nobody');
+      await call('session', on(), '/api/v1/sessions/alpha?limit=0');
+      await call('session', on(), '/api/v1/sessions/alpha', { headers: { authorization: '' } });
+    });
+
+    it('export: every record of the stream matches the trace detail schema', async () => {
+      const e = await call('export', on(), '/api/v1/export?limit=4');
+      const records = e.text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; trace?: unknown });
+      expect(records.filter((r) => r.type === 'trace')).toHaveLength(6);
+      for (const r of records.filter((r) => r.type === 'trace'))
+        expect(check(OPERATIONS.trace.responses[200].schema, r.trace)).toEqual([]);
+      await call('export', on(), '/api/v1/export?format=csv');
+      await call('export', on(), '/api/v1/export', { headers: { authorization: '' } });
+    });
+
+    it('info, without a token', async () => {
+      await call('info', on(), '/api/v1/info', { headers: { authorization: '' } });
+      await call('info', on(), '/api/v1/info?x=1', { headers: { authorization: '' } });
+    });
+  });
+
+  it('a rating the ingester cannot take answers 502', async () => {
+    await call('rate', noIngester, '/api/v1/ratings', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ traceId, spanId, score: 0 }),
+    });
+  });
+
+  it('every documented status of every operation was produced and checked', () => {
+    const documented = Object.entries(OPERATIONS).flatMap(([name, op]) =>
+      Object.keys((op as Operation).responses).map((status) => `${name} ${status}`),
+    );
+    expect(documented.filter((d) => !seen.has(d))).toEqual([]);
+  });
+});
