@@ -211,6 +211,17 @@ const EXPECTED: Record<string, Expected> = {
     rollups: [],
     calls: [['llm', 'Anthropic Messages']],
   },
+  'openinference-langchain-agent': {
+    totals: agentRun(USAGE.afterTool.reasoning),
+    provider: null,
+    models: ['gpt-4o-mini'],
+    rollups: [],
+    calls: [
+      ['llm', 'ChatOpenAI'],
+      ['tool', 'weather'],
+      ['llm', 'ChatOpenAI'],
+    ],
+  },
   'otel-bedrock': {
     // Bedrock's own inputTokens (without the cache) and no cache counts are sent: the 1,600 cached
     // tokens are not seen. Priced at Anthropic's claude-3-5-haiku ($0.80 in, $4 out).
@@ -331,6 +342,16 @@ describe('captured GenAI shapes through the ingester, the embedded store and the
       expect([...row.models].sort()).toEqual([...want.models].sort());
     });
   }
+
+  it('OpenInference span kinds are recognised: retriever, tool, chain', async () => {
+    const id = traceIdOf(load('openinference-langchain-agent'));
+    const { body: trace } = await stack.get(`/api/v1/traces/${id}`);
+    const op = (n: string) => trace.spans.find((s: { name: string }) => s.name === n)?.genAi?.operation;
+    expect(op('Notes')).toBe('retrieval');
+    expect(op('weather')).toBe('execute_tool');
+    expect(op('weather-agent')).toBe('invoke_workflow');
+    expect(trace.spans.find((s: { name: string }) => s.name === 'weather').genAi.toolName).toBe('weather');
+  });
 
   it('the legacy ai.* shape reads as the current conventions: messages, tools, provider, agent', async () => {
     const id = traceIdOf(load('vercel-ai-legacy-generate'));
