@@ -350,7 +350,9 @@ describe('captured GenAI shapes through the ingester, the embedded store and the
     expect(op('Notes')).toBe('retrieval');
     expect(op('weather')).toBe('execute_tool');
     expect(op('weather-agent')).toBe('invoke_workflow');
-    expect(trace.spans.find((s: { name: string }) => s.name === 'weather').genAi.toolName).toBe('weather');
+    const tool = trace.spans.find((s: { name: string }) => s.name === 'weather').genAi;
+    expect(tool.toolName).toBe('weather');
+    expect(tool.toolCallArguments).toBe('Paris'); // as LangChain gives the tool its input
   });
 
   it('the legacy ai.* shape reads as the current conventions: messages, tools, provider, agent', async () => {
