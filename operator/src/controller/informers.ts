@@ -42,12 +42,31 @@ function noteSynced<T>(list: () => Promise<T>, onSynced: () => void): () => Prom
   };
 }
 
+/** Written by kubectl apply (client side): a full copy of the object, never read by the operator. */
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * Drops from a cached object what the operator never reads and what is most of its size: the
+ * managedFields of every field manager (and kubectl's last-applied copy). The cache holds the very
+ * object the informer hands to its callbacks, so this runs in place, before anything else sees it.
+ * At 10,000 tenants this is most of the caches' memory.
+ */
+export function slim(obj: KubernetesObject): void {
+  const meta = obj.metadata;
+  if (!meta) return;
+  delete meta.managedFields;
+  if (meta.annotations?.[LAST_APPLIED] !== undefined) delete meta.annotations[LAST_APPLIED];
+}
+
 function watchForever<T extends KubernetesObject>(
   name: string,
   informer: Informer<T>,
   onChange: () => void,
   log: Logger,
 ): Informer<T> {
+  // Registered first: the informer calls back in order of registration.
+  informer.on('add', slim);
+  informer.on('update', slim);
   for (const verb of ['add', 'update', 'delete'] as const) informer.on(verb, onChange);
   let stopped = false;
   let delay = 1000;

@@ -14,14 +14,14 @@
 // users made themselves (not watched) and the objects listed per kind are read again only once
 // `ttlMs` has passed, and a status just written is not written again while the cache still shows the
 // object as it was before that write.
-import type { V1MutatingWebhookConfiguration, V1Secret } from '@kubernetes/client-node';
+import type { V1MutatingWebhookConfiguration, V1Namespace, V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { SamplingPolicy, TraceTenant } from '../api/types.generated.ts';
 import { type CompileOutput, compile, type TenantOutcome, type Verdict } from '../compile/compile.ts';
 import { tenantsInForce } from '../compile/in-force.ts';
 import type { OperatorConfig } from '../config.ts';
 import { CONFIGMAP_MAX_BYTES, INGESTER_CONFIG_KEY } from '../manifests/configmaps.ts';
-import { desiredObjects } from '../manifests/desired.ts';
+import { type DesiredState, desiredObjects } from '../manifests/desired.ts';
 import { tokenSecret } from '../manifests/token-secret.ts';
 import { keyOf, MANAGED_BY, TOKEN_COPY_LABEL, tokenSecretName } from '../naming.ts';
 import { applyAndPrune, listedKind, type ManagedKind, objectKey } from './apply.ts';
@@ -63,6 +63,8 @@ export interface ReconcileMemo {
   listedKinds?: ManagedKind[];
   /** Statuses we wrote. */
   readonly statuses: WrittenStatuses;
+  /** The last compile and desired objects, with what they were built from (see buildKey). */
+  build?: { key: string; webhook: unknown; out: CompileOutput; desired: DesiredState };
   readonly clock: () => number;
 }
 
@@ -160,8 +162,20 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
   // 1. Tokens: from our labelled Secrets (cached), else read (Secrets users made themselves), else create.
   const { tokens, refused: tokensRefused } = await ensureTokens(d, tenants, report, fail);
 
-  // 2. Compile, and build every object we want.
-  const out = compile({ tenants, policies, tokens });
+  // 2. Compile, and build every object we want — or reuse the last build when nothing it depends on
+  // changed (our own status writes, for one, wake a run for every tenant written).
+  const namespaces = d.caches.namespaces.list();
+  const key = buildKey(tenants, policies, tokens, namespaces);
+  const webhook = d.webhook?.configuration;
+  const reuse = d.memo?.build?.key === key && d.memo.build.webhook === webhook ? d.memo.build : undefined;
+  const built = reuse ?? {
+    key,
+    webhook,
+    out: compile({ tenants, policies, tokens }),
+    desired: undefined as DesiredState | undefined,
+  };
+  // Verdicts are amended below (config full, not written): on a copy, so a reused build stays clean.
+  const out: CompileOutput = { ...built.out, tenantOutcomes: new Map(built.out.tenantOutcomes) };
   // A tenant whose token Secret the API server refused says why (not just "pending").
   for (const tt of tenants) {
     const secret = `${tt.metadata?.namespace ?? 'default'}/${tokenSecretName(tt)}`;
@@ -174,14 +188,17 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
       message: `the token Secret ${secret} could not be created: ${why}`,
     });
   }
-  const desired = desiredObjects({
-    compiled: out,
-    tenants,
-    namespaces: d.caches.namespaces.list(),
-    tokens,
-    cfg: d.cfg,
-    ...(d.webhook ? { webhook: d.webhook.configuration } : {}),
-  });
+  const desired =
+    built.desired ??
+    desiredObjects({
+      compiled: built.out,
+      tenants,
+      namespaces,
+      tokens,
+      cfg: d.cfg,
+      ...(webhook ? { webhook } : {}),
+    });
+  if (d.memo) d.memo.build = { key, webhook, out: built.out, desired };
   const { ingesterConfig, tempoOverrides } = desired;
   if (ingesterConfig.leftOut.length) {
     const n = out.tenantIdsByAge.length;
@@ -311,6 +328,31 @@ async function ensureTokens(
     } else if (d.caches.secrets.get(name, ns)) memo?.userTokens.delete(`${ns}/${name}`);
     if (token) tokens.set(`${ns}/${name}`, token);
   }
+}
+
+/**
+ * What compile and desiredObjects read, as one string: each tenant's and policy's identity, generation
+ * (spec changes) and age, the tokens and the namespaces' labels — not resourceVersions, which our own
+ * status writes move.
+ */
+function buildKey(
+  tenants: readonly TraceTenant[],
+  policies: readonly SamplingPolicy[],
+  tokens: ReadonlyMap<string, string>,
+  namespaces: readonly V1Namespace[],
+): string {
+  const id = (o: TraceTenant | SamplingPolicy) => [
+    keyOf(o),
+    o.metadata?.uid,
+    o.metadata?.generation,
+    String(o.metadata?.creationTimestamp),
+  ];
+  return JSON.stringify([
+    tenants.map(id),
+    policies.map(id),
+    [...tokens],
+    namespaces.map((n) => [n.metadata?.name, n.metadata?.labels]),
+  ]);
 }
 
 /** Marks tenants (by id) not in force with a Ready=False verdict. */

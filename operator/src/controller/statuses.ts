@@ -1,6 +1,6 @@
 // Statuses and Events, written apart from the objects: each TraceTenant's and SamplingPolicy's status
 // when it differs from what the object shows, through the status subresource, with an Event when the
-// Ready reason changed. A status just written is not written again while the cache still shows the
+// Ready reason changed to a warning or back to Ready. A status just written is not written again while the cache still shows the
 // object as it was before that write (the watch event is on its way).
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
@@ -95,7 +95,19 @@ export async function writeStatuses(
   return { writes, errors };
 }
 
-/** Writes a status when it differs, with an Event when the Ready reason changed. Returns the writes. */
+/**
+ * Whether a new Ready verdict deserves an Event: a Warning whenever the reason changes, and a Normal
+ * one only when a resource recovers (it was not Ready). A resource that is Ready from its first status
+ * gets none: that was a third of all writes when many tenants arrive at once, and says nothing the
+ * status does not.
+ */
+function eventWorthy(before: { status?: string; reason?: string } | undefined, verdict: Verdict): boolean {
+  if (before?.reason === verdict.reason) return false;
+  if (!verdict.ready) return true;
+  return before !== undefined && before.status !== 'True';
+}
+
+/** Writes a status when it differs, with an Event when eventWorthy says so. Returns the writes. */
 async function writeStatus(
   d: StatusDeps,
   kind: Kind,
@@ -111,8 +123,8 @@ async function writeStatus(
     before: obj.metadata?.resourceVersion,
     status,
   });
-  const before = obj.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
-  if (before === verdict.reason) return 1;
+  const before = obj.status?.conditions?.find((c) => c.type === 'Ready');
+  if (!eventWorthy(before, verdict)) return 1;
   const involved = { ...obj, apiVersion: API_VERSION, kind };
   await d.kube.event(involved, verdict.ready ? 'Normal' : 'Warning', verdict.reason, verdict.message);
   return 2;

@@ -106,11 +106,17 @@ export function ingesterConfigMap(
   };
   const n = out.tenantIdsByAge.length;
   const fits = (text: string) => bytes(INGESTER_CONFIG_KEY, text) <= budget;
+  const packedRenders = new Map<number, string>(); // each size rendered (dumped, gzipped) once
+  const packed = (k: number) => {
+    const text = packedRenders.get(k) ?? render(k, true);
+    packedRenders.set(k, text);
+    return text;
+  };
   let text = render(n, false);
   let kept = n;
   if (!fits(text)) {
-    kept = largestFitting(n, (k) => fits(render(k, true)));
-    text = render(kept, true);
+    kept = largestFitting(n, (k) => fits(packed(k)));
+    text = packed(kept);
   }
   return {
     configMap: {

@@ -1,0 +1,164 @@
+// `node bench/operator-scale.ts [TENANTS] [POLICIES]`: the operator at scale against a real
+// kube-apiserver + etcd (test binaries), the way docs/operator.md reports it. TENANTS TraceTenants
+// (default 1,000) and POLICIES SamplingPolicies (default 100) in 10 namespaces are created at once
+// (64 requests in flight, the policies first but not awaited), with the operator already running under
+// the chart's NODE_OPTIONS. Measured from the first create: when the ingester ConfigMap holds every
+// tenant, when every TraceTenant is Ready; the writes in the API server's audit log by kind; writes
+// while idle afterwards; the operator's peak RSS (VmHWM) and reconcile count.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseConfig } from '@koder-trace/ingester/config';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { startControlPlane } from '../test/harness/control-plane.ts';
+import { freePort } from '../test/harness/ports.ts';
+import { startProcess, waitUntilReady } from '../test/harness/process.ts';
+import { scrapeMetric } from '../test/harness/prometheus.ts';
+
+const TENANTS = Number(process.argv[2] ?? 1000);
+const POLICIES = Number(process.argv[3] ?? 100);
+const NAMESPACES = 10;
+const IN_FLIGHT = 64;
+const NODE_OPTIONS = '--max-semi-space-size=4 --max-old-space-size=192'; // charts/koder-trace values
+const MAIN = fileURLToPath(new URL('../operator/src/main.ts', import.meta.url));
+const GROUP = { group: 'trace.koder.dev', version: 'v1alpha1' };
+
+const cp = await startControlPlane({ audit: true });
+const core = cp.kubeConfig.makeApiClient(CoreV1Api);
+const custom = cp.kubeConfig.makeApiClient(CustomObjectsApi);
+await cp.installCrds();
+for (const ns of ['koder-trace', ...Array.from({ length: NAMESPACES }, (_, i) => `team-${i}`)])
+  await core.createNamespace({ body: { metadata: { name: ns } } });
+
+const port = await freePort();
+const op = startProcess({
+  name: 'operator',
+  command: process.execPath,
+  args: [MAIN, '--kubeconfig', cp.kubeconfigPath, '--namespace', 'koder-trace', '--admin-port', String(port)],
+  env: { ...process.env, NODE_OPTIONS },
+  logFile: join(cp.dir, 'operator.log'),
+});
+const admin = `http://127.0.0.1:${port}`;
+await waitUntilReady(op, async () => (await fetch(`${admin}/readyz`)).ok, 30_000);
+const rssPeakMiB = () => {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${op.pid}/status`, 'utf8'));
+  return Math.round(Number(m?.[1] ?? 0) / 1024);
+};
+const writesBefore = await scrapeMetric(`${admin}/metrics`, 'koder_operator_writes_total');
+
+async function inParallel<T>(items: T[], n: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
+}
+const policy = (p: number) => ({
+  apiVersion: 'trace.koder.dev/v1alpha1',
+  kind: 'SamplingPolicy',
+  metadata: { name: `p${p}`, namespace: `team-${p % NAMESPACES}` },
+  spec: {
+    defaultProbability: 0.2,
+    rules: [
+      { name: 'keep-svc', match: [{ field: 'service', op: 'equals', value: `svc-${p}` }], probability: 1 },
+    ],
+  },
+});
+const tenant = (i: number) => ({
+  apiVersion: 'trace.koder.dev/v1alpha1',
+  kind: 'TraceTenant',
+  metadata: { name: `t${i}`, namespace: `team-${i % NAMESPACES}` },
+  spec: { samplingPolicyRef: { name: `p${i % POLICIES}` } },
+});
+const create = (plural: string) => (o: { metadata: { namespace: string } }) =>
+  custom.createNamespacedCustomObject({ ...GROUP, plural, namespace: o.metadata.namespace, body: o });
+
+const t0 = performance.now();
+const secs = (t: number) => ((t - t0) / 1000).toFixed(1);
+const applying = Promise.all([
+  inParallel(
+    Array.from({ length: POLICIES }, (_, p) => policy(p)),
+    8,
+    create('samplingpolicies'),
+  ),
+  inParallel(
+    Array.from({ length: TENANTS }, (_, i) => tenant(i)),
+    IN_FLIGHT,
+    create('tracetenants'),
+  ),
+]);
+let appliedAt = 0;
+void applying.then(() => {
+  appliedAt = performance.now();
+});
+
+let configAt = 0;
+let readyAt = 0;
+while (!readyAt) {
+  await new Promise((r) => setTimeout(r, 250));
+  if (!configAt) {
+    const cm = await core
+      .readNamespacedConfigMap({ name: 'koder-trace-ingester', namespace: 'koder-trace' })
+      .catch(() => undefined);
+    const parsed = cm ? parseConfig(cm.data?.['config.yaml'] ?? '') : undefined;
+    if (parsed?.ok && parsed.config.tenants.length === TENANTS) configAt = performance.now();
+  }
+  if (configAt && appliedAt) {
+    const list = (await custom.listClusterCustomObject({ ...GROUP, plural: 'tracetenants' })) as {
+      items: { status?: { conditions?: { status?: string }[] } }[];
+    };
+    const ready = list.items.filter((t) => t.status?.conditions?.[0]?.status === 'True').length;
+    if (ready === TENANTS) readyAt = performance.now();
+  }
+  if (performance.now() - t0 > 600_000) throw new Error('did not converge in 10 minutes');
+}
+// Settled: no write for 3 s (SamplingPolicies' usedBy may still follow the last tenants). Then idle.
+const writesNow = () => scrapeMetric(`${admin}/metrics`, 'koder_operator_writes_total');
+let settled = await writesNow();
+for (let quiet = 0; quiet < 3; ) {
+  await new Promise((r) => setTimeout(r, 1000));
+  const n = await writesNow();
+  quiet = n === settled ? quiet + 1 : 0;
+  settled = n;
+}
+const settledAt = performance.now() - 3000;
+await new Promise((r) => setTimeout(r, 5000));
+const idle = (await writesNow()) - settled;
+// The operator's writes (the bench's own creates and the API server's bootstrap left out).
+const OPERATOR_WRITES =
+  / (secrets|configmaps|events|tracetenants\/status|samplingpolicies\/status|mutatingwebhookconfigurations) /;
+const writes = ((await cp.auditedWrites?.()) ?? []).filter((w) => OPERATOR_WRITES.test(w));
+const byKind = new Map<string, number>();
+for (const w of writes) {
+  const [verb, resource] = w.split(' ');
+  const k = `${verb} ${resource}`;
+  byKind.set(k, (byKind.get(k) ?? 0) + 1);
+}
+console.log(
+  JSON.stringify(
+    {
+      tenants: TENANTS,
+      policies: POLICIES,
+      applySeconds: Number(secs(appliedAt)),
+      configCompleteSeconds: Number(secs(configAt)),
+      allReadySeconds: Number(secs(readyAt)),
+      afterApplyEnd: {
+        configCompleteSeconds: Number(((configAt - appliedAt) / 1000).toFixed(1)),
+        allReadySeconds: Number(((readyAt - appliedAt) / 1000).toFixed(1)),
+      },
+      settledSeconds: Number(secs(settledAt)),
+      operatorWrites: settled - writesBefore,
+      auditedOperatorWrites: writes.length,
+      auditedByKind: Object.fromEntries([...byKind].sort((a, b) => b[1] - a[1])),
+      idleWritesIn5sAfterSettling: idle,
+      reconciles: await scrapeMetric(`${admin}/metrics`, 'koder_operator_reconciles_total'),
+      peakRssMiB: rssPeakMiB(),
+      load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+    },
+    null,
+    2,
+  ),
+);
+await op.stop();
+await cp.stop();
