@@ -113,6 +113,43 @@ const EXPECTED: Record<string, Expected> = {
       ['llm', 'ai.streamText.doStream'],
     ],
   },
+  'vercel-ai-gen_ai-error': {
+    // The second model call is refused (429): no usage, no cost; it, its step and the run are errors.
+    totals: {
+      ...agentRun(0),
+      inputTokens: USAGE.toolCall.prompt,
+      outputTokens: USAGE.toolCall.completion,
+      cacheReadTokens: USAGE.toolCall.cached,
+      errors: 3,
+      costUsd: miniCost(USAGE.toolCall),
+    },
+    provider: 'openai',
+    models: ['gpt-4o-mini-2024-07-18', 'gpt-4o-mini-limited', 'gpt-4o-mini'],
+    rollups: [],
+    calls: [
+      ['llm', 'chat gpt-4o-mini'],
+      ['tool', 'execute_tool weather'],
+      ['llm', 'chat gpt-4o-mini-limited'],
+    ],
+  },
+  'vercel-ai-legacy-error': {
+    totals: {
+      ...agentRun(0),
+      inputTokens: USAGE.toolCall.prompt,
+      outputTokens: USAGE.toolCall.completion,
+      cacheReadTokens: USAGE.toolCall.cached,
+      errors: 2,
+      costUsd: miniCost(USAGE.toolCall),
+    },
+    provider: 'openai',
+    models: ['gpt-4o-mini-2024-07-18', 'gpt-4o-mini-limited', 'gpt-4o-mini'],
+    rollups: [],
+    calls: [
+      ['llm', 'ai.generateText.doGenerate'],
+      ['tool', 'ai.toolCall'],
+      ['llm', 'ai.generateText.doGenerate'],
+    ],
+  },
   'vercel-ai-gen_ai-embed': {
     totals: embedRun,
     provider: 'openai',
@@ -339,6 +376,8 @@ describe('captured GenAI shapes through the ingester, the embedded store and the
       });
       expect(row.costUsd).toBeCloseTo(costUsd, 12);
       expect(row.costPartial).toBe(false);
+      expect(row.error).toBe(want.totals.errors > 0);
+      for (const e of trace.errors) expect(e.message).toBe('Rate limit reached for requests');
       expect([...row.models].sort()).toEqual([...want.models].sort());
     });
   }
