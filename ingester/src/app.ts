@@ -128,18 +128,30 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   // With peers, each trace is buffered and decided by the replica that owns it (ingester/src/route).
   const peerSecret = config.cluster.peers.length ? readPeerSecret(config.cluster.secretFile) : undefined;
   const routeMetrics = peerSecret ? createRouteMetrics(metrics.registry) : undefined;
-  const router =
+  const forwarder =
     peerSecret && routeMetrics
-      ? createRouter({
-          cluster: () => config.cluster,
-          forwarder: createForwarder({
-            settings: () => config.cluster,
-            secret: peerSecret.value,
-            credentials: grpcCredentials.createInsecure(),
-            metrics: routeMetrics,
-          }),
+      ? createForwarder({
+          settings: () => config.cluster,
+          secret: peerSecret.value,
+          credentials: grpcCredentials.createInsecure(),
+          metrics: routeMetrics,
         })
       : undefined;
+  const router = forwarder ? createRouter({ cluster: () => config.cluster, forwarder }) : undefined;
+  // When the peer list changes, buffered traces another replica owns now move to it, whole.
+  let handingOff = false;
+  const handOff = () => {
+    if (!router || !forwarder || handingOff || shuttingDown) return;
+    handingOff = true;
+    tail
+      .handOff(router.ownerOf, forwarder.forward)
+      .catch((err) => log.error({ err }, 'handing buffered traces to their owners failed; retried'))
+      .finally(() => {
+        handingOff = false;
+      });
+  };
+  const handOffTimer = router ? setInterval(handOff, 1000) : undefined;
+  handOffTimer?.unref();
   const pipeline = createPipeline({ queue, metrics, wal, tail, ...(router ? { router } : {}) });
   const peerServer =
     peerSecret && routeMetrics
@@ -243,6 +255,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
       await new Promise<void>((resolve) => http.close(() => resolve()));
       // Peers are refused from here on (SHUTTING_DOWN: they tell their clients to retry).
       await peerServer?.close();
+      if (handOffTimer) clearInterval(handOffTimer);
       router?.close();
       http.closeIdleConnections();
       // Without a log, buffered traces are decided now (kept ones join the queue); with one they stay.

@@ -175,3 +175,117 @@ describe('routing traces between three ingester replicas', () => {
     ).toBe(2);
   });
 });
+
+describe('routing while a replica is killed and another added', () => {
+  let dir: string;
+  let storage: GrpcCapture;
+  const running = new Map<string, RunningIngester>();
+  afterAll(async () => {
+    for (const r of running.values()) await r.stop();
+    await storage?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('splits no trace and loses nothing acknowledged', { timeout: 240_000 }, async () => {
+    dir = await mkdtemp(join(tmpdir(), 'koder-routing-change-'));
+    const secretFile = join(dir, 'peer-secret');
+    await writeFile(secretFile, 'another-long-peer-secret\n');
+    storage = await startGrpcCapture();
+    const ports = await freePorts(4);
+    const peer = (i: number) => ({ id: `r${i}`, endpoint: `127.0.0.1:${ports[i]}` });
+    const p = 0.25;
+    const config = (i: number, n: number) => ({
+      tenants: [
+        {
+          ...tenant,
+          sampling: { defaultProbability: p, trace: { quietMs: 15_000, maxAgeMs: 120_000 } },
+        },
+      ],
+      defaultLimits: { spansPerSecond: 1e6, burst: 1e6 },
+      exporter: { endpoint: storage.endpoint, maxBatchDelayMs: 20 },
+      wal: { dir: join(dir, `wal-${i}`) },
+      cluster: {
+        selfId: `r${i}`,
+        peers: Array.from({ length: n }, (_, k) => peer(k)),
+        port: ports[i],
+        secretFile,
+      },
+    });
+    for (let i = 0; i < 3; i++) running.set(`r${i}`, await startIngesterProcess(config(i, 3)));
+
+    const traces = makeTraces(400, { seed: 9, errorRate: 0.1, maxChildren: 5 });
+    // Two waves of traces; each wave's spans arrive scattered within a few seconds (well inside the
+    // quiet period), and the replica set changes in the middle of a wave.
+    const waves = [traces.slice(0, 200), traces.slice(200)].map((w, i) => {
+      const batches = scatter(w, 10 + i, 20);
+      const half = Math.ceil(batches.length / 2);
+      return [batches.slice(0, half), batches.slice(half)] as const;
+    });
+    const pick = rng(9);
+    let retried = 0;
+    /** Sends each batch to a random live replica until one says 200 (what an OTLP client does). */
+    const sendAll = async (part: readonly Buffer[][]) => {
+      for (const b of part) {
+        for (;;) {
+          const live = [...running.values()];
+          const r = live[Math.floor(pick() * live.length)] as RunningIngester;
+          const res = await postOtlp(r.httpUrl, request(b), 'proto', TOKEN).catch(() => undefined);
+          if (res?.status === 200) break;
+          retried++;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    };
+    const [wave1, wave2] = waves as [(typeof waves)[0], (typeof waves)[0]];
+
+    await sendAll(wave1[0]);
+    // r2 dies (SIGKILL) with half-received traces buffered; sending goes on while it is down.
+    const r2 = running.get('r2') as RunningIngester;
+    running.delete('r2');
+    await r2.process.kill();
+    await r2.stop();
+    const sending = sendAll(wave1[1]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    running.set('r2', await startIngesterProcess(config(2, 3)));
+    await sending;
+
+    await sendAll(wave2[0]);
+    // r3 joins: started with the four-replica list, then every other replica is told.
+    running.set('r3', await startIngesterProcess(config(3, 4)));
+    for (let i = 0; i < 3; i++) await (running.get(`r${i}`) as RunningIngester).writeConfig(config(i, 4));
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the replicas notice the new file
+    await sendAll(wave2[1]);
+
+    // Every trace decided on every replica (the quiet period is long), then storage settles.
+    await until(
+      'every buffered trace decided',
+      async () => {
+        const left = await Promise.all(
+          [...running.values()].map((r) => r.metric('koder_ingester_trace_buffer_traces')),
+        );
+        return left.every((n) => n === 0) ? true : undefined;
+      },
+      60_000,
+    );
+    const mustKeep = traces.filter((t) => t.error).map((t) => hex(t.traceId));
+    const got = await settled(storage, mustKeep);
+    let kept = 0;
+    for (const t of traces) {
+      const spans = got.get(hex(t.traceId));
+      if (t.error) expect(spans, `error trace ${hex(t.traceId)}`).toBeDefined();
+      if (!spans) continue;
+      kept++;
+      // Whole: every span of the trace (a retried request may have delivered a span twice).
+      expect(spans.size, `trace ${hex(t.traceId)}`).toBe(t.spans.length);
+    }
+    const plain = traces.filter((t) => !t.error);
+    const keptPlain = plain.filter((t) => got.has(hex(t.traceId))).length;
+    const sd = Math.sqrt(plain.length * p * (1 - p));
+    expect(Math.abs(keptPlain - plain.length * p)).toBeLessThan(5 * sd);
+    expect(kept).toBeGreaterThan(0);
+    expect(retried).toBeGreaterThan(0); // the kill was felt: requests were refused and retried
+    let handed = 0;
+    for (const r of running.values()) handed += await r.metric('koder_ingester_trace_handed_off_spans_total');
+    expect(handed).toBeGreaterThan(0);
+  });
+});

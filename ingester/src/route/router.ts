@@ -11,6 +11,8 @@ export interface Router {
   route(tenant: string, batch: TraceBatch): { local: TraceBatch | undefined; forwarded: Promise<number> };
   /** Whether this replica owns the trace under the peer list in force. */
   owns(traceId: Uint8Array): boolean;
+  /** The peer owning the trace, or undefined when this replica does (or there is no routing). */
+  ownerOf(traceId: Uint8Array): ClusterConfig['peers'][number] | undefined;
   close(): void;
 }
 
@@ -47,6 +49,12 @@ export function createRouter(deps: { cluster: () => Readonly<ClusterConfig>; for
     owns(traceId) {
       const { c, ring, self } = current();
       return c.peers.length < 2 || ring.ownerOf(traceId) === self;
+    },
+    ownerOf(traceId) {
+      const { c, ring, self } = current();
+      if (c.peers.length < 2) return undefined;
+      const owner = ring.ownerOf(traceId);
+      return owner === self ? undefined : c.peers[owner];
     },
     close() {
       deps.forwarder.close();

@@ -42,6 +42,16 @@ export function stampBatch(batch: TraceBatch, stamp: Stamp): void {
  * request and decoded as any request is (checked again, so nothing unchecked reaches storage).
  */
 export function keptBatch(groups: readonly SpanGroup[], stamp: Stamp): TraceBatch {
+  const batch = decodeTraceRequest(encodeTraceRequest(bufferedBatch(groups)));
+  stampBatch(batch, stamp);
+  return batch;
+}
+
+/**
+ * The buffered spans as a batch to encode (forward to another replica): spans stand for their bytes
+ * only — only `raw` is read when a span is encoded unchanged — so the batch is good for encoding only.
+ */
+export function bufferedBatch(groups: readonly SpanGroup[]): TraceBatch {
   const byResource = new Map<SpanGroup['resource'], ResourceSpans>();
   for (const g of groups) {
     let rs = byResource.get(g.resource);
@@ -49,13 +59,10 @@ export function keptBatch(groups: readonly SpanGroup[], stamp: Stamp): TraceBatc
       rs = { resource: g.resource, scopeSpans: [], schemaUrl: g.resourceSchemaUrl };
       byResource.set(g.resource, rs);
     }
-    // Only `raw` is read when a span is encoded unchanged.
     const spans = g.spans.map((raw) => ({ raw }) as unknown as Span);
     const same = rs.scopeSpans.find((ss) => ss.scope === g.scope);
     if (same) same.spans.push(...spans);
     else rs.scopeSpans.push({ scope: g.scope, spans, schemaUrl: g.scopeSchemaUrl });
   }
-  const batch = decodeTraceRequest(encodeTraceRequest({ resourceSpans: [...byResource.values()] }));
-  stampBatch(batch, stamp);
-  return batch;
+  return { resourceSpans: [...byResource.values()] };
 }

@@ -21,6 +21,12 @@ export function createTailMetrics(registry: Registry) {
       labelNames: ['tenant', 'outcome'],
       registers: [registry],
     }),
+    handedOff: new Counter({
+      name: 'koder_ingester_trace_handed_off_spans_total',
+      help: 'Buffered spans sent to the replica that owns their trace since the peer list changed',
+      labelNames: ['tenant'],
+      registers: [registry],
+    }),
     bufferedTraces: new Gauge({
       name: 'koder_ingester_trace_buffer_traces',
       help: 'Traces waiting for their decision',

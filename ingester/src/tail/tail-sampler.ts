@@ -27,7 +27,7 @@ import type { DurableLog } from '../pipeline/pipeline.ts';
 import { type CompiledPolicy, compilePolicy, isError, isRating } from '../sample/policy.ts';
 import { decideTrace, type TraceDecision } from './decide-trace.ts';
 import { DECISION_ENTRY_BYTES, DecisionCache } from './decision-cache.ts';
-import { keptBatch, type Stamp, stampBatch } from './kept-batch.ts';
+import { bufferedBatch, keptBatch, type Stamp, stampBatch } from './kept-batch.ts';
 import type { TailMetrics } from './metrics.ts';
 import { type BufferedTrace, TraceBuffer, traceKey } from './trace-buffer.ts';
 
@@ -71,6 +71,12 @@ export interface TailSampler {
   sweep(): void;
   /** Decides every buffered trace now (tests, benchmarks); kept ones go to the queue. */
   flush(): Promise<void>;
+  /**
+   * Sends the buffered traces another replica owns now (the peer list changed) to it. A trace leaves
+   * the buffer once its owner took it (durably, with a log there), and stays for the next call if
+   * not. Not decided here meanwhile. Returns the spans handed over.
+   */
+  handOff(ownerOf: (traceId: Uint8Array) => Peer | undefined, send: HandOff): Promise<number>;
   /** Whether a trace is waiting in the buffer / what was decided for it (tests, the query side). */
   decisionOf(tenant: string, traceId: Uint8Array): TraceDecision | undefined;
   readonly bufferedTraces: number;
@@ -81,6 +87,12 @@ export interface TailSampler {
    */
   close(decideAll: boolean, deadlineMs: number): Promise<number>;
 }
+
+export interface Peer {
+  id: string;
+  endpoint: string;
+}
+export type HandOff = (peer: Peer, tenant: string, batch: TraceBatch, spans: number) => Promise<void>;
 
 interface OutboxItem {
   tenant: string;
@@ -108,6 +120,8 @@ export function createTailSampler(deps: TailDeps): TailSampler {
     },
   );
   const outbox: OutboxItem[] = [];
+  /** Traces on their way to another replica: not decided here meanwhile. */
+  const handingOff = new Set<BufferedTrace>();
   let outboxBytes = 0;
   let flushing: Promise<void> | undefined;
   let closed = false;
@@ -209,6 +223,7 @@ export function createTailSampler(deps: TailDeps): TailSampler {
   function sweep(): void {
     const at = now();
     for (const trace of [...buffer.traces.values()]) {
+      if (handingOff.has(trace)) continue;
       const trigger = dueTrigger(trace, at);
       if (trigger) decide(trace, trigger);
     }
@@ -330,8 +345,9 @@ export function createTailSampler(deps: TailDeps): TailSampler {
     makeRoom(bytes) {
       if (!budget) return true;
       let decided = false;
-      for (const trace of buffer.traces.values()) {
+      for (const trace of [...buffer.traces.values()]) {
         if (budget.used + bytes <= budget.max) break;
+        if (handingOff.has(trace)) continue;
         decide(trace, 'memory');
         decided = true;
       }
@@ -350,6 +366,41 @@ export function createTailSampler(deps: TailDeps): TailSampler {
       for (const trace of [...buffer.traces.values()]) decide(trace, 'flush');
       gauges();
       await flushOutbox();
+    },
+    async handOff(ownerOf, send) {
+      const moving: Promise<number>[] = [];
+      for (const trace of buffer.traces.values()) {
+        if (handingOff.has(trace)) continue;
+        const peer = ownerOf(trace.traceId);
+        if (!peer) continue;
+        handingOff.add(trace);
+        // What is sent: the groups buffered so far (spans arriving meanwhile make new groups).
+        const groups = trace.groups.length;
+        const spans = trace.groups.reduce((n, g) => n + g.spans.length, 0);
+        const batch = bufferedBatch(trace.groups);
+        moving.push(
+          send(peer, trace.tenant, batch, spans)
+            .then(
+              () => {
+                if (buffer.traces.get(trace.key) === trace) {
+                  budget?.release(buffer.dropGroups(trace, groups));
+                  if (trace.groups.length === 0) {
+                    buffer.remove(trace);
+                    budget?.release(trace.bytes);
+                    releaseSegments(trace.segments);
+                  }
+                }
+                tm.handedOff.inc({ tenant: trace.tenant }, spans);
+                return spans;
+              },
+              () => 0, // the owner did not take it: still buffered here, tried again next time
+            )
+            .finally(() => handingOff.delete(trace)),
+        );
+      }
+      const n = (await Promise.all(moving)).reduce((a, b) => a + b, 0);
+      gauges();
+      return n;
     },
     decisionOf(tenant, traceId) {
       return cache.get(traceKey(tenant, traceId));

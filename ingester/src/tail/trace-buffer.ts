@@ -15,6 +15,8 @@ export interface SpanGroup {
   scopeSchemaUrl: string;
   /** Encoded Span messages. */
   spans: Buffer[];
+  /** Bytes this group adds to its trace's `bytes`. */
+  bytes: number;
 }
 
 export interface BufferedTrace {
@@ -119,13 +121,15 @@ export class TraceBuffer {
               scope,
               scopeSchemaUrl: ss.schemaUrl,
               spans: [],
+              bytes: GROUP_OVERHEAD + resourceBytes,
             };
             groupOf.set(trace, group);
             trace.groups.push(group);
-            this.grow(trace, GROUP_OVERHEAD + resourceBytes);
+            this.grow(trace, group.bytes);
           }
           const bytes = Buffer.from(encodeSpan(span));
           group.spans.push(bytes);
+          group.bytes += SPAN_OVERHEAD + bytes.length;
           this.grow(trace, SPAN_OVERHEAD + bytes.length);
           this.spans++;
           addSpanFacts(trace.facts, span as Span, rs.resource.attributes, policy);
@@ -144,6 +148,25 @@ export class TraceBuffer {
   private grow(trace: BufferedTrace, n: number): void {
     trace.bytes += n;
     this.bytes += n;
+  }
+
+  /**
+   * Drops the first `n` groups of a trace (sent to another replica); returns the bytes they took. The
+   * trace's facts still count them: what remains is handed on too, or decided with the facts of all.
+   */
+  dropGroups(trace: BufferedTrace, n: number): number {
+    const gone = trace.groups.splice(0, n);
+    let bytes = 0;
+    let spans = 0;
+    for (const g of gone) {
+      bytes += g.bytes;
+      spans += g.spans.length;
+    }
+    trace.bytes -= bytes;
+    this.bytes -= bytes;
+    this.spans -= spans;
+    (trace.facts as { spans: number }).spans -= spans;
+    return bytes;
   }
 
   /** Takes a trace out (to be decided). */
