@@ -233,6 +233,27 @@ const EXPECTED: Record<string, Expected> = {
       ['llm', 'chat gpt-4o-mini'],
     ],
   },
+  'openllmetry-openai-old': {
+    // The old flat shape: prompt_tokens/completion_tokens, no cached count, no usage when streamed.
+    totals: {
+      inputTokens: USAGE.toolCall.prompt,
+      outputTokens: USAGE.toolCall.completion,
+      cacheReadTokens: 0,
+      cacheCreationTokens: 0,
+      reasoningTokens: 0,
+      llmCalls: 2,
+      toolCalls: 0,
+      errors: 0,
+      costUsd: miniCost({ ...USAGE.toolCall, cached: 0 }),
+    },
+    provider: 'openai', // sent as gen_ai.system "OpenAI"
+    models: ['gpt-4o-mini-2024-07-18'],
+    rollups: [],
+    calls: [
+      ['llm', 'openai.chat'],
+      ['llm', 'openai.chat'],
+    ],
+  },
   'openllmetry-anthropic': {
     // It sends Anthropic's own input_tokens (300, without the cache): the cache is added back.
     totals: anthropicRun,
@@ -381,6 +402,24 @@ describe('captured GenAI shapes through the ingester, the embedded store and the
       expect([...row.models].sort()).toEqual([...want.models].sort());
     });
   }
+
+  it("OpenLLMetry's old flat prompts and completions read as messages", async () => {
+    const id = traceIdOf(load('openllmetry-openai-old'));
+    const { body: trace } = await stack.get(`/api/v1/traces/${id}`);
+    const [first] = trace.spans.filter((s: { name: string }) => s.name === 'openai.chat');
+    expect(first.genAi).toMatchObject({
+      operation: 'chat',
+      inputMessages: [
+        { role: 'system', parts: [{ type: 'text', content: 'You answer weather questions.' }] },
+        { role: 'user', parts: [{ type: 'text', content: 'What is the weather in Paris?' }] },
+      ],
+      finishReasons: ['tool_calls'],
+    });
+    expect(first.genAi.outputMessages[0].parts).toContainEqual(
+      expect.objectContaining({ type: 'tool_call', name: 'weather' }),
+    );
+    expect(Object.keys(first.attributes).filter((k) => k.startsWith('gen_ai.prompt.'))).toEqual([]);
+  });
 
   it('OpenInference span kinds are recognised: retriever, tool, chain', async () => {
     const id = traceIdOf(load('openinference-langchain-agent'));
