@@ -1,7 +1,8 @@
 // The panel of the selected span. For LLM calls it is the prompt panel: system, user, assistant and
 // tool messages with tool calls and results, the completion, model and parameters, token usage, cost,
 // prompt id and version, ratings, and a control to rate the span. Other spans show their tool call
-// (for tools), attributes, events, resource and links.
+// (for tools), the usage they sum from the calls below them (agent and chain spans: not added again),
+// attributes, events, resource and links.
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Message, type Part, type Span, type Trace } from './api.ts';
 import * as fmt from './format.ts';
@@ -110,6 +111,18 @@ export function SpanPanel({ trace, span, close, reload }: Props) {
           <Json value={g.toolCallArguments} />
           <h4>Result</h4>
           <Json value={g.toolCallResult} />
+        </section>
+      )}
+      {g && span.usageRollup && role !== 'llm' && role !== 'retrieval' && (
+        // An agent or chain span whose usage sums its model calls': shown, never added to the totals.
+        <section class="facts" aria-label="Usage of the calls below">
+          <Fact label="Input tokens" value={String(g.usage.inputTokens)} />
+          <Fact label="Output tokens" value={String(g.usage.outputTokens)} />
+          <Fact label="Cache read" value={String(g.usage.cacheReadTokens)} />
+          <Fact
+            label="Cost"
+            value={span.costUnknown ?? `${fmt.usd(span.costUsd)} (sum of the calls below, not added again)`}
+          />
         </section>
       )}
       {role !== 'rating' && <Ratings trace={trace} span={span} ratings={ratings} reload={reload} />}
