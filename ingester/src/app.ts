@@ -7,7 +7,7 @@ import { credentials as grpcCredentials } from '@grpc/grpc-js';
 import { type Logger, pino } from 'pino';
 import { deadLetterRoutes } from './admin/dead-letter.ts';
 import { createAdminServer } from './admin/server.ts';
-import { parseConfig } from './config/load.ts';
+import { configFrom, parseConfig } from './config/load.ts';
 import type { IngesterConfigDoc } from './config/schema.ts';
 import { createDeadLetter } from './export/dead-letter.ts';
 import { createOtlpGrpcSink } from './export/otlp-grpc-sink.ts';
@@ -35,6 +35,8 @@ export interface IngesterOptions {
   configPath?: string;
   /** Or the config text itself (no reload). */
   configText?: string;
+  /** Or the config document itself, as a program built it (no reload). */
+  config?: unknown;
   /** Overrides the exporter from the config (the embedded store plugs in here). */
   sink?: SpanSink;
   logger?: Logger;
@@ -68,7 +70,7 @@ const exporterCredentials = (e: IngesterConfigDoc['exporter']) => {
 export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   const log = opts.logger ?? pino({ name: 'ingester' });
   const readText = () => opts.configText ?? (opts.configPath ? readFileSync(opts.configPath, 'utf8') : '');
-  const first = parseConfig(readText());
+  const first = opts.config !== undefined ? configFrom(opts.config) : parseConfig(readText());
   if (!first.ok) throw new Error(`invalid ingester config:\n  ${first.errors.join('\n  ')}`);
   let config = first.config;
   const metrics = createMetrics({ maxLabelValues: () => config.metrics.maxLabelValues });
@@ -233,7 +235,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
     log.info({ tenants: config.tenants.length }, 'config reloaded');
     return [];
   };
-  if (opts.configPath && opts.configText === undefined) {
+  if (opts.configPath && opts.configText === undefined && opts.config === undefined) {
     // Polling stat follows the symlink swap Kubernetes uses to update a mounted ConfigMap.
     watchFile(opts.configPath, { interval: 500 }, (cur, prev) => {
       if (cur.mtimeMs !== prev.mtimeMs || cur.ino !== prev.ino || cur.size !== prev.size) reload();

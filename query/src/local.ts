@@ -126,7 +126,7 @@ if (values.manifests) {
     process.exit(1);
   }
 }
-const configText = yaml.dump({
+const config = {
   // Without manifests: single-tenant mode, chosen explicitly (no token needed on this machine).
   auth: values.manifests ? 'tokens' : 'none',
   listen: {
@@ -143,11 +143,11 @@ const configText = yaml.dump({
   // Spans are acknowledged once on disk here, and stay until the store has taken them.
   wal: { dir: join(dirname(values.data), 'wal') },
   tenants,
-});
+};
 mkdirSync(dirname(values.data), { recursive: true });
 const store = openEmbeddedStore(values.data);
 const ingester = await startIngester({
-  configText,
+  config,
   sink: store,
   logger: log.child({ component: 'ingester' }),
 }).catch(portFailure);

@@ -121,6 +121,11 @@ export function parseConfig(text: string): ConfigResult {
   } catch (err) {
     return { ok: false, errors: [`not valid YAML/JSON: ${(err as Error).message}`] };
   }
+  return configFrom(raw);
+}
+
+/** The same for a document a program built in memory (`make run`): no YAML round trip. */
+export function configFrom(raw: unknown): ConfigResult {
   try {
     raw = unpackTenants(raw);
   } catch (err) {
