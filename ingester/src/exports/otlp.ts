@@ -1,6 +1,6 @@
 // `@koder-trace/ingester/otlp`: the OTLP span model and codec that the query service and the tests share.
 export { OtlpDecodeError } from '../otlp/decode-error.ts';
-export { decodeTraceRequestJson } from '../otlp/decode-json.ts';
+export { decodeTraceRequestJson, decodeTraceRequestValue } from '../otlp/decode-json.ts';
 export { decodeEvent, decodeLink } from '../otlp/decode-parts.ts';
 export { decodeTraceRequest } from '../otlp/decode-proto.ts';
 export { EXPORT_PATH, rawBuffers, TRACE_SERVICE } from '../otlp/grpc-service.ts';

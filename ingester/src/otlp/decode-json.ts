@@ -275,6 +275,15 @@ export function decodeTraceRequestJson(
   } catch (err) {
     throw new OtlpDecodeError(`malformed JSON: ${(err as Error).message}`);
   }
+  return decodeTraceRequestValue(parsed, { ids });
+}
+
+/** The same for a request already parsed from JSON (a reader that got it inside a larger answer). */
+export function decodeTraceRequestValue(
+  parsed: unknown,
+  opts: { ids?: IdEncoding } = {},
+): { resourceSpans: ResourceSpans[] } {
+  const ids = opts.ids ?? 'hex';
   const o = obj(parsed, 'request');
   const list = arr(field(o, 'resourceSpans', 'resource_spans'), 'resourceSpans');
   return { resourceSpans: list.map((rs, i) => resourceSpans(rs, ids, `resourceSpans[${i}]`)) };

@@ -17,7 +17,7 @@
 //   again below that start (or with a larger limit when it made no progress). The cursor is the last
 //   row's (start, trace id), so paging cannot skip, repeat or loop, however many traces start in one
 //   second.
-import { decodeTraceRequestJson } from '@koder-trace/ingester/otlp';
+import { decodeTraceRequestValue } from '@koder-trace/ingester/otlp';
 import { BadRequest, type TraceFilter } from '../model/filter.ts';
 import type { ModelUsage, TraceSummaryRow } from '../model/rows.ts';
 import type { SpanRow } from '../model/span.ts';
@@ -172,7 +172,7 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
     const res = await tempo(tenant, `/api/v2/traces/${traceId}`);
     if (res.status === 404) return { rows: [] }; // v1 and older v2 answers; v2 answers 200 with an empty trace
     const body = (await res.json()) as { trace?: unknown; status?: string; message?: string };
-    const batch = decodeTraceRequestJson(JSON.stringify(body.trace ?? {}), { ids: 'base64' });
+    const batch = decodeTraceRequestValue(body.trace ?? {}, { ids: 'base64' });
     const rows = [...batchRows(tenant, batch)];
     markRollups(rows); // the whole trace is here: what each span rolls up is known
     rows.sort((a, b) => (a.start_ns < b.start_ns ? -1 : a.start_ns > b.start_ns ? 1 : 0));
