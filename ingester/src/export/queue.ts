@@ -301,7 +301,7 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
     };
     try {
       const result: ExportResult = await (encoded && sink.exportEncoded
-        ? sink.exportEncoded(tenant, Buffer.concat(encoded))
+        ? sink.exportEncoded(tenant, encoded.length === 1 ? (encoded[0] as Buffer) : Buffer.concat(encoded))
         : sink.export(tenant, batch())
       ).catch((err: Error) => ({ kind: 'retryable', reason: `sink threw: ${err.message}` }));
       switch (result.kind) {
