@@ -19,10 +19,15 @@ export interface TenantRuntime {
 
 export const SINGLE_TENANT_ID = 'default';
 
-export interface TenantRegistry {
+/** Who a request is: what a reader of traces (the query service) needs, and all it needs. */
+export interface TenantAuth {
   /** True in single-tenant mode (`auth: none`): every request is tenant `default`, no token needed. */
   readonly singleTenant: boolean;
   /** The tenant a request's Authorization header belongs to, or undefined (→ 401). */
+  authenticate(authorization: string | undefined): { readonly id: string } | undefined;
+}
+
+export interface TenantRegistry extends TenantAuth {
   authenticate(authorization: string | undefined): TenantRuntime | undefined;
   /**
    * The largest request any tenant may send. Receivers authenticate first and then hold each request to
@@ -40,6 +45,28 @@ function bearer(authorization: string | undefined): string | undefined {
   if (!authorization) return undefined;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   return m?.[1];
+}
+
+/**
+ * Token → tenant and nothing else (no policies compiled, no rate buckets), for readers: the query
+ * service follows the same config file the ingesters do, with tenants in the thousands.
+ */
+export function buildTenantAuth(cfg: IngesterConfigDoc): TenantAuth {
+  const singleTenant = cfg.auth === 'none';
+  const byHash = new Map<string, { id: string }>();
+  for (const tc of cfg.tenants) {
+    const tenant = { id: tc.id };
+    for (const h of tc.tokenSha256) byHash.set(h, tenant);
+  }
+  const fallback = { id: SINGLE_TENANT_ID };
+  return {
+    singleTenant,
+    authenticate(authorization) {
+      if (singleTenant) return fallback;
+      const token = bearer(authorization);
+      return token ? byHash.get(sha256Hex(token)) : undefined;
+    },
+  };
 }
 
 export function buildRegistry(

@@ -16,7 +16,7 @@ import {
 import type { Duplex } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type ConnectionLimits, limitConnections } from '@koder-trace/ingester/connections';
-import type { TenantRegistry } from '@koder-trace/ingester/tenants';
+import type { TenantAuth } from '@koder-trace/ingester/tenants';
 import type { Logger } from 'pino';
 import type { TraceBackend } from '../backend/backend.ts';
 import { costMetricsText } from '../cost/cost-metrics.ts';
@@ -106,7 +106,8 @@ export interface QueryDeps {
   backend: TraceBackend & {
     trace?(tenant: string, traceId: string): Promise<{ rows: SpanRow[]; partial?: string }>;
   };
-  registry: () => TenantRegistry;
+  /** Who a bearer token is (the tenants in force; re-read as they change). */
+  registry: () => TenantAuth;
   log: Logger;
   prices: PriceTable;
   /** OTLP/HTTP base URL of the ingester: ratings are written through it. */
