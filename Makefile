@@ -88,6 +88,7 @@ soak: deps
 bench: deps
 	test/testbin/build.sh otelcol
 	node bench/ingest-vs-collector.ts --seconds 5
+	node bench/ingest-vs-collector.ts --mode receive --spans llm --concurrency 1 --seconds 5 # below saturation: ack latency
 	node bench/hot-path.ts --seconds 3
 	node bench/worker-threads.ts --spans llm --workers 0,1,2 --seconds 3
 	node --expose-gc bench/query-trace-detail.ts --spans 1000000
