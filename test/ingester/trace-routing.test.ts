@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { decodeTraceRequest } from '@koder-trace/ingester/otlp';
+import { decodeTraceRequest, getAttribute } from '@koder-trace/ingester/otlp';
 import { sha256Hex } from '@koder-trace/ingester/tenants';
 import { hex, makeTraces, request, rng, scatter } from '@koder-trace/ingester/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,12 +33,28 @@ const tenant = {
 };
 
 /** Span ids per trace id in storage, and how many times each span arrived. */
+/** The `koder.usage` ledger spans storage received. */
+function ledgerSpans(storage: GrpcCapture) {
+  return storage.requests.flatMap((r) =>
+    decodeTraceRequest(r.bytes).resourceSpans.flatMap((rs) =>
+      rs.scopeSpans.flatMap((ss) =>
+        ss.spans.filter(
+          (s) => s.name === 'koder.usage' && getAttribute(s.attributes, 'koder.usage.ledger') === true,
+        ),
+      ),
+    ),
+  );
+}
+
 function stored(storage: GrpcCapture) {
   const traces = new Map<string, Map<string, number>>();
   for (const r of storage.requests)
     for (const rs of decodeTraceRequest(r.bytes).resourceSpans)
       for (const ss of rs.scopeSpans)
         for (const s of ss.spans) {
+          if (s.name === 'koder.usage' && getAttribute(s.attributes, 'koder.usage.ledger') === true) {
+            continue; // the usage ledger: see ledgerSpans()
+          }
           const t = traces.get(hex(s.traceId)) ?? new Map<string, number>();
           t.set(hex(s.spanId), (t.get(hex(s.spanId)) ?? 0) + 1);
           traces.set(hex(s.traceId), t);
@@ -138,6 +154,14 @@ describe('routing traces between three ingester replicas', () => {
       for (const n of got.values()) expect(n).toBe(1);
     }
     expect([...cluster.keys()].sort()).toEqual([...alone.keys()].sort());
+    // One usage ledger span per trace, kept or dropped, with the trace's exact span count.
+    const ledgers = ledgerSpans(clusterStorage);
+    expect(ledgers.length).toBe(traces.length);
+    const byTrace = new Map(traces.map((t) => [hex(t.traceId), t]));
+    for (const l of ledgers)
+      expect(Number(getAttribute(l.attributes, 'koder.usage.spans'))).toBe(
+        byTrace.get(hex(l.traceId))?.spans.length,
+      );
     // Every replica both forwarded and received from peers.
     for (const r of replicas) {
       expect(await r.metric('koder_ingester_forwarded_spans_total', { result: 'ok' })).toBeGreaterThan(0);

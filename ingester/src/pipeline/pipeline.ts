@@ -13,6 +13,7 @@ import { encodeTraceRequest, requestSize } from '../otlp/encode-proto.ts';
 import { spanCount, type TraceBatch } from '../otlp/model.ts';
 import type { Router } from '../route/router.ts';
 import { sampleBatch } from '../sample/sampler.ts';
+import { stripLedgerMarks } from '../tail/ledger.ts';
 import type { TailSampler } from '../tail/tail-sampler.ts';
 import type { TenantRuntime } from '../tenants/registry.ts';
 import { tagTenant } from './tenant-tag.ts';
@@ -120,6 +121,8 @@ export function createPipeline(deps: {
       const truncated = truncateAttributes(batch, tenant.limits.maxAttributeValueBytes);
       if (truncated) metrics.attributesTruncated.inc({ tenant: t }, truncated);
       tagTenant(batch, t);
+      // Ledger attributes are the ingester's to write: a client cannot forge usage.
+      stripLedgerMarks(batch);
       countUsage(batch, t, metrics);
 
       if (tail && tenant.policy.mode === 'trace' && !tenant.policy.keepsAll)

@@ -13,13 +13,14 @@ import type { SpanSink } from '../export/sink.ts';
 import { type ByteBudget, createByteBudget } from '../memory/byte-budget.ts';
 import { createMetrics } from '../metrics.ts';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
-import { getAttribute, type TraceBatch } from '../otlp/model.ts';
+import { getAttribute, type Span, type TraceBatch } from '../otlp/model.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
 import { ADJUSTED_COUNT_ATTRIBUTE, RULE_ATTRIBUTE } from '../sample/sampler.ts';
 import { thresholdFor, traceIdRandomness } from '../sample/threshold.ts';
 import { buildRegistry } from '../tenants/registry.ts';
 import { batchOf, hex, makeTraces, scatter, type TestTrace } from '../testing/traces.ts';
 import { openWal, type Wal } from '../wal/wal.ts';
+import { LEDGER_MARK, LEDGER_SPAN_NAME } from './ledger.ts';
 import { createTailMetrics } from './metrics.ts';
 import { createTailSampler, type TailSampler } from './tail-sampler.ts';
 
@@ -37,13 +38,18 @@ interface Stored {
   traceState: string;
 }
 
-/** A sink that stores what it is given, per trace id (what Tempo would hold). */
+/** A sink that stores what it is given, per trace id (what Tempo would hold); ledger spans apart. */
 function storingSink() {
   const traces = new Map<string, Stored[]>();
+  const ledgers: Span[] = [];
   const put = (batch: TraceBatch) => {
     for (const rs of batch.resourceSpans)
       for (const ss of rs.scopeSpans)
         for (const s of ss.spans) {
+          if (s.name === LEDGER_SPAN_NAME && getAttribute(s.attributes, LEDGER_MARK) === true) {
+            ledgers.push(s);
+            continue;
+          }
           const t = hex(s.traceId);
           const list = traces.get(t) ?? [];
           list.push({
@@ -67,7 +73,7 @@ function storingSink() {
     },
     close: async () => {},
   };
-  return { sink, traces };
+  return { sink, traces, ledgers };
 }
 
 const policy = (quietMs = 1000, maxAgeMs = 60_000) => `
@@ -75,6 +81,7 @@ defaultLimits: { spansPerSecond: 1000000000, burst: 1000000000 }
 tenants:
   - id: shop
     tokenSha256: []
+    limits: { spansPerSecond: 1000000000, burst: 1000000000 }
     sampling:
       defaultProbability: 0.1
       rules:
@@ -88,6 +95,7 @@ interface Rig {
   push(batch: TraceBatch): Promise<unknown>;
   tail: TailSampler;
   stored: Map<string, Stored[]>;
+  ledgers: Span[];
   metrics: ReturnType<typeof createMetrics>;
   tailMetrics: ReturnType<typeof createTailMetrics>;
   budget: ByteBudget;
@@ -103,7 +111,7 @@ function rig(opts: { config?: string; budgetBytes?: number; wal?: Wal } = {}): R
   const metrics = createMetrics();
   const tailMetrics = createTailMetrics(metrics.registry);
   const budget = createByteBudget(opts.budgetBytes ?? 256 * 1024 * 1024);
-  const { sink, traces } = storingSink();
+  const { sink, traces, ledgers } = storingSink();
   const queue = createExportQueue({
     sink,
     config: { ...config.exporter, maxBatchDelayMs: 1 },
@@ -129,6 +137,7 @@ function rig(opts: { config?: string; budgetBytes?: number; wal?: Wal } = {}): R
     push: (b) => pipeline.push(tenant, b),
     tail,
     stored: traces,
+    ledgers,
     metrics,
     tailMetrics,
     budget,
@@ -317,5 +326,95 @@ describe('trace-complete sampling (one replica)', () => {
     // Everything delivered: the log lets go of every segment.
     await wal.close();
     expect(wal.bytes).toBe(0);
+  });
+
+  it('writes a usage ledger whose totals equal the exact sums for 10,000 requests, kept or dropped', {
+    timeout: 120_000,
+  }, async () => {
+    const { attribute, int, len, span, str, uint } = await import('../testing/otlp-builder.ts');
+    const { rng } = await import('../testing/traces.ts');
+    const rand = rng(77);
+    const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(rand() * 256)));
+    const expected = new Map<string, { input: number; output: number; spans: number; models: Set<string> }>();
+    const all: Buffer[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const traceId = bytes(16);
+      const rootId = bytes(8);
+      const requestId = `req-${i}`;
+      const e = { input: 0, output: 0, spans: 1, models: new Set<string>() };
+      all.push(
+        span(
+          { trace: traceId, span: rootId, name: 'POST /chat' },
+          attribute('koder.request_id', str(requestId)),
+        ),
+      );
+      const calls = 1 + Math.floor(rand() * 3);
+      for (let c = 0; c < calls; c++) {
+        const input = 1 + Math.floor(rand() * 5000);
+        const output = Math.floor(rand() * 800);
+        const model = rand() < 0.5 ? 'gpt-4o' : 'claude-sonnet-4';
+        e.input += input;
+        e.output += output;
+        e.spans++;
+        e.models.add(model);
+        all.push(
+          span(
+            { trace: traceId, span: bytes(8), name: `chat ${model}` },
+            len(4, rootId),
+            attribute('gen_ai.operation.name', str('chat')),
+            attribute('gen_ai.request.model', str(model)),
+            attribute('gen_ai.usage.input_tokens', int(BigInt(input))),
+            attribute('gen_ai.usage.output_tokens', int(BigInt(output))),
+            attribute('koder.request_id', str(requestId)),
+          ),
+        );
+      }
+      expected.set(requestId, e);
+    }
+    // A client's forged ledger attribute is removed on the way in.
+    const forged = span(
+      { trace: bytes(16), name: LEDGER_SPAN_NAME },
+      attribute(LEDGER_MARK, uint(2, 1)), // bool true
+      attribute('koder.usage.tokens.input', int(999_999n)),
+    );
+    const r = rig();
+    for (let at = 0; at < all.length; at += 300) await r.push(batchOf(all.slice(at, at + 300)));
+    await r.push(batchOf([forged]));
+    await settle(r);
+    const got = new Map<string, { input: number; output: number; spans: number; models: string[] }>();
+    for (const l of r.ledgers) {
+      const id = String(getAttribute(l.attributes, 'koder.request_id'));
+      const prev = got.get(id) ?? { input: 0, output: 0, spans: 0, models: [] };
+      got.set(id, {
+        input: prev.input + Number(getAttribute(l.attributes, 'koder.usage.tokens.input')),
+        output: prev.output + Number(getAttribute(l.attributes, 'koder.usage.tokens.output')),
+        spans: prev.spans + Number(getAttribute(l.attributes, 'koder.usage.spans')),
+        models: [...prev.models, ...(getAttribute(l.attributes, 'koder.usage.models') as string[])],
+      });
+    }
+    // One ledger per request, and one for the forged span's trace: with its real (zero) usage.
+    expect(got.size).toBe(10_001);
+    expect(got.get('undefined')).toEqual({ input: 0, output: 0, spans: 1, models: [] });
+    expect(r.ledgers.filter((l) => l.name === LEDGER_SPAN_NAME).length).toBe(r.ledgers.length);
+    let input = 0;
+    for (const [id, e] of expected) {
+      const g = got.get(id);
+      expect(g, id).toBeDefined();
+      expect(g?.input).toBe(e.input);
+      expect(g?.output).toBe(e.output);
+      expect(g?.spans).toBe(e.spans);
+      expect(new Set(g?.models)).toEqual(e.models);
+      input += e.input;
+    }
+    const total = r.ledgers.reduce(
+      (n, l) => n + Number(getAttribute(l.attributes, 'koder.usage.tokens.input')),
+      0,
+    );
+    expect(total).toBe(input);
+    // LLM traces are kept at 50 % (rule llm): about half the ledgers are of dropped traces.
+    const dropped = r.ledgers.filter(
+      (l) => getAttribute(l.attributes, 'koder.sampling.decision') === 'dropped',
+    ).length;
+    expect(Math.abs(dropped - 5000)).toBeLessThan(5 * Math.sqrt(10_000 * 0.25));
   });
 });

@@ -22,12 +22,13 @@ import type { ByteBudget } from '../memory/byte-budget.ts';
 import type { Metrics } from '../metrics.ts';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
 import { encodeTraceRequest, requestSize } from '../otlp/encode-proto.ts';
-import type { TraceBatch } from '../otlp/model.ts';
+import { spanCount, type TraceBatch } from '../otlp/model.ts';
 import type { DurableLog } from '../pipeline/pipeline.ts';
 import { type CompiledPolicy, compilePolicy, isError, isRating } from '../sample/policy.ts';
 import { decideTrace, type TraceDecision } from './decide-trace.ts';
 import { DECISION_ENTRY_BYTES, DecisionCache } from './decision-cache.ts';
 import { bufferedBatch, keptBatch, type Stamp, stampBatch } from './kept-batch.ts';
+import { addSpanUsage, emptyLedger, ledgerBatch, type TraceLedger } from './ledger.ts';
 import type { TailMetrics } from './metrics.ts';
 import { type BufferedTrace, TraceBuffer, traceKey } from './trace-buffer.ts';
 
@@ -147,14 +148,35 @@ export function createTailSampler(deps: TailDeps): TailSampler {
     const spans = trace.facts.spans;
     tm.decisions.inc({ tenant: trace.tenant, trigger, outcome });
     tm.spansDecided.inc({ tenant: trace.tenant, outcome }, spans);
+    // The usage ledger goes out whatever the decision, with the kept spans or alone; the trace's
+    // pending records stay referenced until it is queued, so a crash before that loses nothing.
+    const ledger = ledgerBatch(trace.traceId, trace.ledger, d);
+    const ledgerSpans = ledger ? spanCount(ledger) : 0;
     if (!d.keep) {
       metrics.spansSampledOut.inc({ tenant: trace.tenant }, spans);
-      releaseSegments(trace.segments);
+      if (!ledger) {
+        releaseSegments(trace.segments);
+        return;
+      }
+      toOutbox({
+        tenant: trace.tenant,
+        batch: ledger,
+        spans: ledgerSpans,
+        bytes: requestSize(ledger),
+        segments: trace.segments,
+      });
       return;
     }
     if (d.reason === 'error') metrics.spansKeptErrors.inc({ tenant: trace.tenant }, spans);
     const batch = keptBatch(trace.groups, d);
-    toOutbox({ tenant: trace.tenant, batch, spans, bytes: trace.bytes, segments: trace.segments });
+    if (ledger) batch.resourceSpans.push(...ledger.resourceSpans);
+    toOutbox({
+      tenant: trace.tenant,
+      batch,
+      spans: spans + ledgerSpans,
+      bytes: trace.bytes,
+      segments: trace.segments,
+    });
   }
 
   function toOutbox(item: OutboxItem): void {
@@ -270,12 +292,21 @@ export function createTailSampler(deps: TailDeps): TailSampler {
         metrics.spansSampledOut.inc({ tenant }, late - kept);
       }
     }
-    // References: one per trace newly holding the segment and one per late kept batch; then the
-    // record's own reference (from append or replay) is let go.
+    const lateLedgers = late ? lateLedgerBatches(tenant, batch) : [];
+    // References: one per trace newly holding the segment, one per late kept batch and one per late
+    // ledger batch; then the record's own reference (from append or replay) is let go.
     if (wal && segment !== undefined) {
-      wal.ref(segment, newSegmentRefs + lateKept.length);
+      wal.ref(segment, newSegmentRefs + lateKept.length + lateLedgers.length);
       wal.release(segment);
     }
+    for (const l of lateLedgers)
+      toOutbox({
+        tenant,
+        batch: l,
+        spans: spanCount(l),
+        bytes: requestSize(l),
+        segments: segment === undefined ? [] : [segment],
+      });
     for (const l of lateKept)
       toOutbox({
         tenant,
@@ -292,6 +323,31 @@ export function createTailSampler(deps: TailDeps): TailSampler {
     }
     gauges();
     if (outbox.length) void flushOutbox();
+  }
+
+  /** Ledger spans for the late spans of a batch (usage stays exact after the decision), per trace. */
+  function lateLedgerBatches(tenant: string, batch: TraceBatch): TraceBatch[] {
+    const byTrace = new Map<string, { traceId: Uint8Array; ledger: TraceLedger; d: TraceDecision }>();
+    for (const rs of batch.resourceSpans)
+      for (const ss of rs.scopeSpans)
+        for (const span of ss.spans) {
+          const key = traceKey(tenant, span.traceId);
+          if (buffer.traces.has(key)) continue;
+          const d = cache.get(key);
+          if (!d) continue;
+          let t = byTrace.get(key);
+          if (!t) {
+            t = { traceId: Uint8Array.from(span.traceId), ledger: emptyLedger(), d };
+            byTrace.set(key, t);
+          }
+          addSpanUsage(t.ledger, span, rs.resource);
+        }
+    const out: TraceBatch[] = [];
+    for (const t of byTrace.values()) {
+      const b = ledgerBatch(t.traceId, t.ledger, t.d);
+      if (b) out.push(b);
+    }
+    return out;
   }
 
   /**

@@ -7,6 +7,7 @@ import { encodeSpan } from '../otlp/encode-proto.ts';
 import type { AnyValue, Attribute, Resource, Scope, Span, TraceBatch } from '../otlp/model.ts';
 import type { CompiledPolicy } from '../sample/policy.ts';
 import { addSpanFacts, emptyFacts, type TraceFacts } from './decide-trace.ts';
+import { addSpanUsage, emptyLedger, type TraceLedger } from './ledger.ts';
 
 export interface SpanGroup {
   resource: Resource;
@@ -24,6 +25,8 @@ export interface BufferedTrace {
   readonly tenant: string;
   readonly traceId: Uint8Array;
   readonly facts: TraceFacts;
+  /** Usage totals for the trace's `koder.usage` ledger spans. */
+  readonly ledger: TraceLedger;
   readonly groups: SpanGroup[];
   bytes: number;
   readonly firstAt: number;
@@ -37,7 +40,7 @@ export interface BufferedTrace {
  * buffers per 10,000 buffered traces of small spans; docs/sampling.md): a Buffer per span, an object
  * and array per group, the trace's entry, facts and key.
  */
-const TRACE_OVERHEAD = 600;
+const TRACE_OVERHEAD = 900;
 const SPAN_OVERHEAD = 200;
 const GROUP_OVERHEAD = 200;
 
@@ -104,6 +107,7 @@ export class TraceBuffer {
               tenant,
               traceId: Uint8Array.from(span.traceId),
               facts: emptyFacts(),
+              ledger: emptyLedger(),
               groups: [],
               bytes: TRACE_OVERHEAD,
               firstAt: now,
@@ -133,6 +137,7 @@ export class TraceBuffer {
           this.grow(trace, SPAN_OVERHEAD + bytes.length);
           this.spans++;
           addSpanFacts(trace.facts, span as Span, rs.resource.attributes, policy);
+          addSpanUsage(trace.ledger, span, resource);
           trace.lastAt = now;
           if (segment !== undefined && !trace.segments.includes(segment)) {
             trace.segments.push(segment);

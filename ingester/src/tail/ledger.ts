@@ -1,0 +1,234 @@
+// The usage ledger: for every decided trace — kept or dropped — one `koder.usage` summary span per
+// `koder.request_id` in it (one for the spans without one), never sampled. It holds the exact totals
+// billing needs to reconcile one request: spans, errors, tokens by type, tokens by model (what cost
+// is computed from), the models, prompt versions and services seen, and the duration. Tallied span by
+// span as spans arrive (only the usage attributes of GenAI or koder.* spans are read, from their
+// bytes), so emitting it costs nothing per span at decision time.
+import { createHash } from 'node:crypto';
+import { looksGenAi } from '../normalise/normalise.ts';
+import { pickAttributes, rawAttributes } from '../normalise/raw-attributes.ts';
+import {
+  type AnyValue,
+  type Attribute,
+  getAttribute,
+  KEY_GENAI,
+  KEY_KODER,
+  type Resource,
+  type Span,
+  SpanKind,
+  spanIsRoot,
+  spanMayHaveKeys,
+  type TraceBatch,
+} from '../otlp/model.ts';
+import { isError } from '../sample/policy.ts';
+import { ADJUSTED_COUNT_ATTRIBUTE, RULE_ATTRIBUTE } from '../sample/sampler.ts';
+
+export const LEDGER_SPAN_NAME = 'koder.usage';
+/** Set on ledger spans by the ingester and removed from every span a client sends (see stripLedgerMarks). */
+export const LEDGER_MARK = 'koder.usage.ledger';
+export const LEDGER_PREFIX = 'koder.usage.';
+
+const TOKEN_TYPES: readonly [string, string][] = [
+  ['gen_ai.usage.input_tokens', 'input'],
+  ['gen_ai.usage.output_tokens', 'output'],
+  ['gen_ai.usage.cache_read.input_tokens', 'cache_read'],
+  ['gen_ai.usage.cache_creation.input_tokens', 'cache_creation'],
+  ['gen_ai.usage.reasoning.output_tokens', 'reasoning'],
+];
+/** Operations whose token counts repeat their children's (counted once, at the LLM call). */
+const AGGREGATE_OPERATIONS = new Set(['invoke_agent', 'invoke_workflow', 'create_agent']);
+const KEYS = new Set([
+  'gen_ai.response.model',
+  'gen_ai.request.model',
+  'gen_ai.operation.name',
+  'koder.prompt.version',
+  'koder.request_id',
+  ...TOKEN_TYPES.map(([k]) => k),
+]);
+
+export interface UsageTally {
+  spans: number;
+  errors: number;
+  tokens: Map<string, number>;
+  /** model → token type → count */
+  byModel: Map<string, Map<string, number>>;
+  promptVersions: Set<string>;
+  services: Set<string>;
+  start: bigint;
+  end: bigint;
+  /** The first span tallied: with the trace and request, it names the ledger span (stable on replay). */
+  first: Uint8Array;
+}
+
+export interface TraceLedger {
+  /** By koder.request_id ('' for spans without one). */
+  byRequest: Map<string, UsageTally>;
+  rootSpanId: Uint8Array | undefined;
+  /** The root span's resource, else the first resource seen: the ledger spans' resource. */
+  resource: Resource | undefined;
+}
+
+export const emptyLedger = (): TraceLedger => ({
+  byRequest: new Map(),
+  rootSpanId: undefined,
+  resource: undefined,
+});
+
+const text = (v: AnyValue | undefined) => (typeof v === 'string' ? v : '');
+
+/** Folds one span into its trace's ledger; `resource` is the buffer's copy the span is kept under. */
+export function addSpanUsage(ledger: TraceLedger, span: Span, resource: Resource): void {
+  const raw = spanMayHaveKeys(span, KEY_GENAI | KEY_KODER) ? rawAttributes(span) : undefined;
+  const genAi = looksGenAi(span, raw);
+  const picked = genAi || spanMayHaveKeys(span, KEY_KODER) ? pickAttributes(span, KEYS, raw) : undefined;
+  const requestId = text(picked?.get('koder.request_id'));
+  let t = ledger.byRequest.get(requestId);
+  if (!t) {
+    t = {
+      spans: 0,
+      errors: 0,
+      tokens: new Map(),
+      byModel: new Map(),
+      promptVersions: new Set(),
+      services: new Set(),
+      start: span.startTimeUnixNano,
+      end: span.endTimeUnixNano,
+      first: Uint8Array.from(span.spanId),
+    };
+    ledger.byRequest.set(requestId, t);
+  }
+  t.spans++;
+  if (isError(span)) t.errors++;
+  if (span.startTimeUnixNano < t.start) t.start = span.startTimeUnixNano;
+  if (span.endTimeUnixNano > t.end) t.end = span.endTimeUnixNano;
+  const service = text(getAttribute(resource.attributes, 'service.name'));
+  if (service) t.services.add(service);
+  if (spanIsRoot(span)) {
+    ledger.rootSpanId = Uint8Array.from(span.spanId);
+    ledger.resource = resource;
+  }
+  ledger.resource ??= resource;
+  if (!picked) return;
+  const version = text(picked.get('koder.prompt.version'));
+  if (version) t.promptVersions.add(version);
+  const model = genAi ? text(picked.get('gen_ai.response.model') ?? picked.get('gen_ai.request.model')) : '';
+  if (!model || AGGREGATE_OPERATIONS.has(text(picked.get('gen_ai.operation.name')))) return;
+  let byType = t.byModel.get(model);
+  if (!byType) {
+    byType = new Map();
+    t.byModel.set(model, byType);
+  }
+  for (const [attr, type] of TOKEN_TYPES) {
+    const v = picked.get(attr);
+    const n = typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0;
+    if (n > 0) {
+      t.tokens.set(type, (t.tokens.get(type) ?? 0) + n);
+      byType.set(type, (byType.get(type) ?? 0) + n);
+    }
+  }
+}
+
+/**
+ * A span id derived from the trace, the request and the first span tallied: a ledger span written
+ * twice (a replay after a crash) is the same span, and a second ledger span of one trace and request
+ * (for spans that arrived after the decision) is another.
+ */
+function ledgerSpanId(traceId: Uint8Array, requestId: string, first: Uint8Array): Uint8Array {
+  return createHash('sha256')
+    .update(LEDGER_SPAN_NAME)
+    .update(traceId)
+    .update(requestId)
+    .update(first)
+    .digest()
+    .subarray(0, 8);
+}
+
+const int = (n: number): bigint => BigInt(Math.round(n));
+
+/** The ledger spans of a decided trace, as a batch under the trace's root resource. */
+export function ledgerBatch(
+  traceId: Uint8Array,
+  ledger: TraceLedger,
+  decision: { keep: boolean; rule: string },
+): TraceBatch | undefined {
+  if (!ledger.resource || ledger.byRequest.size === 0) return undefined;
+  const spans: Span[] = [];
+  for (const [requestId, t] of ledger.byRequest) {
+    const attributes: Attribute[] = [
+      { key: LEDGER_MARK, value: true },
+      ...(requestId ? [{ key: 'koder.request_id', value: requestId }] : []),
+      { key: 'koder.usage.spans', value: int(t.spans) },
+      { key: 'koder.usage.errors', value: int(t.errors) },
+      { key: 'koder.usage.error', value: t.errors > 0 },
+      ...TOKEN_TYPES.map(([, type]) => ({
+        key: `koder.usage.tokens.${type}`,
+        value: int(t.tokens.get(type) ?? 0),
+      })),
+      { key: 'koder.usage.models', value: [...t.byModel.keys()].sort() },
+      {
+        key: 'koder.usage.tokens_by_model',
+        value: JSON.stringify(
+          Object.fromEntries([...t.byModel].map(([m, byType]) => [m, Object.fromEntries(byType)])),
+        ),
+      },
+      { key: 'koder.usage.prompt_versions', value: [...t.promptVersions].sort() },
+      { key: 'koder.usage.services', value: [...t.services].sort() },
+      { key: 'koder.usage.duration_ms', value: Number(t.end - t.start) / 1e6 },
+      { key: 'koder.sampling.decision', value: decision.keep ? 'kept' : 'dropped' },
+      { key: 'koder.sampling.trace_rule', value: decision.rule },
+      { key: ADJUSTED_COUNT_ATTRIBUTE, value: 1 },
+      { key: RULE_ATTRIBUTE, value: 'usage-ledger' },
+    ];
+    spans.push({
+      raw: null,
+      traceId,
+      spanId: ledgerSpanId(traceId, requestId, t.first),
+      parentSpanId: ledger.rootSpanId ?? new Uint8Array(0),
+      traceState: '',
+      flags: 1,
+      name: LEDGER_SPAN_NAME,
+      kind: SpanKind.INTERNAL,
+      startTimeUnixNano: t.start,
+      endTimeUnixNano: t.end,
+      attributes,
+      droppedAttributesCount: 0,
+      events: [],
+      droppedEventsCount: 0,
+      links: [],
+      droppedLinksCount: 0,
+      status: { code: 0, message: '' },
+      unknown: [],
+    });
+  }
+  return {
+    resourceSpans: [
+      {
+        resource: ledger.resource,
+        schemaUrl: '',
+        scopeSpans: [{ scope: { raw: null, name: 'koder-trace/ledger', version: '' }, spans, schemaUrl: '' }],
+      },
+    ],
+  };
+}
+
+/**
+ * Removes `koder.usage.*` attributes from spans a client sent: only the ingester writes ledger spans,
+ * so a client cannot forge usage. Only spans that may hold a koder.* key are opened.
+ */
+export function stripLedgerMarks(batch: TraceBatch): number {
+  let removed = 0;
+  for (const rs of batch.resourceSpans)
+    for (const ss of rs.scopeSpans)
+      for (const span of ss.spans) {
+        if (!spanMayHaveKeys(span, KEY_KODER)) continue;
+        // The keys from the span's bytes when unchanged: no value is decoded to look.
+        const raw = rawAttributes(span);
+        if (raw && !raw.list.some((a) => a.key.startsWith(LEDGER_PREFIX))) continue;
+        const attrs = span.attributes;
+        if (!attrs.some((a) => a.key.startsWith(LEDGER_PREFIX))) continue;
+        span.attributes = attrs.filter((a) => !a.key.startsWith(LEDGER_PREFIX));
+        span.raw = null;
+        removed++;
+      }
+  return removed;
+}
