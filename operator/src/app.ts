@@ -19,7 +19,8 @@ import { createRollout, deploymentsApi } from './controller/rollout.ts';
 import { createTrigger, type Trigger } from './controller/trigger.ts';
 import { webhookConfiguration } from './manifests/webhook-config.ts';
 import { createMetrics, type OperatorMetrics } from './metrics.ts';
-import { renewPeriodically, sharedTls } from './webhook/certificate.ts';
+import { instanceOf } from './naming.ts';
+import { certManagerTls, renewPeriodically, sharedTls } from './webhook/certificate.ts';
 import { createWebhookServer } from './webhook/server.ts';
 
 export interface OperatorOptions {
@@ -136,7 +137,10 @@ export async function startOperator(cfg: OperatorConfig, opts: OperatorOptions =
   async function startWebhook(w: WebhookConfig) {
     // The certificate Secret is written without the leadership check: every replica serves the webhook.
     const tlsKube: Kube = createKube(kc, cfg.fieldManager, 'koder-trace-operator');
-    const renew = () => sharedTls(tlsKube, cfg.namespace, w, log);
+    const renew =
+      w.certificates === 'cert-manager'
+        ? () => certManagerTls(tlsKube, cfg.namespace, w.tlsSecret, log)
+        : () => sharedTls(tlsKube, cfg.namespace, w, log);
     const tls = await renew();
     const server = createWebhookServer(
       {
@@ -149,17 +153,18 @@ export async function startOperator(cfg: OperatorConfig, opts: OperatorOptions =
     );
     const port = await listen(server as unknown as Server, w.port);
     log.info({ port }, 'pod webhook serving');
-    let configuration = webhookConfiguration(w.configurationName, w.target, tls.caCert);
+    let configuration = webhookConfiguration(w.configurationName, w.target, tls.caCert, instanceOf(cfg));
     // A renewed chain is served at once and the caBundle follows with the next reconcile.
     const stopRenewal = renewPeriodically(
       tls,
       renew,
       (next) => {
         server.setSecureContext({ cert: next.cert, key: next.key });
-        configuration = webhookConfiguration(w.configurationName, w.target, next.caCert);
+        configuration = webhookConfiguration(w.configurationName, w.target, next.caCert, instanceOf(cfg));
         trigger.request();
       },
       log,
+      w.tlsRereadSeconds * 1000,
     );
     return {
       port,

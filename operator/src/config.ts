@@ -43,6 +43,13 @@ export interface WebhookConfig {
   ipAddresses: string[];
   configurationName: string;
   tlsSecret: string;
+  /**
+   * Who writes tlsSecret: the operator (issued, shared by replicas, renewed) or cert-manager (a
+   * Certificate whose Secret has tls.crt, tls.key and ca.crt; the operator only reads it).
+   */
+  certificates: 'operator' | 'cert-manager';
+  /** How often the Secret is read again for a renewed certificate. */
+  tlsRereadSeconds: number;
   /** OTLP/HTTP endpoint injected into pods. */
   ingesterEndpoint: string;
 }
@@ -56,6 +63,7 @@ export const USAGE = `usage: operator [--kubeconfig FILE] [--namespace NS] [--te
   pod webhook (off unless a target is given):
   [--webhook-service NS/NAME:PORT | --webhook-url https://HOST:PORT] [--webhook-port 9443]
   [--webhook-configuration koder-trace-pod-injector] [--webhook-tls-secret koder-trace-webhook-tls]
+  [--webhook-cert-manager] [--webhook-tls-reread-seconds 43200, 300 with cert-manager]
   [--ingester-endpoint http://koder-trace-ingester.koder-trace.svc:4318]`;
 
 export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig {
@@ -84,6 +92,8 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv): Opera
       'webhook-port': { type: 'string', default: '9443' },
       'webhook-configuration': { type: 'string', default: 'koder-trace-pod-injector' },
       'webhook-tls-secret': { type: 'string', default: 'koder-trace-webhook-tls' },
+      'webhook-cert-manager': { type: 'boolean', default: false },
+      'webhook-tls-reread-seconds': { type: 'string' },
       'ingester-endpoint': { type: 'string' },
     },
   });
@@ -99,6 +109,15 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv): Opera
     port: number('webhook-port', values['webhook-port']),
     configurationName: values['webhook-configuration'],
     tlsSecret: values['webhook-tls-secret'],
+    certificates: values['webhook-cert-manager'] ? ('cert-manager' as const) : ('operator' as const),
+    // cert-manager renews on its own schedule: look more often than for our own year-long certificate.
+    tlsRereadSeconds: Math.max(
+      1,
+      number(
+        'webhook-tls-reread-seconds',
+        values['webhook-tls-reread-seconds'] ?? (values['webhook-cert-manager'] ? '300' : '43200'),
+      ),
+    ),
     ingesterEndpoint: values['ingester-endpoint'] ?? `http://koder-trace-ingester.${namespace}.svc:4318`,
   };
   if (values['webhook-url']) {

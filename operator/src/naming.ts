@@ -13,6 +13,11 @@ export const MANAGED_BY = {
   'app.kubernetes.io/managed-by': 'koder-trace-operator',
   'app.kubernetes.io/part-of': 'koder-trace',
 } as const;
+/**
+ * On the ConfigMaps and the webhook registration: which operator wrote them (instanceOf), so that it
+ * lists and prunes only its own, never another release's.
+ */
+export const INSTANCE_LABEL = 'trace.koder.dev/instance';
 /** On token Secrets (the tenant's own, when generated, and the copies): the tenant's name. */
 export const TOKEN_LABEL = 'trace.koder.dev/tenant-token';
 /** On the operator's copies of a token in other namespaces. */
@@ -62,14 +67,22 @@ export const keyOf = (o: { metadata?: { namespace?: string; name?: string } }) =
   `${o.metadata?.namespace ?? 'default'}/${o.metadata?.name ?? ''}`;
 
 /**
- * A TraceTenant's name as a label value: the name itself when it fits in 63 characters (every name
- * up to that length, so existing labels stay as they were), else its first 52 characters and a
- * 10-digit hash of the whole name — deterministic, and distinct for distinct names.
+ * A name as a label value: the name itself when it fits in 63 characters (so existing labels stay as
+ * they were), else its first 52 characters (no trailing dot or dash) and a 10-digit hash of the whole
+ * name — deterministic, and distinct for distinct names. Names here are DNS-1123, so every character
+ * is one a label value may hold.
  */
-export function tenantLabelValue(name: string): string {
+export function labelValue(name: string): string {
   if (name.length <= MAX_LABEL_VALUE) return name;
   return fit('', name, `-${shortHash(name)}`, MAX_LABEL_VALUE);
 }
+
+/** A TraceTenant's name as a label value (labelValue). */
+export const tenantLabelValue = labelValue;
+
+/** This operator's INSTANCE_LABEL value: its namespace and Lease name. */
+export const instanceOf = (cfg: { namespace: string; leaseName: string }) =>
+  labelValue(`${cfg.namespace}.${cfg.leaseName}`);
 
 /** The tenant's own token Secret, in its namespace: spec.credentials.secretName, else `<name>-token`. */
 export function tokenSecretName(tt: TraceTenant): string {

@@ -23,7 +23,14 @@ import type { OperatorConfig } from '../config.ts';
 import { CONFIGMAP_MAX_BYTES, INGESTER_CONFIG_KEY } from '../manifests/configmaps.ts';
 import { type DesiredState, desiredObjects } from '../manifests/desired.ts';
 import { tokenSecret } from '../manifests/token-secret.ts';
-import { keyOf, MANAGED_BY, TOKEN_COPY_LABEL, tokenSecretName } from '../naming.ts';
+import {
+  INSTANCE_LABEL,
+  instanceOf,
+  keyOf,
+  MANAGED_BY,
+  TOKEN_COPY_LABEL,
+  tokenSecretName,
+} from '../naming.ts';
 import { applyAndPrune, listedKind, type ManagedKind, objectKey } from './apply.ts';
 import type { Caches } from './informers.ts';
 import type { Kube } from './kube.ts';
@@ -99,10 +106,6 @@ function message(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).slice(0, 500);
 }
 
-const MANAGED_SELECTOR = Object.entries(MANAGED_BY)
-  .map(([k, v]) => `${k}=${v}`)
-  .join(',');
-
 /**
  * The kinds the operator writes and prunes. Token Secrets (the tenants' own and the copies) come from
  * the watch cache; a copy no longer desired is deleted, a tenant's own token only once no TraceTenant
@@ -111,22 +114,21 @@ const MANAGED_SELECTOR = Object.entries(MANAGED_BY)
  */
 function managedKinds(d: ReconcileDeps, tenants: readonly TraceTenant[]): ManagedKind[] {
   const memo = d.memo;
+  // Ours only: managed by this operator instance, not by another release sharing the cluster.
+  const selector = Object.entries({ ...MANAGED_BY, [INSTANCE_LABEL]: instanceOf(d.cfg) })
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
   const listed = memo?.listedKinds ?? [
     listedKind(
       { apiVersion: 'v1', kind: 'ConfigMap' },
-      () => d.kube.list('v1', 'ConfigMap', d.cfg.namespace, MANAGED_SELECTOR),
+      () => d.kube.list('v1', 'ConfigMap', d.cfg.namespace, selector),
       memo?.ttlMs ?? 0,
       memo?.clock,
     ),
     listedKind(
       { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration' },
       () =>
-        d.kube.list(
-          'admissionregistration.k8s.io/v1',
-          'MutatingWebhookConfiguration',
-          undefined,
-          MANAGED_SELECTOR,
-        ),
+        d.kube.list('admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration', undefined, selector),
       memo?.ttlMs ?? 0,
       memo?.clock,
     ),

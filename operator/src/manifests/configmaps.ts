@@ -13,7 +13,7 @@ import type { V1ConfigMap } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { type CompileOutput, DEFAULT_LIMITS, type TempoTenantOverrides } from '../compile/compile.ts';
 import type { OperatorConfig } from '../config.ts';
-import { MANAGED_BY } from '../naming.ts';
+import { INSTANCE_LABEL, instanceOf, MANAGED_BY } from '../naming.ts';
 
 export const INGESTER_CONFIG_KEY = 'config.yaml';
 export const TEMPO_OVERRIDES_KEY = 'overrides.yaml';
@@ -125,7 +125,11 @@ export function ingesterConfigMap(
       metadata: {
         name: cfg.ingesterConfigMap,
         namespace: cfg.namespace,
-        labels: { ...MANAGED_BY, 'app.kubernetes.io/component': 'ingester' },
+        labels: {
+          ...MANAGED_BY,
+          [INSTANCE_LABEL]: instanceOf(cfg),
+          'app.kubernetes.io/component': 'ingester',
+        },
       },
       data: { [INGESTER_CONFIG_KEY]: text },
     },
@@ -161,7 +165,7 @@ export function tempoOverridesConfigMap(
       metadata: {
         name: cfg.tempoOverridesConfigMap,
         namespace: cfg.namespace,
-        labels: { ...MANAGED_BY, 'app.kubernetes.io/component': 'tempo' },
+        labels: { ...MANAGED_BY, [INSTANCE_LABEL]: instanceOf(cfg), 'app.kubernetes.io/component': 'tempo' },
       },
       data: { [TEMPO_OVERRIDES_KEY]: render(kept) },
     },

@@ -2,13 +2,15 @@
 // certificate. Only pods are mutated, only on create, and failures are ignored (fail open).
 import type { V1MutatingWebhookConfiguration } from '@kubernetes/client-node';
 import type { WebhookConfig } from '../config.ts';
-import { MANAGED_BY, MUTATE_PATH, POD_WEBHOOK_NAME } from '../naming.ts';
+import { INSTANCE_LABEL, MANAGED_BY, MUTATE_PATH, POD_WEBHOOK_NAME } from '../naming.ts';
 import { SYSTEM_NAMESPACES } from '../routing.ts';
 
 export function webhookConfiguration(
   name: string,
   target: WebhookConfig['target'],
   caPem: string,
+  /** The operator's INSTANCE_LABEL value (instanceOf). */
+  instance: string,
 ): V1MutatingWebhookConfiguration {
   const caBundle = Buffer.from(caPem).toString('base64');
   const clientConfig =
@@ -18,7 +20,7 @@ export function webhookConfiguration(
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
-    metadata: { name, labels: MANAGED_BY },
+    metadata: { name, labels: { ...MANAGED_BY, [INSTANCE_LABEL]: instance } },
     webhooks: [
       {
         name: POD_WEBHOOK_NAME,

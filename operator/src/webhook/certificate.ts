@@ -6,7 +6,7 @@ import type { WebhookConfig } from '../config.ts';
 import type { Kube } from '../controller/kube.ts';
 import { newTls, tlsSecret, usableTls, type WebhookTls } from './tls.ts';
 
-/** How often the Secret is re-read (and renewed when near expiry). */
+/** How often the Secret is re-read (and renewed when near expiry) by default. */
 export const RENEWAL_CHECK_MS = 12 * 3600_000;
 
 /**
@@ -42,6 +42,30 @@ export async function sharedTls(
 }
 
 /**
+ * The chain cert-manager keeps in the Secret (tls.crt, tls.key and ca.crt, the CA the caBundle names),
+ * read and never written; waited for (every `retryMs`) while absent or not yet valid, e.g. while
+ * cert-manager has not issued it yet.
+ */
+export async function certManagerTls(
+  kube: Pick<Kube, 'readSecret'>,
+  namespace: string,
+  secretName: string,
+  log: Logger,
+  retryMs = 2000,
+): Promise<WebhookTls> {
+  for (let attempt = 0; ; attempt++) {
+    const tls = usableTls(await kube.readSecret(namespace, secretName), new Date(), 0);
+    if (tls) return tls;
+    if (attempt % 15 === 0)
+      log.warn(
+        { secret: `${namespace}/${secretName}` },
+        'waiting for cert-manager to write the webhook certificate (tls.crt, tls.key, ca.crt)',
+      );
+    await new Promise((r) => setTimeout(r, retryMs));
+  }
+}
+
+/**
  * Re-reads (or renews) the shared certificate every `everyMs`; calls `onChange` with a chain that
  * differs from the one served. Returns the stop function.
  */
@@ -53,11 +77,18 @@ export function renewPeriodically(
   everyMs = RENEWAL_CHECK_MS,
 ): () => void {
   let served = current;
+  let busy = false; // a renewal still waiting (cert-manager's Secret absent) is not started twice
   const timer = setInterval(async () => {
-    const next = await renew().catch((err) => {
-      log.error({ err: String(err) }, 'webhook certificate not renewed');
-      return undefined;
-    });
+    if (busy) return;
+    busy = true;
+    const next = await renew()
+      .catch((err) => {
+        log.error({ err: String(err) }, 'webhook certificate not renewed');
+        return undefined;
+      })
+      .finally(() => {
+        busy = false;
+      });
     if (!next || next.cert === served.cert) return;
     served = next;
     onChange(next);

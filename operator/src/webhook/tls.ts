@@ -14,15 +14,22 @@ export interface WebhookTls {
 
 const RENEW_BEFORE_MS = 30 * 86_400_000;
 
-/** The TLS material in a Secret, if present and valid for at least another 30 days at `now`. */
-export function usableTls(secret: V1Secret | undefined, now: Date): WebhookTls | undefined {
+/**
+ * The TLS material in a Secret, if present and valid for at least another `renewBeforeMs` at `now`
+ * (30 days: we renew our own well ahead; cert-manager's, 0: it renews them itself).
+ */
+export function usableTls(
+  secret: V1Secret | undefined,
+  now: Date,
+  renewBeforeMs = RENEW_BEFORE_MS,
+): WebhookTls | undefined {
   const d = secret?.data;
   if (!d?.['ca.crt'] || !d['tls.crt'] || !d['tls.key']) return undefined;
   const dec = (s: string) => Buffer.from(s, 'base64').toString('utf8');
   const tls = { caCert: dec(d['ca.crt']), cert: dec(d['tls.crt']), key: dec(d['tls.key']) };
   try {
     const notAfter = new Date(new X509Certificate(tls.cert).validTo).getTime();
-    return notAfter - now.getTime() > RENEW_BEFORE_MS ? tls : undefined;
+    return notAfter - now.getTime() > renewBeforeMs ? tls : undefined;
   } catch {
     return undefined;
   }
