@@ -17,21 +17,32 @@ import {
   type TraceBatch,
 } from '../otlp/model.ts';
 import { isError } from '../sample/policy.ts';
+import {
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+  ATTR_KODER_PROMPT_VERSION,
+} from '../semconv/attributes.ts';
 
 const TOKEN_TYPES: [string, string][] = [
-  ['gen_ai.usage.input_tokens', 'input'],
-  ['gen_ai.usage.output_tokens', 'output'],
-  ['gen_ai.usage.cache_read.input_tokens', 'cache_read'],
-  ['gen_ai.usage.cache_creation.input_tokens', 'cache_creation'],
-  ['gen_ai.usage.reasoning.output_tokens', 'reasoning'],
+  [ATTR_GEN_AI_USAGE_INPUT_TOKENS, 'input'],
+  [ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, 'output'],
+  [ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, 'cache_read'],
+  [ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, 'cache_creation'],
+  [ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, 'reasoning'],
 ];
 
 /** The attributes usage counting reads; only these values are decoded (never message content). */
 const USAGE_KEYS = new Set([
-  'gen_ai.operation.name',
-  'gen_ai.response.model',
-  'gen_ai.request.model',
-  'koder.prompt.version',
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_KODER_PROMPT_VERSION,
   ...TOKEN_TYPES.map(([attr]) => attr),
 ]);
 const NONE = new Map<string, AnyValue>();
@@ -88,7 +99,7 @@ export function countUsage(batch: TraceBatch, tenant: string, metrics: Metrics):
           genAi || spanMayHaveKeys(span, KEY_KODER) ? pickAttributes(span, USAGE_KEYS, raw) : NONE;
         let model = genAi
           ? budget.model.admit(
-              text(picked.get('gen_ai.response.model') ?? picked.get('gen_ai.request.model')),
+              text(picked.get(ATTR_GEN_AI_RESPONSE_MODEL) ?? picked.get(ATTR_GEN_AI_REQUEST_MODEL)),
             )
           : '';
         if (model === undefined) {
@@ -97,7 +108,7 @@ export function countUsage(batch: TraceBatch, tenant: string, metrics: Metrics):
         }
         let promptVersion =
           genAi || spanMayHaveKeys(span, KEY_KODER)
-            ? budget.prompt_version.admit(text(picked.get('koder.prompt.version')))
+            ? budget.prompt_version.admit(text(picked.get(ATTR_KODER_PROMPT_VERSION)))
             : '';
         if (promptVersion === undefined) {
           promptVersion = OTHER_LABEL_VALUE;
@@ -122,7 +133,7 @@ export function countUsage(batch: TraceBatch, tenant: string, metrics: Metrics):
         t.spans++;
         if (spanIsRoot(span)) t.traces++;
         if (isError(span)) t.errors++;
-        if (model && !AGGREGATE_OPERATIONS.has(text(picked.get('gen_ai.operation.name')))) {
+        if (model && !AGGREGATE_OPERATIONS.has(text(picked.get(ATTR_GEN_AI_OPERATION_NAME)))) {
           for (const [attr, type] of TOKEN_TYPES) {
             const v = picked.get(attr);
             if (typeof v === 'bigint' && v > 0n) t.tokens.set(type, (t.tokens.get(type) ?? 0) + Number(v));

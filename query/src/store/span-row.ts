@@ -3,6 +3,27 @@
 
 import type { AnyValue, Attribute, Span, TraceBatch } from '@koder-trace/ingester/otlp';
 import { decodeEvent, decodeLink } from '@koder-trace/ingester/otlp';
+import {
+  ATTR_GEN_AI_CONVERSATION_ID,
+  ATTR_GEN_AI_INPUT_MESSAGES,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_OUTPUT_MESSAGES,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
+  ATTR_GEN_AI_TOOL_DEFINITIONS,
+  ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+  ATTR_KODER_PROMPT_ID,
+  ATTR_KODER_PROMPT_VERSION,
+  ATTR_KODER_RATING_SCORE,
+  ATTR_KODER_REQUEST_ID,
+  ATTR_KODER_SAMPLING_ADJUSTED_COUNT,
+} from '@koder-trace/ingester/semconv';
 import type { GenAiFields, SpanRow } from '../model/span.ts';
 import { liftGenAi, spanMembers } from './span-view.ts';
 
@@ -32,10 +53,10 @@ const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v :
 
 // GenAI content attributes arrive as JSON text; stored parsed, so reading a trace parses once.
 const JSON_ATTRIBUTES = [
-  'gen_ai.input.messages',
-  'gen_ai.output.messages',
-  'gen_ai.system_instructions',
-  'gen_ai.tool.definitions',
+  ATTR_GEN_AI_INPUT_MESSAGES,
+  ATTR_GEN_AI_OUTPUT_MESSAGES,
+  ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
+  ATTR_GEN_AI_TOOL_DEFINITIONS,
 ];
 
 export function spanRow(tenant: string, resource: Record<string, unknown>, span: Span): SpanRow {
@@ -51,18 +72,18 @@ export function spanRow(tenant: string, resource: Record<string, unknown>, span:
   }
   const isError = span.status.code === 2 || a['error.type'] !== undefined;
   const genAi: GenAiFields = {
-    operation: text(a['gen_ai.operation.name']),
-    provider: text(a['gen_ai.provider.name']),
-    request_model: text(a['gen_ai.request.model']),
-    response_model: text(a['gen_ai.response.model']),
-    input_tokens: count(a['gen_ai.usage.input_tokens']),
-    output_tokens: count(a['gen_ai.usage.output_tokens']),
-    cache_read_tokens: count(a['gen_ai.usage.cache_read.input_tokens']),
-    cache_creation_tokens: count(a['gen_ai.usage.cache_creation.input_tokens']),
-    reasoning_tokens: count(a['gen_ai.usage.reasoning.output_tokens']),
-    prompt_id: text(a['koder.prompt.id']),
-    prompt_version: text(a['koder.prompt.version']),
-    conversation_id: text(a['gen_ai.conversation.id']),
+    operation: text(a[ATTR_GEN_AI_OPERATION_NAME]),
+    provider: text(a[ATTR_GEN_AI_PROVIDER_NAME]),
+    request_model: text(a[ATTR_GEN_AI_REQUEST_MODEL]),
+    response_model: text(a[ATTR_GEN_AI_RESPONSE_MODEL]),
+    input_tokens: count(a[ATTR_GEN_AI_USAGE_INPUT_TOKENS]),
+    output_tokens: count(a[ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]),
+    cache_read_tokens: count(a[ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]),
+    cache_creation_tokens: count(a[ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]),
+    reasoning_tokens: count(a[ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS]),
+    prompt_id: text(a[ATTR_KODER_PROMPT_ID]),
+    prompt_version: text(a[ATTR_KODER_PROMPT_VERSION]),
+    conversation_id: text(a[ATTR_GEN_AI_CONVERSATION_ID]),
   };
   const genAiView = liftGenAi(genAi, a);
   const row: SpanRow = {
@@ -104,10 +125,10 @@ export function spanRow(tenant: string, resource: Record<string, unknown>, span:
       }),
     ),
     view: null,
-    request_id: text(a['koder.request_id']),
-    adjusted_count: count(a['koder.sampling.adjusted_count']) || 1,
+    request_id: text(a[ATTR_KODER_REQUEST_ID]),
+    adjusted_count: count(a[ATTR_KODER_SAMPLING_ADJUSTED_COUNT]) || 1,
     is_error: isError ? 1 : 0,
-    rating: Number.isFinite(a['koder.rating.score']) ? (a['koder.rating.score'] as number) : null,
+    rating: Number.isFinite(a[ATTR_KODER_RATING_SCORE]) ? (a[ATTR_KODER_RATING_SCORE] as number) : null,
     rollup: 0,
   };
   row.view = spanMembers(row, genAiView);

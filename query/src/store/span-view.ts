@@ -4,18 +4,27 @@
 // only what depends on the trace (offset) or on the price table (cost), instead of parsing the span's
 // content and building the view again for every request.
 
+import {
+  ATTR_GEN_AI_INPUT_MESSAGES,
+  ATTR_GEN_AI_OUTPUT_MESSAGES,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_FINISH_REASONS,
+  ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
+  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_GEN_AI_TOOL_CALL_RESULT,
+  ATTR_GEN_AI_TOOL_NAME,
+  GEN_AI_REQUEST_PREFIX,
+} from '@koder-trace/ingester/semconv';
 import type { GenAiFields, SpanRow } from '../model/span.ts';
 
 /** Content lifted into the GenAI view and removed from `attributes` (it is the bulk of a trace). */
 const LIFTED = [
-  'gen_ai.input.messages',
-  'gen_ai.output.messages',
-  'gen_ai.system_instructions',
-  'gen_ai.tool.call.arguments',
-  'gen_ai.tool.call.result',
+  ATTR_GEN_AI_INPUT_MESSAGES,
+  ATTR_GEN_AI_OUTPUT_MESSAGES,
+  ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
+  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_GEN_AI_TOOL_CALL_RESULT,
 ];
-
-const REQUEST_PREFIX = 'gen_ai.request.';
 
 /** Content that arrived as JSON text (tool arguments and results) is returned structured when it is JSON. */
 function structured(v: unknown): unknown {
@@ -37,8 +46,8 @@ export function liftGenAi(f: GenAiFields, attrs: Record<string, unknown>): strin
   if (!f.operation && !f.request_model && !f.response_model) return null;
   const parameters: Record<string, unknown> = Object.create(null);
   for (const k in attrs) {
-    if (k.startsWith(REQUEST_PREFIX) && k !== 'gen_ai.request.model')
-      parameters[k.slice(REQUEST_PREFIX.length)] = attrs[k];
+    if (k.startsWith(GEN_AI_REQUEST_PREFIX) && k !== ATTR_GEN_AI_REQUEST_MODEL)
+      parameters[k.slice(GEN_AI_REQUEST_PREFIX.length)] = attrs[k];
   }
   const view = JSON.stringify({
     operation: f.operation,
@@ -46,13 +55,13 @@ export function liftGenAi(f: GenAiFields, attrs: Record<string, unknown>): strin
     requestModel: f.request_model,
     responseModel: f.response_model,
     parameters,
-    inputMessages: attrs['gen_ai.input.messages'],
-    outputMessages: attrs['gen_ai.output.messages'],
-    systemInstructions: attrs['gen_ai.system_instructions'],
-    toolName: attrs['gen_ai.tool.name'],
-    toolCallArguments: structured(attrs['gen_ai.tool.call.arguments']),
-    toolCallResult: structured(attrs['gen_ai.tool.call.result']),
-    finishReasons: attrs['gen_ai.response.finish_reasons'],
+    inputMessages: attrs[ATTR_GEN_AI_INPUT_MESSAGES],
+    outputMessages: attrs[ATTR_GEN_AI_OUTPUT_MESSAGES],
+    systemInstructions: attrs[ATTR_GEN_AI_SYSTEM_INSTRUCTIONS],
+    toolName: attrs[ATTR_GEN_AI_TOOL_NAME],
+    toolCallArguments: structured(attrs[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]),
+    toolCallResult: structured(attrs[ATTR_GEN_AI_TOOL_CALL_RESULT]),
+    finishReasons: attrs[ATTR_GEN_AI_RESPONSE_FINISH_REASONS],
     usage: {
       inputTokens: f.input_tokens,
       outputTokens: f.output_tokens,
