@@ -19,7 +19,8 @@ const TENANTS = Number(process.argv[2] ?? 1000);
 const POLICIES = Number(process.argv[3] ?? 100);
 const NAMESPACES = 10;
 const IN_FLIGHT = 64;
-const NODE_OPTIONS = '--max-semi-space-size=4 --max-old-space-size=192'; // charts/koder-trace values
+// The chart's (charts/koder-trace values operator.nodeOptions), unless BENCH_NODE_OPTIONS says otherwise.
+const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? '--max-semi-space-size=4 --max-old-space-size=192';
 const MAIN = fileURLToPath(new URL('../operator/src/main.ts', import.meta.url));
 const GROUP = { group: 'trace.koder.dev', version: 'v1alpha1' };
 
@@ -93,6 +94,15 @@ void applying.then(() => {
   appliedAt = performance.now();
 });
 
+// The operator's heap in use (the live set plus garbage not yet collected), sampled every second.
+let heapPeakMiB = 0;
+const heapSampler = setInterval(() => {
+  void scrapeMetric(`${admin}/metrics`, 'nodejs_heap_size_used_bytes')
+    .then((b) => {
+      heapPeakMiB = Math.max(heapPeakMiB, Math.round(b / 2 ** 20));
+    })
+    .catch(() => {});
+}, 1000);
 let configAt = 0;
 let readyAt = 0;
 while (!readyAt) {
@@ -154,11 +164,16 @@ console.log(
       idleWritesIn5sAfterSettling: idle,
       reconciles: await scrapeMetric(`${admin}/metrics`, 'koder_operator_reconciles_total'),
       peakRssMiB: rssPeakMiB(),
+      peakHeapUsedMiB: heapPeakMiB,
+      heapUsedAtEndMiB: Math.round(
+        (await scrapeMetric(`${admin}/metrics`, 'nodejs_heap_size_used_bytes')) / 2 ** 20,
+      ),
       load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     },
     null,
     2,
   ),
 );
+clearInterval(heapSampler);
 await op.stop();
 await cp.stop();
