@@ -49,11 +49,12 @@ const KEYS = new Set([
 export interface UsageTally {
   spans: number;
   errors: number;
-  tokens: Map<string, number>;
+  /** Token type → count; created with the first tokens (most traces have none). */
+  tokens: Map<string, number> | undefined;
   /** model → token type → count */
-  byModel: Map<string, Map<string, number>>;
-  promptVersions: Set<string>;
-  services: Set<string>;
+  byModel: Map<string, Map<string, number>> | undefined;
+  promptVersions: string[] | undefined;
+  services: string[];
   start: bigint;
   end: bigint;
   /** The first span tallied: with the trace and request, it names the ledger span (stable on replay). */
@@ -76,6 +77,17 @@ export const emptyLedger = (): TraceLedger => ({
 
 const text = (v: AnyValue | undefined) => (typeof v === 'string' ? v : '');
 
+/** service.name of a resource, looked up once per resource (the buffer shares one copy per batch). */
+const services = new WeakMap<Resource, string>();
+function serviceOf(resource: Resource): string {
+  let s = services.get(resource);
+  if (s === undefined) {
+    s = text(getAttribute(resource.attributes, 'service.name'));
+    services.set(resource, s);
+  }
+  return s;
+}
+
 /** Folds one span into its trace's ledger; `resource` is the buffer's copy the span is kept under. */
 export function addSpanUsage(ledger: TraceLedger, span: Span, resource: Resource): void {
   const raw = spanMayHaveKeys(span, KEY_GENAI | KEY_KODER) ? rawAttributes(span) : undefined;
@@ -87,10 +99,10 @@ export function addSpanUsage(ledger: TraceLedger, span: Span, resource: Resource
     t = {
       spans: 0,
       errors: 0,
-      tokens: new Map(),
-      byModel: new Map(),
-      promptVersions: new Set(),
-      services: new Set(),
+      tokens: undefined,
+      byModel: undefined,
+      promptVersions: undefined,
+      services: [],
       start: span.startTimeUnixNano,
       end: span.endTimeUnixNano,
       first: Uint8Array.from(span.spanId),
@@ -101,8 +113,8 @@ export function addSpanUsage(ledger: TraceLedger, span: Span, resource: Resource
   if (isError(span)) t.errors++;
   if (span.startTimeUnixNano < t.start) t.start = span.startTimeUnixNano;
   if (span.endTimeUnixNano > t.end) t.end = span.endTimeUnixNano;
-  const service = text(getAttribute(resource.attributes, 'service.name'));
-  if (service) t.services.add(service);
+  const service = serviceOf(resource);
+  if (service && !t.services.includes(service)) t.services.push(service);
   if (spanIsRoot(span)) {
     ledger.rootSpanId = Uint8Array.from(span.spanId);
     ledger.resource = resource;
@@ -110,9 +122,14 @@ export function addSpanUsage(ledger: TraceLedger, span: Span, resource: Resource
   ledger.resource ??= resource;
   if (!picked) return;
   const version = text(picked.get('koder.prompt.version'));
-  if (version) t.promptVersions.add(version);
+  if (version) {
+    t.promptVersions ??= [];
+    if (!t.promptVersions.includes(version)) t.promptVersions.push(version);
+  }
   const model = genAi ? text(picked.get('gen_ai.response.model') ?? picked.get('gen_ai.request.model')) : '';
   if (!model || AGGREGATE_OPERATIONS.has(text(picked.get('gen_ai.operation.name')))) return;
+  t.byModel ??= new Map();
+  t.tokens ??= new Map();
   let byType = t.byModel.get(model);
   if (!byType) {
     byType = new Map();
@@ -162,16 +179,16 @@ export function ledgerBatch(
       { key: 'koder.usage.error', value: t.errors > 0 },
       ...TOKEN_TYPES.map(([, type]) => ({
         key: `koder.usage.tokens.${type}`,
-        value: int(t.tokens.get(type) ?? 0),
+        value: int(t.tokens?.get(type) ?? 0),
       })),
-      { key: 'koder.usage.models', value: [...t.byModel.keys()].sort() },
+      { key: 'koder.usage.models', value: [...(t.byModel?.keys() ?? [])].sort() },
       {
         key: 'koder.usage.tokens_by_model',
         value: JSON.stringify(
-          Object.fromEntries([...t.byModel].map(([m, byType]) => [m, Object.fromEntries(byType)])),
+          Object.fromEntries([...(t.byModel ?? [])].map(([m, byType]) => [m, Object.fromEntries(byType)])),
         ),
       },
-      { key: 'koder.usage.prompt_versions', value: [...t.promptVersions].sort() },
+      { key: 'koder.usage.prompt_versions', value: [...(t.promptVersions ?? [])].sort() },
       { key: 'koder.usage.services', value: [...t.services].sort() },
       { key: 'koder.usage.duration_ms', value: Number(t.end - t.start) / 1e6 },
       { key: 'koder.sampling.decision', value: decision.keep ? 'kept' : 'dropped' },

@@ -224,13 +224,13 @@ describe('trace-complete sampling (one replica)', () => {
     const pool = makeTraces(100, { seed: 99, maxChildren: 3 }).filter((t) => t.spans.length >= 3);
     const keptTrace = pool.find((t) => expectedKeep(t)) as TestTrace;
     const droppedTrace = pool.find((t) => !expectedKeep(t)) as TestTrace;
-    const r = rig({ config: policy(50) });
+    const r = rig({ config: policy(400) });
     const held = (t: TestTrace) => t.spans.at(-1) as Buffer; // a child that arrives late
     await r.push(batchOf([...keptTrace.spans.slice(0, -1), ...droppedTrace.spans.slice(0, -1)]));
     expect(r.tail.bufferedTraces).toBe(2);
     r.tail.sweep(); // not quiet yet
     expect(r.tail.bufferedTraces).toBe(2);
-    await new Promise((res) => setTimeout(res, 80));
+    await new Promise((res) => setTimeout(res, 500));
     r.tail.sweep();
     expect(r.tail.bufferedTraces).toBe(0);
     expect(r.tail.decisionOf('shop', keptTrace.traceId)?.keep).toBe(true);
@@ -273,14 +273,30 @@ describe('trace-complete sampling (one replica)', () => {
   }, async () => {
     const traces = makeTraces(2000, { seed: 5, errorRate: 0.1 });
     const r = rig({ budgetBytes: 16 * 1024 * 1024 });
-    // Most of the budget is held elsewhere (request bodies in flight): the buffer has ~1 MiB.
-    r.budget.take(15 * 1024 * 1024);
-    for (const b of scatter(traces, 5, 30)) await r.push(batchOf(b));
+    // Most of the budget is held elsewhere (request bodies in flight): the buffer has ~2 MiB.
+    r.budget.take(14 * 1024 * 1024);
+    // As a client does: a request refused with back-pressure is sent again a little later.
+    let refused = 0;
+    for (const b of scatter(traces, 5, 30)) {
+      for (;;) {
+        const ok = await r.push(batchOf(b)).then(
+          () => true,
+          (err: Error) => {
+            if (!/trace buffer and the export queue are full/.test(err.message)) throw err;
+            return false;
+          },
+        );
+        if (ok) break;
+        refused++;
+        await new Promise((res) => setTimeout(res, 5));
+      }
+    }
+    void refused;
     const m = await r.metrics.registry.getSingleMetric('koder_ingester_trace_decisions_total')?.get();
     const early = m?.values.filter((v) => v.labels.trigger === 'memory').reduce((n, v) => n + v.value, 0);
     expect(early).toBeGreaterThan(0);
     expect(r.budget.used).toBeLessThanOrEqual(16 * 1024 * 1024 + 64 * 1024);
-    r.budget.release(15 * 1024 * 1024); // the bodies are done: kept traces waiting for room go out
+    r.budget.release(14 * 1024 * 1024); // the bodies are done: kept traces waiting for room go out
     await settle(r);
     // Every span is accounted for: stored or sampled out by a decision.
     const decided = await r.metrics.registry

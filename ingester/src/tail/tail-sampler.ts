@@ -121,6 +121,7 @@ export function createTailSampler(deps: TailDeps): TailSampler {
     },
   );
   const outbox: OutboxItem[] = [];
+  const droppedLedgers = new Map<string, { batch: TraceBatch; spans: number; segments: number[] }>();
   /** Traces on their way to another replica: not decided here meanwhile. */
   const handingOff = new Set<BufferedTrace>();
   let outboxBytes = 0;
@@ -158,13 +159,15 @@ export function createTailSampler(deps: TailDeps): TailSampler {
         releaseSegments(trace.segments);
         return;
       }
-      toOutbox({
-        tenant: trace.tenant,
-        batch: ledger,
-        spans: ledgerSpans,
-        bytes: requestSize(ledger),
-        segments: trace.segments,
-      });
+      // Ledgers of dropped traces decided together go out together (one queue item per tenant).
+      let l = droppedLedgers.get(trace.tenant);
+      if (!l) {
+        l = { batch: { resourceSpans: [] }, spans: 0, segments: [] };
+        droppedLedgers.set(trace.tenant, l);
+      }
+      l.batch.resourceSpans.push(...ledger.resourceSpans);
+      l.spans += ledgerSpans;
+      l.segments.push(...trace.segments);
       return;
     }
     if (d.reason === 'error') metrics.spansKeptErrors.inc({ tenant: trace.tenant }, spans);
@@ -177,6 +180,13 @@ export function createTailSampler(deps: TailDeps): TailSampler {
       bytes: trace.bytes,
       segments: trace.segments,
     });
+  }
+
+  /** Moves the ledgers of dropped traces gathered by decide() to the outbox. */
+  function outboxLedgers(): void {
+    for (const [tenant, l] of droppedLedgers)
+      toOutbox({ tenant, batch: l.batch, spans: l.spans, bytes: requestSize(l.batch), segments: l.segments });
+    droppedLedgers.clear();
   }
 
   function toOutbox(item: OutboxItem): void {
@@ -249,6 +259,7 @@ export function createTailSampler(deps: TailDeps): TailSampler {
       const trigger = dueTrigger(trace, at);
       if (trigger) decide(trace, trigger);
     }
+    outboxLedgers();
     gauges();
     if (outbox.length) void flushOutbox();
   }
@@ -321,6 +332,7 @@ export function createTailSampler(deps: TailDeps): TailSampler {
       else if (trace.bytes >= wait.maxBytes) decide(trace, 'max_bytes');
       else if (trace.facts.agentRoot && wait.decideOnAgentEnd) decide(trace, 'agent_end');
     }
+    outboxLedgers();
     gauges();
     if (outbox.length) void flushOutbox();
   }
@@ -408,6 +420,7 @@ export function createTailSampler(deps: TailDeps): TailSampler {
         decided = true;
       }
       if (decided) {
+        outboxLedgers();
         gauges();
         void flushOutbox();
       }
@@ -420,6 +433,7 @@ export function createTailSampler(deps: TailDeps): TailSampler {
     sweep,
     async flush() {
       for (const trace of [...buffer.traces.values()]) decide(trace, 'flush');
+      outboxLedgers();
       gauges();
       await flushOutbox();
     },
@@ -473,6 +487,7 @@ export function createTailSampler(deps: TailDeps): TailSampler {
           { traces: buffer.traces.size, spans: buffer.spans },
           'undecided traces stay in the write-ahead log and are decided after the next start',
         );
+      outboxLedgers();
       await flushOutbox();
       while (outbox.length && now() < deadlineMs) {
         await new Promise((r) => setTimeout(r, 50));

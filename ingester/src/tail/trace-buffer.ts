@@ -38,9 +38,9 @@ export interface BufferedTrace {
 /**
  * Overheads of the JS objects around the bytes, calibrated on bench/trace-sampling.ts (heap and
  * buffers per 10,000 buffered traces of small spans; docs/sampling.md): a Buffer per span, an object
- * and array per group, the trace's entry, facts and key.
+ * and array per group, the trace's entry, facts, usage ledger tally and key.
  */
-const TRACE_OVERHEAD = 900;
+const TRACE_OVERHEAD = 2000;
 const SPAN_OVERHEAD = 200;
 const GROUP_OVERHEAD = 200;
 

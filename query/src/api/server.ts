@@ -40,6 +40,7 @@ import {
 import { checkSessionParams, parseSessionsPage, sessionList, sessionTurn } from './sessions.ts';
 import { RawJson, traceView } from './trace-view.ts';
 import { serveUi } from './ui-files.ts';
+import { usageReply } from './usage.ts';
 
 interface Reply {
   status: number;
@@ -214,6 +215,7 @@ async function route(
       ? reply(200, traceView(id, rows, deps.prices, partial))
       : reply(404, { error: `no trace ${id} for this tenant` });
   }
+  if (path === '/api/v1/usage') return usageReply(backend, tenant.id, q, (f) => range(deps, f));
   if (path === '/api/v1/sessions') {
     const page = parseSessionsPage(q);
     if (!backend.sessions) return reply(501, { error: NO_SESSION_LIST });

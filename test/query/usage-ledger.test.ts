@@ -1,0 +1,132 @@
+// The usage ledger end to end in `make run` (ingester, embedded store, query API in one process): a
+// tenant whose SamplingPolicy keeps 20 % of traces sends 300 requests, each a trace with LLM calls
+// and a koder.request_id. GET /api/v1/usage?requestId=… answers every request's exact tokens — for
+// the dropped traces too — and the totals by day, service and model add up to the exact sums.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { attribute, int, len, request, rng, span, str, uint } from '@koder-trace/ingester/testing';
+import * as yaml from 'js-yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../harness/local-stack.ts';
+import { postOtlp } from '../harness/otlp-raw.ts';
+import { scrapeMetric } from '../harness/prometheus.ts';
+import { until } from '../harness/wait.ts';
+
+const TOKEN = 'token-shop-ledger';
+
+describe('usage ledger through the query API', () => {
+  let dir: string;
+  let stack: LocalStack;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'koder-ledger-'));
+    const docs = [
+      {
+        apiVersion: 'trace.koder.dev/v1alpha1',
+        kind: 'SamplingPolicy',
+        metadata: { name: 'fifth', namespace: 'shop' },
+        spec: { defaultProbability: 0.2, trace: { quietMs: 300, maxAgeMs: 10_000 } },
+      },
+      {
+        apiVersion: 'trace.koder.dev/v1alpha1',
+        kind: 'TraceTenant',
+        metadata: { name: 'shop', namespace: 'shop' },
+        spec: { samplingPolicyRef: { name: 'fifth' } },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'shop-token', namespace: 'shop' },
+        stringData: { token: TOKEN },
+      },
+    ];
+    await writeFile(join(dir, 'tenants.yaml'), docs.map((d) => yaml.dump(d)).join('---\n'));
+    stack = await startLocalStack({ manifests: dir });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers each request exactly, kept or dropped, and totals that add up', async () => {
+    const rand = rng(5);
+    const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(rand() * 256)));
+    const expected = new Map<string, { input: number; output: number; spans: number; error: boolean }>();
+    const spans: Buffer[] = [];
+    for (let i = 0; i < 300; i++) {
+      const traceId = bytes(16);
+      const rootId = bytes(8);
+      const requestId = `order-${i}`;
+      const error = rand() < 0.1;
+      const e = { input: 0, output: 0, spans: 1, error };
+      spans.push(
+        span(
+          { trace: traceId, span: rootId, name: 'POST /support' },
+          attribute('koder.request_id', str(requestId)),
+          ...(error ? [len(15, uint(3, 2))] : []),
+        ),
+      );
+      for (let c = 0; c < 2; c++) {
+        const input = 100 + Math.floor(rand() * 4000);
+        const output = Math.floor(rand() * 500);
+        e.input += input;
+        e.output += output;
+        e.spans++;
+        spans.push(
+          span(
+            { trace: traceId, name: 'chat gpt-4o' },
+            len(4, rootId),
+            attribute('gen_ai.operation.name', str('chat')),
+            attribute('gen_ai.request.model', str('gpt-4o')),
+            attribute('gen_ai.usage.input_tokens', int(BigInt(input))),
+            attribute('gen_ai.usage.output_tokens', int(BigInt(output))),
+            attribute('koder.request_id', str(requestId)),
+          ),
+        );
+      }
+      expected.set(requestId, e);
+    }
+    for (let at = 0; at < spans.length; at += 100) {
+      const res = await postOtlp(stack.otlpHttp, request(spans.slice(at, at + 100)), 'proto', TOKEN);
+      expect(res.status, res.text).toBe(200);
+    }
+    await until(
+      'every trace decided and stored',
+      async () => {
+        const buffered = await scrapeMetric(
+          `${stack.adminUrl}/metrics`,
+          'koder_ingester_trace_buffer_traces',
+        );
+        const queued = await scrapeMetric(`${stack.adminUrl}/metrics`, 'koder_ingester_queue_spans');
+        return buffered === 0 && queued === 0 ? true : undefined;
+      },
+      30_000,
+    );
+
+    let dropped = 0;
+    for (const [id, e] of expected) {
+      const { status, body } = await stack.get(`/api/v1/usage?requestId=${id}`, TOKEN);
+      expect(status, id).toBe(200);
+      expect(body.tokens.input).toBe(e.input);
+      expect(body.tokens.output).toBe(e.output);
+      expect(body.spans).toBe(e.spans);
+      expect(body.error).toBe(e.error);
+      expect(body.models).toEqual(['gpt-4o']);
+      if (e.error) expect(body.stored).toBe('kept');
+      if (body.stored === 'dropped') dropped++;
+    }
+    expect(dropped).toBeGreaterThan(150); // about 80 % of the traces without an error
+    expect((await stack.get('/api/v1/usage?requestId=nobody', TOKEN)).status).toBe(404);
+    expect((await stack.get('/api/v1/usage?requestId=order-1')).status).toBe(401);
+    expect((await stack.get('/api/v1/usage?bogus=1', TOKEN)).status).toBe(400);
+
+    const totals = await stack.get('/api/v1/usage', TOKEN);
+    expect(totals.status).toBe(200);
+    const rows = totals.body.rows as { model: string; requests: number; tokens: { input: number } }[];
+    const sum = (f: (e: { input: number }) => number) => [...expected.values()].reduce((n, e) => n + f(e), 0);
+    expect(rows.filter((r) => r.model === 'gpt-4o').reduce((n, r) => n + r.tokens.input, 0)).toBe(
+      sum((e) => e.input),
+    );
+    expect(rows.reduce((n, r) => n + r.requests, 0)).toBe(300);
+  });
+});
