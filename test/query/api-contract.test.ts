@@ -105,7 +105,10 @@ describe('query API contract (embedded store; Tempo backend against the stand-in
     standin = await startTempoStandin({ mode: '3.0' });
     capture = await startOtlpCapture();
     for (let i = 0; i < 6; i++) {
-      const { spans } = await agentRun(i, { conversationId: i < 4 ? 'alpha' : 'beta' });
+      const { spans } = await agentRun(i, {
+        conversationId: i < 4 ? 'alpha' : 'beta',
+        user: { key: 'user.id', value: i % 2 ? 'ada' : 'bob', on: 'span' },
+      });
       store.insert(TENANT, decodeTraceRequest(sdkProtobuf(spans)));
       standin.push(TENANT, sdkJson(spans));
       if (i === 2) {
@@ -193,6 +196,15 @@ describe('query API contract (embedded store; Tempo backend against the stand-in
       await call('session', on(), '/api/v1/sessions/nobody');
       await call('session', on(), '/api/v1/sessions/alpha?limit=0');
       await call('session', on(), '/api/v1/sessions/alpha', { headers: { authorization: '' } });
+    });
+
+    it('users: listed (embedded) or said to be impossible (Tempo); traces filtered by user on both', async () => {
+      const list = await call('users', on(), '/api/v1/users');
+      expect(list.status).toBe(backend === 'embedded' ? 200 : 501);
+      await call('users', on(), '/api/v1/users?cursor=zzz');
+      await call('users', on(), '/api/v1/users', { headers: { authorization: '' } });
+      const ada = await call('search', on(), '/api/v1/traces?userId=ada');
+      expect((ada.body as { traces: unknown[] }).traces).toHaveLength(3);
     });
 
     it('export: every record of the stream matches the trace detail schema', async () => {

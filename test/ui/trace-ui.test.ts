@@ -138,8 +138,8 @@ describe.skipIf(!browserOk.ok)(suiteTitle('trace UI in Chromium', browserOk), ()
     };
     expect(api.sessions.length).toBeGreaterThan(1);
     await page.goto(`${stack.queryUrl}/sessions`);
-    await page.locator('table.sessions tbody tr').first().waitFor();
-    expect(await page.locator('table.sessions tbody tr').count()).toBe(api.sessions.length);
+    await page.locator('table.groups tbody tr').first().waitFor();
+    expect(await page.locator('table.groups tbody tr').count()).toBe(api.sessions.length);
     await shot('09-sessions');
     const busiest = api.sessions.reduce((a, b) => (b.turns > a.turns ? b : a));
     await page.getByRole('link', { name: busiest.conversationId, exact: true }).click();
@@ -152,6 +152,21 @@ describe.skipIf(!browserOk.ok)(suiteTitle('trace UI in Chromium', browserOk), ()
     await shot('10-session');
     await page.locator('li.turn').first().getByRole('link', { name: 'Open trace' }).click();
     await page.waitForURL(/\/traces\/[0-9a-f]{32}$/);
+  });
+
+  it('lists end users and opens one as the trace table filtered to that user', async () => {
+    const api = (await stack.get('/api/v1/users')).body as { users: { userId: string; traces: number }[] };
+    expect(api.users.length).toBeGreaterThan(1);
+    await page.goto(`${stack.queryUrl}/users`);
+    await page.locator('table.groups tbody tr').first().waitFor();
+    expect(await page.locator('table.groups tbody tr').count()).toBe(api.users.length);
+    await shot('11-users');
+    const user = api.users[0] as { userId: string; traces: number };
+    await page.getByRole('link', { name: user.userId, exact: true }).click();
+    await page.waitForURL(new RegExp(`userId=${user.userId}`));
+    expect(await page.getByLabel('User').inputValue()).toBe(user.userId);
+    await page.locator('table.traces tbody tr').first().waitFor();
+    expect(await page.locator('table.traces tbody tr').count()).toBe(user.traces);
   });
 
   it('opens a 5,001-span trace and scrolls it without freezing (virtualised rows)', async () => {

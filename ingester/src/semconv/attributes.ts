@@ -36,6 +36,10 @@ export const ATTR_GEN_AI_TOOL_CALL_ARGUMENTS = 'gen_ai.tool.call.arguments';
 export const ATTR_GEN_AI_TOOL_CALL_RESULT = 'gen_ai.tool.call.result';
 export const ATTR_GEN_AI_TOOL_DEFINITIONS = 'gen_ai.tool.definitions';
 
+// — Who the application served (general OTel attributes): the users page and filter
+export const ATTR_USER_ID = 'user.id';
+export const ATTR_ENDUSER_ID = 'enduser.id';
+
 // — Koder Trace's own
 export const ATTR_KODER_TENANT = 'koder.tenant';
 export const ATTR_KODER_PROMPT_ID = 'koder.prompt.id';

@@ -35,6 +35,7 @@ const TEXT_FILTERS = [
   'promptVersion',
   'conversationId',
   'requestId',
+  'userId',
 ] as const;
 
 /** A value as quoted in a message: JSON, cut short, so a huge parameter never makes a huge answer. */

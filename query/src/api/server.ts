@@ -24,8 +24,10 @@ import { NO_COST, traceCosts } from '../cost/cost-sum.ts';
 import { type PriceTable, pricer } from '../cost/prices.ts';
 import { BadRequest } from '../model/filter.ts';
 import type { SpanRow } from '../model/span.ts';
+import { OPERATIONS } from './contract/operations.ts';
 import { type ExportRequest, exportItems, parseExport } from './export.ts';
 import { streamExport } from './export-stream.ts';
+import { parseGroupPage, sessionList, userList } from './groups.ts';
 import { OPENAPI } from './openapi.ts';
 import { promptList, promptOverlay } from './overlay.ts';
 import { parseRating, ratingExport } from './ratings.ts';
@@ -37,10 +39,9 @@ import {
   parseSearch,
   shown,
 } from './search-params.ts';
-import { checkSessionParams, parseSessionsPage, sessionList, sessionTurn } from './sessions.ts';
+import { checkSessionParams, sessionTurn } from './sessions.ts';
 import { RawJson, traceView } from './trace-view.ts';
 import { serveUi } from './ui-files.ts';
-import { usageReply } from './usage.ts';
 
 interface Reply {
   status: number;
@@ -127,8 +128,11 @@ const OVERLAY_PATH = /^\/api\/v1\/prompts\/([^/]+)\/versions$/;
 const RATINGS_PATH = '/api/v1/ratings';
 const EXPORT_PATH = '/api/v1/export';
 const SESSION_PATH = /^\/api\/v1\/sessions\/([^/]+)$/;
-const NO_SESSION_LIST =
-  'listing sessions groups spans by gen_ai.conversation.id, which Tempo search cannot do; open a session by id (GET /api/v1/sessions/{conversationId}) or search traces with conversationId=';
+const NO_GROUPS = {
+  sessions:
+    'listing sessions groups spans by gen_ai.conversation.id, which Tempo search cannot do; open a session by id (GET /api/v1/sessions/{conversationId}) or search traces with conversationId=',
+  users: 'listing users groups spans by user.id, which Tempo search cannot do; search traces with userId=',
+};
 const UNAUTHORIZED = {
   error: 'missing or unknown bearer token: send "Authorization: Bearer <tenant token>"',
 };
@@ -215,12 +219,13 @@ async function route(
       ? reply(200, traceView(id, rows, deps.prices, partial))
       : reply(404, { error: `no trace ${id} for this tenant` });
   }
-  if (path === '/api/v1/usage') return usageReply(backend, tenant.id, q, (f) => range(deps, f));
-  if (path === '/api/v1/sessions') {
-    const page = parseSessionsPage(q);
-    if (!backend.sessions) return reply(501, { error: NO_SESSION_LIST });
+  if (path === '/api/v1/sessions' || path === '/api/v1/users') {
+    const which = path === '/api/v1/sessions' ? 'sessions' : 'users';
+    const page = parseGroupPage(q, OPERATIONS[which]);
+    const groups = backend[which];
+    if (!groups) return reply(501, { error: NO_GROUPS[which] });
     const { start, end } = range(deps, page.range);
-    const rows = await backend.sessions(tenant.id, {
+    const rows = await groups(tenant.id, {
       startNs: start,
       endNs: end,
       limit: page.limit,
@@ -230,7 +235,8 @@ async function route(
       tenant.id,
       rows.flatMap((r) => r.trace_ids),
     );
-    return reply(200, sessionList(rows, usage, pricer(deps.prices), page.limit));
+    const list = which === 'sessions' ? sessionList : userList;
+    return reply(200, list(rows, usage, pricer(deps.prices), page.limit));
   }
   const session = SESSION_PATH.exec(path);
   if (session) {

@@ -1,76 +1,8 @@
-// Sessions (gen_ai.conversation.id), as Langfuse and Phoenix users look for them: a list with each
-// session's turns, time span, tokens, cost, errors and rating, and one session opened as its turns in
-// order, each turn's question and answer readable as a conversation.
-import { CostSum, usageCost } from '../cost/cost-sum.ts';
-import type { Pricer } from '../cost/prices.ts';
-import { BadRequest } from '../model/filter.ts';
-import type { ModelUsage, TraceSummaryRow } from '../model/rows.ts';
-import type { SessionRow } from '../store/sessions.ts';
+// One session (gen_ai.conversation.id) opened as its turns in order, each turn's question and answer
+// readable as a conversation (the list of sessions is in groups.ts).
 import { OPERATIONS, queryParams } from './contract/operations.ts';
-import { boundedInt, checkParams, parseRange } from './search-params.ts';
-
-/** The list's page: limit and where the previous page ended (last activity, id) as base64url JSON. */
-export function parseSessionsPage(q: URLSearchParams) {
-  const range = parseRange(q, queryParams(OPERATIONS.sessions));
-  const limit = boundedInt(q, OPERATIONS.sessions, 'limit');
-  const cursor = q.get('cursor');
-  if (cursor === null) return { range, limit };
-  try {
-    const [ns, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
-    if (typeof ns === 'string' && /^\d{1,19}$/.test(ns) && typeof id === 'string')
-      return { range, limit, before: { lastNs: BigInt(ns), id } };
-  } catch {
-    // answered below
-  }
-  throw new BadRequest('cursor: not a cursor from this list (use the "next" value of the previous page)');
-}
-
-const tokens = (r: Omit<TraceSummaryRow, 'trace_id'> | SessionRow) => ({
-  input: r.input_tokens,
-  output: r.output_tokens,
-  cacheRead: r.cache_read_tokens,
-  cacheCreation: r.cache_creation_tokens,
-  reasoning: r.reasoning_tokens,
-});
-
-const rating = (sum: number, count: number) => (count ? { average: sum / count, count } : null);
-
-/** GET /api/v1/sessions's body: each session with its cost summed over its traces' model calls. */
-export function sessionList(rows: SessionRow[], usage: ModelUsage[], price: Pricer, limit: number) {
-  const sessionOf = new Map<string, string>();
-  for (const r of rows) for (const id of r.trace_ids) sessionOf.set(id, r.conversation_id);
-  const sums = new Map(rows.map((r) => [r.conversation_id, new CostSum()]));
-  for (const u of usage) {
-    const session = sessionOf.get(u.trace_id);
-    const c = usageCost(price, u.provider, u.model, {
-      input: u.input_tokens,
-      output: u.output_tokens,
-      cacheRead: u.cache_read_tokens,
-      cacheCreation: u.cache_creation_tokens,
-    });
-    if (session !== undefined) sums.get(session)?.add(c, u.provider, u.model);
-  }
-  const sessions = rows.map((r) => ({
-    conversationId: r.conversation_id,
-    turns: r.turns,
-    firstTimeUnixNano: r.first_ns.toString(),
-    lastTimeUnixNano: r.last_ns.toString(),
-    durationMs: Number(r.last_ns - r.first_ns) / 1e6,
-    tokens: tokens(r),
-    ...(sums.get(r.conversation_id) as CostSum).total(),
-    errorTurns: r.error_turns,
-    rating: rating(r.rating_sum, r.rating_count),
-  }));
-  const last = rows.at(-1);
-  return rows.length === limit && last
-    ? {
-        sessions,
-        next: Buffer.from(JSON.stringify([last.last_ns.toString(), last.conversation_id])).toString(
-          'base64url',
-        ),
-      }
-    : { sessions };
-}
+import { rating } from './groups.ts';
+import { boundedInt, checkParams } from './search-params.ts';
 
 interface ViewSpan {
   spanId: string;

@@ -4,7 +4,7 @@
 import type { TraceFilter } from '../model/filter.ts';
 import type { ModelUsage, PromptUse, TraceSummaryRow } from '../model/rows.ts';
 import type { SpanRow } from '../model/span.ts';
-import type { SessionQuery, SessionRow } from '../store/sessions.ts';
+import type { GroupQuery, GroupRow } from '../store/groups.ts';
 import type { EmbeddedStore } from '../store/sqlite-store.ts';
 
 export interface TraceBackend {
@@ -22,7 +22,9 @@ export interface TraceBackend {
    * Sessions active in a range, grouped by conversation id. Only the embedded store can group spans by
    * an attribute's value; Tempo's search cannot, so it has none (a session is still opened by id).
    */
-  sessions?(tenant: string, q: SessionQuery): Promise<SessionRow[]>;
+  sessions?(tenant: string, q: GroupQuery): Promise<GroupRow[]>;
+  /** End users with traces in a range (embedded store only, for the same reason). */
+  users?(tenant: string, q: GroupQuery): Promise<GroupRow[]>;
 }
 
 export function embeddedBackend(store: EmbeddedStore): TraceBackend {
@@ -35,5 +37,6 @@ export function embeddedBackend(store: EmbeddedStore): TraceBackend {
     span: async (t, id, s) => store.span(t, id, s),
     prompts: async (t, s, e) => store.prompts(t, s, e),
     sessions: async (t, q) => store.sessions(t, q),
+    users: async (t, q) => store.users(t, q),
   };
 }

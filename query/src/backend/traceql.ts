@@ -60,6 +60,8 @@ export function traceql(f: TraceFilter): string {
   if (f.promptVersion) c.push(`span.koder.prompt.version = ${quote(f.promptVersion)}`);
   if (f.conversationId) c.push(`span.gen_ai.conversation.id = ${quote(f.conversationId)}`);
   if (f.requestId) c.push(`span.koder.request_id = ${quote(f.requestId)}`);
+  // Unscoped: on the span or its resource, as the embedded store reads it.
+  if (f.userId) c.push(`(.user.id = ${quote(f.userId)} || .enduser.id = ${quote(f.userId)})`);
   // Unscoped: Tempo matches a span or a resource attribute. TraceQL compares typed values, so text that
   // reads as a number or boolean also matches the typed value (as the embedded store's text compare does).
   for (const [key, value] of f.attributes ?? []) {

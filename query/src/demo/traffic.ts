@@ -128,6 +128,8 @@ function agentRun(i: number): void {
   });
   const ctx = trace.setSpan(context.active(), root);
   const conversation = `conv-${int(1, 12)}`;
+  // The application's end user: each conversation belongs to one of five customers.
+  root.setAttribute('user.id', `customer-${(Number(conversation.slice(5)) % 5) + 1}`);
   const loops = int(1, 3);
   let failed = false;
   for (let step = 0; step < loops; step++) {

@@ -39,6 +39,8 @@ export interface TraceFilter {
   promptVersion?: string;
   conversationId?: string;
   requestId?: string;
+  /** A span of the trace served this end user (user.id / enduser.id). */
+  userId?: string;
   /** Average rating of the trace within [minRating, maxRating]. */
   minRating?: number;
   maxRating?: number;

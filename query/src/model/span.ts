@@ -39,6 +39,8 @@ export interface SpanRow extends GenAiFields {
   /** The answer's view of the span (store/span-view.ts), prepared at write time; null for rows stored before v12. */
   view: string | null;
   request_id: string | null;
+  /** The application's end user: user.id, else enduser.id (span, else resource). */
+  user_id: string | null;
   adjusted_count: number;
   is_error: number;
   /** koder.rating.score on rating spans, else null. */

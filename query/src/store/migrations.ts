@@ -39,6 +39,13 @@ export const MIGRATIONS: string[] = [
   // stored before are settled once when the store opens (sqlite-store.ts).
   `ALTER TABLE spans ADD COLUMN rollup INTEGER NOT NULL DEFAULT 0`,
   `ALTER TABLE traces ADD COLUMN carriers INTEGER NOT NULL DEFAULT 0`,
+  // v15: the application's end user of each span (user.id, else enduser.id; span, else resource), for
+  // the user filter and the users page; spans stored before are filled in from their attributes.
+  `ALTER TABLE spans ADD COLUMN user_id TEXT`,
+  `UPDATE spans SET user_id = CAST(coalesce(json_extract(attributes, '$."user.id"'),
+     json_extract(attributes, '$."enduser.id"'), json_extract(resource, '$."user.id"'),
+     json_extract(resource, '$."enduser.id"')) AS TEXT)`,
+  `CREATE INDEX spans_by_user ON spans (tenant, user_id)`,
 ];
 
 /** The first version that keeps rollups: stores older than this are settled when opened. */

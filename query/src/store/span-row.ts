@@ -4,6 +4,7 @@
 import type { AnyValue, Attribute, Span, TraceBatch } from '@koder-trace/ingester/otlp';
 import { decodeEvent, decodeLink } from '@koder-trace/ingester/otlp';
 import {
+  ATTR_ENDUSER_ID,
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_INPUT_MESSAGES,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -23,6 +24,7 @@ import {
   ATTR_KODER_RATING_SCORE,
   ATTR_KODER_REQUEST_ID,
   ATTR_KODER_SAMPLING_ADJUSTED_COUNT,
+  ATTR_USER_ID,
 } from '@koder-trace/ingester/semconv';
 import type { GenAiFields, SpanRow } from '../model/span.ts';
 import { liftGenAi, spanMembers } from './span-view.ts';
@@ -126,6 +128,9 @@ export function spanRow(tenant: string, resource: Record<string, unknown>, span:
     ),
     view: null,
     request_id: text(a[ATTR_KODER_REQUEST_ID]),
+    user_id: text(
+      a[ATTR_USER_ID] ?? a[ATTR_ENDUSER_ID] ?? resource[ATTR_USER_ID] ?? resource[ATTR_ENDUSER_ID],
+    ),
     adjusted_count: count(a[ATTR_KODER_SAMPLING_ADJUSTED_COUNT]) || 1,
     is_error: isError ? 1 : 0,
     rating: Number.isFinite(a[ATTR_KODER_RATING_SCORE]) ? (a[ATTR_KODER_RATING_SCORE] as number) : null,

@@ -7,8 +7,8 @@ import type { ExportResult, SpanSink } from '@koder-trace/ingester/sink';
 import { BadRequest, type SortKey, type TraceFilter } from '../model/filter.ts';
 import type { ModelUsage, PromptUse, TraceSummaryRow } from '../model/rows.ts';
 import type { SpanRow } from '../model/span.ts';
+import { type GroupQuery, type GroupRow, groupQueries } from './groups.ts';
 import { MIGRATIONS, ROLLUP_VERSION } from './migrations.ts';
-import { type SessionQuery, type SessionRow, sessionQueries } from './sessions.ts';
 import { batchRows } from './span-row.ts';
 import { isCarrier, markRollups, type UsageNode, usageTotals } from './usage-rollup.ts';
 
@@ -64,7 +64,9 @@ export interface EmbeddedStore extends SpanSink {
   /** One span, for ratings. */
   span(tenant: string, traceId: string, spanId: string): SpanRow | undefined;
   /** Sessions (gen_ai.conversation.id) active in a range, latest activity first. */
-  sessions(tenant: string, q: SessionQuery): SessionRow[];
+  sessions(tenant: string, q: GroupQuery): GroupRow[];
+  /** End users (user.id / enduser.id) with traces in a range, latest activity first. */
+  users(tenant: string, q: GroupQuery): GroupRow[];
   deleteOlderThan(ns: bigint): number;
   close(): Promise<void>;
 }
@@ -100,6 +102,7 @@ const SPAN_COLUMNS = [
   'prompt_id',
   'prompt_version',
   'conversation_id',
+  'user_id',
   'request_id',
   'adjusted_count',
   'is_error',
@@ -295,6 +298,7 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
     if (f.promptVersion) on(spanCond, 's.prompt_version = :pver', 'pver', f.promptVersion);
     if (f.conversationId) on(spanCond, 's.conversation_id = :conv', 'conv', f.conversationId);
     if (f.requestId) on(spanCond, 's.request_id = :req', 'req', f.requestId);
+    if (f.userId) on(spanCond, 's.user_id = :user', 'user', f.userId);
     for (const [i, [key, value]] of (f.attributes ?? []).entries()) {
       // A JSON path with the key quoted: attribute names contain dots.
       params[`ak${i}`] = `$."${key.replace(/"/g, '""')}"`;
@@ -371,7 +375,7 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
   return {
     insert,
     search,
-    ...sessionQueries(db),
+    ...groupQueries(db),
     modelUsage: (tenant, ids) =>
       ids.flatMap((id) =>
         (usageOf.all(tenant, id) as Record<string, unknown>[]).map((u) => fromDb<ModelUsage>(u)),

@@ -30,13 +30,18 @@ export interface RunOptions {
   conversationId?: string;
   /** When the run starts, in ms since the epoch (default: a minute ago, i × 10 ms apart). */
   startMs?: number;
+  /** The end user, as user.id or enduser.id, on the LLM span or on the resource. */
+  user?: { key: 'user.id' | 'enduser.id'; value: string; on: 'span' | 'resource' };
 }
 
 /** Run i: 1000 + i input tokens, 200 output, prompt version v1 (even i) or v2 (odd), a 0.75 rating. */
 export async function agentRun(i: number, o: RunOptions = {}) {
   const exporter = new InMemorySpanExporter();
   const provider = new TracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'support-bot' }),
+    resource: resourceFromAttributes({
+      'service.name': 'support-bot',
+      ...(o.user?.on === 'resource' ? { [o.user.key]: o.user.value } : {}),
+    }),
     spanProcessors: [new SimpleSpanProcessor({ exporter })],
   });
   const tracer = provider.getTracer('agent-runs');
@@ -59,6 +64,7 @@ export async function agentRun(i: number, o: RunOptions = {}) {
         'koder.prompt.id': 'support-answer',
         'koder.prompt.version': i % 2 ? 'v2' : 'v1',
         'gen_ai.conversation.id': o.conversationId ?? `conv-${i}`,
+        ...(o.user?.on === 'span' ? { [o.user.key]: o.user.value } : {}),
         'gen_ai.input.messages': JSON.stringify([
           { role: 'system', parts: [{ type: 'text', content: 'Be brief.' }] },
           { role: 'user', parts: [{ type: 'text', content: question }] },

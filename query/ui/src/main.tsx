@@ -4,9 +4,10 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { render } from 'preact';
 import { token } from './api.ts';
+import { SessionsPage, UsersPage } from './groups-page.tsx';
 import { PromptOverlayPage, PromptsPage } from './prompts-page.tsx';
 import { linkClick, useUrl } from './router.ts';
-import { SessionPage, SessionsPage } from './sessions-page.tsx';
+import { SessionPage } from './session-page.tsx';
 import { TracePage } from './trace-page.tsx';
 import { TracesPage } from './traces-page.tsx';
 
@@ -20,11 +21,7 @@ function App() {
   const trace = TRACE.exec(path);
   const prompt = PROMPT.exec(path);
   const session = SESSION.exec(path);
-  const section = path.startsWith('/prompts')
-    ? 'prompts'
-    : path.startsWith('/sessions')
-      ? 'sessions'
-      : 'traces';
+  const section = ['prompts', 'sessions', 'users'].find((s) => path.startsWith(`/${s}`)) ?? 'traces';
   return (
     <>
       <nav class="top">
@@ -44,6 +41,13 @@ function App() {
           aria-current={section === 'sessions' ? 'page' : undefined}
         >
           Sessions
+        </a>
+        <a
+          href="/users"
+          onClick={(e) => linkClick(e, '/users')}
+          aria-current={section === 'users' ? 'page' : undefined}
+        >
+          Users
         </a>
         <a
           href="/prompts"
@@ -74,6 +78,8 @@ function App() {
         <SessionPage url={url} conversationId={decodeURIComponent(session[1] as string)} />
       ) : path === '/sessions' ? (
         <SessionsPage url={url} />
+      ) : path === '/users' ? (
+        <UsersPage url={url} />
       ) : path === '/prompts' ? (
         <PromptsPage url={url} />
       ) : path === '/' ? (

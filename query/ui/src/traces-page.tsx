@@ -26,6 +26,7 @@ const TEXT_FILTERS = [
   ['promptVersion', 'Prompt version', 'e.g. v3'],
   ['conversationId', 'Conversation', ''],
   ['requestId', 'Request id', ''],
+  ['userId', 'User', 'e.g. user-42'],
   ['minDurationMs', 'Min duration (ms)', 'e.g. 1000'],
   ['minRating', 'Min rating (0–1)', ''],
   ['maxRating', 'Max rating (0–1)', ''],

@@ -77,6 +77,7 @@ const SEARCH_PARAMS: Record<string, Param> = {
   promptVersion: q('koder.prompt.version'),
   conversationId: q('gen_ai.conversation.id'),
   requestId: q('koder.request_id'),
+  userId: q('The application’s end user: user.id or enduser.id (span or resource)'),
   minRating: q('Minimum average rating, 0–1', Type.Number({ minimum: 0, maximum: 1 })),
   maxRating: q('Maximum average rating, 0–1', Type.Number({ minimum: 0, maximum: 1 })),
   attr: {
@@ -183,6 +184,21 @@ export const OPERATIONS = {
       400: BAD_PARAMETER,
       401: UNAUTHORIZED,
       501: error('The backend (Tempo) cannot group spans by conversation id'),
+    },
+  },
+  users: {
+    method: 'get',
+    path: '/api/v1/users',
+    summary:
+      'End users (user.id, else enduser.id) with traces in a range, latest activity first (embedded store only)',
+    description: 'Figures cover each user’s traces in the range. Traces of one user: search with userId=.',
+    auth: true,
+    params: { ...range(true), limit: limit('Page size', 500, 50), cursor },
+    responses: {
+      200: { description: 'A page of users', schema: S.UsersAnswer },
+      400: BAD_PARAMETER,
+      401: UNAUTHORIZED,
+      501: error('The backend (Tempo) cannot group spans by user id'),
     },
   },
   session: {

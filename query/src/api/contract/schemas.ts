@@ -250,6 +250,25 @@ export const SessionsAnswer = Type.Object(
   Strict,
 );
 
+export const UserRow = Type.Object(
+  {
+    userId: Type.String(),
+    traces: Type.Number(),
+    firstTimeUnixNano: Ns,
+    lastTimeUnixNano: Ns,
+    durationMs: Type.Number(),
+    tokens: Tokens,
+    ...Cost,
+    errorTraces: Type.Number(),
+    rating: RatingSummary,
+  },
+  Strict,
+);
+export const UsersAnswer = Type.Object(
+  { users: Type.Array(UserRow), next: Type.Optional(Type.String()) },
+  Strict,
+);
+
 export const Turn = Type.Object(
   {
     traceId: HexId(16),
@@ -294,3 +313,4 @@ export type PromptUseT = Static<typeof PromptUse>;
 export type InfoT = Static<typeof Info>;
 export type SessionRowT = Static<typeof SessionRow>;
 export type TurnT = Static<typeof Turn>;
+export type UserRowT = Static<typeof UserRow>;

@@ -1,0 +1,162 @@
+// Traces grouped by session (gen_ai.conversation.id) or by end user (user.id / enduser.id): each
+// group's traces, time, tokens, cost, errors and rating. A session opens as its conversation
+// (session-page.tsx); a user opens as the trace table filtered to that user.
+import type { ComponentChildren } from 'preact';
+import * as fmt from './format.ts';
+import { type GroupRow, groupsApi } from './groups-api.ts';
+import { linkClick, navigate, withParams } from './router.ts';
+import { ErrorState, Loading } from './states.tsx';
+import { RANGES } from './traces-page.tsx';
+import { useApi } from './use-api.ts';
+
+const DEFAULT_RANGE = '7d';
+
+interface Kind {
+  what: 'sessions' | 'users';
+  title: string;
+  /** Column heads: the group's name, and what its traces are called. */
+  name: string;
+  traces: string;
+  empty: ComponentChildren;
+  /** Where a group opens. */
+  href: (key: string, url: URL) => string;
+}
+
+const SESSIONS: Kind = {
+  what: 'sessions',
+  title: 'Sessions',
+  name: 'Session',
+  traces: 'Turns',
+  empty: (
+    <p>
+      Spans that carry <code>gen_ai.conversation.id</code> are grouped here, one session per conversation.
+    </p>
+  ),
+  href: (key, url) => withParams(url, { cursor: null }, `/sessions/${encodeURIComponent(key)}`),
+};
+
+const USERS: Kind = {
+  what: 'users',
+  title: 'Users',
+  name: 'User',
+  traces: 'Traces',
+  empty: (
+    <p>
+      Spans that carry <code>user.id</code> or <code>enduser.id</code> (on the span or its resource) are
+      grouped here, one row per end user of your application.
+    </p>
+  ),
+  href: (key, url) =>
+    `/?${new URLSearchParams({ userId: key, range: url.searchParams.get('range') ?? DEFAULT_RANGE })}`,
+};
+
+function rangeQuery(url: URL) {
+  const window = RANGES[url.searchParams.get('range') ?? DEFAULT_RANGE] ?? 30 * 24 * 3600_000;
+  const q = new URLSearchParams({ start: String(Date.now() - window) });
+  const cursor = url.searchParams.get('cursor');
+  if (cursor) q.set('cursor', cursor);
+  return q;
+}
+
+export const SessionsPage = ({ url }: { url: URL }) => <GroupsPage url={url} kind={SESSIONS} />;
+export const UsersPage = ({ url }: { url: URL }) => <GroupsPage url={url} kind={USERS} />;
+
+function GroupsPage({ url, kind }: { url: URL; kind: Kind }) {
+  const range = url.searchParams.get('range') ?? DEFAULT_RANGE;
+  const result = useApi(`${kind.what} ${url.search}`, () => groupsApi.list(kind.what, rangeQuery(url)));
+  return (
+    <main class={`${kind.what}-page`}>
+      <header class="page-head">
+        <h1>{kind.title}</h1>
+        <label class="range">
+          Time{' '}
+          <select
+            value={range}
+            onChange={(e) => navigate(withParams(url, { range: e.currentTarget.value, cursor: null }))}
+          >
+            {Object.keys(RANGES)
+              .filter((r) => r !== 'all')
+              .map((r) => (
+                <option value={r}>Last {r}</option>
+              ))}
+          </select>
+        </label>
+      </header>
+      {result.error ? (
+        <ErrorState error={result.error} retry={result.reload} />
+      ) : !result.data ? (
+        <Loading what={kind.what} />
+      ) : result.data.groups.length === 0 ? (
+        <div class="state empty">
+          <p>No {kind.what} in this time range.</p>
+          {kind.empty}
+        </div>
+      ) : (
+        <>
+          <GroupTable url={url} kind={kind} groups={result.data.groups} />
+          {result.data.next && (
+            <div class="pager">
+              <a
+                href={withParams(url, { cursor: result.data.next })}
+                onClick={(e) => linkClick(e, withParams(url, { cursor: result.data?.next ?? null }))}
+              >
+                Older {kind.what} →
+              </a>
+            </div>
+          )}
+        </>
+      )}
+    </main>
+  );
+}
+
+function GroupTable({ url, kind, groups }: { url: URL; kind: Kind; groups: GroupRow[] }) {
+  const heads = [
+    kind.name,
+    kind.traces,
+    'Last activity',
+    'Duration',
+    'Tokens in / out',
+    'Cost',
+    'Errors',
+    'Rating',
+  ];
+  return (
+    <table class="groups">
+      <thead>
+        <tr>
+          {heads.map((h, i) => (
+            <th scope="col" class={i === 0 || i === 2 ? undefined : 'num'}>
+              {h}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {groups.map((g) => {
+          const to = kind.href(g.key, url);
+          return (
+            <tr class={g.errors ? 'error' : undefined}>
+              <td class="name">
+                <a href={to} onClick={(e) => linkClick(e, to)}>
+                  {g.key}
+                </a>
+              </td>
+              <td class="num">{g.traces}</td>
+              <td>{fmt.time(g.lastTimeUnixNano)}</td>
+              <td class="num">{fmt.duration(g.durationMs)}</td>
+              <td class="num">
+                {fmt.tokens(g.tokens.input)} / {fmt.tokens(g.tokens.output)}
+              </td>
+              <td class="num" title={fmt.costWhy(g)}>
+                {fmt.cost(g)}
+              </td>
+              <td class="num">{g.errors || '—'}</td>
+              <td class="num">{fmt.rating(g.rating)}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
