@@ -112,9 +112,17 @@ export function ingesterConfigMap(
     packedRenders.set(k, text);
     return text;
   };
-  let text = render(n, false);
+  // The plain list cannot fit when even its bare keys and values pass the budget: then it is not
+  // rendered at all (at 10,000 tenants that YAML is over a megabyte, made on every run for nothing).
+  const plainAtLeast = out.tenants.reduce((sum, t) => {
+    const ref = out.samplingRefs.get(t.id);
+    return (
+      sum + 'id: tokenSha256: - '.length + t.id.length + 64 + (ref ? 'samplingRef: '.length + ref.length : 0)
+    );
+  }, 0);
+  let text = plainAtLeast > budget ? '' : render(n, false);
   let kept = n;
-  if (!fits(text)) {
+  if (!text || !fits(text)) {
     kept = largestFitting(n, (k) => fits(packed(k)));
     text = packed(kept);
   }
