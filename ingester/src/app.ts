@@ -25,6 +25,7 @@ import { readPeerSecret } from './route/peer-auth.ts';
 import { createPeerServer } from './route/peer-server.ts';
 import { createRouter } from './route/router.ts';
 import { createTailMetrics } from './tail/metrics.ts';
+import { openRescueStore, RESCUE_ENTRY_BYTES } from './tail/rescue-store.ts';
 import { createTailSampler } from './tail/tail-sampler.ts';
 import { buildRegistry, type TenantRegistry } from './tenants/registry.ts';
 import { grpcClientCredentials } from './tls.ts';
@@ -104,8 +105,16 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
     wal,
     budget,
   });
+  // Dropped traces wait here for a late rating (tail.rescue.dir; none: late ratings are kept alone).
+  const rescueCfg = config.tail.rescue;
+  const rescue = rescueCfg.dir
+    ? openRescueStore(rescueCfg, (delta) =>
+        delta > 0 ? budget.take(delta * RESCUE_ENTRY_BYTES) : budget.release(-delta * RESCUE_ENTRY_BYTES),
+      )
+    : undefined;
   // Trace-complete sampling (policy mode trace): spans wait for their trace's decision here.
   const tail = createTailSampler({
+    ...(rescue ? { rescue } : {}),
     queue,
     ...(wal ? { wal } : {}),
     budget,

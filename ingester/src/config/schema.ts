@@ -122,6 +122,26 @@ export const TailConfig = Type.Object(
       default: 100,
       description: 'How often buffered traces are checked for being due',
     }),
+    rescue: Type.Object(
+      {
+        dir: Type.String({
+          default: '',
+          description:
+            'Where spans of dropped traces wait for a late rating to bring them back; empty: no rescue (a late rating is kept alone)',
+        }),
+        windowMs: Type.Integer({
+          minimum: 1000,
+          default: 600_000,
+          description: 'How long a dropped trace can be rescued by a rating',
+        }),
+        maxBytes: Type.Integer({
+          minimum: 1024 * 1024,
+          default: 1024 * 1024 * 1024,
+          description: 'Disk the rescue store may use; past it the oldest dropped traces go first',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false, default: {} },
 );

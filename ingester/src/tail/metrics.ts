@@ -27,6 +27,23 @@ export function createTailMetrics(registry: Registry) {
       labelNames: ['tenant'],
       registers: [registry],
     }),
+    rescued: new Counter({
+      name: 'koder_ingester_trace_rescued_total',
+      help: 'Dropped traces brought back whole from the rescue store by a rating inside the window',
+      labelNames: ['tenant'],
+      registers: [registry],
+    }),
+    ratingsTooLate: new Counter({
+      name: 'koder_ingester_trace_rating_too_late_total',
+      help: 'Ratings of dropped traces no longer in the rescue store (or with no store): the rating is kept, the trace is not',
+      labelNames: ['tenant'],
+      registers: [registry],
+    }),
+    rescueBytes: new Gauge({
+      name: 'koder_ingester_trace_rescue_store_bytes',
+      help: 'Disk used by the rescue store (spans of dropped traces within the rescue window)',
+      registers: [registry],
+    }),
     bufferedTraces: new Gauge({
       name: 'koder_ingester_trace_buffer_traces',
       help: 'Traces waiting for their decision',

@@ -22,6 +22,7 @@ import { batchOf, hex, makeTraces, scatter, type TestTrace } from '../testing/tr
 import { openWal, type Wal } from '../wal/wal.ts';
 import { LEDGER_MARK, LEDGER_SPAN_NAME } from './ledger.ts';
 import { createTailMetrics } from './metrics.ts';
+import { openRescueStore, type RescueStore } from './rescue-store.ts';
 import { createTailSampler, type TailSampler } from './tail-sampler.ts';
 
 const dirs: string[] = [];
@@ -103,7 +104,7 @@ interface Rig {
   queueDepth(): number;
 }
 
-function rig(opts: { config?: string; budgetBytes?: number; wal?: Wal } = {}): Rig {
+function rig(opts: { config?: string; budgetBytes?: number; wal?: Wal; rescue?: RescueStore } = {}): Rig {
   const parsed = parseConfig(opts.config ?? policy());
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
   const config = parsed.config;
@@ -123,6 +124,7 @@ function rig(opts: { config?: string; budgetBytes?: number; wal?: Wal } = {}): R
   const tail = createTailSampler({
     queue,
     ...(opts.wal ? { wal: opts.wal } : {}),
+    ...(opts.rescue ? { rescue: opts.rescue } : {}),
     budget,
     metrics,
     tailMetrics,
@@ -432,5 +434,43 @@ describe('trace-complete sampling (one replica)', () => {
       (l) => getAttribute(l.attributes, 'koder.sampling.decision') === 'dropped',
     ).length;
     expect(Math.abs(dropped - 5000)).toBeLessThan(5 * Math.sqrt(10_000 * 0.25));
+  });
+
+  it('brings a dropped trace back whole when a rating comes inside the rescue window, not after it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'koder-rescue-'));
+    dirs.push(dir);
+    const rescue = openRescueStore({ dir, windowMs: 60_000, maxBytes: 64 * 1024 * 1024 });
+    const r = rig({ rescue });
+    const pool = makeTraces(200, { seed: 31, maxChildren: 3 }).filter((t) => !expectedKeep(t));
+    const [early, late] = pool as [TestTrace, TestTrace];
+    await r.push(batchOf([...early.spans, ...late.spans]));
+    await r.tail.flush();
+    expect(r.tail.decisionOf('shop', early.traceId)?.keep).toBe(false);
+    expect(r.tail.decisionOf('shop', late.traceId)?.keep).toBe(false);
+    expect(rescue.entries).toBe(2);
+    const { attribute, double, len, span } = await import('../testing/otlp-builder.ts');
+    const rating = (t: TestTrace) =>
+      span(
+        { trace: t.traceId, name: 'rating' },
+        len(4, (t.spans[0] as Buffer).subarray(2 + 16 + 2, 2 + 16 + 2 + 8)), // the root's span id
+        attribute('koder.rating.score', double(4, 1)),
+      );
+    // Inside the window: the whole trace comes back, counted once (adjusted count 1).
+    await r.push(batchOf([rating(early)]));
+    await settle(r);
+    const back = r.stored.get(hex(early.traceId)) ?? [];
+    expect(back.length).toBe(early.spans.length + 1);
+    expect(back.filter((s) => s.rule === 'rescued-by-rating').length).toBe(early.spans.length + 1);
+    expect(back.every((s) => s.adjusted === 1)).toBe(true);
+    // After the window: the rating is kept, alone, and counted as too late.
+    rescue.prune(Date.now() + 10 * 60_000);
+    await r.push(batchOf([rating(late)]));
+    await settle(r);
+    expect(r.stored.get(hex(late.traceId))?.map((s) => s.rule)).toEqual(['keep-ratings']);
+    const m = async (name: string) =>
+      (await r.metrics.registry.getSingleMetric(name)?.get())?.values.reduce((n, v) => n + v.value, 0);
+    expect(await m('koder_ingester_trace_rescued_total')).toBe(1);
+    expect(await m('koder_ingester_trace_rating_too_late_total')).toBe(1);
+    rescue.close();
   });
 });

@@ -30,6 +30,7 @@ import { DECISION_ENTRY_BYTES, DecisionCache } from './decision-cache.ts';
 import { bufferedBatch, keptBatch, type Stamp, stampBatch } from './kept-batch.ts';
 import { addSpanUsage, emptyLedger, ledgerBatch, type TraceLedger } from './ledger.ts';
 import type { TailMetrics } from './metrics.ts';
+import type { RescueStore } from './rescue-store.ts';
 import { type BufferedTrace, TraceBuffer, traceKey } from './trace-buffer.ts';
 
 export type Trigger =
@@ -52,6 +53,8 @@ export interface TailDeps {
   policyOf(tenant: string): CompiledPolicy | undefined;
   settings(): Readonly<TailSettings>;
   log: Logger;
+  /** Where dropped traces wait for a late rating (tail.rescue.dir); none: late ratings are kept alone. */
+  rescue?: RescueStore;
   now?: () => number;
 }
 
@@ -155,6 +158,13 @@ export function createTailSampler(deps: TailDeps): TailSampler {
     const ledgerSpans = ledger ? spanCount(ledger) : 0;
     if (!d.keep) {
       metrics.spansSampledOut.inc({ tenant: trace.tenant }, spans);
+      if (deps.rescue) {
+        try {
+          deps.rescue.put(trace.key, encodeTraceRequest(bufferedBatch(trace.groups)), spans, now());
+        } catch (err) {
+          log.warn({ err: (err as Error).message }, 'rescue store: a dropped trace could not be written');
+        }
+      }
       if (!ledger) {
         releaseSegments(trace.segments);
         return;
@@ -171,6 +181,8 @@ export function createTailSampler(deps: TailDeps): TailSampler {
       return;
     }
     if (d.reason === 'error') metrics.spansKeptErrors.inc({ tenant: trace.tenant }, spans);
+    // Kept now, dropped before (its decision was forgotten, then a rating came): the rest comes back.
+    if (deps.rescue?.has(trace.key)) rescueTrace(trace.tenant, trace.key);
     const batch = keptBatch(trace.groups, d);
     if (ledger) batch.resourceSpans.push(...ledger.resourceSpans);
     toOutbox({
@@ -180,6 +192,23 @@ export function createTailSampler(deps: TailDeps): TailSampler {
       bytes: trace.bytes,
       segments: trace.segments,
     });
+  }
+
+  /**
+   * Takes a dropped trace out of the rescue store into the outbox, kept from now on. Its spans carry
+   * adjusted count 1 and rule `rescued-by-rating`: they stand for themselves, not for a sample.
+   */
+  function rescueTrace(tenant: string, key: string): boolean {
+    const request = deps.rescue?.take(key, now());
+    if (!request) return false;
+    const batch = decodeTraceRequest(request);
+    const rescued: TraceDecision = { keep: true, threshold: 0n, rule: 'rescued-by-rating', reason: 'rating' };
+    stampBatch(batch, rescued);
+    cache.set(key, rescued);
+    const spans = spanCount(batch);
+    toOutbox({ tenant, batch, spans, bytes: requestSize(batch), segments: [] });
+    tm.rescued.inc({ tenant });
+    return true;
   }
 
   /** Moves the ledgers of dropped traces gathered by decide() to the outbox. */
@@ -254,6 +283,8 @@ export function createTailSampler(deps: TailDeps): TailSampler {
 
   function sweep(): void {
     const at = now();
+    deps.rescue?.prune(at);
+    if (deps.rescue) tm.rescueBytes.set(deps.rescue.bytes);
     for (const trace of [...buffer.traces.values()]) {
       if (handingOff.has(trace)) continue;
       const trigger = dueTrigger(trace, at);
@@ -378,8 +409,13 @@ export function createTailSampler(deps: TailDeps): TailSampler {
         for (const span of ss.spans) {
           const key = traceKey(tenant, span.traceId);
           if (buffer.traces.has(key)) continue; // buffered above: not late
-          const d = cache.get(key);
+          let d = cache.get(key);
           if (!d) continue;
+          // A rating of a dropped trace brings the whole trace back while it is in the rescue store.
+          if (!d.keep && isRating(span)) {
+            if (rescueTrace(tenant, key)) d = cache.get(key) as TraceDecision;
+            else tm.ratingsTooLate.inc({ tenant });
+          }
           let stamp: Stamp | undefined = d.keep ? d : undefined;
           if (!stamp && policy.keepErrors && isError(span)) stamp = { threshold: 0n, rule: 'keep-errors' };
           if (!stamp && isRating(span)) stamp = { threshold: 0n, rule: 'keep-ratings' };
@@ -498,6 +534,7 @@ export function createTailSampler(deps: TailDeps): TailSampler {
         for (const it of outbox)
           metrics.spansExportFailed.inc({ tenant: it.tenant, reason: 'shutdown_deadline' }, it.spans);
       cache.clear();
+      deps.rescue?.close();
       gauges();
       return left;
     },
