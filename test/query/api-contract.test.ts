@@ -136,6 +136,10 @@ describe('query API contract (embedded store; Tempo backend against the stand-in
     it('search: a page of traces, refusals', async () => {
       const page = await call('search', on(), '/api/v1/traces?limit=3');
       expect((page.body as { traces: unknown[] }).traces).toHaveLength(3);
+      const found = await call('search', on(), '/api/v1/traces?q=question');
+      if (backend === 'embedded')
+        expect((found.body as { traces: { match?: unknown }[] }).traces[0]?.match).toBeDefined();
+      else expect(found.status).toBe(400); // Tempo has no full-text index, and says so
       await call('search', on(), '/api/v1/traces?limit=0');
       await call('search', on(), '/api/v1/traces', { headers: { authorization: 'Bearer bad' } });
     });

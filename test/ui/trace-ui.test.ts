@@ -76,6 +76,20 @@ describe.skipIf(!browserOk.ok)(suiteTitle('trace UI in Chromium', browserOk), ()
     await expect.poll(() => page.getByLabel('Model').inputValue()).toBe('claude-sonnet-4');
   });
 
+  it('finds traces by what was said in them, with the words marked', async () => {
+    const api = (await stack.get('/api/v1/traces?q=kettle&start=0')).body as { traces: unknown[] };
+    expect(api.traces.length).toBeGreaterThan(0);
+    await page.goto(`${stack.queryUrl}/?range=all`);
+    await page.getByLabel('Text').fill('kettle');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/q=kettle/);
+    const marks = page.locator('table.traces tbody tr .match mark');
+    await marks.first().waitFor();
+    expect(await page.locator('table.traces tbody tr').count()).toBe(api.traces.length);
+    for (const m of await marks.allTextContents()) expect(m.toLowerCase()).toBe('kettle');
+    await shot('03-text-search');
+  });
+
   it('sorts all matching traces by a column', async () => {
     await page.goto(`${stack.queryUrl}/?range=all`);
     await page.getByRole('button', { name: /^Spans/ }).click();

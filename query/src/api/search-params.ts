@@ -14,6 +14,7 @@ import {
 import { intBounds, OPERATIONS, type Operation, type Param, queryParams } from './contract/operations.ts';
 
 const MAX_CURSOR_CHARS = 4096;
+const MAX_TEXT_CHARS = 500;
 
 /** Parameters each endpoint takes (contract/operations.ts); anything else is refused, so a typo never
  * silently widens a search. */
@@ -197,6 +198,10 @@ export function parseSearch(q: URLSearchParams): TraceFilter {
     const v = text(q, key);
     if (v !== undefined) f[key] = v;
   }
+  const words = text(q, 'q');
+  if (words !== undefined && words.length > MAX_TEXT_CHARS)
+    throw new BadRequest(`q: at most ${MAX_TEXT_CHARS} characters, got ${words.length}`);
+  if (words !== undefined) f.text = words;
   const cursor = q.get('cursor');
   if (cursor) {
     // Both backends' cursors are base64url text; anything else cannot be one of theirs.

@@ -386,7 +386,7 @@ describe('answer', () => {
 
   it('refuses parameters an endpoint does not take, naming it and what it takes', async () => {
     expect((await ask('/api/v1/traces?servce=x')).body).toEqual({
-      error: `unknown parameter "servce": this endpoint takes start, end, service, name, model, provider, error, minDurationMs, promptId, promptVersion, conversationId, requestId, userId, minRating, maxRating, attr, sort, order, limit, cursor`,
+      error: `unknown parameter "servce": this endpoint takes start, end, service, name, model, provider, error, minDurationMs, promptId, promptVersion, conversationId, requestId, userId, q, minRating, maxRating, attr, sort, order, limit, cursor`,
     });
     expect((await ask('/api/v1/prompts?limit=5')).body).toEqual({
       error: 'unknown parameter "limit": this endpoint takes start, end',

@@ -184,6 +184,7 @@ async function route(
     const { rows, next } = await backend.search(tenant.id, filter);
     const ids = rows.map((r) => r.trace_id);
     const facets = await backend.traceFacets(tenant.id, ids);
+    const matches = filter.text ? await backend.textMatches?.(tenant.id, ids, filter.text) : undefined;
     // Unpriced models make a row's cost partial (or null), never $0 (cost-sum.ts).
     const cost = traceCosts(pricer(deps.prices), await backend.modelUsage(tenant.id, ids));
     const traces = rows.map((r) => ({
@@ -205,6 +206,7 @@ async function route(
       promptVersions: facets.get(r.trace_id)?.promptVersions ?? [],
       ...(cost.get(r.trace_id) ?? NO_COST),
       rating: r.rating_count ? { average: r.rating_sum / r.rating_count, count: r.rating_count } : null,
+      ...(matches?.has(r.trace_id) ? { match: matches.get(r.trace_id) } : {}),
     }));
     return reply(200, next ? { traces, next } : { traces });
   }

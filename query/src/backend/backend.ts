@@ -4,6 +4,7 @@
 import type { TraceFilter } from '../model/filter.ts';
 import type { ModelUsage, PromptUse, TraceSummaryRow } from '../model/rows.ts';
 import type { SpanRow } from '../model/span.ts';
+import type { TextMatch } from '../store/full-text.ts';
 import type { GroupQuery, GroupRow } from '../store/groups.ts';
 import type { EmbeddedStore } from '../store/sqlite-store.ts';
 
@@ -23,6 +24,8 @@ export interface TraceBackend {
    * an attribute's value; Tempo's search cannot, so it has none (a session is still opened by id).
    */
   sessions?(tenant: string, q: GroupQuery): Promise<GroupRow[]>;
+  /** Where each trace matches a full-text search (embedded store only: Tempo has no full-text index). */
+  textMatches?(tenant: string, traceIds: string[], text: string): Promise<Map<string, TextMatch>>;
   /** End users with traces in a range (embedded store only, for the same reason). */
   users?(tenant: string, q: GroupQuery): Promise<GroupRow[]>;
 }
@@ -38,5 +41,6 @@ export function embeddedBackend(store: EmbeddedStore): TraceBackend {
     prompts: async (t, s, e) => store.prompts(t, s, e),
     sessions: async (t, q) => store.sessions(t, q),
     users: async (t, q) => store.users(t, q),
+    textMatches: async (t, ids, text) => store.textMatches(t, ids, text),
   };
 }

@@ -59,6 +59,10 @@ export function traceql(f: TraceFilter): string {
   if (f.promptId) c.push(`span.koder.prompt.id = ${quote(f.promptId)}`);
   if (f.promptVersion) c.push(`span.koder.prompt.version = ${quote(f.promptVersion)}`);
   if (f.conversationId) c.push(`span.gen_ai.conversation.id = ${quote(f.conversationId)}`);
+  if (f.text !== undefined)
+    throw new BadRequest(
+      'q: full-text search needs the embedded store; Tempo has no full-text index (TraceQL matches whole attribute values: use attr=key=value)',
+    );
   if (f.requestId) c.push(`span.koder.request_id = ${quote(f.requestId)}`);
   // Unscoped: on the span or its resource, as the embedded store reads it.
   if (f.userId) c.push(`(.user.id = ${quote(f.userId)} || .enduser.id = ${quote(f.userId)})`);

@@ -41,6 +41,8 @@ export interface TraceFilter {
   requestId?: string;
   /** A span of the trace served this end user (user.id / enduser.id). */
   userId?: string;
+  /** Words (or "phrases") the trace's spans must contain: names, prompts, completions, tool calls. */
+  text?: string;
   /** Average rating of the trace within [minRating, maxRating]. */
   minRating?: number;
   maxRating?: number;

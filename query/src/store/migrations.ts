@@ -1,5 +1,7 @@
 // Schema migrations for the embedded store, applied in order and recorded in PRAGMA user_version, so
 // a store file written by an older version is brought up to date on open.
+import { FULL_TEXT_MIGRATIONS } from './full-text.ts';
+
 export const MIGRATIONS: string[] = [
   `CREATE TABLE spans (
      tenant TEXT NOT NULL, trace_id TEXT NOT NULL, span_id TEXT NOT NULL, parent_span_id TEXT NOT NULL,
@@ -46,7 +48,13 @@ export const MIGRATIONS: string[] = [
      json_extract(attributes, '$."enduser.id"'), json_extract(resource, '$."user.id"'),
      json_extract(resource, '$."enduser.id"')) AS TEXT)`,
   `CREATE INDEX spans_by_user ON spans (tenant, user_id)`,
+  // v18: full-text search over span names and content (full-text.ts); spans stored before are indexed
+  // when the store opens (sqlite-store.ts).
+  ...FULL_TEXT_MIGRATIONS,
 ];
+
+/** The first version with the full-text index (v18's last statement): older stores are indexed when opened. */
+export const FULL_TEXT_VERSION = 20;
 
 /** The first version that keeps rollups: stores older than this are settled when opened. */
 export const ROLLUP_VERSION = 14;

@@ -7,8 +7,9 @@ import type { ExportResult, SpanSink } from '@koder-trace/ingester/sink';
 import { BadRequest, type SortKey, type TraceFilter } from '../model/filter.ts';
 import type { ModelUsage, PromptUse, TraceSummaryRow } from '../model/rows.ts';
 import type { SpanRow } from '../model/span.ts';
+import { ftsQuery, fullText, type TextMatch } from './full-text.ts';
 import { type GroupQuery, type GroupRow, groupQueries } from './groups.ts';
-import { MIGRATIONS, ROLLUP_VERSION } from './migrations.ts';
+import { FULL_TEXT_VERSION, MIGRATIONS, ROLLUP_VERSION } from './migrations.ts';
 import { batchRows } from './span-row.ts';
 import { isCarrier, markRollups, type UsageNode, usageTotals } from './usage-rollup.ts';
 
@@ -67,6 +68,8 @@ export interface EmbeddedStore extends SpanSink {
   sessions(tenant: string, q: GroupQuery): GroupRow[];
   /** End users (user.id / enduser.id) with traces in a range, latest activity first. */
   users(tenant: string, q: GroupQuery): GroupRow[];
+  /** Where each trace matches a full-text search (filter.text), for the search rows. */
+  textMatches(tenant: string, traceIds: string[], text: string): Map<string, TextMatch>;
   deleteOlderThan(ns: bigint): number;
   close(): Promise<void>;
 }
@@ -150,6 +153,7 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
     });
   }
 
+  const text = fullText(db);
   const insertSpan = db.prepare(
     `INSERT OR IGNORE INTO spans (${SPAN_COLUMNS.join(', ')}) VALUES (${SPAN_COLUMNS.map((c) => `:${c}`).join(', ')})`,
   );
@@ -211,6 +215,8 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
       traceId,
     );
   }
+  // A store written before the full-text index: index what it holds, once.
+  if (version > 0 && version < FULL_TEXT_VERSION) transaction(() => text.backfill());
   // A store written before rollups were kept: count each trace's carriers and settle those with two.
   if (version > 0 && version < ROLLUP_VERSION) {
     const setCarriers = db.prepare('UPDATE traces SET carriers = ? WHERE tenant = ? AND trace_id = ?');
@@ -237,6 +243,7 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
       for (const row of batchRows(tenant, batch)) {
         // A span sent twice (client retries) is stored once and counted once.
         if (insertSpan.run(row as unknown as Record<string, never>).changes === 0) continue;
+        text.index(row);
         const root = row.parent_span_id === '';
         // A rating is feedback given later: it neither stretches the trace's time nor counts as a span.
         const isRating = row.rating !== null;
@@ -309,6 +316,13 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
         value,
       );
     }
+    if (f.text !== undefined) {
+      const q = ftsQuery(f.text);
+      if (q === undefined)
+        throw new BadRequest('q: nothing to search for (words or "phrases" with letters or digits)');
+      where.push(text.condition);
+      params.text = q;
+    }
     if (spanCond.length) {
       where.push(
         `EXISTS (SELECT 1 FROM spans s WHERE s.tenant = t.tenant AND s.trace_id = t.trace_id AND ${spanCond.join(' AND ')})`,
@@ -376,6 +390,10 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
     insert,
     search,
     ...groupQueries(db),
+    textMatches(tenant, ids, words) {
+      const q = ftsQuery(words);
+      return q === undefined ? new Map() : text.matches(tenant, ids, q);
+    },
     modelUsage: (tenant, ids) =>
       ids.flatMap((id) =>
         (usageOf.all(tenant, id) as Record<string, unknown>[]).map((u) => fromDb<ModelUsage>(u)),
@@ -412,6 +430,7 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
       transaction(() => {
         for (const t of old) {
           deleteSpans.run(t.tenant, t.trace_id);
+          text.forget(t.tenant, t.trace_id);
           deleteTrace.run(t.tenant, t.trace_id);
         }
       });

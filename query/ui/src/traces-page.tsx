@@ -1,4 +1,5 @@
 // The trace table: search filters as controls, sortable columns, pages, all kept in the URL.
+import type { ComponentChildren } from 'preact';
 import { api, type TraceRow } from './api.ts';
 import * as fmt from './format.ts';
 import { linkClick, navigate, withParams } from './router.ts';
@@ -18,6 +19,7 @@ const DEFAULT_RANGE = '24h';
 
 /** Filters passed to the API as they are in the page URL. */
 const TEXT_FILTERS = [
+  ['q', 'Text', 'e.g. refund kettle'],
   ['service', 'Service', 'e.g. support-agent'],
   ['name', 'Span name', 'e.g. chat gpt-4o'],
   ['model', 'Model', 'e.g. gpt-4o'],
@@ -245,6 +247,7 @@ function TraceTable({
                 >
                   {r.rootName ?? '(root not received)'}
                 </a>
+                {r.match && <Match match={r.match} />}
               </td>
               <td>{r.rootService ?? '—'}</td>
               <td class="num">{fmt.duration(r.durationMs)}</td>
@@ -295,4 +298,16 @@ function sortPage(rows: TraceRow[], key: (r: TraceRow) => number | string, ascen
       sign * (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y)))
     );
   });
+}
+
+/** Where a full-text search matched: the piece of text, its matches marked. */
+function Match({ match }: { match: NonNullable<TraceRow['match']> }) {
+  const parts: ComponentChildren[] = [];
+  let at = 0;
+  for (const [start, end] of match.highlights) {
+    parts.push(match.text.slice(at, start), <mark>{match.text.slice(start, end)}</mark>);
+    at = end;
+  }
+  parts.push(match.text.slice(at));
+  return <div class="match">{parts}</div>;
 }

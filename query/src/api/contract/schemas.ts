@@ -45,6 +45,18 @@ export const TraceRow = Type.Object(
     promptVersions: Type.Array(Type.String()),
     ...Cost,
     rating: RatingSummary,
+    match: Type.Optional(
+      Type.Object(
+        {
+          spanId: HexId(8),
+          text: Type.String({ description: 'A short piece of the matching text' }),
+          highlights: Type.Array(Type.Tuple([Type.Number(), Type.Number()]), {
+            description: '[start, end) of each match in text',
+          }),
+        },
+        Strict,
+      ),
+    ),
   },
   Strict,
 );
