@@ -107,6 +107,10 @@ interface OutboxItem {
   segments: number[];
 }
 
+/** The most one merged outbox item holds (spans, bytes): well under an export batch. */
+const MERGE_SPANS = 2048;
+const MERGE_BYTES = 1024 * 1024;
+
 /** Keeps everything: used for spans of a tenant no longer configured (replayed from the log). */
 const KEEP_ALL = compilePolicy(undefined);
 
@@ -225,12 +229,46 @@ export function createTailSampler(deps: TailDeps): TailSampler {
   }
 
   /** Hands kept traces to the export queue in order, as room allows; the rest wait for the next turn. */
+  /**
+   * Joins the items at the head of the outbox that belong to one tenant into one (up to a batch's
+   * worth), so that many small kept traces make one queue item and one log record, not one each.
+   */
+  function mergeHead(): void {
+    const first = outbox[0];
+    if (!first || outbox.length < 2) return;
+    let n = 1;
+    let spans = first.spans;
+    let bytes = first.bytes;
+    while (n < outbox.length) {
+      const next = outbox[n] as OutboxItem;
+      if (
+        next.tenant !== first.tenant ||
+        spans + next.spans > MERGE_SPANS ||
+        bytes + next.bytes > MERGE_BYTES
+      )
+        break;
+      spans += next.spans;
+      bytes += next.bytes;
+      n++;
+    }
+    if (n === 1) return;
+    const parts = outbox.splice(0, n);
+    outbox.unshift({
+      tenant: first.tenant,
+      batch: { resourceSpans: parts.flatMap((p) => p.batch.resourceSpans) },
+      spans,
+      bytes,
+      segments: parts.flatMap((p) => p.segments),
+    });
+  }
+
   function flushOutbox(): Promise<void> {
     if (flushing) return flushing;
     let done = false;
     const run = (async () => {
       try {
         while (outbox.length) {
+          mergeHead();
           const item = outbox[0] as OutboxItem;
           // The item's bytes pass to the queue's reservation (which takes its own exact share).
           budget?.release(item.bytes);
@@ -447,7 +485,7 @@ export function createTailSampler(deps: TailDeps): TailSampler {
 
   return {
     makeRoom(bytes) {
-      if (!budget) return true;
+      if (!budget || budget.used + bytes <= budget.max) return true;
       let decided = false;
       for (const trace of [...buffer.traces.values()]) {
         if (budget.used + bytes <= budget.max) break;
