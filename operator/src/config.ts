@@ -1,7 +1,11 @@
 // The operator's settings, from its command line: parsed and checked once, then frozen. Nothing else
 // in the operator reads argv or the environment.
 import { parseArgs } from 'node:util';
-import { CONFIGMAP_BUDGET_BYTES } from './manifests/configmaps.ts';
+
+/** The API server refuses a ConfigMap whose data (keys and values) passes 1 MiB. */
+export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
+/** What the builders fill at most: the limit less room for the header comment and for growth between runs. */
+export const CONFIGMAP_BUDGET_BYTES = CONFIGMAP_MAX_BYTES - 16 * 1024;
 
 export interface OperatorConfig {
   /** Outside a cluster: a kubeconfig file. Inside: empty (in-cluster service account). */

@@ -20,8 +20,8 @@ import type { Logger } from 'pino';
 import type { SamplingPolicy, TraceTenant } from '../api/types.generated.ts';
 import { type CompileOutput, compile, type TenantOutcome, type Verdict } from '../compile/compile.ts';
 import { tenantsInForce } from '../compile/in-force.ts';
-import type { OperatorConfig } from '../config.ts';
-import { CONFIGMAP_MAX_BYTES, INGESTER_CONFIG_KEY } from '../manifests/configmaps.ts';
+import { CONFIGMAP_MAX_BYTES, type OperatorConfig } from '../config.ts';
+import { INGESTER_CONFIG_KEY } from '../manifests/configmaps.ts';
 import { type DesiredState, desiredObjects } from '../manifests/desired.ts';
 import { tokenSecret } from '../manifests/token-secret.ts';
 import {
@@ -305,6 +305,12 @@ async function ensureTokens(
     } catch (err) {
       refused.set(`${ns}/${name}`, message(err));
       throw err;
+    }
+    // Read tokens live in Secrets the user made: read (never created); a missing one is the
+    // compile step's to report on the tenant's status.
+    for (const secret of tt.spec?.read?.tokenSecrets ?? []) {
+      const token = tokenOf(d.caches.secrets.get(secret, ns)) ?? (await readToken(ns, secret));
+      if (token) tokens.set(`${ns}/${secret}`, token);
     }
   });
   for (const err of errors) fail('token Secret', err);

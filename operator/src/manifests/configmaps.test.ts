@@ -7,8 +7,8 @@ import * as yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import type { SamplingPolicy, TraceTenant } from '../api/types.generated.ts';
 import { compile } from '../compile/compile.ts';
-import { parseOperatorArgs } from '../config.ts';
-import { CONFIGMAP_MAX_BYTES, ingesterConfigMap, tempoOverridesConfigMap } from './configmaps.ts';
+import { CONFIGMAP_MAX_BYTES, parseOperatorArgs } from '../config.ts';
+import { ingesterConfigMap, tempoOverridesConfigMap } from './configmaps.ts';
 
 const cfg = parseOperatorArgs(['--namespace', 'koder-trace'], {});
 type Rules = NonNullable<NonNullable<SamplingPolicy['spec']>['rules']>;

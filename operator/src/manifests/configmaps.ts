@@ -12,17 +12,12 @@ import type { SamplingConfig, TenantConfig } from '@koder-trace/ingester/config'
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { type CompileOutput, DEFAULT_LIMITS, type TempoTenantOverrides } from '../compile/compile.ts';
-import type { OperatorConfig } from '../config.ts';
+import { CONFIGMAP_BUDGET_BYTES, type OperatorConfig } from '../config.ts';
 import { INSTANCE_LABEL, instanceOf, MANAGED_BY } from '../naming.ts';
 
 export const INGESTER_CONFIG_KEY = 'config.yaml';
 export const TEMPO_OVERRIDES_KEY = 'overrides.yaml';
 export const INGESTER_DATA_DIR = '/var/lib/koder-trace';
-
-/** The API server refuses a ConfigMap whose data (keys and values) passes 1 MiB. */
-export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
-/** What the builders fill: the limit less room for the header comment and for growth between runs. */
-export const CONFIGMAP_BUDGET_BYTES = CONFIGMAP_MAX_BYTES - 16 * 1024;
 
 /** A built ConfigMap and the tenant ids that did not fit in it (oldest tenants are kept first). */
 export interface BuiltConfigMap {
