@@ -42,6 +42,7 @@ import {
 import { checkSessionParams, sessionTurn } from './sessions.ts';
 import { RawJson, traceView } from './trace-view.ts';
 import { serveUi } from './ui-files.ts';
+import { usageReply } from './usage.ts';
 
 interface Reply {
   status: number;
@@ -221,6 +222,7 @@ async function route(
       ? reply(200, traceView(id, rows, deps.prices, partial))
       : reply(404, { error: `no trace ${id} for this tenant` });
   }
+  if (path === '/api/v1/usage') return usageReply(backend, tenant.id, q, (f) => range(deps, f));
   if (path === '/api/v1/sessions' || path === '/api/v1/users') {
     const which = path === '/api/v1/sessions' ? 'sessions' : 'users';
     const page = parseGroupPage(q, OPERATIONS[which]);
