@@ -18,6 +18,8 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startIngester } from '@koder-trace/ingester/app';
+import { configFrom } from '@koder-trace/ingester/config';
+import { buildTenantAuth } from '@koder-trace/ingester/tenants';
 import * as yaml from 'js-yaml';
 import { pino } from 'pino';
 import { createQueryServer } from './api/server.ts';
@@ -151,10 +153,15 @@ const ingester = await startIngester({
   sink: store,
   logger: log.child({ component: 'ingester' }),
 }).catch(portFailure);
+// Who may read: the same document the ingester took (so it is valid), read as the query service reads
+// the operator's config in a cluster.
+const checked = configFrom(config);
+if (!checked.ok) throw new Error(`the ingester took a config it refuses: ${checked.errors.join('; ')}`);
+const readers = buildTenantAuth(checked.config);
 const otlpHost = values.host.includes(':') ? `[${values.host}]` : values.host;
 const query = createQueryServer({
   backend: embeddedBackend(store),
-  registry: ingester.registry, // the same tenants and tokens the ingester accepts
+  registry: () => readers, // read tokens, and ingest tokens unless a tenant made them write-only
   log: log.child({ component: 'query' }),
   prices: followPrices(values.prices, log).table, // re-read when the file changes
   ingestUrl: `http://127.0.0.1:${ingester.httpPort}`,

@@ -168,6 +168,17 @@ export const Tenant = Type.Object(
     tokenSha256: Type.Array(Type.String({ pattern: '^[0-9a-f]{64}$' }), {
       description: 'SHA-256 (hex) of each accepted bearer token; tokens themselves are never stored',
     }),
+    readTokenSha256: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[0-9a-f]{64}$' }), {
+        description:
+          'SHA-256 of tokens that read this tenant’s traces (the query service) and send nothing (the receivers ignore them)',
+      }),
+    ),
+    ingestTokenReads: Type.Optional(
+      Type.Boolean({
+        description: 'Whether the tokenSha256 tokens also read (default true); false: write-only',
+      }),
+    ),
     limits: Type.Optional(Limits),
     contentCapture: Type.Optional(ContentCapture),
     sampling: Type.Optional(Sampling),

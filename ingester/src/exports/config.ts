@@ -1,6 +1,6 @@
 // `@koder-trace/ingester/config`: the ingester's config document, which the operator writes and
 // `make run` builds; parsing here keeps one validator for every writer.
-export { type ConfigResult, parseConfig } from '../config/load.ts';
+export { type ConfigResult, configFrom, parseConfig } from '../config/load.ts';
 export type {
   ContentCaptureConfig,
   IngesterConfigDoc,

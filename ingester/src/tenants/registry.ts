@@ -49,14 +49,18 @@ function bearer(authorization: string | undefined): string | undefined {
 
 /**
  * Token → tenant and nothing else (no policies compiled, no rate buckets), for readers: the query
- * service follows the same config file the ingesters do, with tenants in the thousands.
+ * service follows the same config file the ingesters do, with tenants in the thousands. Readers are a
+ * tenant's read tokens and, unless it made them write-only, its ingest tokens; the receivers
+ * (buildRegistry) accept ingest tokens only, so a read token can send nothing.
  */
 export function buildTenantAuth(cfg: IngesterConfigDoc): TenantAuth {
   const singleTenant = cfg.auth === 'none';
   const byHash = new Map<string, { id: string }>();
   for (const tc of cfg.tenants) {
     const tenant = { id: tc.id };
-    for (const h of tc.tokenSha256) byHash.set(h, tenant);
+    // Read tokens always read; the ingest tokens too unless the tenant made them write-only.
+    for (const h of tc.readTokenSha256 ?? []) byHash.set(h, tenant);
+    if (tc.ingestTokenReads !== false) for (const h of tc.tokenSha256) byHash.set(h, tenant);
   }
   const fallback = { id: SINGLE_TENANT_ID };
   return {

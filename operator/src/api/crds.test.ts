@@ -27,6 +27,7 @@ describe('CRD-derived types and validation', () => {
     expect(makeValidator('TraceTenant')(tt)).toEqual({ ok: true });
     expect(tt.spec).toEqual({
       credentials: {},
+      read: { ingestTokenReads: true },
       limits: { spansPerSecond: 5000, burst: 10000, maxAttributeValueBytes: 65536, maxRequestBytes: 8388608 },
       retention: '336h',
       contentCapture: 'full',

@@ -19,6 +19,21 @@ credentials?: {
 secretName?: string
 }
 /**
+ * Who may read this tenant's traces through the query API, apart from whoever sends them: read tokens that cannot send, and whether the ingest token may read at all.
+ */
+read?: {
+/**
+ * Secrets (in this namespace) whose key "token" each holds a read token: it reads this tenant's traces and can send nothing. Made by you (the operator never creates them); a change is picked up within the operator's cache time.
+ * 
+ * @maxItems 16
+ */
+tokenSecrets?: []|[string]|[string, string]|[string, string, string]|[string, string, string, string]|[string, string, string, string, string]|[string, string, string, string, string, string]|[string, string, string, string, string, string, string]|[string, string, string, string, string, string, string, string]|[string, string, string, string, string, string, string, string, string]|[string, string, string, string, string, string, string, string, string, string]|[string, string, string, string, string, string, string, string, string, string, string]|[string, string, string, string, string, string, string, string, string, string, string, string]|[string, string, string, string, string, string, string, string, string, string, string, string, string]|[string, string, string, string, string, string, string, string, string, string, string, string, string, string]|[string, string, string, string, string, string, string, string, string, string, string, string, string, string, string]|[string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string]
+/**
+ * Whether the ingest token also reads. false makes it write-only: pods that send spans cannot read any back, and readers need a read token.
+ */
+ingestTokenReads?: boolean
+}
+/**
  * A SamplingPolicy in this namespace to sample with.
  */
 samplingPolicyRef?: {

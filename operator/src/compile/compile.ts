@@ -200,9 +200,20 @@ export function compile(input: CompileInput): CompileOutput {
       maxAttributeValueBytes: spec.limits?.maxAttributeValueBytes ?? DEFAULT_LIMITS.maxAttributeValueBytes,
       maxRequestBytes: spec.limits?.maxRequestBytes ?? DEFAULT_LIMITS.maxRequestBytes,
     };
+    // Read tokens: Secrets the user made; one that is missing or empty leaves that reader out, says so.
+    const read = spec.read ?? {};
+    const readTokens = (read.tokenSecrets ?? []).map((name) => ({
+      name,
+      token: input.tokens.get(`${ns}/${name}`),
+    }));
+    const unread = readTokens.filter((r) => !r.token).map((r) => `${ns}/${r.name}`);
     tenants.push({
       id: tenantId,
       tokenSha256: [sha256Hex(token)],
+      ...(readTokens.length > unread.length
+        ? { readTokenSha256: readTokens.flatMap((r) => (r.token ? [sha256Hex(r.token)] : [])) }
+        : {}),
+      ...(read.ingestTokenReads === false ? { ingestTokenReads: false } : {}),
       limits,
       contentCapture: spec.contentCapture ?? 'full',
       sampling,
@@ -226,6 +237,12 @@ export function compile(input: CompileInput): CompileOutput {
         };
       retention = DEFAULT_RETENTION;
     }
+    if (unread.length && verdict.ready)
+      verdict = {
+        ready: false,
+        reason: 'ReadTokenNotFound',
+        message: `read token Secret ${unread.join(', ')} (spec.read.tokenSecrets) has no "token": spans are received, but that reader cannot read them`,
+      };
     overrides[tenantId] = tempoTenantOverrides(limits, retention);
     tenantOutcomes.set(key, { ...base, sampling: summary, ...verdict });
   }
