@@ -114,9 +114,9 @@ kind: Deployment
 metadata: { name: ${name}, namespace: ${namespace} }
 spec:
   replicas: 1
-  selector: { matchLabels: { app: demo-app } }
+  selector: { matchLabels: { app: ${name} } }
   template:
-    metadata: { labels: { app: demo-app } }
+    metadata: { labels: { app: ${name} } }
     spec:
       containers:
         - name: app
@@ -627,6 +627,15 @@ describe.skipIf(!available.ok)(suiteTitle('the chart in a real cluster', availab
         'trace.koder.dev/roll-on-change=true',
       ]),
     );
+    // A Deployment of the same tenant that did not opt in: it must not roll.
+    await ok(
+      'steady',
+      cluster.kubectl(['apply', '-f', '-'], {
+        input: demoDeployment(cluster.images['demo-app']?.reference as string, 'team-a', 'steady'),
+      }),
+    );
+    await rolledOut('team-a', 'deployment/steady');
+    const [steady] = await pods('team-a', 'app=steady');
     const before = await demoPod('team-a');
     const oldToken = await tenantToken('team-a', 'support-bot-token');
     const newToken = `kt_${randomBytes(24).toString('base64url')}`;
@@ -700,6 +709,15 @@ describe.skipIf(!available.ok)(suiteTitle('the chart in a real cluster', availab
     });
     console.log(`[cluster] token rotation to the new pod's spans read back: ${(Date.now() - t) / 1000} s`);
     expect((await queryGet('/traces?limit=1', oldToken)).status).toBe(401);
+    // The Deployment that did not opt in kept its pod (and its one ReplicaSet).
+    const steadyNow = await pods('team-a', 'app=steady');
+    expect(steadyNow.map((p) => p.metadata.uid)).toEqual([steady?.metadata.uid]);
+    const steadySets = await ok(
+      'rs',
+      cluster.kubectl(['get', 'rs', '-n', 'team-a', '-l', 'app=steady', '-o', 'name']),
+    );
+    expect(steadySets.trim().split('\n')).toHaveLength(1);
+    await ok('cleanup', cluster.kubectl(['delete', 'deployment', 'steady', '-n', 'team-a']));
   });
 
   it('helm upgrade: the same values roll nothing; a changed value rolls only what it configures', {
@@ -952,9 +970,9 @@ spec:
     await load;
     await victimLog.stop();
     const shutdown = victimLog
-      .tail(40)
+      .tail(4)
       .split('\n')
-      .filter((l) => /stopped|undecided|not delivered/.test(l));
+      .filter((l) => l.trim());
     await rolledOut(NS, `deployment/${RELEASE}-ingester`);
     console.log(
       `[cluster] fault load: ${sent} sent, acknowledged ${acked.head.length} head + ${acked.trace.length} trace (${ackedBeforeDelete} before the delete of ${victim} among ${ingesters.length}), refused ${JSON.stringify(refused)}; victim: ${shutdown.join(' | ')}`,
