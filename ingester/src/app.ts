@@ -269,8 +269,10 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
       if (handOffTimer) clearInterval(handOffTimer);
       router?.close();
       http.closeIdleConnections();
-      // Without a log, buffered traces are decided now (kept ones join the queue); with one they stay.
-      const notQueued = await tail.close(!wal, grace);
+      // Buffered traces are decided now and kept ones join the queue, log or not: a log on a pod's
+      // emptyDir does not outlive the pod (a rolling update, a drain), so leaving them for the next
+      // start would lose spans already acknowledged. A crash (no shutdown) still replays them.
+      const notQueued = await tail.close(true, grace);
       const left = notQueued + (await queue.drain(grace));
       if (left > 0 && !wal) log.error({ spans: left }, 'spans not delivered before the shutdown deadline');
       await sink.close();

@@ -1,6 +1,7 @@
 // Whole-trace sampling (policy mode trace) in the real ingester program: an agent run with a failing
-// tool call is stored whole even at probability 0 (head sampling kept the error span alone), and
-// spans buffered while their trace was undecided survive a SIGKILL through the write-ahead log.
+// tool call is stored whole even at probability 0 (head sampling kept the error span alone), spans
+// buffered while their trace was undecided survive a SIGKILL through the write-ahead log, and a
+// graceful stop decides and delivers them (a pod's log may not outlive the pod).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,5 +139,41 @@ describe('whole-trace sampling in the ingester program', () => {
     const keptPlain = plain.filter((t) => s.has(hex(t.traceId))).length;
     expect(keptPlain).toBeGreaterThan(plain.length * 0.1);
     expect(keptPlain).toBeLessThan(plain.length * 0.45);
+  });
+
+  it('decides and delivers buffered traces at a graceful stop, log or not, and leaves nothing to replay', async () => {
+    storage.requests.length = 0;
+    const dir = await mkdtemp(join(tmpdir(), 'koder-trace-wal-stop-'));
+    const config = {
+      tenants: [
+        {
+          id: 'shop',
+          tokenSha256: [sha256Hex('token-shop')],
+          sampling: { defaultProbability: 0.25, trace: { quietMs: 600_000, maxAgeMs: 1_200_000 } },
+        },
+      ],
+      exporter: { endpoint: storage.endpoint, maxBatchDelayMs: 20 },
+      defaultLimits: { spansPerSecond: 1e6, burst: 1e6 },
+      wal: { dir },
+      shutdownGraceMs: 5000,
+    };
+    const traces = makeTraces(200, { seed: 5, errorRate: 0.1 });
+    const first = await startIngesterProcess(config);
+    for (const b of scatter(traces, 3, 30)) {
+      const res = await postOtlp(first.httpUrl, request(b), 'proto', 'token-shop');
+      expect(res.status).toBe(200);
+    }
+    expect(storage.requests.length).toBe(0); // all undecided
+    await first.stop(); // SIGTERM
+    const s = stored(storage);
+    for (const t of traces.filter((t) => t.error)) expect(s.get(hex(t.traceId))?.length).toBe(t.spans.length);
+    const before = storage.requests.length;
+    // A new start on the same log (as a new pod would not even have) finds nothing left to decide.
+    const second = await startIngesterProcess({ ...config, tenants: config.tenants });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await second.metric('koder_ingester_trace_buffer_traces')).toBe(0);
+    expect(storage.requests.length).toBe(before);
+    await second.stop();
+    await rm(dir, { recursive: true, force: true });
   });
 });
