@@ -299,6 +299,26 @@ const EXPECTED: Record<string, Expected> = {
     rollups: [],
     calls: [['llm', `chat ${BEDROCK_MODEL}`]],
   },
+  'openinference-bedrock': {
+    // It names the model "anthropic" and counts Bedrock's own inputTokens; the model id and the cache
+    // counts are read from the request and response bodies it also sends. claude-3-5-haiku: $0.80 in,
+    // $0.08 cache read, $4 out.
+    totals: {
+      inputTokens: BEDROCK_USAGE.input + BEDROCK_USAGE.cacheRead,
+      outputTokens: BEDROCK_USAGE.output,
+      cacheReadTokens: BEDROCK_USAGE.cacheRead,
+      cacheCreationTokens: 0,
+      reasoningTokens: 0,
+      llmCalls: 1,
+      toolCalls: 0,
+      errors: 0,
+      costUsd: (BEDROCK_USAGE.input * 0.8 + BEDROCK_USAGE.cacheRead * 0.08 + BEDROCK_USAGE.output * 4) / 1e6,
+    },
+    provider: 'aws.bedrock',
+    models: [BEDROCK_MODEL],
+    rollups: [],
+    calls: [['llm', 'bedrock.converse']],
+  },
   'openllmetry-mcp': {
     // An MCP client session: initialize, tools/list and the tool call; only the call is a tool call.
     totals: {

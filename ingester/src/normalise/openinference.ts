@@ -64,8 +64,31 @@ function paramValue(v: unknown): AnyValue | undefined {
   return undefined;
 }
 
+/**
+ * OpenInference's Bedrock spans name the model by its maker (llm.model_name "anthropic") and count
+ * Bedrock's own inputTokens, without the cache; the request and response bodies they also send
+ * (input.value, output.value) hold the model id and the cache counts. Read from there only then.
+ */
+function bedrockBodies(m: Attrs): void {
+  if (str(m.get('llm.provider')) !== 'aws') return;
+  const name = str(m.get('llm.model_name'));
+  const request = parseJson(m.get('input.value')) as { modelId?: unknown } | undefined;
+  if (typeof request?.modelId === 'string' && (!name || name === str(m.get('llm.system'))))
+    m.set('llm.model_name', request.modelId);
+  const response = parseJson(m.get('output.value')) as { usage?: Record<string, unknown> } | undefined;
+  const u = response?.usage;
+  if (!u || typeof u.inputTokens !== 'number') return;
+  const read = typeof u.cacheReadInputTokens === 'number' ? u.cacheReadInputTokens : 0;
+  const write = typeof u.cacheWriteInputTokens === 'number' ? u.cacheWriteInputTokens : 0;
+  if (read + write === 0 || int(m.get('llm.token_count.prompt')) !== BigInt(u.inputTokens)) return;
+  m.set('llm.token_count.prompt', BigInt(u.inputTokens + read + write));
+  if (read) setDefault(m, 'llm.token_count.prompt_details.cache_read', BigInt(read));
+  if (write) setDefault(m, 'llm.token_count.prompt_details.cache_write', BigInt(write));
+}
+
 export function normaliseOpenInference(m: Attrs): void {
   const kind = str(m.get('openinference.span.kind'))?.toUpperCase();
+  bedrockBodies(m);
   if (kind && KINDS[kind]) setDefault(m, 'gen_ai.operation.name', KINDS[kind]);
 
   const params = parseJson(m.get('llm.invocation_parameters'));
