@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeTraceRequest } from '@koder-trace/ingester/otlp';
 import type { TenantRegistry } from '@koder-trace/ingester/tenants';
-import { sdkJson, sdkProtobuf } from '@koder-trace/ingester/testing';
+import { addSpanUsage, emptyLedger, ledgerBatch, sdkJson, sdkProtobuf } from '@koder-trace/ingester/testing';
 import {
   createQueryServer,
   DEFAULT_PRICES,
@@ -109,7 +109,16 @@ describe('query API contract (embedded store; Tempo backend against the stand-in
         conversationId: i < 4 ? 'alpha' : 'beta',
         user: { key: 'user.id', value: i % 2 ? 'ada' : 'bob', on: 'span' },
       });
-      store.insert(TENANT, decodeTraceRequest(sdkProtobuf(spans)));
+      const batch = decodeTraceRequest(sdkProtobuf(spans));
+      store.insert(TENANT, batch);
+      // The usage ledger the ingester writes for a decided trace (embedded store only: the stand-in
+      // takes OTLP/JSON, and the ledger is built as the ingester's own TraceBatch).
+      const ledger = emptyLedger();
+      for (const rs of batch.resourceSpans)
+        for (const ss of rs.scopeSpans) for (const span of ss.spans) addSpanUsage(ledger, span, rs.resource);
+      const first = batch.resourceSpans[0]?.scopeSpans[0]?.spans[0];
+      const ledgerSpans = first && ledgerBatch(first.traceId, ledger, { keep: true, rule: 'default' });
+      if (ledgerSpans) store.insert(TENANT, ledgerSpans);
       standin.push(TENANT, sdkJson(spans));
       if (i === 2) {
         traceId = spans[0]?.spanContext().traceId as string;
@@ -222,6 +231,20 @@ describe('query API contract (embedded store; Tempo backend against the stand-in
         expect(check(OPERATIONS.trace.responses[200].schema, r.trace)).toEqual([]);
       await call('export', on(), '/api/v1/export?format=csv');
       await call('export', on(), '/api/v1/export', { headers: { authorization: '' } });
+    });
+
+    it('usage: the ledger by request and in totals', async () => {
+      const totals = await call('usage', on(), '/api/v1/usage');
+      expect(totals.status).toBe(200);
+      if (backend === 'embedded') {
+        const req = await call('usage', on(), '/api/v1/usage?requestId=req-2');
+        expect(req.body).toMatchObject({ requestId: 'req-2', stored: 'kept' });
+        const one = await call('usage', on(), '/api/v1/usage?requestId=nobody');
+        expect(one.status).toBe(404);
+        expect((totals.body as { rows: unknown[] }).rows.length).toBeGreaterThan(0);
+      }
+      await call('usage', on(), '/api/v1/usage?start=soon');
+      await call('usage', on(), '/api/v1/usage', { headers: { authorization: '' } });
     });
 
     it('info, without a token', async () => {

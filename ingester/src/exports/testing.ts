@@ -1,5 +1,8 @@
 // `@koder-trace/ingester/testing`: span builders, OTel-SDK-made payloads and hostile inputs for tests
 // in every workspace. Not used by production code.
+
+// What the ingester's usage ledger writes for a decided trace, for tests of what reads it.
+export { addSpanUsage, emptyLedger, ledgerBatch } from '../tail/ledger.ts';
 export * from '../testing/arbitraries.ts';
 export * from '../testing/hostile-cases.ts';
 export * from '../testing/otlp-builder.ts';

@@ -7,6 +7,7 @@
 import type { TraceBackend } from '../backend/backend.ts';
 import { BadRequest } from '../model/filter.ts';
 import type { SpanRow } from '../model/span.ts';
+import { OPERATIONS, queryParams } from './contract/operations.ts';
 import { parseRange } from './search-params.ts';
 
 const LEDGER_NAME = 'koder.usage';
@@ -194,7 +195,7 @@ export async function usageReply(
   q: URLSearchParams,
   range: (f: { startNs?: bigint; endNs?: bigint }) => { start: bigint; end: bigint },
 ): Promise<{ status: number; body: unknown }> {
-  const f = parseRange(q, ['requestId', 'start', 'end']);
+  const f = parseRange(q, queryParams(OPERATIONS.usage));
   const requestId = q.get('requestId');
   if (requestId !== null) {
     const u = await requestUsage(backend, tenant, requestId);

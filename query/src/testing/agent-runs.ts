@@ -1,6 +1,6 @@
 // Agent runs made by the real OTel SDK, stored in a real embedded store and served by the real query
 // server, for the API's tests: an agent span, an LLM call with messages, usage and a prompt version,
-// and a rating of that call; every fifth call fails.
+// and a rating of that call; every fifth call fails. Run i is request req-<i>.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeTraceRequest } from '@koder-trace/ingester/otlp';
@@ -48,6 +48,7 @@ export async function agentRun(i: number, o: RunOptions = {}) {
   const start = o.startMs ?? Date.now() - 60_000 + i * 10;
   const root = tracer.startSpan('invoke_agent support', { startTime: start });
   root.setAttribute('gen_ai.operation.name', 'invoke_agent');
+  root.setAttribute('koder.request_id', `req-${i}`);
   const ctx = trace.setSpan(context.active(), root);
   const question = (o.question ?? `question ${i}`) + 'x'.repeat(o.padding ?? 0);
   const chat = tracer.startSpan(

@@ -245,6 +245,22 @@ export const OPERATIONS = {
       401: UNAUTHORIZED,
     },
   },
+  usage: {
+    method: 'get',
+    path: '/api/v1/usage',
+    summary:
+      'Exact usage from the ingester’s ledger (every decided trace, kept or not): one request’s totals, or totals by day, service, model and prompt version',
+    description:
+      'With requestId: that request’s totals (RequestUsage). Without: totals in the range (UsageTotals). docs/sampling.md says how billing reconciles against it.',
+    auth: true,
+    params: { requestId: q('koder.request_id of one request'), ...range(true) },
+    responses: {
+      200: { description: 'The usage', schema: Type.Union([S.RequestUsage, S.UsageTotals]) },
+      400: BAD_PARAMETER,
+      401: UNAUTHORIZED,
+      404: error('No ledger for this request id'),
+    },
+  },
   info: {
     method: 'get',
     path: '/api/v1/info',

@@ -314,6 +314,65 @@ export const SessionAnswer = Type.Object(
   Strict,
 );
 
+// The usage ledger's figures (GET /api/v1/usage): token types as the ledger spans name them.
+const LedgerTokens = Type.Object(
+  {
+    input: Type.Number(),
+    output: Type.Number(),
+    cache_read: Type.Number(),
+    cache_creation: Type.Number(),
+    reasoning: Type.Number(),
+  },
+  Strict,
+);
+const Truncated = {
+  truncated: Type.Optional(
+    Type.Literal(true, { description: 'More ledger traces matched than one answer reads: narrow the range' }),
+  ),
+};
+
+export const RequestUsage = Type.Object(
+  {
+    requestId: Type.String(),
+    traces: Type.Array(HexId(16)),
+    spans: Type.Number(),
+    errors: Type.Number(),
+    error: Type.Boolean(),
+    tokens: LedgerTokens,
+    tokensByModel: Type.Record(Type.String(), LedgerTokens),
+    models: Type.Array(Type.String()),
+    promptVersions: Type.Array(Type.String()),
+    services: Type.Array(Type.String()),
+    durationMs: Type.Number(),
+    stored: Type.String({ description: '`kept`, `dropped` (only the ledger is stored) or `mixed`' }),
+    ...Truncated,
+  },
+  Strict,
+);
+
+export const UsageTotals = Type.Object(
+  {
+    tenant: Type.String(),
+    rows: Type.Array(
+      Type.Object(
+        {
+          day: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }),
+          service: Type.String(),
+          model: Type.String({ description: "'' for the row of requests, spans and errors (not per model)" }),
+          promptVersion: Type.String(),
+          requests: Type.Number(),
+          spans: Type.Number(),
+          errors: Type.Number(),
+          tokens: LedgerTokens,
+        },
+        Strict,
+      ),
+    ),
+    ...Truncated,
+  },
+  Strict,
+);
+
 export type TraceRowT = Static<typeof TraceRow>;
 export type TraceT = Static<typeof Trace>;
 export type SpanViewT = Static<typeof SpanView>;
