@@ -16,6 +16,7 @@ import { sampleBatch } from '../sample/sampler.ts';
 import { stripLedgerMarks } from '../tail/ledger.ts';
 import type { TailSampler } from '../tail/tail-sampler.ts';
 import type { TenantRuntime } from '../tenants/registry.ts';
+import type { DurableLog } from '../wal/durable-log.ts';
 import { tagTenant } from './tenant-tag.ts';
 import { truncateAttributes } from './truncate-attributes.ts';
 import { countUsage } from './usage.ts';
@@ -42,12 +43,6 @@ export interface Pipeline {
    * counted by the replica that received them; they only join the trace buffer here.
    */
   pushForwarded(tenant: TenantRuntime, batch: TraceBatch): Promise<PushResult>;
-}
-
-/** Where accepted spans are made durable before they are acknowledged (the write-ahead log). */
-export interface DurableLog {
-  /** Resolves with the segment holding the record once it is durable. */
-  append(record: { tenant: string; spans: number; request: Buffer; pending?: boolean }): Promise<number>;
 }
 
 export function createPipeline(deps: {
