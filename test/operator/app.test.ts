@@ -1,12 +1,12 @@
 // The operator started in process (startOperator, as main.ts does) against a real kube-apiserver:
 // it converges a tenant, counts its writes, serves its admin port, and close() stops everything —
 // no write and no open port after it.
+
+import { type Operator, parseOperatorArgs, startOperator } from '@koder-trace/operator/app';
 import { CoreV1Api } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Operator, startOperator } from '../../operator/src/app.ts';
-import { parseOperatorArgs } from '../../operator/src/config.ts';
 import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
 import { requireBinaries, suiteTitle } from '../harness/testbin.ts';
 import { until } from '../harness/wait.ts';
