@@ -2,7 +2,7 @@
 // a cursor record, CSV as spreadsheets and parsers read it, refusals, and back-pressure (a reader that
 // stops reading stops the export, and other requests are answered meanwhile).
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, get, type IncomingMessage, request, type Server } from 'node:http';
+import { createServer, get, type IncomingMessage, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,8 +10,8 @@ import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedBackend } from '../backend/backend.ts';
-import { type EmbeddedStore, openEmbeddedStore } from '../store/sqlite-store.ts';
-import { auth, fill, serve } from '../testing/agent-runs.ts';
+import { openEmbeddedStore } from '../store/sqlite-store.ts';
+import { auth, fill, type ServedRuns, serve, servedRuns } from '../testing/agent-runs.ts';
 import { CSV_COLUMNS, csvField, parseExport } from './export.ts';
 import { ExportRefused, exportTo } from './export-client.ts';
 
@@ -84,24 +84,15 @@ describe('csvField', () => {
 });
 
 describe('GET /api/v1/export', () => {
-  let dir: string;
-  let store: EmbeddedStore;
+  let runs: ServedRuns;
   let base: string;
-  let server: Server;
   let ids: string[];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'koder-export-'));
-    store = openEmbeddedStore(join(dir, 'traces.db'));
-    ids = await fill(store, 25, (i) => (i === 3 ? { question: '=cmd|"calc"!A1, with\nnewline' } : {}));
-    ({ base, server } = await serve(embeddedBackend(store)));
+    runs = await servedRuns(25, (i) => (i === 3 ? { question: '=cmd|"calc"!A1, with\nnewline' } : {}));
+    ({ base, ids } = runs);
   });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => runs.close());
 
   it('streams every matching trace as its trace detail, with a cursor after each page and an end record', async () => {
     const res = await fetch(`${base}/api/v1/export?limit=10`, { headers: auth });
@@ -241,23 +232,14 @@ const collect = () => {
 };
 
 describe('export client', () => {
-  let dir: string;
-  let store: EmbeddedStore;
+  let runs: ServedRuns;
   let base: string;
-  let server: Server;
   let ids: string[];
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'koder-export-client-'));
-    store = openEmbeddedStore(join(dir, 'traces.db'));
-    ids = await fill(store, 25, () => ({ padding: 2_000 }));
-    ({ base, server } = await serve(embeddedBackend(store)));
+    runs = await servedRuns(25, () => ({ padding: 2_000 }));
+    ({ base, ids } = runs);
   });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => runs.close());
 
   it('resumes after dropped connections and writes every trace exactly once', async () => {
     const { url, proxy } = await cuttingProxy(base, 3, 30_000);

@@ -1,13 +1,7 @@
-// Sessions over a real embedded store and the real query server: the list's figures summed by hand,
-// its order and pages, a session opened as its turns, and the refusals.
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedBackend } from '../backend/backend.ts';
-import { type EmbeddedStore, openEmbeddedStore } from '../store/sqlite-store.ts';
-import { auth, fill, serve } from '../testing/agent-runs.ts';
+import type { EmbeddedStore } from '../store/sqlite-store.ts';
+import { auth, type ServedRuns, serve, servedRuns } from '../testing/agent-runs.ts';
 
 const T0 = Date.now() - 3_600_000;
 // Runs 0–3: session alpha, a second apart; 4–5: beta, later; 6: gamma, latest.
@@ -15,32 +9,20 @@ const SESSION = ['alpha', 'alpha', 'alpha', 'alpha', 'beta', 'beta', 'gamma'];
 const START = [0, 1, 2, 3, 10, 11, 20].map((s) => T0 + s * 1000);
 
 describe('sessions', () => {
-  let dir: string;
-  let store: EmbeddedStore;
-  let base: string;
-  let server: Server;
+  let runs: ServedRuns;
   let ids: string[];
-  const get = async (path: string) => {
-    const res = await fetch(`${base}${path}`, { headers: auth });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> & { error?: string } };
-  };
+  let store: EmbeddedStore;
+  const get = (path: string) => runs.get(path);
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'koder-sessions-'));
-    store = openEmbeddedStore(join(dir, 'traces.db'));
-    ids = await fill(store, 7, (i) => ({
+    runs = await servedRuns(7, (i) => ({
       conversationId: SESSION[i] as string,
       startMs: START[i] as number,
       question: `turn ${i} of ${SESSION[i]}`,
     }));
-    ({ base, server } = await serve(embeddedBackend(store)));
+    ({ ids, store } = runs);
   });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => runs.close());
 
   it('lists sessions by latest activity with their turns, tokens, cost, errors and rating', async () => {
     const { status, body } = await get('/api/v1/sessions');

@@ -1,13 +1,5 @@
-// End users over a real embedded store and the real query server: user.id and enduser.id, on a span
-// or on the resource, as a search filter and as the users list with its figures summed by hand.
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddedBackend } from '../backend/backend.ts';
-import { type EmbeddedStore, openEmbeddedStore } from '../store/sqlite-store.ts';
-import { auth, fill, type RunOptions, serve } from '../testing/agent-runs.ts';
+import { type RunOptions, type ServedRuns, servedRuns } from '../testing/agent-runs.ts';
 
 const T0 = Date.now() - 3_600_000;
 // Runs 0–2: ada (user.id on the span); 3–4: bob (enduser.id on the resource), later; 5: nobody.
@@ -21,28 +13,15 @@ const USERS: RunOptions['user'][] = [
 ];
 
 describe('users', () => {
-  let dir: string;
-  let store: EmbeddedStore;
-  let base: string;
-  let server: Server;
+  let runs: ServedRuns;
   let ids: string[];
-  const get = async (path: string) => {
-    const res = await fetch(`${base}${path}`, { headers: auth });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> & { error?: string } };
-  };
+  const get = (path: string) => runs.get(path);
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'koder-users-'));
-    store = openEmbeddedStore(join(dir, 'traces.db'));
-    ids = await fill(store, 6, (i) => ({ startMs: T0 + i * 1000, ...(USERS[i] ? { user: USERS[i] } : {}) }));
-    ({ base, server } = await serve(embeddedBackend(store)));
+    runs = await servedRuns(6, (i) => ({ startMs: T0 + i * 1000, ...(USERS[i] ? { user: USERS[i] } : {}) }));
+    ({ ids } = runs);
   });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => runs.close());
 
   it('lists users by latest activity with their traces, tokens, cost, errors and rating', async () => {
     const { status, body } = await get('/api/v1/users');

@@ -1,17 +1,10 @@
-// Full-text search in the embedded store: what a user types never makes an FTS5 syntax error, matches
-// come back with their places, case and accents fold, expired traces leave the index, and spans
-// stored before the index existed are found after the migration.
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddedBackend } from '../backend/backend.ts';
-import { auth, fill, serve } from '../testing/agent-runs.ts';
+import { auth, fill, type ServedRuns, servedRuns } from '../testing/agent-runs.ts';
 import { FULL_TEXT_MIGRATIONS, ftsQuery, highlighted } from './full-text.ts';
 import { FULL_TEXT_VERSION, MIGRATIONS } from './migrations.ts';
-import { type EmbeddedStore, openEmbeddedStore } from './sqlite-store.ts';
+import { openEmbeddedStore } from './sqlite-store.ts';
 
 describe('ftsQuery', () => {
   it.each([
@@ -40,11 +33,10 @@ it('highlighted() turns snippet markers into offsets', () => {
 });
 
 describe('full-text search through the API', () => {
-  let dir: string;
-  let store: EmbeddedStore;
+  let runs: ServedRuns;
   let base: string;
-  let server: Server;
   let ids: string[];
+  let dir: string;
   const QUESTIONS = ['Refund for a broken kettle', 'Où est ma commande ?', 'Is the CAFÉ open on Sunday?'];
   const search = async (q: string) => {
     const res = await fetch(`${base}/api/v1/traces?q=${encodeURIComponent(q)}`, { headers: auth });
@@ -52,17 +44,10 @@ describe('full-text search through the API', () => {
   };
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'koder-fts-'));
-    store = openEmbeddedStore(join(dir, 'traces.db'));
-    ids = await fill(store, 3, (i) => ({ question: QUESTIONS[i] as string }));
-    ({ base, server } = await serve(embeddedBackend(store)));
+    runs = await servedRuns(3, (i) => ({ question: QUESTIONS[i] as string }));
+    ({ base, ids, dir } = runs);
   });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => runs.close());
 
   it('finds traces by what was said, and shows where', async () => {
     const { body } = await search('broken kettle');

@@ -1,8 +1,11 @@
 // Agent runs made by the real OTel SDK, stored in a real embedded store and served by the real query
 // server, for the API's tests: an agent span, an LLM call with messages, usage and a prompt version,
 // and a rating of that call; every fifth call fails. Run i is request req-<i>.
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { decodeTraceRequest } from '@koder-trace/ingester/otlp';
 import type { TenantRegistry } from '@koder-trace/ingester/tenants';
 import { sdkProtobuf } from '@koder-trace/ingester/testing';
@@ -11,9 +14,9 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { pino } from 'pino';
 import { createQueryServer } from '../api/server.ts';
-import type { TraceBackend } from '../backend/backend.ts';
+import { embeddedBackend, type TraceBackend } from '../backend/backend.ts';
 import { DEFAULT_PRICES } from '../cost/prices.ts';
-import type { EmbeddedStore } from '../store/sqlite-store.ts';
+import { type EmbeddedStore, openEmbeddedStore } from '../store/sqlite-store.ts';
 
 export const TENANT = 'team-a';
 export const auth = { authorization: 'Bearer good' };
@@ -112,4 +115,46 @@ export async function serve(backend: TraceBackend): Promise<{ base: string; serv
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+export interface ServedRuns {
+  base: string;
+  /** The runs' trace ids, in order. */
+  ids: string[];
+  store: EmbeddedStore;
+  dir: string;
+  /** GET with TENANT's token: status and JSON body. */
+  get(path: string): Promise<{ status: number; body: Record<string, unknown> & { error?: string } }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs 0..n-1 in a real embedded store (in a new temporary folder), served by the real query server;
+ * `wrap` may put something between the server and the store's backend.
+ */
+export async function servedRuns(
+  n: number,
+  o: (i: number) => RunOptions = () => ({}),
+  wrap: (b: TraceBackend) => TraceBackend = (b) => b,
+): Promise<ServedRuns> {
+  const dir = await mkdtemp(join(tmpdir(), 'koder-runs-'));
+  const store = openEmbeddedStore(join(dir, 'traces.db'));
+  const ids = await fill(store, n, o);
+  const { base, server } = await serve(wrap(embeddedBackend(store)));
+  return {
+    base,
+    ids,
+    store,
+    dir,
+    async get(path) {
+      const res = await fetch(`${base}${path}`, { headers: auth });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> & { error?: string } };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
