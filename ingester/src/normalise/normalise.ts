@@ -72,7 +72,11 @@ function unchangedAsReceived(span: Span, raw: RawAttributes, capture: ContentCap
   let cached = 0n;
   for (const a of raw.list) {
     if (a.cls & K_TOKENS && a.kind !== ANY_INT) return false;
-    if (a.cls & K_TOKENS && a.key !== 'gen_ai.usage.output_tokens' && a.key !== 'gen_ai.usage.reasoning.output_tokens') {
+    if (
+      a.cls & K_TOKENS &&
+      a.key !== 'gen_ai.usage.output_tokens' &&
+      a.key !== 'gen_ai.usage.reasoning.output_tokens'
+    ) {
       // Fewer input tokens than cached ones: input that excludes the cache (deprecated-genai.ts).
       const v = rawValue(raw, a);
       if (typeof v === 'bigint') {
