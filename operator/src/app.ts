@@ -16,7 +16,6 @@ import { countWrites, createKube, guardWrites, type Kube } from './controller/ku
 import { type LeaderElection, startLeaderElection } from './controller/leader.ts';
 import { createReconcileMemo, reconcile } from './controller/reconciler.ts';
 import { createRollout, deploymentsApi } from './controller/rollout.ts';
-import { type StatusSnapshot, writeStatuses } from './controller/statuses.ts';
 import { createTrigger, type Trigger } from './controller/trigger.ts';
 import { webhookConfiguration } from './manifests/webhook-config.ts';
 import { createMetrics, type OperatorMetrics } from './metrics.ts';
@@ -99,32 +98,6 @@ export async function startOperator(cfg: OperatorConfig, opts: OperatorOptions =
     return false;
   };
 
-  // Statuses are written by their own loop from the latest reconcile's verdicts, so that thousands of
-  // status writes (10,000 tenants arriving) never hold the config back; while the reconcile loop has
-  // a run pending they wait (deferStatuses), as that run brings newer verdicts.
-  let latest: StatusSnapshot | undefined;
-  const statusLoop: Trigger = createTrigger(
-    async () => {
-      const snapshot = latest;
-      if (!ready || !leading() || !snapshot || deferStatuses()) return;
-      const started = performance.now();
-      const written = await writeStatuses(
-        { kube, log, now: new Date(), limit: cfg.apiConcurrency, written: memo.statuses },
-        snapshot.tenants,
-        snapshot.policies,
-        snapshot.out,
-      );
-      if (written.errors.length)
-        throw new Error(`${written.errors.length} status(es) not written: ${String(written.errors[0])}`);
-      if (written.writes)
-        log.info({ writes: written.writes, ms: Math.round(performance.now() - started) }, 'statuses written');
-    },
-    {
-      resyncMs: cfg.resyncSeconds * 1000,
-      onError: (err, retryInMs) => log.error({ err: String(err), retryInMs }, 'statuses failed; retrying'),
-    },
-  );
-
   const trigger: Trigger = createTrigger(
     async () => {
       if (!ready || !leading()) return; // nothing to do until every part has started
@@ -138,10 +111,7 @@ export async function startOperator(cfg: OperatorConfig, opts: OperatorOptions =
         newToken: () => `kt_${randomBytes(24).toString('base64url')}`,
         ...(webhook ? { webhook: { configuration: webhook.configuration() } } : {}),
         memo,
-        publishStatuses: (snapshot) => {
-          latest = snapshot;
-          statusLoop.request();
-        },
+        deferStatuses,
         ...(rollout ? { rollout } : {}),
       });
       if (report.errors.length)
@@ -249,7 +219,6 @@ export async function startOperator(cfg: OperatorConfig, opts: OperatorOptions =
     async close() {
       ready = false;
       trigger.stop();
-      statusLoop.stop();
       await election?.stop();
       await caches.stop();
       webhook?.close();

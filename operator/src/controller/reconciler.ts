@@ -37,7 +37,7 @@ import type { Caches } from './informers.ts';
 import type { Kube } from './kube.ts';
 import { forEachLimited } from './pool.ts';
 import type { Wiring } from './rollout.ts';
-import { type StatusSnapshot, type WrittenStatuses, writeStatuses } from './statuses.ts';
+import { type WrittenStatuses, writeStatuses } from './statuses.ts';
 
 export interface ReconcileDeps {
   caches: Pick<Caches, 'tenants' | 'policies' | 'secrets' | 'namespaces'>;
@@ -57,12 +57,6 @@ export interface ReconcileDeps {
    * state (a tenant applied before its policy, a policy's usedBy growing tenant by tenant).
    */
   deferStatuses?: () => boolean;
-  /**
-   * Takes the statuses to write instead of this run writing them: a separate loop writes them
-   * (statuses.ts), so thousands of status writes never hold the config back. Without it, the run
-   * writes them itself.
-   */
-  publishStatuses?: (snapshot: StatusSnapshot) => void;
   /** Rolls opted-in Deployments whose injected config changed (rollout.ts); returns the writes. */
   rollout?: (wiring: Wiring) => Promise<number>;
 }
@@ -265,12 +259,7 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
     }
   }
 
-  // 5. Statuses and Events, whatever failed above: handed to the status loop, or written here —
-  // unless a run is due anyway and may do it.
-  if (d.publishStatuses) {
-    d.publishStatuses({ tenants, policies, out });
-    return report;
-  }
+  // 5. Statuses and Events, whatever failed above — unless a run is due anyway and may do it.
   if (d.deferStatuses?.()) {
     report.statusesDeferred = true;
     return report;

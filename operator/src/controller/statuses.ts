@@ -42,13 +42,6 @@ function withWrittenStatus<T extends TraceTenant | SamplingPolicy>(
   return obj;
 }
 
-/** What statuses are computed from: the resources as one reconcile saw them and its verdicts. */
-export interface StatusSnapshot {
-  tenants: readonly TraceTenant[];
-  policies: readonly SamplingPolicy[];
-  out: CompileOutput;
-}
-
 export interface StatusDeps {
   kube: Pick<Kube, 'patchStatus' | 'event'>;
   log: Logger;
