@@ -12,7 +12,7 @@ import type { TraceTenant } from './api/types.generated.ts';
 import type { OperatorConfig, WebhookConfig } from './config.ts';
 import { shareConnections } from './controller/connections.ts';
 import { startInformers } from './controller/informers.ts';
-import { countWrites, createKube, guardWrites, type Kube } from './controller/kube.ts';
+import { countWrites, createKube, guardWrites, type Kube, withDeadline } from './controller/kube.ts';
 import { type LeaderElection, startLeaderElection } from './controller/leader.ts';
 import { createReconcileMemo, reconcile } from './controller/reconciler.ts';
 import { createRollout, deploymentsApi } from './controller/rollout.ts';
@@ -69,7 +69,9 @@ export async function startOperator(cfg: OperatorConfig, opts: OperatorOptions =
   // Every write is checked against leadership right before it is sent (a deposed leader writes
   // nothing), and counted once the API server has taken it.
   const kube = guardWrites(
-    countWrites(createKube(kc, cfg.fieldManager, 'koder-trace-operator'), () => metrics.writes.inc()),
+    countWrites(withDeadline(createKube(kc, cfg.fieldManager, 'koder-trace-operator')), () =>
+      metrics.writes.inc(),
+    ),
     leading,
   );
   // What reconciles learned (tokens, ConfigMaps, statuses written), trusted for one resync period.
@@ -136,7 +138,7 @@ export async function startOperator(cfg: OperatorConfig, opts: OperatorOptions =
   /** Serving certificate from the shared Secret (made when absent or near expiry), then the HTTPS server. */
   async function startWebhook(w: WebhookConfig) {
     // The certificate Secret is written without the leadership check: every replica serves the webhook.
-    const tlsKube: Kube = createKube(kc, cfg.fieldManager, 'koder-trace-operator');
+    const tlsKube: Kube = withDeadline(createKube(kc, cfg.fieldManager, 'koder-trace-operator'));
     const renew =
       w.certificates === 'cert-manager'
         ? () => certManagerTls(tlsKube, cfg.namespace, w.tlsSecret, log)

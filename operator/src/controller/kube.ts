@@ -169,6 +169,39 @@ export function createKube(kc: KubeConfig, fieldManager: string, component: stri
   };
 }
 
+/** A request the API server has not answered within this long fails (and is retried by the caller). */
+export const REQUEST_DEADLINE_MS = 60_000;
+
+/**
+ * `kube` with every call failing after `ms` if still unanswered: client-node sets no deadline, and one
+ * request that never settles (a stream lost with its connection) would stall a reconcile for good.
+ */
+export function withDeadline(kube: Kube, ms = REQUEST_DEADLINE_MS): Kube {
+  const timed =
+    <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> => {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${name}: no answer from the API server in ${ms} ms`)), ms);
+        timer.unref();
+      });
+      return Promise.race([fn(...args), deadline]).finally(() => clearTimeout(timer));
+    };
+  return {
+    apply: (obj) => timed('apply', kube.apply)(obj),
+    delete: timed('delete', kube.delete),
+    list: timed('list', kube.list),
+    readSecret: timed('readSecret', kube.readSecret),
+    readConfigMap: timed('readConfigMap', kube.readConfigMap),
+    createSecret: timed('createSecret', kube.createSecret),
+    replaceSecret: timed('replaceSecret', kube.replaceSecret),
+    deleteSecret: timed('deleteSecret', kube.deleteSecret),
+    readWebhookConfiguration: timed('readWebhookConfiguration', kube.readWebhookConfiguration),
+    patchStatus: timed('patchStatus', kube.patchStatus),
+    event: timed('event', kube.event),
+  };
+}
+
 /** Refused write: this replica is not (or no longer) the leader. */
 export class NotLeaderError extends Error {
   override name = 'NotLeaderError';
