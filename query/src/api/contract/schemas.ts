@@ -243,18 +243,18 @@ export const Info = Type.Object(
   Strict,
 );
 
+/** What a session or user row shows, whatever it groups by (api/groups.ts). */
+const GroupFigures = {
+  firstTimeUnixNano: Ns,
+  lastTimeUnixNano: Ns,
+  durationMs: Type.Number(),
+  tokens: Tokens,
+  ...Cost,
+  rating: RatingSummary,
+};
+
 export const SessionRow = Type.Object(
-  {
-    conversationId: Type.String(),
-    turns: Type.Number(),
-    firstTimeUnixNano: Ns,
-    lastTimeUnixNano: Ns,
-    durationMs: Type.Number(),
-    tokens: Tokens,
-    ...Cost,
-    errorTurns: Type.Number(),
-    rating: RatingSummary,
-  },
+  { conversationId: Type.String(), turns: Type.Number(), ...GroupFigures, errorTurns: Type.Number() },
   Strict,
 );
 export const SessionsAnswer = Type.Object(
@@ -263,17 +263,7 @@ export const SessionsAnswer = Type.Object(
 );
 
 export const UserRow = Type.Object(
-  {
-    userId: Type.String(),
-    traces: Type.Number(),
-    firstTimeUnixNano: Ns,
-    lastTimeUnixNano: Ns,
-    durationMs: Type.Number(),
-    tokens: Tokens,
-    ...Cost,
-    errorTraces: Type.Number(),
-    rating: RatingSummary,
-  },
+  { userId: Type.String(), traces: Type.Number(), ...GroupFigures, errorTraces: Type.Number() },
   Strict,
 );
 export const UsersAnswer = Type.Object(
