@@ -4,8 +4,9 @@
 // (64 requests in flight, the policies first but not awaited), with the operator already running under
 // the chart's NODE_OPTIONS. Measured from the first create: when the ingester ConfigMap holds every
 // tenant, when every TraceTenant is Ready; the writes in the API server's audit log by kind; writes
-// while idle afterwards; the operator's peak RSS (VmHWM) and reconcile count.
-import { readFileSync } from 'node:fs';
+// while idle afterwards; the operator's peak RSS (VmHWM), heap in use and reconcile count.
+// BENCH_KEEP_LOG=FILE keeps the operator's log; BENCH_NODE_OPTIONS replaces the chart's NODE_OPTIONS.
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '@koder-trace/ingester/config';
@@ -176,4 +177,6 @@ console.log(
 );
 clearInterval(heapSampler);
 await op.stop();
+// The operator's log (each run's writes and duration) outlives the control plane's directory.
+if (process.env.BENCH_KEEP_LOG) copyFileSync(join(cp.dir, 'operator.log'), process.env.BENCH_KEEP_LOG);
 await cp.stop();
