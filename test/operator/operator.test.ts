@@ -235,7 +235,9 @@ describe.skipIf(!bins.ok)(suiteTitle('operator against a real kube-apiserver', b
         });
       expect((await send('Bearer wrong')).status).toBe(401);
       expect((await send(`Bearer ${token}`)).status).toBe(200);
-      // Policy default 50% (patched above): roughly half sampled out, none rejected.
+      // Policy default 50% (patched above): roughly half sampled out, none rejected — once decided: in
+      // trace mode (the default) each trace waits until its root has been quiet.
+      await expect.poll(() => ing.metric('koder_ingester_trace_buffer_traces'), { timeout: 20_000 }).toBe(0);
       const out = await ing.metric('koder_ingester_spans_sampled_out_total', { tenant: 'support-bot' });
       expect(out).toBeGreaterThan(60);
       expect(out).toBeLessThan(140);
