@@ -177,7 +177,12 @@ describe.skipIf(!available.ok)(
               },
           );
           const prod = new Set(pkgs.flatMap((p) => Object.keys(p.dependencies ?? {})));
-          for (const dep of prod) expect(paths.has(`${dest}/${dep}/package.json`), dep).toBe(true);
+          for (const dep of prod) {
+            // Workspaces are links to their folders (checked below), not installed packages.
+            const workspace = /^@koder-trace\/(.+)$/.exec(dep)?.[1];
+            if (workspace) expect(links.get(`${dest}/${dep}`), dep).toBe(`../../${workspace}`);
+            else expect(paths.has(`${dest}/${dep}/package.json`), dep).toBe(true);
+          }
           for (const dev of ['vitest', 'typescript', '@biomejs/biome', 'esbuild', 'playwright-core']) {
             expect(paths.has(`${dest}/${dev}/`), `dev dependency ${dev}`).toBe(false);
           }
