@@ -19,7 +19,7 @@ help:
 	@echo "make demo   send realistic agent traces (and ratings) to a running make run"
 	@echo "make export export traces or LLM calls from a running make run (ARGS='--what calls --format csv --out f')"
 	@echo "make ui     build the trace UI (make run does it; node query/ui/build.ts --watch while editing)"
-	@echo "make bench  ingest vs the OpenTelemetry Collector; trace detail vs a bare store lookup"
+	@echo "make bench  ingest vs the OpenTelemetry Collector; trace detail vs a bare store lookup; sampling modes"
 	@echo "make images build the operator, ingester and query images (no container engine needed)"
 
 node_modules/.deps-installed: package.json package-lock.json $(wildcard */package.json)
@@ -92,6 +92,7 @@ bench: deps
 	node bench/hot-path.ts --seconds 3
 	node bench/worker-threads.ts --spans llm --workers 0,1,2 --seconds 3
 	node --expose-gc bench/query-trace-detail.ts --spans 1000000
+	node --expose-gc bench/trace-sampling.ts --traces 10000 # head vs trace mode vs three forwarding replicas
 
 # The one-machine stack: ingester (OTLP 4317/4318) → embedded SQLite store → query API (8080).
 # MANIFESTS=dir loads TraceTenant/SamplingPolicy manifests instead of single-tenant mode; a tenant whose

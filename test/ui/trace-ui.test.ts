@@ -116,6 +116,15 @@ describe.skipIf(!browserOk.ok)(suiteTitle('trace UI in Chromium', browserOk), ()
     await page.getByRole('button', { name: 'Expand all' }).click();
     await expect.poll(() => items.count()).toBeGreaterThan(3);
     await expect(page.locator('.tree-row.is-llm').first()).toBeTruthy();
+    // Each model call shows its tokens (and cost) on its row, as the trace detail says.
+    const traceId = /\/traces\/([0-9a-f]{32})/.exec(page.url())?.[1] as string;
+    const detail = (await stack.get(`/api/v1/traces/${traceId}`)).body as {
+      spans: { spanId: string; usageRollup: boolean; genAi?: { usage: { inputTokens: number } } }[];
+    };
+    const calls = detail.spans.filter((s) => (s.genAi?.usage.inputTokens ?? 0) > 0 && !s.usageRollup);
+    expect(calls.length).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('.span-usage:not(.rollup)').count()).toBe(calls.length);
+    expect(await page.locator('.span-usage').first().textContent()).toMatch(/^\S+ \/ \S+( · .+)?$/);
     await shot('05-tree-expanded');
   });
 

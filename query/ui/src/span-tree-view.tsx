@@ -3,7 +3,7 @@
 // to the parent, Enter opens the span's panel, Escape closes it.
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
-import type { Trace } from './api.ts';
+import type { Span, Trace } from './api.ts';
 import * as fmt from './format.ts';
 import { type SpanTree, spanRole, visibleRows } from './span-tree.ts';
 
@@ -183,6 +183,7 @@ export function SpanTreeView({ tree, trace, collapsed, setCollapsed, selectedId,
                       : span.name}
                   </span>
                   {span.error && <span class="badge error">error</span>}
+                  <SpanUsage span={span} />
                 </div>
                 <div class="tree-bar">
                   <div
@@ -221,6 +222,23 @@ function BarLabel({ left, width, text }: { left: number; width: number; text: st
     );
   return (
     <span class="bar-label" style={{ left: `${left + width}%` }}>
+      {text}
+    </span>
+  );
+}
+
+/** A model call's tokens and cost on its row; an aggregate's are its calls' sum, marked Σ (not added). */
+function SpanUsage({ span }: { span: Span }) {
+  const u = span.genAi?.usage;
+  if (!u || (u.inputTokens === 0 && u.outputTokens === 0)) return null;
+  const cost = span.costUsd === null ? (span.costUnknown ? 'price unknown' : '') : fmt.usd(span.costUsd);
+  const text = `${fmt.tokens(u.inputTokens)} / ${fmt.tokens(u.outputTokens)}${cost ? ` · ${cost}` : ''}`;
+  return span.usageRollup ? (
+    <span class="span-usage rollup" title="sum of the calls below, not added again">
+      Σ {text}
+    </span>
+  ) : (
+    <span class="span-usage" title={`tokens in / out${cost ? ' · cost' : ''}`}>
       {text}
     </span>
   );
