@@ -155,6 +155,25 @@ describe.skipIf(!browserOk.ok)(suiteTitle('trace UI in Chromium', browserOk), ()
     await shot('08-overlay');
   });
 
+  it('finds text inside a trace and goes from error to error', async () => {
+    const errors = (await stack.get('/api/v1/traces?error=true&start=0&limit=1')).body as {
+      traces: { traceId: string }[];
+    };
+    const traceId = errors.traces[0]?.traceId as string;
+    await page.goto(`${stack.queryUrl}/traces/${traceId}`);
+    await page.getByRole('treeitem').first().waitFor();
+    await page.getByRole('button', { name: 'Collapse all' }).click();
+    // The next error is revealed (its ancestors open) and selected.
+    await page.getByRole('button', { name: /^Next error/ }).click();
+    await expect.poll(() => page.locator('.tree-row.selected.error').count()).toBe(1);
+    const find = page.getByLabel('Find in trace');
+    await find.fill('chat');
+    await find.press('Enter');
+    await expect.poll(() => page.locator('.tree-row.selected.match').count()).toBe(1);
+    expect(await page.locator('.tree-row.selected .span-name').textContent()).toMatch(/chat/);
+    await shot('06-find-in-trace');
+  });
+
   it('lists sessions and reads one as a conversation, turn by turn', async () => {
     const api = (await stack.get('/api/v1/sessions')).body as {
       sessions: { conversationId: string; turns: number }[];

@@ -2,10 +2,10 @@
 // traces of thousands of spans scroll smoothly. Keyboard: ↑ ↓ move, → expands, ← collapses or goes
 // to the parent, Enter opens the span's panel, Escape closes it.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Span, Trace } from './api.ts';
 import * as fmt from './format.ts';
-import { type SpanTree, spanRole, visibleRows } from './span-tree.ts';
+import { ancestors, nextSpan, type SpanTree, spanMatches, spanRole, visibleRows } from './span-tree.ts';
 
 const ROW_HEIGHT = 28;
 const ROLE_LABEL = {
@@ -53,6 +53,26 @@ export function SpanTreeView({ tree, trace, collapsed, setCollapsed, selectedId,
     else next.delete(id);
     setCollapsed(next);
   };
+  // Find in the trace, and go to the next error: the span is revealed (its ancestors opened) and selected.
+  const [find, setFind] = useState('');
+  const matches = useMemo(
+    () =>
+      find.trim()
+        ? new Set([...tree.byId.values()].filter((s) => spanMatches(s, find)).map((s) => s.spanId))
+        : new Set(),
+    [tree, find],
+  );
+  const errorCount = useMemo(() => [...tree.byId.values()].filter((s) => s.error).length, [tree]);
+  const goTo = (span: Span | undefined) => {
+    if (!span) return;
+    const hidden = ancestors(tree, span.spanId).filter((a) => collapsed.has(a));
+    if (hidden.length) setCollapsed(new Set([...collapsed].filter((c) => !hidden.includes(c))));
+    select(span.spanId);
+  };
+  // Scrolls the selection into view once its row exists (after revealing it, on the next render).
+  useEffect(() => {
+    if (index >= 0) virtual.scrollToIndex(index, { align: 'auto' });
+  }, [selectedId, index >= 0]);
   const expandAll = () => setCollapsed(new Set());
   const collapseAll = () => setCollapsed(new Set([...tree.children.keys()]));
 
@@ -109,6 +129,29 @@ export function SpanTreeView({ tree, trace, collapsed, setCollapsed, selectedId,
         <button type="button" onClick={collapseAll}>
           Collapse all
         </button>
+        <input
+          type="search"
+          class="find"
+          aria-label="Find in trace"
+          placeholder="Find in trace"
+          value={find}
+          onInput={(e) => setFind(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') goTo(nextSpan(tree, selectedId, (s) => matches.has(s.spanId)));
+          }}
+        />
+        {find.trim() && (
+          <span class="hint">
+            {matches.size} {matches.size === 1 ? 'match' : 'matches'}
+          </span>
+        )}
+        <button
+          type="button"
+          disabled={errorCount === 0}
+          onClick={() => goTo(nextSpan(tree, selectedId, (s) => s.error))}
+        >
+          Next error{errorCount ? ` (${errorCount})` : ''}
+        </button>
         <span class="hint">
           {shownSpans} of {trace.spanCount} spans shown
           {ratingCount > 0 && ` · ${ratingCount} ${ratingCount === 1 ? 'rating' : 'ratings'}`} · ↑ ↓ ← → to
@@ -143,6 +186,7 @@ export function SpanTreeView({ tree, trace, collapsed, setCollapsed, selectedId,
               'tree-row',
               span.error && 'error',
               span.spanId === selectedId && 'selected',
+              matches.has(span.spanId) && 'match',
               role && `is-${role}`,
             ];
             return (

@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Span } from './api.ts';
-import { ancestors, buildTree, initiallyCollapsed, spanRole, visibleRows } from './span-tree.ts';
+import {
+  ancestors,
+  buildTree,
+  initiallyCollapsed,
+  nextSpan,
+  spanMatches,
+  spanRole,
+  visibleRows,
+} from './span-tree.ts';
 
 const span = (spanId: string, parentSpanId: string | null, offsetMs = 0, attributes = {}): Span => ({
   spanId,
@@ -74,5 +82,37 @@ describe('span tree', () => {
         expect([...ids].sort()).toEqual(list.map((s) => s.spanId).sort());
       }),
     );
+  });
+});
+
+describe('find in a trace', () => {
+  const tree = buildTree([
+    span('root', null),
+    {
+      ...span('chat', 'root', 1),
+      genAi: { usage: {}, inputMessages: [{ parts: [{ content: 'Où est mon colis ?' }] }] },
+    } as Span,
+    {
+      ...span('tool', 'root', 2),
+      error: true,
+      status: { code: 'error', message: 'order service timed out' },
+    },
+    { ...span('late', 'tool', 3), error: true, attributes: { 'http.url': 'https://api.example/ORDERS/42' } },
+  ]);
+
+  it('matches names, messages, status messages and attribute values, case folded', () => {
+    const hits = (q: string) => [...tree.byId.values()].filter((s) => spanMatches(s, q)).map((s) => s.spanId);
+    expect(hits('COLIS')).toEqual(['chat']);
+    expect(hits('timed out')).toEqual(['tool']);
+    expect(hits('orders/42')).toEqual(['late']);
+    expect(hits('   ')).toEqual([]);
+  });
+
+  it('goes to the next error in tree order, collapsed or not, wrapping around', () => {
+    const error = (s: Span) => s.error;
+    expect(nextSpan(tree, null, error)?.spanId).toBe('tool');
+    expect(nextSpan(tree, 'tool', error)?.spanId).toBe('late');
+    expect(nextSpan(tree, 'late', error)?.spanId).toBe('tool');
+    expect(nextSpan(tree, 'root', () => false)).toBeUndefined();
   });
 });

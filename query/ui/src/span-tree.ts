@@ -107,3 +107,35 @@ export function ancestors(tree: SpanTree, spanId: string): string[] {
   }
   return out;
 }
+
+/** Whether a span says `text` (case folded): its name, status message, attribute values or GenAI content. */
+export function spanMatches(span: Span, text: string): boolean {
+  const q = text.trim().toLowerCase();
+  if (!q) return false;
+  const says = (v: unknown): boolean =>
+    typeof v === 'string'
+      ? v.toLowerCase().includes(q)
+      : Array.isArray(v)
+        ? v.some(says)
+        : v !== null && typeof v === 'object' && Object.values(v).some(says);
+  return (
+    span.name.toLowerCase().includes(q) ||
+    says(span.status.message) ||
+    says(span.attributes) ||
+    says(span.genAi)
+  );
+}
+
+/**
+ * The next span (in tree order, collapsed or not) after `from` that `hit` accepts, wrapping around; the
+ * first one when `from` is null. Undefined when none does.
+ */
+export function nextSpan(tree: SpanTree, from: string | null, hit: (s: Span) => boolean): Span | undefined {
+  const all = visibleRows(tree, new Set()).map((r) => r.span);
+  const at = from === null ? -1 : all.findIndex((s) => s.spanId === from);
+  for (let i = 1; i <= all.length; i++) {
+    const s = all[(at + i + all.length) % all.length] as Span;
+    if (hit(s)) return s;
+  }
+  return undefined;
+}
