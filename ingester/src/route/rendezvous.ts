@@ -1,6 +1,8 @@
 // Which replica owns a trace: rendezvous (highest-random-weight) hashing of the trace id over the
 // replica ids. Every replica computes the same owner from the same peer list with no coordination,
 // and when a replica joins or leaves only the traces it gains or loses move (about 1/n of them).
+
+import { fmix32 } from '../otlp/fmix32.ts';
 import type { TraceBatch } from '../otlp/model.ts';
 
 export interface Ring {
@@ -17,17 +19,6 @@ function seedOf(id: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
-}
-
-/** MurmurHash3's finaliser: spreads every input bit over the output. */
-function fmix32(h: number): number {
-  let x = h;
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  x ^= x >>> 16;
-  return x >>> 0;
 }
 
 export function createRing(ids: readonly string[]): Ring {

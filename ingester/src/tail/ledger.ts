@@ -6,6 +6,7 @@
 // bytes), so emitting it costs nothing per span at decision time.
 import { looksGenAi } from '../normalise/normalise.ts';
 import { pickAttributes, rawAttributes } from '../normalise/raw-attributes.ts';
+import { fmix32 } from '../otlp/fmix32.ts';
 import {
   type AnyValue,
   type Attribute,
@@ -142,17 +143,6 @@ export function addSpanUsage(ledger: TraceLedger, span: Span, resource: Resource
       byType.set(type, (byType.get(type) ?? 0) + n);
     }
   }
-}
-
-/** MurmurHash3's finaliser. */
-function fmix32(h: number): number {
-  let x = h;
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  x ^= x >>> 16;
-  return x >>> 0;
 }
 
 /**

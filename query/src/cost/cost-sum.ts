@@ -1,6 +1,8 @@
 // A sum of call costs that stays honest about the calls it could not price: the known part in USD,
 // and which provider/model pairs had no price. A sum with any unpriced call is partial; one with only
 // unpriced calls is null, never $0.
+
+import type { ModelUsage } from '../model/rows.ts';
 import { countUnpriced } from './cost-metrics.ts';
 import { type Pricer, unknownPrice } from './prices.ts';
 
@@ -53,19 +55,7 @@ export function usageCost(
 }
 
 /** The cost of each trace of a search page, from its token use per model (counted spans only). */
-export function traceCosts(
-  price: Pricer,
-  usage: readonly {
-    trace_id: string;
-    provider: string | null;
-    model: string | null;
-    input_tokens: number;
-    output_tokens: number;
-    cache_read_tokens: number;
-    cache_creation_tokens: number;
-    reasoning_tokens?: number;
-  }[],
-): Map<string, CostTotal> {
+export function traceCosts(price: Pricer, usage: readonly ModelUsage[]): Map<string, CostTotal> {
   const sums = new Map<string, CostSum>();
   for (const u of usage) {
     const sum = sums.get(u.trace_id) ?? new CostSum();

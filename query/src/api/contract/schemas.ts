@@ -66,16 +66,21 @@ export const SearchAnswer = Type.Object(
   Strict,
 );
 
-const Usage = Type.Object(
-  {
-    inputTokens: Type.Number(),
-    outputTokens: Type.Number(),
-    cacheReadTokens: Type.Number(),
-    cacheCreationTokens: Type.Number(),
-    reasoningTokens: Type.Number(),
-  },
-  Strict,
-);
+const UsageFields = {
+  inputTokens: Type.Number(),
+  outputTokens: Type.Number(),
+  cacheReadTokens: Type.Number(),
+  cacheCreationTokens: Type.Number(),
+  reasoningTokens: Type.Number(),
+};
+const Usage = Type.Object(UsageFields, Strict);
+/** A trace's totals (each LLM call counted once): usage, calls and errors. */
+const TraceCounts = {
+  ...UsageFields,
+  llmCalls: Type.Number(),
+  toolCalls: Type.Number(),
+  errors: Type.Number(),
+};
 
 /** A GenAI span's view: what the prompt panel shows. Content is in the OTel GenAI message shape. */
 export const GenAiView = Type.Object(
@@ -144,20 +149,7 @@ export const Trace = Type.Object(
     startTimeUnixNano: Ns,
     durationMs: Type.Number(),
     spanCount: Type.Number(),
-    totals: Type.Object(
-      {
-        inputTokens: Type.Number(),
-        outputTokens: Type.Number(),
-        cacheReadTokens: Type.Number(),
-        cacheCreationTokens: Type.Number(),
-        reasoningTokens: Type.Number(),
-        llmCalls: Type.Number(),
-        toolCalls: Type.Number(),
-        errors: Type.Number(),
-        ...Cost,
-      },
-      Strict,
-    ),
+    totals: Type.Object({ ...TraceCounts, ...Cost }, Strict),
     ratings: Type.Array(Rating),
     calls: Type.Array(
       Type.Object(
@@ -278,19 +270,7 @@ export const Turn = Type.Object(
     rootService: Nullable(Type.String()),
     startTimeUnixNano: Ns,
     durationMs: Type.Number(),
-    totals: Type.Object(
-      {
-        inputTokens: Type.Number(),
-        outputTokens: Type.Number(),
-        cacheReadTokens: Type.Number(),
-        cacheCreationTokens: Type.Number(),
-        reasoningTokens: Type.Number(),
-        llmCalls: Type.Number(),
-        toolCalls: Type.Number(),
-        errors: Type.Number(),
-      },
-      Strict,
-    ),
+    totals: Type.Object(TraceCounts, Strict),
     ...Cost,
     error: Type.Boolean(),
     rating: RatingSummary,
