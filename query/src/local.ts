@@ -144,6 +144,8 @@ const config = {
   },
   // Spans are acknowledged once on disk here, and stay until the store has taken them.
   wal: { dir: join(dirname(values.data), 'wal') },
+  // Dropped traces wait here for a late rating (through the UI or the API) to bring them back.
+  tail: { rescue: { dir: join(dirname(values.data), 'rescue') } },
   tenants,
 };
 mkdirSync(dirname(values.data), { recursive: true });

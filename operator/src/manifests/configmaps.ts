@@ -78,6 +78,9 @@ export function ingesterConfigMap(
     },
     // Acknowledged spans are on disk until storage has them.
     wal: { dir: `${INGESTER_DATA_DIR}/wal` },
+    // Dropped traces wait here for a late rating to bring them back (trace mode); a quarter of a
+    // GiB of the pod's data volume at most.
+    tail: { rescue: { dir: `${INGESTER_DATA_DIR}/rescue`, maxBytes: 256 * 1024 * 1024 } },
     defaultLimits: { ...DEFAULT_LIMITS },
     defaultContentCapture: 'full',
   };

@@ -35,9 +35,12 @@ export function parseRating(body: unknown): RatingInput {
   };
 }
 
-/** The rating span as an OTLP/JSON export request. */
+/**
+ * The rating span as an OTLP/JSON export request. Without the rated span (its trace is not stored)
+ * it carries no span name or prompt: the ingester still files it under the rated trace.
+ */
 export function ratingExport(
-  rated: SpanRow,
+  rated: SpanRow | undefined,
   r: RatingInput,
   nowNs: bigint,
   spanId = randomBytes(8).toString('hex'),
@@ -66,9 +69,9 @@ export function ratingExport(
                     { key: 'koder.rating.score', value: { doubleValue: r.score } },
                     ...str('koder.rating.comment', r.comment),
                     ...str('koder.rating.source', r.source ?? 'api'),
-                    ...str('koder.rating.span_name', rated.name),
-                    ...str('koder.prompt.id', rated.prompt_id),
-                    ...str('koder.prompt.version', rated.prompt_version),
+                    ...str('koder.rating.span_name', rated?.name),
+                    ...str('koder.prompt.id', rated?.prompt_id),
+                    ...str('koder.prompt.version', rated?.prompt_version),
                   ],
                 },
               ],

@@ -30,7 +30,8 @@ import { streamExport } from './export-stream.ts';
 import { parseGroupPage, sessionList, userList } from './groups.ts';
 import { OPENAPI } from './openapi.ts';
 import { promptList, promptOverlay } from './overlay.ts';
-import { parseRating, ratingExport } from './ratings.ts';
+import { rate } from './rate.ts';
+import { parseRating } from './ratings.ts';
 import {
   checkParams,
   OVERLAY_PARAMS,
@@ -118,6 +119,8 @@ export interface QueryDeps {
   /** Where producers send spans, as GET /api/v1/info tells the UI (the first-trace help); unset, null. */
   ingest?: { otlpHttp: string; otlpGrpc: string };
   now?: () => bigint;
+  /** How long a rating of a span not in storage waits for its trace to be rescued (default 4 s). */
+  rescueWaitMs?: number;
   /** The built UI (default query/ui/dist). */
   uiDir?: string;
   /** Connection limits and timeouts; each defaults to DEFAULT_QUERY_LIMITS. */
@@ -137,7 +140,6 @@ const NO_GROUPS = {
 const UNAUTHORIZED = {
   error: 'missing or unknown bearer token: send "Authorization: Bearer <tenant token>"',
 };
-const INGEST_TIMEOUT_MS = 10_000;
 
 /** Answers one API request (everything but the socket): routing, auth, parameters, lookups. */
 export async function answer(
@@ -275,26 +277,22 @@ async function route(
   }
   if (post) {
     const rating = parseRating(body);
-    const rated = await backend.span(tenant.id, rating.traceId, rating.spanId);
-    if (!rated)
-      return reply(404, { error: `no span ${rating.spanId} in trace ${rating.traceId} for this tenant` });
-    const { spanId, request } = ratingExport(rated, rating, now(deps));
-    // Through the ingest path, as the caller's tenant: the rating lands where the trace lives.
-    let res: Response;
-    try {
-      res = await fetch(`${deps.ingestUrl}/v1/traces`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
-        body: JSON.stringify(request),
-        signal: AbortSignal.timeout(INGEST_TIMEOUT_MS),
-      });
-    } catch (err) {
-      deps.log.warn({ err: String(err) }, 'the ingester could not take a rating');
-      return reply(502, { error: 'the ingester cannot be reached to store the rating; try again' });
-    }
-    if (!res.ok)
-      return reply(502, { error: `the ingester refused the rating: ${res.status} ${await res.text()}` });
-    return reply(202, { ratingSpanId: spanId, traceId: rating.traceId, ratedSpanId: rating.spanId });
+    const out = await rate(rating, {
+      findSpan: async () => (await backend.span(tenant.id, rating.traceId, rating.spanId)) ?? undefined,
+      ingestUrl: deps.ingestUrl,
+      authorization,
+      nowNs: now(deps),
+      log: deps.log,
+      ...(deps.rescueWaitMs !== undefined ? { rescueWaitMs: deps.rescueWaitMs } : {}),
+    });
+    if (!out.ok) return reply(502, { error: out.error });
+    return reply(202, {
+      ratingSpanId: out.ratingSpanId,
+      traceId: rating.traceId,
+      ratedSpanId: rating.spanId,
+      trace: out.trace,
+      ...(out.note ? { note: out.note } : {}),
+    });
   }
   if (path.startsWith('/api/v1/traces/')) return reply(400, { error: 'trace id: expected 32 hex digits' });
   return reply(404, { error: `no such endpoint ${path}; see /api/v1/openapi.json` });

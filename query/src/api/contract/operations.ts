@@ -131,6 +131,8 @@ export const OPERATIONS = {
     method: 'post',
     path: '/api/v1/ratings',
     summary: 'Rate a span; the rating is written as a span through the ingest path',
+    description:
+      'A span whose trace is not stored is rated anyway: if its trace was dropped by trace-mode sampling within the rescue window, the rating brings the whole trace back. The answer waits a few seconds for it and says in `trace` what became of it.',
     auth: true,
     params: {},
     body: S.RatingRequest,
@@ -139,7 +141,6 @@ export const OPERATIONS = {
       400: error('A bad field, named in `error`, or a body that is not JSON'),
       401: UNAUTHORIZED,
       403: error('An Origin header that is not this server (a cross-site request)'),
-      404: error('No such span for this tenant'),
       413: error('A body over 64 KiB'),
       415: error('A Content-Type other than application/json'),
       502: error('The ingester could not be reached or refused the rating'),

@@ -187,7 +187,16 @@ export const RatingRequest = Type.Object(
 );
 
 export const RatingAnswer = Type.Object(
-  { ratingSpanId: HexId(8), traceId: HexId(16), ratedSpanId: HexId(8) },
+  {
+    ratingSpanId: HexId(8),
+    traceId: HexId(16),
+    ratedSpanId: HexId(8),
+    trace: Type.Union([Type.Literal('stored'), Type.Literal('rescued'), Type.Literal('not-stored')], {
+      description:
+        'What became of the rated trace: stored already; rescued (dropped by sampling, brought back by this rating); or not stored (dropped longer ago than the rescue window, or never sent: the rating is stored on its own)',
+    }),
+    note: Type.Optional(Type.String({ description: 'Why the trace is not stored' })),
+  },
   Strict,
 );
 
