@@ -3,7 +3,7 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { credentials as grpcCredentials } from '@grpc/grpc-js';
+import { hostname } from 'node:os';
 import { type Logger, pino } from 'pino';
 import { deadLetterRoutes } from './admin/dead-letter.ts';
 import { createAdminServer } from './admin/server.ts';
@@ -19,6 +19,7 @@ import { createPipeline } from './pipeline/pipeline.ts';
 import { limitConnections } from './receive/connections.ts';
 import { createGrpcReceiver } from './receive/grpc.ts';
 import { createHttpReceiver } from './receive/http.ts';
+import { startDiscovery } from './route/discovery.ts';
 import { createForwarder } from './route/forwarder.ts';
 import { createRouteMetrics } from './route/metrics.ts';
 import { readPeerSecret } from './route/peer-auth.ts';
@@ -28,7 +29,7 @@ import { createTailMetrics } from './tail/metrics.ts';
 import { openRescueStore, RESCUE_ENTRY_BYTES } from './tail/rescue-store.ts';
 import { createTailSampler } from './tail/tail-sampler.ts';
 import { buildRegistry, type TenantRegistry } from './tenants/registry.ts';
-import { grpcClientCredentials } from './tls.ts';
+import { grpcClientCredentials, peerCredentials } from './tls.ts';
 import { openWal } from './wal/wal.ts';
 
 export interface IngesterOptions {
@@ -91,6 +92,10 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   const deadLetter = config.exporter.deadLetterDir
     ? createDeadLetter(config.exporter.deadLetterDir)
     : undefined;
+  // Before anything is opened: a replica that cannot see its peers does not start.
+  const discovery = config.cluster.discovery
+    ? await startDiscovery(config.cluster.discovery, { log })
+    : undefined;
   const wal = config.wal.dir ? openWal(config.wal) : undefined;
   for (const problem of wal?.problems ?? [])
     log.warn({ problem }, 'write-ahead log: a torn or damaged tail was cut');
@@ -136,19 +141,34 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
     metrics.walReplayedSpans.inc(spans);
     log.info({ spans, records: wal.replayed.length }, 'write-ahead log replayed');
   }
-  // With peers, each trace is buffered and decided by the replica that owns it (ingester/src/route).
-  const peerSecret = config.cluster.peers.length ? readPeerSecret(config.cluster.secretFile) : undefined;
+  // With peers, each trace is buffered and decided by the replica that owns it (ingester/src/route):
+  // from the peer list in config, or in a cluster the replicas the headless Service's EndpointSlices
+  // list (read at start; the list itself is followed).
+  const selfId = config.cluster.selfId || process.env.POD_NAME || hostname();
+  const clusterNow = () =>
+    discovery ? { ...config.cluster, selfId, peers: discovery.peers() } : config.cluster;
+  const peerSecret =
+    config.cluster.peers.length || discovery ? readPeerSecret(config.cluster.secretFile) : undefined;
   const routeMetrics = peerSecret ? createRouteMetrics(metrics.registry) : undefined;
+  const peerTls = peerSecret ? peerCredentials(config.cluster.tls) : undefined;
   const forwarder =
-    peerSecret && routeMetrics
+    peerSecret && routeMetrics && peerTls
       ? createForwarder({
           settings: () => config.cluster,
           secret: peerSecret.value,
-          credentials: grpcCredentials.createInsecure(),
+          credentials: peerTls.client.credentials,
+          channelOptions: peerTls.client.options,
           metrics: routeMetrics,
         })
       : undefined;
-  const router = forwarder ? createRouter({ cluster: () => config.cluster, forwarder }) : undefined;
+  const router = forwarder ? createRouter({ cluster: clusterNow, forwarder }) : undefined;
+  const showPeers = () => {
+    const c = clusterNow();
+    routeMetrics?.peers.reset();
+    routeMetrics?.peers.set({ self: c.peers.some((p) => p.id === c.selfId) ? '1' : '0' }, c.peers.length);
+  };
+  showPeers();
+  discovery?.onChange(showPeers);
   // When the peer list changes, buffered traces another replica owns now move to it, whole.
   let handingOff = false;
   const handOff = () => {
@@ -175,6 +195,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
           log,
           maxReceiveBytes: 64 * 1024 * 1024,
           isShuttingDown: () => shuttingDown,
+          ...(peerTls ? { credentials: peerTls.server } : {}),
         })
       : undefined;
   const receiverDeps = {
@@ -268,6 +289,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
       await peerServer?.close();
       if (handOffTimer) clearInterval(handOffTimer);
       router?.close();
+      discovery?.close();
       http.closeIdleConnections();
       // Buffered traces are decided now and kept ones join the queue, log or not: a log on a pod's
       // emptyDir does not outlive the pod (a rolling update, a drain), so leaving them for the next

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { SecureContextOptions } from 'node:tls';
 import { type ChannelCredentials, type ChannelOptions, credentials, ServerCredentials } from '@grpc/grpc-js';
 import type { Static } from 'typebox';
-import type { ClientTls, ServerTls } from './config/schema.ts';
+import type { ClientTls, ClusterConfig, ServerTls } from './config/schema.ts';
 
 type ServerTlsConfig = Static<typeof ServerTls>;
 type ClientTlsConfig = Static<typeof ClientTls>;
@@ -49,5 +49,23 @@ export function grpcClientCredentials(
       read(tls?.certFile) ?? null,
     ),
     options: tls?.serverName ? { 'grpc.ssl_target_name_override': tls.serverName } : {},
+  };
+}
+
+type PeerTlsConfig = NonNullable<ClusterConfig['tls']>;
+
+/**
+ * The peer channel's two ends: mutual TLS with one certificate the replicas share (each side checks
+ * the other's against caFile and the name serverName), or plain gRPC without `tls`.
+ */
+export function peerCredentials(tls: PeerTlsConfig | undefined): {
+  server: ServerCredentials;
+  client: { credentials: ChannelCredentials; options: ChannelOptions };
+} {
+  if (!tls)
+    return { server: ServerCredentials.createInsecure(), client: grpcClientCredentials(true, undefined) };
+  return {
+    server: grpcServerCredentials({ certFile: tls.certFile, keyFile: tls.keyFile, clientCaFile: tls.caFile }),
+    client: grpcClientCredentials(false, tls),
   };
 }

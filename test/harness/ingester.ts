@@ -23,16 +23,29 @@ export interface RunningIngester {
   stop(): Promise<void>;
 }
 
-/** `config` is the ingester config; `listen`'s host and ports are filled in here. */
-export function startIngesterProcess(config: Record<string, unknown>): Promise<RunningIngester> {
-  return retryOnPortClash(() => startOnce(config));
+export interface IngesterProcessOptions {
+  /** The address it listens on (default 127.0.0.1; its URLs above still use 127.0.0.1). */
+  host?: string;
+  /** Extra environment (POD_NAME, as a pod has it). */
+  env?: NodeJS.ProcessEnv;
 }
 
-async function startOnce(config: Record<string, unknown>): Promise<RunningIngester> {
+/** `config` is the ingester config; `listen`'s host and ports are filled in here. */
+export function startIngesterProcess(
+  config: Record<string, unknown>,
+  opts: IngesterProcessOptions = {},
+): Promise<RunningIngester> {
+  return retryOnPortClash(() => startOnce(config, opts));
+}
+
+async function startOnce(
+  config: Record<string, unknown>,
+  opts: IngesterProcessOptions,
+): Promise<RunningIngester> {
   const dir = await mkdtemp(join(tmpdir(), 'koder-ingester-'));
   const [grpcPort, httpPort, adminPort] = (await freePorts(3)) as [number, number, number];
   const configPath = join(dir, 'config.yaml');
-  const ports = { host: '127.0.0.1', grpcPort, httpPort, adminPort };
+  const ports = { host: opts.host ?? '127.0.0.1', grpcPort, httpPort, adminPort };
   // Other listen settings (connection limits, timeouts) are the test's; host and ports are ours.
   const write = (c: Record<string, unknown>) =>
     writeFile(configPath, yaml.dump({ ...c, listen: { ...(c.listen as object), ...ports } }));
@@ -41,6 +54,7 @@ async function startOnce(config: Record<string, unknown>): Promise<RunningIngest
     name: 'ingester',
     command: process.execPath,
     args: [INGESTER_MAIN, '--config', configPath],
+    ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
     logFile: join(dir, 'ingester.log'),
   });
   const adminUrl = `http://127.0.0.1:${adminPort}`;

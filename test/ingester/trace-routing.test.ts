@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { decodeTraceRequest, getAttribute } from '@koder-trace/ingester/otlp';
+import { getAttribute } from '@koder-trace/ingester/otlp';
 import { sha256Hex } from '@koder-trace/ingester/tenants';
 import { hex, makeTraces, request, rng, scatter } from '@koder-trace/ingester/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { postOtlp } from '../harness/otlp-raw.ts';
 import { freePorts } from '../harness/ports.ts';
+import { ledgerSpans, settled } from '../harness/stored-traces.ts';
 import { until } from '../harness/wait.ts';
 
 const EXPORT = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
@@ -30,54 +31,6 @@ const tenant = {
     // Long enough that every span of a trace has arrived before its quiet period ends.
     trace: { quietMs: 5000, maxAgeMs: 30_000 },
   },
-};
-
-/** Span ids per trace id in storage, and how many times each span arrived. */
-/** The `koder.usage` ledger spans storage received. */
-function ledgerSpans(storage: GrpcCapture) {
-  return storage.requests.flatMap((r) =>
-    decodeTraceRequest(r.bytes).resourceSpans.flatMap((rs) =>
-      rs.scopeSpans.flatMap((ss) =>
-        ss.spans.filter(
-          (s) => s.name === 'koder.usage' && getAttribute(s.attributes, 'koder.usage.ledger') === true,
-        ),
-      ),
-    ),
-  );
-}
-
-function stored(storage: GrpcCapture) {
-  const traces = new Map<string, Map<string, number>>();
-  for (const r of storage.requests)
-    for (const rs of decodeTraceRequest(r.bytes).resourceSpans)
-      for (const ss of rs.scopeSpans)
-        for (const s of ss.spans) {
-          if (s.name === 'koder.usage' && getAttribute(s.attributes, 'koder.usage.ledger') === true) {
-            continue; // the usage ledger: see ledgerSpans()
-          }
-          const t = traces.get(hex(s.traceId)) ?? new Map<string, number>();
-          t.set(hex(s.spanId), (t.get(hex(s.spanId)) ?? 0) + 1);
-          traces.set(hex(s.traceId), t);
-        }
-  return traces;
-}
-
-const settled = async (storage: GrpcCapture, mustHave: string[]) => {
-  await until(
-    'the traces that must be kept in storage',
-    () => {
-      const s = stored(storage);
-      return mustHave.every((id) => s.has(id)) ? true : undefined;
-    },
-    30_000,
-  );
-  // Then until nothing more arrives for a while (every due trace decided and exported).
-  let last = -1;
-  while (storage.requests.length !== last) {
-    last = storage.requests.length;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  return stored(storage);
 };
 
 describe('routing traces between three ingester replicas', () => {

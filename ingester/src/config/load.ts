@@ -62,8 +62,10 @@ function clusterErrors(doc: IngesterConfigDoc): string[] {
   });
   if (c.peers.length && !ids.has(c.selfId))
     errors.push(`/cluster/selfId: ${JSON.stringify(c.selfId)} is not one of the peers' ids`);
-  if (c.peers.length && !c.secretFile)
+  if ((c.peers.length || c.discovery) && !c.secretFile)
     errors.push('/cluster/secretFile: peers need a shared secret to authenticate each other');
+  if (c.peers.length && c.discovery)
+    errors.push('/cluster/discovery: give peers or discovery, not both (discovery finds the peers)');
   return errors;
 }
 

@@ -333,6 +333,27 @@ export const Cluster = Type.Object(
       default: [],
       description: 'Every replica, this one included; each owns the trace ids rendezvous hashing gives it',
     }),
+    discovery: Type.Optional(
+      Type.Object(
+        {
+          service: Type.String({
+            pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$',
+            description: "The headless Service whose EndpointSlices' ready endpoints are the replicas",
+          }),
+          namespace: Type.String({ pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' }),
+          portName: Type.String({ default: 'peer', description: "The Service's port for the peer listener" }),
+          kubeconfig: Type.String({
+            default: '',
+            description: "A kubeconfig file; empty: the pod's service account",
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'In a cluster, instead of peers: watch the replicas. selfId defaults to $POD_NAME (else the host name); read at start',
+        },
+      ),
+    ),
     port: Type.Integer({
       minimum: 0,
       maximum: 65535,
@@ -344,6 +365,30 @@ export const Cluster = Type.Object(
       description:
         'A file holding the secret peers present to each other (the same on every replica); required with peers',
     }),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          certFile: Type.String({
+            minLength: 1,
+            description: 'PEM certificate this replica presents, as server and as client',
+          }),
+          keyFile: Type.String({ minLength: 1, description: 'PEM private key of certFile' }),
+          caFile: Type.String({
+            minLength: 1,
+            description: "PEM CA bundle: peers' certificates must be signed by it, both ways (mutual TLS)",
+          }),
+          serverName: Type.String({
+            minLength: 1,
+            description: "Name to expect in a peer's certificate (peers are dialled by address, not name)",
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'Mutual TLS on the peer channel (else plain gRPC, authenticated by the shared secret alone)',
+        },
+      ),
+    ),
     forwardMaxDelayMs: Type.Integer({
       minimum: 0,
       maximum: 1000,
@@ -418,6 +463,7 @@ export type SamplingModeConfig = Static<typeof SamplingMode>;
 export type TraceWaitConfig = Static<typeof TraceWait>;
 export type TailSettings = Static<typeof TailConfig>;
 export type ClusterConfig = Static<typeof Cluster>;
+export type Peer = Static<typeof Peer>;
 export type LimitsConfig = Static<typeof Limits>;
 export type ContentCaptureConfig = Static<typeof ContentCapture>;
 export type TenantConfig = Static<typeof Tenant>;

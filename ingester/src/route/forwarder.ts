@@ -3,7 +3,14 @@
 // requests concatenated are one request). A client's request is acknowledged only once every owner
 // it was split to has accepted its part (durably, with a write-ahead log there): if an owner cannot be
 // reached, the client is told to retry, so nothing acknowledged depends on a peer that did not take it.
-import { type ChannelCredentials, Client, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import {
+  type ChannelCredentials,
+  type ChannelOptions,
+  Client,
+  Metadata,
+  type ServiceError,
+  status,
+} from '@grpc/grpc-js';
 import type { ClusterConfig } from '../config/schema.ts';
 import { IngestError } from '../errors.ts';
 import { encodeTraceRequest } from '../otlp/encode-proto.ts';
@@ -34,6 +41,8 @@ export function createForwarder(deps: {
   settings: () => Pick<ClusterConfig, 'forwardMaxDelayMs' | 'forwardMaxSpans' | 'forwardTimeoutMs'>;
   secret: string;
   credentials: ChannelCredentials;
+  /** Channel options the credentials need (the name expected in a peer's certificate). */
+  channelOptions?: ChannelOptions;
   metrics: RouteMetrics;
 }): Forwarder {
   const clients = new Map<string, Client>(); // by endpoint
@@ -43,6 +52,7 @@ export function createForwarder(deps: {
     let c = clients.get(endpoint);
     if (!c) {
       c = new Client(endpoint, deps.credentials, {
+        ...deps.channelOptions,
         'grpc.max_send_message_length': 64 * 1024 * 1024,
         'grpc.keepalive_time_ms': 30_000,
       });

@@ -1,8 +1,14 @@
 // Metrics of routing spans to the replica that owns their trace.
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export function createRouteMetrics(registry: Registry) {
   return {
+    peers: new Gauge({
+      name: 'koder_ingester_peers',
+      help: 'Replicas sharing trace ids with this one, itself included (from cluster.peers, or the EndpointSlices discovery watches); self is 1 when this replica is among them',
+      labelNames: ['self'],
+      registers: [registry],
+    }),
     forwardedSpans: new Counter({
       name: 'koder_ingester_forwarded_spans_total',
       help: 'Spans sent to the replica owning their trace, by peer and result (ok, failed: the client was told to retry)',

@@ -45,6 +45,8 @@ export function createPeerServer(deps: {
   log: Logger;
   maxReceiveBytes: number;
   isShuttingDown: () => boolean;
+  /** Mutual TLS (cluster.tls); plain gRPC without. */
+  credentials?: ServerCredentials;
 }): PeerServer {
   const { metrics, log } = deps;
   // The secret is checked on the metadata: a call without it is answered before its message is read.
@@ -116,7 +118,7 @@ export function createPeerServer(deps: {
       return new Promise((resolve, reject) =>
         server.bindAsync(
           `${host.includes(':') ? `[${host}]` : host}:${port}`,
-          ServerCredentials.createInsecure(),
+          deps.credentials ?? ServerCredentials.createInsecure(),
           (err, bound) => (err ? reject(err) : resolve(bound)),
         ),
       );

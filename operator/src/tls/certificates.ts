@@ -29,8 +29,9 @@ export interface CertificateRequest {
   organizations?: string[];
   dnsNames?: string[];
   ipAddresses?: string[];
-  /** 'server' for serving certificates, 'client' for client authentication. */
-  usage: 'server' | 'client';
+  /** 'server' for serving certificates, 'client' for client authentication, 'both' for a party that
+   * presents one certificate as server and as client (ingester peers, mutual TLS). */
+  usage: 'server' | 'client' | 'both';
   validFor?: { days: number };
   /** Defaults to now; injectable so tests and renewal logic control the clock. */
   now?: Date;
@@ -92,7 +93,10 @@ export async function issueCertificate(ca: CertificateAuthority, req: Certificat
       true,
     ),
     new x509.ExtendedKeyUsageExtension(
-      [req.usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth],
+      [
+        ...(req.usage !== 'client' ? [x509.ExtendedKeyUsage.serverAuth] : []),
+        ...(req.usage !== 'server' ? [x509.ExtendedKeyUsage.clientAuth] : []),
+      ],
       false,
     ),
     await x509.AuthorityKeyIdentifierExtension.create(ca.keys.publicKey),
