@@ -129,4 +129,56 @@ describe('usage ledger through the query API', () => {
     );
     expect(rows.reduce((n, r) => n + r.requests, 0)).toBe(300);
   });
+
+  it('totals 10,000 more requests exactly (the ledger is read from an index, not trace by trace)', async () => {
+    const rand = rng(11);
+    const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(rand() * 256)));
+    const before = (await stack.get('/api/v1/usage', TOKEN)).body.rows as Row[];
+    let input = 0;
+    let output = 0;
+    const spans: Buffer[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const tokens = { input: 1 + Math.floor(rand() * 3000), output: Math.floor(rand() * 400) };
+      input += tokens.input;
+      output += tokens.output;
+      // One LLM call a request, its trace's root: decided once its quiet period passes.
+      spans.push(
+        span(
+          { trace: bytes(16), name: 'chat gpt-4o' },
+          attribute('gen_ai.operation.name', str('chat')),
+          attribute('gen_ai.request.model', str('gpt-4o')),
+          attribute('gen_ai.usage.input_tokens', int(BigInt(tokens.input))),
+          attribute('gen_ai.usage.output_tokens', int(BigInt(tokens.output))),
+          attribute('koder.request_id', str(`bulk-${i}`)),
+        ),
+      );
+    }
+    for (let at = 0; at < spans.length; at += 500) {
+      const res = await postOtlp(stack.otlpHttp, request(spans.slice(at, at + 500)), 'proto', TOKEN);
+      expect(res.status, res.text).toBe(200);
+    }
+    await until(
+      'every trace decided and stored',
+      async () => {
+        const url = `${stack.adminUrl}/metrics`;
+        const buffered = await scrapeMetric(url, 'koder_ingester_trace_buffer_traces');
+        const queued = await scrapeMetric(url, 'koder_ingester_queue_spans');
+        return buffered === 0 && queued === 0 ? true : undefined;
+      },
+      120_000,
+    );
+    const { status, body } = await stack.get('/api/v1/usage', TOKEN);
+    expect(status).toBe(200);
+    expect(body.truncated).toBeUndefined();
+    const rows = body.rows as Row[];
+    const total = (rs: Row[], f: (r: Row) => number) => rs.reduce((n, r) => n + f(r), 0);
+    expect(total(rows, (r) => r.requests) - total(before, (r) => r.requests)).toBe(10_000);
+    const gpt = (rs: Row[]) => rs.filter((r) => r.model === 'gpt-4o');
+    expect(total(gpt(rows), (r) => r.tokens.input) - total(gpt(before), (r) => r.tokens.input)).toBe(input);
+    expect(total(gpt(rows), (r) => r.tokens.output) - total(gpt(before), (r) => r.tokens.output)).toBe(
+      output,
+    );
+  }, 180_000);
 });
+
+type Row = { model: string; requests: number; tokens: { input: number; output: number } };

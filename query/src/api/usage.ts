@@ -2,8 +2,9 @@
 // which every decided trace gets whether its spans were kept or not.
 //   ?requestId=…            the totals of one request (koder.request_id), summed over its ledger spans
 //   ?start=…&end=…          totals in a range, grouped by service, model, prompt versions and day (UTC)
-// The tenant is the one the token proves, so totals are always one tenant's. Ledger spans are found
-// with the backend's search (traces holding a span named koder.usage) and read from their traces.
+// The tenant is the one the token proves, so totals are always one tenant's. The embedded store lists
+// ledger spans from an index (every one, exact); over Tempo they are found with a search and read
+// from their traces, up to MAX_LEDGER_TRACES.
 import type { TraceBackend } from '../backend/backend.ts';
 import { BadRequest } from '../model/filter.ts';
 import type { SpanRow } from '../model/span.ts';
@@ -71,13 +72,25 @@ function ledgerOf(row: SpanRow): Ledger | undefined {
   };
 }
 
-/** Ledger spans of the traces a search finds, up to MAX_LEDGER_TRACES traces. */
-async function ledgers(
+/**
+ * Visits the ledgers matching the filter. A backend that can list ledger spans directly (the embedded
+ * store, from an index) gives them all, one by one; otherwise they are found with a search (traces
+ * holding a span named koder.usage) and read from their traces, up to MAX_LEDGER_TRACES traces, past
+ * which the answer says `truncated`.
+ */
+async function eachLedger(
   backend: TraceBackend,
   tenant: string,
   filter: { requestId?: string; startNs?: bigint; endNs?: bigint },
-): Promise<{ ledgers: Ledger[]; truncated: boolean }> {
-  const out: Ledger[] = [];
+  visit: (l: Ledger) => void,
+): Promise<{ truncated: boolean }> {
+  if (backend.ledgerSpans) {
+    for (const row of backend.ledgerSpans(tenant, filter)) {
+      const l = ledgerOf(row);
+      if (l) visit(l);
+    }
+    return { truncated: false };
+  }
   let cursor: string | undefined;
   let traces = 0;
   do {
@@ -88,16 +101,16 @@ async function ledgers(
       ...(cursor ? { cursor } : {}),
     });
     for (const r of page.rows) {
-      if (traces >= MAX_LEDGER_TRACES) return { ledgers: out, truncated: true };
+      if (traces >= MAX_LEDGER_TRACES) return { truncated: true };
       traces++;
       for (const row of await backend.spans(tenant, r.trace_id)) {
         const l = ledgerOf(row);
-        if (l) out.push(l);
+        if (l) visit(l);
       }
     }
     cursor = page.next;
   } while (cursor);
-  return { ledgers: out, truncated: false };
+  return { truncated: false };
 }
 
 const add = (into: Tokens, t: Partial<Tokens>) => {
@@ -106,8 +119,10 @@ const add = (into: Tokens, t: Partial<Tokens>) => {
 
 export async function requestUsage(backend: TraceBackend, tenant: string, requestId: string) {
   if (!requestId || requestId.length > 1024) throw new BadRequest('requestId: expected 1 to 1024 characters');
-  const { ledgers: all, truncated } = await ledgers(backend, tenant, { requestId });
-  const mine = all.filter((l) => l.requestId === requestId);
+  const mine: Ledger[] = [];
+  const { truncated } = await eachLedger(backend, tenant, { requestId }, (l) => {
+    if (l.requestId === requestId) mine.push(l);
+  });
   if (!mine.length) return undefined;
   const tokens = noTokens();
   const byModel: Record<string, Tokens> = {};
@@ -144,7 +159,6 @@ export async function requestUsage(backend: TraceBackend, tenant: string, reques
  * is grouped under all of them joined with ','.
  */
 export async function usageTotals(backend: TraceBackend, tenant: string, startNs: bigint, endNs: bigint) {
-  const { ledgers: all, truncated } = await ledgers(backend, tenant, { startNs, endNs });
   const groups = new Map<
     string,
     {
@@ -167,8 +181,8 @@ export async function usageTotals(backend: TraceBackend, tenant: string, startNs
     }
     return g;
   };
-  for (const l of all) {
-    if (l.startNs < startNs || l.startNs > endNs) continue;
+  const { truncated } = await eachLedger(backend, tenant, { startNs, endNs }, (l) => {
+    if (l.startNs < startNs || l.startNs > endNs) return;
     const day = new Date(Number(l.startNs / 1_000_000n)).toISOString().slice(0, 10);
     const service = l.services[0] ?? '';
     const versions = l.promptVersions.join(',');
@@ -177,7 +191,7 @@ export async function usageTotals(backend: TraceBackend, tenant: string, startNs
     base.spans += l.spans;
     base.errors += l.errors;
     for (const [m, t] of Object.entries(l.byModel)) add(group(day, service, m, versions).tokens, t);
-  }
+  });
   const rows = [...groups.values()].sort(
     (a, b) =>
       a.day.localeCompare(b.day) ||

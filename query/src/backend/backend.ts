@@ -6,7 +6,7 @@ import type { ModelUsage, PromptUse, TraceSummaryRow } from '../model/rows.ts';
 import type { SpanRow } from '../model/span.ts';
 import type { TextMatch } from '../store/full-text.ts';
 import type { GroupQuery, GroupRow } from '../store/groups.ts';
-import type { EmbeddedStore } from '../store/sqlite-store.ts';
+import type { EmbeddedStore, LedgerFilter } from '../store/sqlite-store.ts';
 
 export interface TraceBackend {
   search(tenant: string, f: TraceFilter): Promise<{ rows: TraceSummaryRow[]; next?: string }>;
@@ -28,6 +28,11 @@ export interface TraceBackend {
   textMatches?(tenant: string, traceIds: string[], text: string): Promise<Map<string, TextMatch>>;
   /** End users with traces in a range (embedded store only, for the same reason). */
   users?(tenant: string, q: GroupQuery): Promise<GroupRow[]>;
+  /**
+   * The `koder.usage` ledger spans of one request id, or starting in a range, one by one (embedded
+   * store: from an index; Tempo's search returns traces, not spans, so it has none).
+   */
+  ledgerSpans?(tenant: string, f: LedgerFilter): Iterable<SpanRow>;
 }
 
 export function embeddedBackend(store: EmbeddedStore): TraceBackend {
@@ -42,5 +47,6 @@ export function embeddedBackend(store: EmbeddedStore): TraceBackend {
     sessions: async (t, q) => store.sessions(t, q),
     users: async (t, q) => store.users(t, q),
     textMatches: async (t, ids, text) => store.textMatches(t, ids, text),
+    ledgerSpans: (t, f) => store.ledgerSpans(t, f),
   };
 }

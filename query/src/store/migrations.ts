@@ -51,6 +51,8 @@ export const MIGRATIONS: string[] = [
   // v18: full-text search over span names and content (full-text.ts); spans stored before are indexed
   // when the store opens (sqlite-store.ts).
   ...FULL_TEXT_MIGRATIONS,
+  // v21: the usage ledger's spans listed directly (GET /api/v1/usage), exact however many there are.
+  `CREATE INDEX spans_ledgers ON spans (tenant, start_ns) WHERE name = 'koder.usage'`,
 ];
 
 /** The first version with the full-text index (v18's last statement): older stores are indexed when opened. */

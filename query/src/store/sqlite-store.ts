@@ -47,6 +47,13 @@ function decodeCursor(cursor: string, sort: SortKey): [string | number | bigint,
   throw new BadRequest('cursor: not a cursor from this search (use the "next" value of the previous page)');
 }
 
+/** Which ledger spans: one request's (by koder.request_id), else those starting in a range. */
+export interface LedgerFilter {
+  requestId?: string;
+  startNs?: bigint;
+  endNs?: bigint;
+}
+
 export interface EmbeddedStore extends SpanSink {
   insert(tenant: string, batch: TraceBatch): number;
   search(tenant: string, f: TraceFilter): { rows: TraceSummaryRow[]; next?: string };
@@ -62,6 +69,8 @@ export interface EmbeddedStore extends SpanSink {
   promptSpans(tenant: string, promptId: string, startNs: bigint, endNs: bigint): SpanRow[];
   /** Prompt ids and versions used in a time range, with their (reweighted) call counts. */
   prompts(tenant: string, startNs: bigint, endNs: bigint): PromptUse[];
+  /** The ingester's `koder.usage` ledger spans of one request, or starting in a range (lazily read). */
+  ledgerSpans(tenant: string, f: LedgerFilter): Iterable<SpanRow>;
   /** One span, for ratings. */
   span(tenant: string, traceId: string, spanId: string): SpanRow | undefined;
   /** Sessions (gen_ai.conversation.id) active in a range, latest activity first. */
@@ -383,6 +392,15 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
   const oldTraces = db.prepare('SELECT tenant, trace_id FROM traces WHERE end_ns < ?');
   const deleteSpans = db.prepare('DELETE FROM spans WHERE tenant = ? AND trace_id = ?');
   const deleteTrace = db.prepare('DELETE FROM traces WHERE tenant = ? AND trace_id = ?');
+  // name = 'koder.usage' spelled out: the partial index spans_ledgers serves only queries that say it.
+  const ledgersOfRequest = db.prepare(
+    "SELECT * FROM spans WHERE tenant = ? AND request_id = ? AND name = 'koder.usage' ORDER BY start_ns",
+  );
+  ledgersOfRequest.setReadBigInts(true);
+  const ledgersInRange = db.prepare(
+    "SELECT * FROM spans WHERE tenant = ? AND name = 'koder.usage' AND start_ns >= ? AND start_ns <= ? ORDER BY start_ns",
+  );
+  ledgersInRange.setReadBigInts(true);
   const oneSpan = db.prepare('SELECT * FROM spans WHERE tenant = ? AND trace_id = ? AND span_id = ?');
   oneSpan.setReadBigInts(true);
 
@@ -404,6 +422,17 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
       ),
     prompts: (tenant, startNs, endNs) =>
       (promptUse.all(tenant, startNs, endNs) as Record<string, unknown>[]).map((p) => fromDb<PromptUse>(p)),
+    *ledgerSpans(tenant, f) {
+      const rows =
+        f.requestId !== undefined
+          ? ledgersOfRequest.iterate(tenant, f.requestId)
+          : ledgersInRange.iterate(
+              tenant,
+              f.startNs ?? 0n,
+              f.endNs ?? BigInt(Number.MAX_SAFE_INTEGER) * 1_000_000n,
+            );
+      for (const r of rows) yield fromDb<SpanRow>(r as Record<string, unknown>);
+    },
     span: (tenant, traceId, spanId) => {
       const row = oneSpan.get(tenant, traceId, spanId) as Record<string, unknown> | undefined;
       return row ? fromDb(row) : undefined;
