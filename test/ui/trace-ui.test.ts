@@ -59,6 +59,13 @@ describe.skipIf(!browserOk.ok)(suiteTitle('trace UI in Chromium', browserOk), ()
   it('shows the trace table and finds a trace by filter, keeping the filter in the URL', async () => {
     await page.goto(`${stack.queryUrl}/`);
     await page.locator('table.traces tbody tr').first().waitFor();
+    // Agent runs' rows preview what they were asked and what they answered.
+    const cells = page.locator('table.traces tbody tr .preview');
+    await expect
+      .poll(async () => (await cells.locator('.preview-input').allTextContents()).length)
+      .toBeGreaterThan(0);
+    expect((await cells.locator('.preview-input').allTextContents())[0]).toMatch(/^in \S/);
+    expect((await cells.locator('.preview-output').allTextContents())[0]).toMatch(/^out \S/);
     await shot('01-trace-table');
     await page.getByLabel('Model').fill('claude-sonnet-4');
     await page.getByLabel('Service').fill('support-agent');

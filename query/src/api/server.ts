@@ -209,6 +209,8 @@ async function route(
       promptVersions: facets.get(r.trace_id)?.promptVersions ?? [],
       ...(cost.get(r.trace_id) ?? NO_COST),
       rating: r.rating_count ? { average: r.rating_sum / r.rating_count, count: r.rating_count } : null,
+      preview:
+        r.input_preview || r.output_preview ? { input: r.input_preview, output: r.output_preview } : null,
       ...(matches?.has(r.trace_id) ? { match: matches.get(r.trace_id) } : {}),
     }));
     return reply(200, next ? { traces, next } : { traces });

@@ -19,6 +19,7 @@
 //   second.
 import { decodeTraceRequestValue } from '@koder-trace/ingester/otlp';
 import { BadRequest, type TraceFilter } from '../model/filter.ts';
+import { tracePreview } from '../model/preview.ts';
 import type { ModelUsage, TraceSummaryRow } from '../model/rows.ts';
 import type { SpanRow } from '../model/span.ts';
 import { batchRows } from '../store/span-row.ts';
@@ -290,6 +291,7 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
     const root = real.find((r) => r.parent_span_id === '');
     const fromTempo = rows.length === 0 && hit.rootServiceName !== '<root span not yet received>';
     const usage = usageTotals(real); // aggregate spans not counted twice (usage-rollup.ts)
+    const preview = tracePreview(real);
     return {
       trace_id: traceId,
       start_ns: start,
@@ -305,6 +307,9 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
       reasoning_tokens: usage.reasoningTokens,
       rating_sum: ratings.reduce((n, r) => n + (r.rating as number), 0),
       rating_count: ratings.length,
+      // From the spans read for the row (none when Tempo's search hit is all there is).
+      input_preview: preview.input,
+      output_preview: preview.output,
     };
   }
 

@@ -16,6 +16,9 @@ export interface TraceSummaryRow {
   reasoning_tokens: number;
   rating_sum: number;
   rating_count: number;
+  /** What the trace was asked and answered, one short line each (model/preview.ts); null when none. */
+  input_preview: string | null;
+  output_preview: string | null;
 }
 
 /** Token use of one model in one trace (for cost). */

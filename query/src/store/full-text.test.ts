@@ -109,6 +109,10 @@ describe('full-text search through the API', () => {
     // Back to the version before full-text search: no index, as a store written by an older release.
     const db = new DatabaseSync(path);
     db.exec('DROP TABLE span_text; DROP TABLE span_docs;');
+    // And without what later versions added (v21's ledger index, v22's previews).
+    db.exec(`DROP INDEX spans_ledgers;
+      ALTER TABLE traces DROP COLUMN input_preview; ALTER TABLE traces DROP COLUMN input_at;
+      ALTER TABLE traces DROP COLUMN output_preview; ALTER TABLE traces DROP COLUMN output_at;`);
     db.exec(`PRAGMA user_version = ${FULL_TEXT_VERSION - FULL_TEXT_MIGRATIONS.length}`);
     db.close();
     const reopened = openEmbeddedStore(path);

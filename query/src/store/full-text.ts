@@ -2,6 +2,7 @@
 // (prompts, completions, system instructions, tool arguments and results) and attributes — indexed as
 // it is stored, so a search finds traces by what was said in them, with the matching text highlighted.
 import type { DatabaseSync } from 'node:sqlite';
+import { type GenAiContent, genAiOf } from '../model/preview.ts';
 import type { SpanRow } from '../model/span.ts';
 
 /** FTS5 table and its link to spans (FTS tables have only rowids): created by migration v18. */
@@ -28,22 +29,21 @@ function words(v: unknown, out: string[], key = ''): void {
  * What a span said, as searchable text: its status message and, for GenAI spans, the system
  * instructions, input and output messages, tool name, arguments and result.
  */
-export function spanText(row: Pick<SpanRow, 'view' | 'status_message'>): string {
+export function spanText(
+  row: Pick<SpanRow, 'view' | 'status_message'>,
+  g: GenAiContent = genAiOf(row.view),
+): string {
   const out = [row.status_message];
-  if (row.view) {
-    const view = JSON.parse(`{${row.view}}`) as { genAi?: Record<string, unknown> };
-    const g = view.genAi;
-    if (g)
-      for (const k of [
-        'systemInstructions',
-        'inputMessages',
-        'outputMessages',
-        'toolName',
-        'toolCallArguments',
-        'toolCallResult',
-      ])
-        words(g[k], out);
-  }
+  if (g)
+    for (const k of [
+      'systemInstructions',
+      'inputMessages',
+      'outputMessages',
+      'toolName',
+      'toolCallArguments',
+      'toolCallResult',
+    ])
+      words(g[k], out);
   return out.filter(Boolean).join('\n');
 }
 
@@ -110,10 +110,10 @@ export function fullText(db: DatabaseSync) {
         .iterate();
       for (const r of all as Iterable<SpanRow>) this.index(r);
     },
-    /** Indexes a span just stored (inside the store's transaction). */
-    index(row: SpanRow): void {
+    /** Indexes a span just stored (inside the store's transaction); `g`: its view's GenAI part, if parsed. */
+    index(row: SpanRow, g?: GenAiContent): void {
       const id = addDoc.run(row.tenant, row.trace_id, row.span_id).lastInsertRowid;
-      addText.run(id, row.name, spanText(row));
+      addText.run(id, row.name, spanText(row, g ?? genAiOf(row.view)));
     },
     forget(tenant: string, traceId: string): void {
       forgetText.run(tenant, traceId);

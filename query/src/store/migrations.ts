@@ -53,6 +53,13 @@ export const MIGRATIONS: string[] = [
   ...FULL_TEXT_MIGRATIONS,
   // v21: the usage ledger's spans listed directly (GET /api/v1/usage), exact however many there are.
   `CREATE INDEX spans_ledgers ON spans (tenant, start_ns) WHERE name = 'koder.usage'`,
+  // v22: each trace's input/output preview for the trace table (model/preview.ts), kept as spans
+  // arrive: the input of the earliest span with one, the output of the latest. Traces stored before
+  // have none.
+  `ALTER TABLE traces ADD COLUMN input_preview TEXT`,
+  `ALTER TABLE traces ADD COLUMN input_at INTEGER`,
+  `ALTER TABLE traces ADD COLUMN output_preview TEXT`,
+  `ALTER TABLE traces ADD COLUMN output_at INTEGER`,
 ];
 
 /** The first version with the full-text index (v18's last statement): older stores are indexed when opened. */

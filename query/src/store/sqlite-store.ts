@@ -5,6 +5,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { TraceBatch } from '@koder-trace/ingester/otlp';
 import type { ExportResult, SpanSink } from '@koder-trace/ingester/sink';
 import { BadRequest, type SortKey, type TraceFilter } from '../model/filter.ts';
+import { genAiOf, spanPreview } from '../model/preview.ts';
 import type { ModelUsage, PromptUse, TraceSummaryRow } from '../model/rows.ts';
 import type { SpanRow } from '../model/span.ts';
 import { ftsQuery, fullText, type TextMatch } from './full-text.ts';
@@ -169,10 +170,10 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
   const upsertTrace = db.prepare(`
     INSERT INTO traces (tenant, trace_id, start_ns, end_ns, root_service, root_name, span_count, error_count,
       input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, reasoning_tokens, rating_sum, rating_count,
-      carriers)
+      carriers, input_preview, input_at, output_preview, output_at)
     VALUES (:tenant, :trace_id, :start_ns, :end_ns, :root_service, :root_name, :span_count, :is_error,
       :input_tokens, :output_tokens, :cache_read_tokens, :cache_creation_tokens, :reasoning_tokens,
-      :rating_sum, :rating_count, :carriers)
+      :rating_sum, :rating_count, :carriers, :input_preview, :input_at, :output_preview, :output_at)
     ON CONFLICT (tenant, trace_id) DO UPDATE SET
       start_ns = min(start_ns, excluded.start_ns), end_ns = max(end_ns, excluded.end_ns),
       root_service = coalesce(excluded.root_service, root_service), root_name = coalesce(excluded.root_name, root_name),
@@ -182,7 +183,15 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
       cache_creation_tokens = cache_creation_tokens + excluded.cache_creation_tokens,
       reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
       rating_sum = rating_sum + excluded.rating_sum, rating_count = rating_count + excluded.rating_count,
-      carriers = carriers + excluded.carriers`);
+      carriers = carriers + excluded.carriers,
+      input_preview = CASE WHEN excluded.input_at < coalesce(input_at, excluded.input_at + 1)
+        THEN excluded.input_preview ELSE input_preview END,
+      input_at = CASE WHEN excluded.input_at < coalesce(input_at, excluded.input_at + 1)
+        THEN excluded.input_at ELSE input_at END,
+      output_preview = CASE WHEN excluded.output_at > coalesce(output_at, excluded.output_at - 1)
+        THEN excluded.output_preview ELSE output_preview END,
+      output_at = CASE WHEN excluded.output_at > coalesce(output_at, excluded.output_at - 1)
+        THEN excluded.output_at ELSE output_at END`);
   // Ordered in JS: an ORDER BY start_ns here lets the planner pick the (tenant, start_ns) index and
   // scan the whole tenant instead of the trace's primary-key range.
   const spansOf = db.prepare('SELECT * FROM spans WHERE tenant = ? AND trace_id = ?');
@@ -252,7 +261,9 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
       for (const row of batchRows(tenant, batch)) {
         // A span sent twice (client retries) is stored once and counted once.
         if (insertSpan.run(row as unknown as Record<string, never>).changes === 0) continue;
-        text.index(row);
+        const genAi = genAiOf(row.view);
+        text.index(row, genAi);
+        const preview = spanPreview(genAi);
         const root = row.parent_span_id === '';
         // A rating is feedback given later: it neither stretches the trace's time nor counts as a span.
         const isRating = row.rating !== null;
@@ -273,6 +284,11 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
           rating_sum: row.rating ?? 0,
           rating_count: row.rating === null ? 0 : 1,
           carriers: isCarrier(row) ? 1 : 0,
+          // A null *_at never wins (comparisons with NULL are not true): spans without text keep none.
+          input_preview: preview.input,
+          input_at: preview.input ? row.start_ns : null,
+          output_preview: preview.output,
+          output_at: preview.output ? row.end_ns : null,
         });
         touched.add(row.trace_id);
         n++;

@@ -247,7 +247,7 @@ function TraceTable({
                 >
                   {r.rootName ?? '(root not received)'}
                 </a>
-                {r.match && <Match match={r.match} />}
+                {r.match ? <Match match={r.match} /> : r.preview && <Preview preview={r.preview} />}
               </td>
               <td>{r.rootService ?? '—'}</td>
               <td class="num">{fmt.duration(r.durationMs)}</td>
@@ -298,6 +298,24 @@ function sortPage(rows: TraceRow[], key: (r: TraceRow) => number | string, ascen
       sign * (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y)))
     );
   });
+}
+
+/** What the trace was asked and answered, a line each (cut by the server, ellipsed to the cell). */
+function Preview({ preview }: { preview: NonNullable<TraceRow['preview']> }) {
+  return (
+    <div class="preview">
+      {preview.input && (
+        <div class="preview-input" title={preview.input}>
+          <span class="preview-mark">in</span> {preview.input}
+        </div>
+      )}
+      {preview.output && (
+        <div class="preview-output" title={preview.output}>
+          <span class="preview-mark">out</span> {preview.output}
+        </div>
+      )}
+    </div>
+  );
 }
 
 /** Where a full-text search matched: the piece of text, its matches marked. */

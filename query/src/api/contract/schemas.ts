@@ -45,6 +45,20 @@ export const TraceRow = Type.Object(
     promptVersions: Type.Array(Type.String()),
     ...Cost,
     rating: RatingSummary,
+    preview: Nullable(
+      Type.Object(
+        {
+          input: Nullable(
+            Type.String({ description: "The last user message of the trace's first LLM call" }),
+          ),
+          output: Nullable(Type.String({ description: 'What its last LLM call answered' })),
+        },
+        {
+          ...Strict,
+          description: 'One short line each (at most 200 characters); null when the trace has no messages',
+        },
+      ),
+    ),
     match: Type.Optional(
       Type.Object(
         {
