@@ -19,6 +19,8 @@ import { createPipeline } from './pipeline/pipeline.ts';
 import { limitConnections } from './receive/connections.ts';
 import { createGrpcReceiver } from './receive/grpc.ts';
 import { createHttpReceiver } from './receive/http.ts';
+import { startRegistryWebhook } from './registry-webhook/deliverer.ts';
+import { deliverRatings } from './registry-webhook/pipeline-hook.ts';
 import { startDiscovery } from './route/discovery.ts';
 import { createForwarder } from './route/forwarder.ts';
 import { createRouteMetrics } from './route/metrics.ts';
@@ -183,7 +185,28 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   };
   const handOffTimer = router ? setInterval(handOff, 1000) : undefined;
   handOffTimer?.unref();
-  const pipeline = createPipeline({ queue, metrics, wal, tail, ...(router ? { router } : {}) });
+  // Ratings also go to the tenant's prompt registry, as signed webhooks from a durable outbox.
+  let targets = { of: config.tenants, map: new Map(config.tenants.map((t) => [t.id, t.promptRegistry])) };
+  const registryOf = (tenant: string) => {
+    if (targets.of !== config.tenants)
+      targets = { of: config.tenants, map: new Map(config.tenants.map((t) => [t.id, t.promptRegistry])) };
+    return targets.map.get(tenant);
+  };
+  const promptRegistry = startRegistryWebhook({
+    settings: {
+      ...config.promptRegistry,
+      initialMs: config.promptRegistry.initialBackoffMs,
+      maxMs: config.promptRegistry.maxBackoffMs,
+    },
+    targetOf: registryOf,
+    metrics,
+    log,
+  });
+  const pipeline = deliverRatings(
+    createPipeline({ queue, metrics, wal, tail, ...(router ? { router } : {}) }),
+    promptRegistry,
+    (tenant) => registryOf(tenant) !== undefined,
+  );
   const peerServer =
     peerSecret && routeMetrics
       ? createPeerServer({
@@ -298,6 +321,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
       const left = notQueued + (await queue.drain(grace));
       if (left > 0 && !wal) log.error({ spans: left }, 'spans not delivered before the shutdown deadline');
       await sink.close();
+      await promptRegistry.close();
       await wal?.close();
       await new Promise<void>((resolve) => admin.close(() => resolve()));
       log.info({ undelivered: left }, 'ingester stopped');

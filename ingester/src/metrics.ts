@@ -153,6 +153,36 @@ export function createMetrics(opts: MetricsOptions = {}) {
       'Spans counted in koder_usage_* under label value "other" because the tenant already had metrics.maxLabelValues distinct values of that label',
       ['tenant', 'label'],
     ),
+    registryDelivered: counter(
+      'koder_ingester_registry_deliveries_total',
+      "Ratings delivered to the tenant's prompt registry (2xx)",
+      ['tenant'],
+    ),
+    registryRetries: counter(
+      'koder_ingester_registry_delivery_retries_total',
+      'Prompt-registry delivery attempts that failed and will be retried (5xx, 408, 429, no answer)',
+      ['tenant'],
+    ),
+    registryDeadLettered: counter(
+      'koder_ingester_registry_deliveries_dead_lettered_total',
+      "Prompt-registry deliveries given up, by reason: refused (a 4xx), expired (past maxAgeMs), no_registry (tenant lost its registry); kept in the outbox's dead/ folder",
+      ['tenant', 'reason'],
+    ),
+    registryRefused: counter(
+      'koder_ingester_registry_deliveries_refused_total',
+      'Ratings accepted but not put in the prompt-registry outbox, by reason: full (byte cap), disk (write failed); logged',
+      ['tenant', 'reason'],
+    ),
+    registryPending: gauge(
+      'koder_ingester_registry_deliveries_pending',
+      'Ratings in the prompt-registry outbox waiting for delivery',
+      ['tenant'],
+    ),
+    registryOutboxBytes: gauge(
+      'koder_ingester_registry_outbox_bytes',
+      'Bytes of the prompt-registry outbox, held against promptRegistry.maxBytes',
+      [],
+    ),
     configReloads: counter('koder_ingester_config_reloads_total', 'Config file reloads by result', [
       'result',
     ]),

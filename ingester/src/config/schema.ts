@@ -162,6 +162,47 @@ export const ContentCapture = Type.Union([
   Type.Literal('none'),
 ]);
 
+/** Where a tenant's ratings are delivered as signed webhooks (ingester/src/registry-webhook). */
+export const PromptRegistryTarget = Type.Object(
+  {
+    url: Type.String({
+      pattern: '^https?://[^\\s]+$',
+      description: 'The prompt registry endpoint each rating is POSTed to (JSON, signed)',
+    }),
+    signingSecretFile: Type.String({
+      minLength: 1,
+      description: 'A file holding the HMAC-SHA256 signing secret (a mounted Secret; read on every delivery)',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const PromptRegistry = Type.Object(
+  {
+    dir: Type.String({
+      default: '',
+      description:
+        'Directory of the delivery outbox; empty: in memory (undelivered ratings are lost on restart)',
+    }),
+    maxBytes: Type.Integer({
+      minimum: 4096,
+      default: 64 * 1024 * 1024,
+      description:
+        'Outbox cap; past it new deliveries are refused (counted and logged), ratings still stored',
+    }),
+    timeoutMs: Type.Integer({ minimum: 100, default: 10_000, description: 'One delivery attempt' }),
+    initialBackoffMs: Type.Integer({ minimum: 10, default: 1000 }),
+    maxBackoffMs: Type.Integer({ minimum: 10, default: 5 * 60_000 }),
+    maxAgeMs: Type.Integer({
+      minimum: 1000,
+      default: 24 * 3600_000,
+      description: 'A delivery still failing this long after its rating is dead-lettered',
+    }),
+    concurrency: Type.Integer({ minimum: 1, default: 8 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const Tenant = Type.Object(
   {
     id: Type.String({ pattern: '^[a-zA-Z0-9][a-zA-Z0-9._-]{0,149}$', description: 'Tempo X-Scope-OrgID' }),
@@ -189,6 +230,7 @@ export const Tenant = Type.Object(
           'A key of the top-level policies, shared by the tenants that name it; instead of sampling',
       }),
     ),
+    promptRegistry: Type.Optional(PromptRegistryTarget),
   },
   { additionalProperties: false },
 );
@@ -439,6 +481,7 @@ export const IngesterConfig = Type.Object(
     admin: Admin,
     metrics: MetricsConfig,
     exporter: Exporter,
+    promptRegistry: PromptRegistry,
     /** Applied to tenants that set no limits of their own, and to single-tenant mode. */
     defaultLimits: Limits,
     defaultContentCapture: Type.Optional(ContentCapture),
@@ -469,4 +512,5 @@ export type ContentCaptureConfig = Static<typeof ContentCapture>;
 export type TenantConfig = Static<typeof Tenant>;
 export type ExporterConfig = Static<typeof Exporter>;
 export type ListenConfig = Static<typeof Listen>;
+export type PromptRegistryConfig = Static<typeof PromptRegistry>;
 export type IngesterConfigDoc = Static<typeof IngesterConfig>;
