@@ -41,6 +41,41 @@ describe('cost', () => {
     expect(callCost(undefined, { input: 1, output: 1, cacheRead: 0, cacheCreation: 0 })).toBeUndefined();
   });
 
+  it('bills a request over the long-context threshold wholly at the long-context rates', () => {
+    const price = pricer(DEFAULT_PRICES);
+    // Gemini 2.5 Pro: up to 200k input tokens $1.25 / $0.31 cached / $10 out; above, $2.50 / $0.625 / $15.
+    const at = { input: 200_000, cacheRead: 50_000, cacheCreation: 0, output: 1_000 };
+    expect(price('gcp.gemini', 'gemini-2.5-pro', at)).toBeCloseTo(
+      (150_000 * 1.25 + 50_000 * 0.31 + 1_000 * 10) / 1e6,
+      12,
+    );
+    const over = { ...at, input: 200_001 };
+    expect(price('gcp.gemini', 'gemini-2.5-pro', over)).toBeCloseTo(
+      (150_001 * 2.5 + 50_000 * 0.625 + 1_000 * 15) / 1e6,
+      12,
+    );
+    // The same through Vertex AI, and Claude Sonnet 4 (1M context) with cache writes over 200k.
+    expect(price('gcp.vertex_ai', 'publishers/google/models/gemini-2.5-pro', over)).toBe(
+      price('gcp.gemini', 'gemini-2.5-pro', over),
+    );
+    const sonnet = { input: 300_000, cacheRead: 100_000, cacheCreation: 50_000, output: 2_000 };
+    expect(price('anthropic', 'claude-sonnet-4-20250514', sonnet)).toBeCloseTo(
+      (150_000 * 6 + 100_000 * 0.6 + 50_000 * 7.5 + 2_000 * 22.5) / 1e6,
+      12,
+    );
+    // Models without a tier keep their one rate however long the prompt.
+    expect(price('gcp.gemini', 'gemini-2.5-flash', over)).toBeCloseTo(
+      (150_001 * 0.3 + 50_000 * 0.075 + 1_000 * 2.5) / 1e6,
+      12,
+    );
+    // Unset long-context rates default to the long-context input and output.
+    const lc = { input: 1, output: 2, cacheRead: 0.5, longContext: { above: 10, input: 3, output: 4 } };
+    expect(callCost(lc, { input: 11, cacheRead: 5, cacheCreation: 0, output: 1 })).toBeCloseTo(
+      (11 * 3 + 1 * 4) / 1e6,
+      12,
+    );
+  });
+
   it("prices hosted models at their maker's list price: Bedrock, Vertex AI, Azure OpenAI", () => {
     const p = DEFAULT_PRICES;
     expect(priceFor(p, 'aws.bedrock', 'us.anthropic.claude-3-5-sonnet-20240620-v1:0')).toBe(
@@ -91,6 +126,15 @@ describe('the shipped price table', () => {
     expect(() => parsePrices('a/b: {input: 1, output: 1, cached: 1}', 'f')).toThrow(/unknown field "cached"/);
     expect(() => parsePrices('date: yesterday\nmodels: {}', 'f')).toThrow(/date: expected YYYY-MM-DD/);
     expect(() => parsePrices('{', 'f')).toThrow(/f: not YAML or JSON/);
+    expect(() => parsePrices('a/b: {input: 1, output: 1, longContext: {input: 2, output: 2}}', 'f')).toThrow(
+      /a\/b.longContext: above, input and output are required/,
+    );
+    expect(() =>
+      parsePrices('a/b: {input: 1, output: 1, longContext: {above: 9, input: 2, output: 2, batch: 1}}', 'f'),
+    ).toThrow(/a\/b.longContext: unknown field "batch"/);
+    expect(() =>
+      parsePrices('a/b: {input: 1, output: 1, longContext: {above: 9, input: x, output: 2}}', 'f'),
+    ).toThrow(/a\/b.longContext.input: expected a number ≥ 0/);
     expect(parsePrices('date: 2026-01-02\nmodels: {x/y: {input: 1, output: 2}}', 'f')).toEqual({
       date: '2026-01-02',
       models: { 'x/y': { input: 1, output: 2 } },

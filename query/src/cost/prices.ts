@@ -19,6 +19,21 @@ export interface ModelPrice {
   /** Batch API rates (kept for reference: spans do not say whether a call was batched). */
   batchInput?: number;
   batchOutput?: number;
+  /**
+   * The rates of a request whose input (cache included) is over `above` tokens: the whole request is
+   * then billed at them (Gemini 2.5 Pro and 1.5 over 200k / 128k, Claude Sonnet 4 over 200k). Unset
+   * rates default to the long-context input and output.
+   */
+  longContext?: LongContextPrice;
+}
+
+export interface LongContextPrice {
+  above: number;
+  input: number;
+  output: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+  reasoning?: number;
 }
 
 /** Prices keyed "provider/model" (provider as gen_ai.provider.name) or "model". */
@@ -38,7 +53,25 @@ const FIELDS = new Set([
   'reasoning',
   'batchInput',
   'batchOutput',
+  'longContext',
 ]);
+const LONG_FIELDS = new Set(['above', 'input', 'output', 'cacheRead', 'cacheWrite', 'reasoning']);
+
+const isRate = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/** Checks a longContext entry; throws naming the field at fault. */
+function checkLongContext(where: string, v: unknown): void {
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new Error(`${where}: expected {above, input, output, ...}: tokens and USD per 1M tokens`);
+  const lc = v as Record<string, unknown>;
+  for (const [k, x] of Object.entries(lc)) {
+    if (!LONG_FIELDS.has(k))
+      throw new Error(`${where}: unknown field ${JSON.stringify(k)} (known: ${[...LONG_FIELDS].join(', ')})`);
+    if (!isRate(x)) throw new Error(`${where}.${k}: expected a number ≥ 0, got ${JSON.stringify(x)}`);
+  }
+  if (lc.above === undefined || lc.input === undefined || lc.output === undefined)
+    throw new Error(`${where}: above, input and output are required`);
+}
 
 /**
  * A price file's content, checked: `{date?, sources?, models: {...}}` or, as older versions read, a
@@ -73,11 +106,15 @@ export function parsePrices(text: string, source: string): PriceFile {
       throw new Error(`${source}: ${name}: expected {input, output, ...} in USD per 1M tokens`);
     const price = p as Record<string, unknown>;
     for (const [k, v] of Object.entries(price)) {
+      if (k === 'longContext') {
+        checkLongContext(`${source}: ${name}.longContext`, v);
+        continue;
+      }
       if (!FIELDS.has(k))
         throw new Error(
           `${source}: ${name}: unknown field ${JSON.stringify(k)} (known: ${[...FIELDS].join(', ')})`,
         );
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      if (!isRate(v))
         throw new Error(
           `${source}: ${name}.${k}: expected a number ≥ 0 (USD per 1M tokens), got ${JSON.stringify(v)}`,
         );
@@ -172,9 +209,14 @@ export function priceFor(
   return undefined;
 }
 
-/** USD for one call; undefined when the model has no price. */
-export function callCost(price: ModelPrice | undefined, u: Usage): number | undefined {
-  if (!price) return undefined;
+/**
+ * USD for one call; undefined when the model has no price. A call whose input (cache included, as the
+ * providers count it) is over the model's long-context threshold is billed wholly at those rates.
+ */
+export function callCost(model: ModelPrice | undefined, u: Usage): number | undefined {
+  if (!model) return undefined;
+  const lc = model.longContext;
+  const price = lc && u.input > lc.above ? lc : model;
   const cached = Math.min(u.cacheRead, u.input);
   const written = Math.min(u.cacheCreation, u.input - cached);
   const plain = u.input - cached - written;
