@@ -34,6 +34,28 @@ tokenSecrets?: []|[string]|[string, string]|[string, string, string]|[string, st
 ingestTokenReads?: boolean
 }
 /**
+ * Where each rating of this tenant's spans (UI, API or rating span) is also delivered: a JSON webhook signed with HMAC-SHA256 (header X-Koder-Signature), retried with back-off from a durable outbox. See docs/prompt-registry.md.
+ */
+promptRegistry?: {
+/**
+ * The endpoint each rating is POSTed to.
+ */
+url: string
+/**
+ * The key of a Secret (in this namespace) holding the signing secret; made by you. Until it exists the tenant's ratings are stored but not delivered (reason RegistrySecretNotFound).
+ */
+signingSecretRef: {
+/**
+ * The Secret's name.
+ */
+name: string
+/**
+ * The key in the Secret whose value is the signing secret.
+ */
+key: string
+}
+}
+/**
  * A SamplingPolicy in this namespace to sample with.
  */
 samplingPolicyRef?: {

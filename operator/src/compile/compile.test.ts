@@ -20,7 +20,7 @@ const validate = {
 interface Doc {
   kind: string;
   metadata: { name: string; namespace: string };
-  stringData?: { token?: string };
+  stringData?: Record<string, string>;
 }
 
 function load(name: string) {
@@ -28,15 +28,18 @@ function load(name: string) {
   const tenants: TraceTenant[] = [];
   const policies: SamplingPolicy[] = [];
   const tokens = new Map<string, string>();
+  const registrySecrets = new Set<string>();
   for (const d of docs) {
     if (d.kind === 'Secret' && d.stringData?.token) tokens.set(keyOf(d), d.stringData.token);
+    for (const key of d.kind === 'Secret' ? Object.keys(d.stringData ?? {}) : [])
+      registrySecrets.add(`${keyOf(d)}/${key}`);
     if (d.kind === 'TraceTenant' || d.kind === 'SamplingPolicy') {
       const v = validate[d.kind](d);
       if (!v.ok) throw new Error(`${name}: ${keyOf(d)}: ${v.errors.join(', ')}`);
       (d.kind === 'TraceTenant' ? tenants : policies).push(d as TraceTenant & SamplingPolicy);
     }
   }
-  return { tenants, policies, tokens };
+  return { tenants, policies, tokens, registrySecrets, registrySecretDir: '/etc/koder-trace-registry' };
 }
 
 describe('compile (golden)', () => {

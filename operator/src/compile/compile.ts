@@ -32,6 +32,18 @@ export interface CompileInput {
   policies: SamplingPolicy[];
   /** Token values by "<namespace>/<secret name>" (the Secret's `token` key). */
   tokens: ReadonlyMap<string, string>;
+  /**
+   * Prompt-registry signing secrets that exist, as "<namespace>/<secret name>/<key>". Their values stay
+   * out of the config: the ingester reads each from a file in registrySecretDir.
+   */
+  registrySecrets?: ReadonlySet<string>;
+  /** Where the ingester finds them, each as <dir>/<namespace>.<secret name>.<key>; none: not delivered. */
+  registrySecretDir?: string;
+}
+
+/** The file a prompt-registry signing secret is read from by the ingester (see registrySecretDir). */
+export function registrySecretFile(dir: string, ns: string, ref: { name: string; key: string }): string {
+  return `${dir.replace(/\/+$/, '')}/${ns}.${ref.name}.${ref.key}`;
 }
 
 export interface CompileOutput {
@@ -207,6 +219,14 @@ export function compile(input: CompileInput): CompileOutput {
       token: input.tokens.get(`${ns}/${name}`),
     }));
     const unread = readTokens.filter((r) => !r.token).map((r) => `${ns}/${r.name}`);
+    // Prompt registry: in the config only once its signing secret can be read by the ingester.
+    const reg = spec.promptRegistry;
+    const regRef = reg?.signingSecretRef;
+    const regReady =
+      reg &&
+      regRef &&
+      input.registrySecretDir &&
+      input.registrySecrets?.has(`${ns}/${regRef.name}/${regRef.key}`);
     tenants.push({
       id: tenantId,
       tokenSha256: [sha256Hex(token)],
@@ -217,6 +237,14 @@ export function compile(input: CompileInput): CompileOutput {
       limits,
       contentCapture: spec.contentCapture ?? 'full',
       sampling,
+      ...(regReady && reg && input.registrySecretDir
+        ? {
+            promptRegistry: {
+              url: reg.url,
+              signingSecretFile: registrySecretFile(input.registrySecretDir, ns, reg.signingSecretRef),
+            },
+          }
+        : {}),
     });
     tenantIdsByAge.push(tenantId);
     tenantKeys.set(tenantId, key);
@@ -242,6 +270,14 @@ export function compile(input: CompileInput): CompileOutput {
         ready: false,
         reason: 'ReadTokenNotFound',
         message: `read token Secret ${unread.join(', ')} (spec.read.tokenSecrets) has no "token": spans are received, but that reader cannot read them`,
+      };
+    if (reg && !regReady && verdict.ready)
+      verdict = {
+        ready: false,
+        reason: 'RegistrySecretNotFound',
+        message: input.registrySecretDir
+          ? `Secret ${ns}/${reg.signingSecretRef.name} has no key "${reg.signingSecretRef.key}" (spec.promptRegistry.signingSecretRef): ratings are stored but not sent to the prompt registry`
+          : 'this installation cannot give the ingester prompt-registry signing secrets yet: ratings are stored but not sent to the prompt registry',
       };
     overrides[tenantId] = tempoTenantOverrides(limits, retention);
     tenantOutcomes.set(key, { ...base, sampling: summary, ...verdict });
