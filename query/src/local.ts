@@ -116,8 +116,12 @@ if (values.manifests) {
   mkdirSync(dirname(values.data), { recursive: true });
   const loaded = manifestsWithTokens(values.manifests);
   generatedTokens = loaded.generated;
-  const { out, errors } = loadManifests(loaded.dir);
+  // Prompt-registry signing secrets from the manifests' Secrets, as files only this user reads.
+  const registrySecretDir = join(dirname(values.data), 'registry-secrets');
+  const { out, errors, secretFiles } = loadManifests(loaded.dir, { registrySecretDir });
   for (const e of errors) log.warn(e);
+  if (secretFiles.size) mkdirSync(registrySecretDir, { recursive: true, mode: 0o700 });
+  for (const [file, value] of secretFiles) writeFileSync(file, value, { mode: 0o600 });
   tenants = out.tenants;
   // Fail closed: manifests that yield no tenant must not quietly become single-tenant mode, open to all.
   if (tenants.length === 0) {
@@ -146,6 +150,8 @@ const config = {
   wal: { dir: join(dirname(values.data), 'wal') },
   // Dropped traces wait here for a late rating (through the UI or the API) to bring them back.
   tail: { rescue: { dir: join(dirname(values.data), 'rescue') } },
+  // Ratings for tenants with spec.promptRegistry wait here until their registry has them.
+  promptRegistry: { dir: join(dirname(values.data), 'registry-outbox') },
   tenants,
 };
 mkdirSync(dirname(values.data), { recursive: true });

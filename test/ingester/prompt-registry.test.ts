@@ -3,63 +3,17 @@
 // its own restart.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifySignature } from '@koder-trace/ingester/registry-webhook';
 import { sha256Hex } from '@koder-trace/ingester/tenants';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
+import { type RegistryReceiver, startRegistryReceiver } from '../harness/registry-receiver.ts';
 import { until } from '../harness/wait.ts';
 
 const SECRET = 'whsec-test-0123456789';
 const TOKEN = 'tok-registry';
-
-/** The prompt registry stand-in: answers as `mode` says, records what it accepted. */
-interface Receiver {
-  url: string;
-  mode: 'ok' | 'unavailable' | 'bad-request' | 'hang';
-  received: { body: string; headers: IncomingHttpHeaders }[];
-  /** Requests seen in any mode. */
-  hits: number;
-  down(): Promise<void>;
-  up(): Promise<void>;
-}
-
-async function startReceiver(): Promise<Receiver> {
-  let port = 0;
-  let server: Server | undefined;
-  const r: Receiver = {
-    url: '',
-    mode: 'ok',
-    received: [],
-    hits: 0,
-    async up() {
-      server = createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (c: Buffer) => chunks.push(c));
-        req.on('end', () => {
-          r.hits++;
-          if (r.mode === 'hang') return; // never answers
-          if (r.mode === 'unavailable') return res.writeHead(503, { 'retry-after': '0' }).end();
-          if (r.mode === 'bad-request') return res.writeHead(400).end('unknown prompt');
-          r.received.push({ body: Buffer.concat(chunks).toString(), headers: req.headers });
-          res.writeHead(204).end();
-        });
-      });
-      await new Promise<void>((ok) => server?.listen(port, '127.0.0.1', ok));
-      port = (server.address() as AddressInfo).port;
-      r.url = `http://127.0.0.1:${port}/hooks/ratings`;
-    },
-    async down() {
-      server?.closeAllConnections();
-      await new Promise<void>((ok) => server?.close(() => ok()));
-    },
-  };
-  await r.up();
-  return r;
-}
 
 const hex = (n: number) => randomBytes(n).toString('hex');
 
@@ -114,7 +68,7 @@ async function rate(ing: RunningIngester, score: number, comment: string) {
 
 describe('ratings reach the prompt registry', () => {
   let dir: string;
-  let receiver: Receiver;
+  let receiver: RegistryReceiver;
   let ing: RunningIngester | undefined;
   const config = () => ({
     exporter: { kind: 'none' },
@@ -133,7 +87,7 @@ describe('ratings reach the prompt registry', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'koder-registry-'));
     await writeFile(join(dir, 'secret'), `${SECRET}\n`);
-    receiver = await startReceiver();
+    receiver = await startRegistryReceiver();
   });
   afterEach(async () => {
     await ing?.stop();
