@@ -35,6 +35,13 @@ export interface OperatorConfig {
   apiConcurrency: number;
   logLevel: string;
   webhook: WebhookConfig | undefined;
+  /**
+   * The ingesters' headless Service (in `namespace`): when set, the ingester config has them find each
+   * other through its EndpointSlices and share trace ids (trace-complete sampling across replicas).
+   */
+  ingesterPeerService: string | undefined;
+  /** With a peer Service: the name in the certificate the chart mounts for mutual TLS between peers. */
+  ingesterPeerTlsServerName: string | undefined;
 }
 
 export interface WebhookConfig {
@@ -68,7 +75,9 @@ export const USAGE = `usage: operator [--kubeconfig FILE] [--namespace NS] [--te
   [--webhook-service NS/NAME:PORT | --webhook-url https://HOST:PORT] [--webhook-port 9443]
   [--webhook-configuration koder-trace-pod-injector] [--webhook-tls-secret koder-trace-webhook-tls]
   [--webhook-cert-manager] [--webhook-tls-reread-seconds 43200, 300 with cert-manager]
-  [--ingester-endpoint http://koder-trace-ingester.koder-trace.svc:4318]`;
+  [--ingester-endpoint http://koder-trace-ingester.koder-trace.svc:4318]
+  ingesters sharing trace ids (found through this headless Service's EndpointSlices):
+  [--ingester-peer-service koder-trace-ingester-peers] [--ingester-peer-tls-server-name NAME]`;
 
 export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig {
   const { values } = parseArgs({
@@ -99,6 +108,8 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv): Opera
       'webhook-cert-manager': { type: 'boolean', default: false },
       'webhook-tls-reread-seconds': { type: 'string' },
       'ingester-endpoint': { type: 'string' },
+      'ingester-peer-service': { type: 'string' },
+      'ingester-peer-tls-server-name': { type: 'string' },
     },
   });
   const number = (name: string, v: string) => {
@@ -171,6 +182,8 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv): Opera
     apiConcurrency: Math.max(1, number('api-concurrency', values['api-concurrency'])),
     logLevel: values['log-level'],
     webhook,
+    ingesterPeerService: values['ingester-peer-service'] || undefined,
+    ingesterPeerTlsServerName: values['ingester-peer-tls-server-name'] || undefined,
   });
 }
 

@@ -998,12 +998,112 @@ spec:
         `${err.message}: ${missing.length} of ${acked.head.length} acknowledged traces missing; victim: ${shutdown.join(' | ')}`,
       );
     });
-    // Trace sampling (the default mode), measured: what the deleted pod held undecided is gone with its
-    // emptyDir. A figure for docs/cluster.md, not a promise.
-    const lostTrace = (await missingOf('trace'))?.length;
-    console.log(
-      `[cluster] fault load, mode trace: ${lostTrace} of ${acked.trace.length} acknowledged traces not stored`,
+    // Trace sampling (the default mode): the deleted pod decided what it held on its way out (graceful
+    // stop), and the replicas route each trace to its owner, so once every trace's quiet period has
+    // passed each acknowledged trace (one LLM call: kept by the policy) is stored too.
+    await until(
+      'every acknowledged trace-mode trace in the store',
+      async () => {
+        missing = (await missingOf('trace')) ?? acked.trace;
+        return missing.length === 0;
+      },
+      180_000,
+    ).catch((err: Error) => {
+      throw new Error(
+        `${err.message}: ${missing.length} of ${acked.trace.length} acknowledged trace-mode traces missing; victim: ${shutdown.join(' | ')}`,
+      );
+    });
+  });
+
+  it('ingesters scaled to 3: they find each other, and a trace whose spans reach different pods is stored whole', {
+    timeout: 420_000,
+  }, async () => {
+    await ok('scale', cluster.kubectl(['scale', `deployment/${RELEASE}-ingester`, '-n', NS, '--replicas=3']));
+    await rolledOut(NS, `deployment/${RELEASE}-ingester`);
+    const ingesters = await until(
+      'three ingesters, each routing among all three',
+      async () => {
+        const all = await pods(NS, 'app.kubernetes.io/component=ingester');
+        if (all.length !== 3 || all.some((p) => !p.status?.podIP)) return undefined;
+        for (const p of all) {
+          const r = await cluster.fetch(`http://${p.status?.podIP}:8888/metrics`).catch(() => undefined);
+          if (!r?.text().includes('koder_ingester_peers{self="1"} 3')) return undefined;
+        }
+        return all;
+      },
+      180_000,
     );
+    const token = await tenantToken('team-a', 'support-bot-token');
+    const t0 = BigInt(Date.now()) * 1_000_000n;
+    const span = (traceId: string, spanId: string, parent: string, name: string, error = false) => ({
+      traceId,
+      spanId,
+      ...(parent ? { parentSpanId: parent } : {}),
+      name,
+      kind: 1,
+      startTimeUnixNano: `${t0}`,
+      endTimeUnixNano: `${t0 + 5_000_000n}`,
+      ...(error ? { status: { code: 2, message: 'tool failed' } } : {}),
+    });
+    const body = (s: unknown) =>
+      JSON.stringify({
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: 'scattered' } }] },
+            scopeSpans: [{ scope: { name: 'chart.cluster.test' }, spans: [s] }],
+          },
+        ],
+      });
+    // Each trace: two children, one failing (so the policy keeps the trace whole), then the agent's
+    // root, in the order an SDK exports them (a span when it ends), each sent to a different pod.
+    // Without routing the failing span would be stored alone.
+    const traces = Array.from({ length: 12 }, () => {
+      const traceId = randomBytes(16).toString('hex');
+      const root = randomBytes(8).toString('hex');
+      return [
+        span(traceId, randomBytes(8).toString('hex'), root, 'execute_tool lookup'),
+        span(traceId, randomBytes(8).toString('hex'), root, 'execute_tool refund', true),
+        span(traceId, root, '', 'invoke_agent scattered'),
+      ];
+    });
+    for (const spans of traces)
+      for (const [k, s] of spans.entries()) {
+        const pod = ingesters[k] as Pod;
+        const r = await cluster.fetch(`http://${pod.status?.podIP}:4318/v1/traces`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: body(s),
+        });
+        expect(r.status, r.text()).toBe(200);
+      }
+    for (const spans of traces) {
+      const traceId = spans[2]?.traceId as string;
+      const got = await until(
+        `trace ${traceId} stored`,
+        async () => {
+          const r = await queryGet(`/traces/${traceId}`, token);
+          return r.status === 200 ? r.json<{ spans: { name: string }[] }>() : undefined;
+        },
+        120_000,
+      );
+      const names = got.spans.map((s) => s.name).filter((n) => n !== 'koder.usage');
+      expect(names.sort(), `trace ${traceId}`).toEqual([
+        'execute_tool lookup',
+        'execute_tool refund',
+        'invoke_agent scattered',
+      ]);
+    }
+    let forwarded = 0;
+    for (const p of ingesters) {
+      const m = (await cluster.fetch(`http://${p.status?.podIP}:8888/metrics`)).text();
+      for (const line of m.split('\n'))
+        if (line.startsWith('koder_ingester_forwarded_spans_total') && line.includes('result="ok"'))
+          forwarded += Number(line.split(' ').at(-1));
+    }
+    console.log(
+      `[cluster] 3 ingesters: ${traces.length} scattered traces stored whole, ${forwarded} spans forwarded`,
+    );
+    expect(forwarded).toBeGreaterThan(0);
   });
 
   it('the operator leader pod deleted: the other replica takes over and the webhook keeps wiring pods, with one certificate', {

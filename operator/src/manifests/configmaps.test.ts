@@ -63,6 +63,42 @@ describe('ingester ConfigMap at scale', () => {
     expect(parsed.config.tenants[3]?.samplingRef).toBe('team-a/big');
   });
 
+  it('has the ingesters find each other through their headless Service when given one', () => {
+    const peered = parseOperatorArgs(
+      ['--namespace', 'koder-trace', '--ingester-peer-service', 'koder-trace-ingester-peers'],
+      {},
+    );
+    const parsed = parseConfig(text(ingesterConfigMap(cluster(2), peered).configMap));
+    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+    expect(parsed.config.cluster).toMatchObject({
+      discovery: { service: 'koder-trace-ingester-peers', namespace: 'koder-trace', portName: 'peer' },
+      secretFile: '/etc/koder-trace-peer/secret',
+      peers: [],
+    });
+    const tls = parseConfig(
+      text(
+        ingesterConfigMap(
+          cluster(2),
+          parseOperatorArgs(
+            [
+              '--ingester-peer-service=koder-trace-ingester-peers',
+              '--ingester-peer-tls-server-name=koder-trace-ingester-peers',
+            ],
+            {},
+          ),
+        ).configMap,
+      ),
+    );
+    expect(tls.ok && tls.config.cluster.tls).toEqual({
+      certFile: '/etc/koder-trace-peer-tls/tls.crt',
+      keyFile: '/etc/koder-trace-peer-tls/tls.key',
+      caFile: '/etc/koder-trace-peer-tls/ca.crt',
+      serverName: 'koder-trace-ingester-peers',
+    });
+    const alone = parseConfig(text(ingesterConfigMap(cluster(2), cfg).configMap));
+    expect(alone.ok && alone.config.cluster.discovery).toBeUndefined();
+  });
+
   it('fits 10,000 tenants in one ConfigMap by packing them, read back whole by the ingester', () => {
     const out = cluster(10_000);
     const { configMap, leftOut } = ingesterConfigMap(out, cfg);

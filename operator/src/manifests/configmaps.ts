@@ -18,6 +18,10 @@ import { INSTANCE_LABEL, instanceOf, MANAGED_BY } from '../naming.ts';
 export const INGESTER_CONFIG_KEY = 'config.yaml';
 export const TEMPO_OVERRIDES_KEY = 'overrides.yaml';
 export const INGESTER_DATA_DIR = '/var/lib/koder-trace';
+/** Where the chart mounts the ingesters' shared peer secret. */
+export const INGESTER_PEER_SECRET_FILE = '/etc/koder-trace-peer/secret';
+/** Where the chart mounts the peers' TLS Secret (tls.crt, tls.key, ca.crt: cert-manager's shape). */
+export const INGESTER_PEER_TLS_DIR = '/etc/koder-trace-peer-tls';
 
 /** A built ConfigMap and the tenant ids that did not fit in it (oldest tenants are kept first). */
 export interface BuiltConfigMap {
@@ -83,6 +87,25 @@ export function ingesterConfigMap(
     tail: { rescue: { dir: `${INGESTER_DATA_DIR}/rescue`, maxBytes: 256 * 1024 * 1024 } },
     defaultLimits: { ...DEFAULT_LIMITS },
     defaultContentCapture: 'full',
+    // Replicas find each other through their headless Service and each decides the traces it owns.
+    ...(cfg.ingesterPeerService
+      ? {
+          cluster: {
+            discovery: { service: cfg.ingesterPeerService, namespace: cfg.namespace },
+            secretFile: INGESTER_PEER_SECRET_FILE,
+            ...(cfg.ingesterPeerTlsServerName
+              ? {
+                  tls: {
+                    certFile: `${INGESTER_PEER_TLS_DIR}/tls.crt`,
+                    keyFile: `${INGESTER_PEER_TLS_DIR}/tls.key`,
+                    caFile: `${INGESTER_PEER_TLS_DIR}/ca.crt`,
+                    serverName: cfg.ingesterPeerTlsServerName,
+                  },
+                }
+              : {}),
+          },
+        }
+      : {}),
   };
   const byId = new Map(out.tenants.map((t) => [t.id, t]));
   /** The document with the k oldest tenants, plain or packed. */
