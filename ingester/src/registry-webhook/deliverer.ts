@@ -51,16 +51,22 @@ export function startRegistryWebhook(deps: {
   const outbox: Outbox = openOutbox(s.dir, s.maxBytes);
   const waiting = new Map<string, Waiting>();
   const inFlight = new Set<AbortController>();
+  /** Deliveries being sent now (at most settings.concurrency). */
+  let sending = 0;
   let closed = false;
 
-  const showPending = () => {
-    metrics.registryPending.reset();
-    const per = new Map<string, number>();
-    for (const w of waiting.values()) per.set(w.tenant, (per.get(w.tenant) ?? 0) + 1);
-    for (const [tenant, n] of per) metrics.registryPending.set({ tenant }, n);
-    metrics.registryOutboxBytes.set(outbox.bytes);
+  // Counted as entries come and go (not recounted): a drain of a large outbox stays linear.
+  const pendingPerTenant = new Map<string, number>();
+  const countPending = (tenant: string, delta: number) => {
+    const n = (pendingPerTenant.get(tenant) ?? 0) + delta;
+    pendingPerTenant.set(tenant, n);
+    metrics.registryPending.set({ tenant }, n);
   };
-  const track = (e: OutboxEntry) => waiting.set(e.id, { ...e, attempts: 0, nextAt: now(), sending: false });
+  const showPending = () => metrics.registryOutboxBytes.set(outbox.bytes);
+  const track = (e: OutboxEntry) => {
+    waiting.set(e.id, { ...e, attempts: 0, nextAt: now(), sending: false });
+    countPending(e.tenant, 1);
+  };
   for (const e of outbox.replayed) track(e);
   if (outbox.replayed.length)
     log.info({ deliveries: outbox.replayed.length }, 'prompt-registry outbox: undelivered ratings resumed');
@@ -68,6 +74,8 @@ export function startRegistryWebhook(deps: {
 
   async function finish(w: Waiting, deadReason?: string, detail?: string) {
     waiting.delete(w.id);
+    countPending(w.tenant, -1);
+    sending--;
     try {
       if (deadReason) await outbox.deadLetter(w.id, detail ? `${deadReason}: ${detail}` : deadReason);
       else await outbox.remove(w.id);
@@ -123,22 +131,23 @@ export function startRegistryWebhook(deps: {
     w.attempts++;
     w.nextAt = now() + retryDelayMs(w.attempts, s, Math.random(), retryAfter);
     w.sending = false;
+    sending--;
     metrics.registryRetries.inc({ tenant: w.tenant });
     if (w.attempts === 1)
       log.info({ tenant: w.tenant, id: w.id, failure }, 'prompt-registry delivery retried');
   }
 
   const tick = () => {
-    if (closed) return;
-    let busy = [...waiting.values()].filter((w) => w.sending).length;
+    if (closed || sending >= s.concurrency) return;
     const t = now();
     for (const w of waiting.values()) {
-      if (busy >= s.concurrency) break;
+      if (sending >= s.concurrency) break;
       if (w.sending || w.nextAt > t) continue;
       w.sending = true;
-      busy++;
+      sending++;
       send(w).catch((err) => {
         w.sending = false;
+        sending--;
         log.error({ err, id: w.id }, 'prompt-registry delivery failed unexpectedly; retried');
       });
     }
