@@ -5,6 +5,9 @@
 // the chart's NODE_OPTIONS. Measured from the first create: when the ingester ConfigMap holds every
 // tenant, when every TraceTenant is Ready; the writes in the API server's audit log by kind; writes
 // while idle afterwards; the operator's peak RSS (VmHWM), heap in use and reconcile count.
+// BENCH_COLD=1 creates them all with the operator stopped and then starts it, times measured from its
+// start: the operator's own work, without the API server also taking the creates. Either way the
+// operator is then restarted and the writes of the restart (goal: none) are counted from the audit log.
 // BENCH_KEEP_LOG=FILE keeps the operator's log; BENCH_NODE_OPTIONS replaces the chart's NODE_OPTIONS.
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,21 +35,35 @@ await cp.installCrds();
 for (const ns of ['koder-trace', ...Array.from({ length: NAMESPACES }, (_, i) => `team-${i}`)])
   await core.createNamespace({ body: { metadata: { name: ns } } });
 
+const COLD = process.env.BENCH_COLD === '1';
 const port = await freePort();
-const op = startProcess({
-  name: 'operator',
-  command: process.execPath,
-  args: [MAIN, '--kubeconfig', cp.kubeconfigPath, '--namespace', 'koder-trace', '--admin-port', String(port)],
-  env: { ...process.env, NODE_OPTIONS },
-  logFile: join(cp.dir, 'operator.log'),
-});
 const admin = `http://127.0.0.1:${port}`;
-await waitUntilReady(op, async () => (await fetch(`${admin}/readyz`)).ok, 30_000);
+let starts = 0;
+async function startOperator() {
+  const p = startProcess({
+    name: 'operator',
+    command: process.execPath,
+    args: [
+      MAIN,
+      '--kubeconfig',
+      cp.kubeconfigPath,
+      '--namespace',
+      'koder-trace',
+      '--admin-port',
+      String(port),
+    ],
+    env: { ...process.env, NODE_OPTIONS },
+    logFile: join(cp.dir, `operator-${++starts}.log`),
+  });
+  await waitUntilReady(p, async () => (await fetch(`${admin}/readyz`)).ok, 30_000);
+  return p;
+}
+let op = COLD ? undefined : await startOperator();
 const rssPeakMiB = () => {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${op.pid}/status`, 'utf8'));
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${op?.pid}/status`, 'utf8'));
   return Math.round(Number(m?.[1] ?? 0) / 1024);
 };
-const writesBefore = await scrapeMetric(`${admin}/metrics`, 'koder_operator_writes_total');
+const writesBefore = op ? await scrapeMetric(`${admin}/metrics`, 'koder_operator_writes_total') : 0;
 
 async function inParallel<T>(items: T[], n: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
@@ -76,7 +93,7 @@ const tenant = (i: number) => ({
 const create = (plural: string) => (o: { metadata: { namespace: string } }) =>
   custom.createNamespacedCustomObject({ ...GROUP, plural, namespace: o.metadata.namespace, body: o });
 
-const t0 = performance.now();
+let t0 = performance.now();
 const secs = (t: number) => ((t - t0) / 1000).toFixed(1);
 const applying = Promise.all([
   inParallel(
@@ -94,6 +111,15 @@ let appliedAt = 0;
 void applying.then(() => {
   appliedAt = performance.now();
 });
+// Cold: everything exists before the operator starts; its start is time zero.
+let coldApplySeconds: number | undefined;
+if (COLD) {
+  await applying;
+  coldApplySeconds = Number(((performance.now() - t0) / 1000).toFixed(1));
+  t0 = performance.now();
+  appliedAt = t0;
+  op = await startOperator();
+}
 
 // The operator's heap in use (the live set plus garbage not yet collected), sampled every second.
 let heapPeakMiB = 0;
@@ -139,19 +165,44 @@ const idle = (await writesNow()) - settled;
 // The operator's writes (the bench's own creates and the API server's bootstrap left out).
 const OPERATOR_WRITES =
   / (secrets|configmaps|events|tracetenants\/status|samplingpolicies\/status|mutatingwebhookconfigurations) /;
-const writes = ((await cp.auditedWrites?.()) ?? []).filter((w) => OPERATOR_WRITES.test(w));
+const operatorWrites = async () =>
+  ((await cp.auditedWrites?.()) ?? []).filter((w) => OPERATOR_WRITES.test(w));
+const writes = await operatorWrites();
 const byKind = new Map<string, number>();
 for (const w of writes) {
   const [verb, resource] = w.split(' ');
   const k = `${verb} ${resource}`;
   byKind.set(k, (byKind.get(k) ?? 0) + 1);
 }
+const reconciles = await scrapeMetric(`${admin}/metrics`, 'koder_operator_reconciles_total');
+const peakRssMiB = rssPeakMiB();
+const heapUsedAtEndMiB = Math.round(
+  (await scrapeMetric(`${admin}/metrics`, 'nodejs_heap_size_used_bytes')) / 2 ** 20,
+);
+clearInterval(heapSampler);
+// A restart over everything in place: the new operator lists, compiles, finds it all as it should be.
+await op?.stop();
+const restartedAt = performance.now();
+op = await startOperator();
+while ((await scrapeMetric(`${admin}/metrics`, 'koder_operator_reconciles_total')) < 1)
+  await new Promise((r) => setTimeout(r, 250));
+let restartWrites = await writesNow();
+for (let quiet = 0; quiet < 5; ) {
+  await new Promise((r) => setTimeout(r, 1000));
+  const n = await writesNow();
+  quiet = n === restartWrites ? quiet + 1 : 0;
+  restartWrites = n;
+}
+const auditedRestartWrites = (await operatorWrites()).slice(writes.length);
 console.log(
   JSON.stringify(
     {
       tenants: TENANTS,
       policies: POLICIES,
-      applySeconds: Number(secs(appliedAt)),
+      mode: COLD
+        ? 'created with the operator stopped, then started (times from its start)'
+        : 'created while running',
+      applySeconds: coldApplySeconds ?? Number(secs(appliedAt)),
       configCompleteSeconds: Number(secs(configAt)),
       allReadySeconds: Number(secs(readyAt)),
       afterApplyEnd: {
@@ -163,20 +214,23 @@ console.log(
       auditedOperatorWrites: writes.length,
       auditedByKind: Object.fromEntries([...byKind].sort((a, b) => b[1] - a[1])),
       idleWritesIn5sAfterSettling: idle,
-      reconciles: await scrapeMetric(`${admin}/metrics`, 'koder_operator_reconciles_total'),
-      peakRssMiB: rssPeakMiB(),
+      reconciles,
+      peakRssMiB,
       peakHeapUsedMiB: heapPeakMiB,
-      heapUsedAtEndMiB: Math.round(
-        (await scrapeMetric(`${admin}/metrics`, 'nodejs_heap_size_used_bytes')) / 2 ** 20,
-      ),
+      heapUsedAtEndMiB,
+      restart: {
+        quietAfterSeconds: Number(((performance.now() - restartedAt) / 1000 - 5).toFixed(1)),
+        operatorWrites: restartWrites,
+        auditedOperatorWrites: auditedRestartWrites.length,
+        peakRssMiB: rssPeakMiB(),
+      },
       load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     },
     null,
     2,
   ),
 );
-clearInterval(heapSampler);
-await op.stop();
+await op?.stop();
 // The operator's log (each run's writes and duration) outlives the control plane's directory.
-if (process.env.BENCH_KEEP_LOG) copyFileSync(join(cp.dir, 'operator.log'), process.env.BENCH_KEEP_LOG);
+if (process.env.BENCH_KEEP_LOG) copyFileSync(join(cp.dir, 'operator-1.log'), process.env.BENCH_KEEP_LOG);
 await cp.stop();
