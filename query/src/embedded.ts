@@ -30,6 +30,7 @@ import { embeddedBackend } from './backend/backend.ts';
 import { followPrices } from './cost/follow-prices.ts';
 import { openEmbeddedStore } from './store/sqlite-store.ts';
 import { followTenants } from './tenants-file.ts';
+import { USER_ATTRIBUTE_OPTION, userAttributesFlag } from './user-attribute-flag.ts';
 
 const { values } = parseArgs({
   options: {
@@ -43,6 +44,7 @@ const { values } = parseArgs({
     'max-recv-mib': { type: 'string', default: '16' },
     'retention-hours': { type: 'string', default: '336' },
     prices: { type: 'string' },
+    ...USER_ATTRIBUTE_OPTION,
     'log-level': { type: 'string', default: 'info' },
   },
 });
@@ -63,7 +65,9 @@ const maxRecvBytes = whole('max-recv-mib', 4) * 1024 * 1024;
 const retentionNs = BigInt(whole('retention-hours', 1) * 3600) * 1_000_000_000n;
 
 mkdirSync(dirname(values.data), { recursive: true });
-const store = openEmbeddedStore(values.data);
+const store = openEmbeddedStore(values.data, {
+  userAttributes: userAttributesFlag(values['user-attribute'], log),
+});
 
 // --- the ingesters' exports: OTLP/gRPC TraceService/Export, tenant from X-Scope-OrgID
 

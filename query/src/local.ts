@@ -27,6 +27,7 @@ import { embeddedBackend } from './backend/backend.ts';
 import { followPrices } from './cost/follow-prices.ts';
 import { loadManifests } from './local/manifests.ts';
 import { openEmbeddedStore } from './store/sqlite-store.ts';
+import { USER_ATTRIBUTE_OPTION, userAttributesFlag } from './user-attribute-flag.ts';
 
 const { values } = parseArgs({
   options: {
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     'retention-hours': { type: 'string', default: '168' },
     'log-level': { type: 'string', default: 'info' },
     prices: { type: 'string' },
+    ...USER_ATTRIBUTE_OPTION,
   },
 });
 const log = pino({ name: 'koder-trace', level: values['log-level'] });
@@ -155,7 +157,9 @@ const config = {
   tenants,
 };
 mkdirSync(dirname(values.data), { recursive: true });
-const store = openEmbeddedStore(values.data);
+const store = openEmbeddedStore(values.data, {
+  userAttributes: userAttributesFlag(values['user-attribute'], log),
+});
 const ingester = await startIngester({
   config,
   sink: store,

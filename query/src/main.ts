@@ -9,6 +9,7 @@ import { createQueryServer, DEFAULT_QUERY_LIMITS, type QueryLimits } from './api
 import { tempoBackend } from './backend/tempo.ts';
 import { followPrices } from './cost/follow-prices.ts';
 import { followTenants } from './tenants-file.ts';
+import { USER_ATTRIBUTE_OPTION, userAttributesFlag } from './user-attribute-flag.ts';
 
 const { values } = parseArgs({
   options: {
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     // How far back a search looks, and Tempo's max search duration (docs/tempo.md).
     'tempo-lookback': { type: 'string', default: '744h' },
     'tempo-max-search-duration': { type: 'string', default: '168h' },
+    ...USER_ATTRIBUTE_OPTION,
   },
 });
 const log = pino({ name: 'query', level: values['log-level'] });
@@ -81,6 +83,7 @@ const registry = await followTenants(values.config, log);
 const server = createQueryServer({
   backend: tempoBackend({
     url: values['tempo-url'],
+    userAttributes: userAttributesFlag(values['user-attribute'], log),
     lookbackS,
     maxSearchDurationS: maxSearchS === 0 ? lookbackS + 1 : maxSearchS,
     onPartial: (tenant, traceId, message) =>

@@ -21,7 +21,8 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-export function startLocalStack(opts: { manifests?: string } = {}): Promise<LocalStack> {
+/** `args`: more command-line flags (e.g. --user-attribute). */
+export function startLocalStack(opts: { manifests?: string; args?: string[] } = {}): Promise<LocalStack> {
   return retryOnPortClash(() => startOnce(opts));
 }
 
@@ -66,13 +67,12 @@ export async function startLocalProcess(
   };
 }
 
-async function startOnce(opts: { manifests?: string }): Promise<LocalStack> {
+async function startOnce(opts: { manifests?: string; args?: string[] }): Promise<LocalStack> {
   const dir = await mkdtemp(join(tmpdir(), 'koder-local-'));
-  const { proc, grpc, http, admin, query } = await startLocalProcess(
-    'koder-trace local',
-    dir,
-    opts.manifests ? ['--manifests', opts.manifests] : [],
-  );
+  const { proc, grpc, http, admin, query } = await startLocalProcess('koder-trace local', dir, [
+    ...(opts.manifests ? ['--manifests', opts.manifests] : []),
+    ...(opts.args ?? []),
+  ]);
   const queryUrl = `http://127.0.0.1:${query}`;
   await waitUntilReady(proc, async () => (await fetch(`${queryUrl}/healthz`)).ok, 30_000);
   return {

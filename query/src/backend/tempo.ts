@@ -22,6 +22,7 @@ import { BadRequest, type TraceFilter } from '../model/filter.ts';
 import { tracePreview } from '../model/preview.ts';
 import type { ModelUsage, TraceSummaryRow } from '../model/rows.ts';
 import type { SpanRow } from '../model/span.ts';
+import { DEFAULT_USER_ATTRIBUTES } from '../model/user-id.ts';
 import { batchRows } from '../store/span-row.ts';
 import { markRollups, usageTotals } from '../store/usage-rollup.ts';
 import type { TraceBackend } from './backend.ts';
@@ -65,6 +66,8 @@ export interface TempoOptions {
   now?: () => bigint;
   /** Told when Tempo returns a trace cut at its max_bytes_per_trace (status PARTIAL). */
   onPartial?: (tenant: string, traceId: string, message: string) => void;
+  /** The attributes read as the user id, in order (model/user-id.ts; default user.id, enduser.id). */
+  userAttributes?: readonly string[];
 }
 
 const SECOND = 1_000_000_000n;
@@ -126,6 +129,7 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
   trace(tenant: string, traceId: string): Promise<TraceRead>;
 } {
   const get = opts.fetch ?? fetch;
+  const userKeys = opts.userAttributes ?? DEFAULT_USER_ATTRIBUTES;
   const now = opts.now ?? (() => BigInt(Date.now()) * 1_000_000n);
   const maxWindowS = BigInt(opts.maxSearchDurationS ?? 168 * HOUR_S);
   const lookbackNs = BigInt(opts.lookbackS ?? 744 * HOUR_S) * SECOND;
@@ -174,7 +178,7 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
     if (res.status === 404) return { rows: [] }; // v1 and older v2 answers; v2 answers 200 with an empty trace
     const body = (await res.json()) as { trace?: unknown; status?: string; message?: string };
     const batch = decodeTraceRequestValue(body.trace ?? {}, { ids: 'base64' });
-    const rows = [...batchRows(tenant, batch)];
+    const rows = [...batchRows(tenant, batch, userKeys)];
     markRollups(rows); // the whole trace is here: what each span rolls up is known
     rows.sort((a, b) => (a.start_ns < b.start_ns ? -1 : a.start_ns > b.start_ns ? 1 : 0));
     if (body.status !== 'PARTIAL') return { rows };
@@ -332,7 +336,7 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
 
   return {
     async search(tenant, f) {
-      const q = traceql(f);
+      const q = traceql(f, userKeys);
       const { start, end } = bounds(f.startNs, f.endNs);
       if (start > end) return { rows: [] };
       const cursor = f.cursor ? decodeCursor(f.cursor) : undefined;
@@ -402,7 +406,7 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
       return out;
     },
     async promptSpans(tenant, promptId, startNs, endNs) {
-      const q = traceql({ promptId, limit: MAX_PROMPT_TRACES });
+      const q = traceql({ promptId, limit: MAX_PROMPT_TRACES }, userKeys);
       const range = bounds(startNs, endNs);
       if (range.start > range.end) return [];
       const hits = await candidates(

@@ -59,6 +59,13 @@ describe('TraceQL from search filters', () => {
     expect(traceql(filter)).toBe(q);
   });
 
+  it('matches a user on every attribute read as the user id, the configured ones after the defaults', () => {
+    expect(traceql({ limit: 10, userId: 'u-1' })).toBe('{ (.user.id = "u-1" || .enduser.id = "u-1") }');
+    expect(traceql({ limit: 10, userId: 'u-1' }, ['user.id', 'enduser.id', 'app.user_email'])).toBe(
+      '{ (.user.id = "u-1" || .enduser.id = "u-1" || .app.user_email = "u-1") }',
+    );
+  });
+
   it('refuses what Tempo cannot answer yet, saying so', () => {
     expect(() => traceql({ limit: 1, minRating: 0.5 })).toThrow(BadRequest);
     expect(() => traceql({ limit: 1, error: false })).toThrow(/not available with the Tempo backend/);

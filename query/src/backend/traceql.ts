@@ -15,6 +15,7 @@
 
 // Durations TraceQL can state are int64 nanoseconds, as the stores': MAX_DURATION_MS bounds both.
 import { BadRequest, INT64_MAX, MAX_DURATION_MS, type TraceFilter } from '../model/filter.ts';
+import { DEFAULT_USER_ATTRIBUTES } from '../model/user-id.ts';
 
 /** A TraceQL string literal. */
 export const quote = (s: string): string => JSON.stringify(s.toWellFormed());
@@ -40,7 +41,8 @@ function typedLiteral(value: string): string | undefined {
 
 export const ERROR_SPANSET = '{ status = error || span.error.type != nil }';
 
-export function traceql(f: TraceFilter): string {
+/** `userKeys`: the attributes read as the user id (model/user-id.ts). */
+export function traceql(f: TraceFilter, userKeys: readonly string[] = DEFAULT_USER_ATTRIBUTES): string {
   if (f.minRating !== undefined || f.maxRating !== undefined) {
     throw new BadRequest('minRating/maxRating: not available with the Tempo backend yet');
   }
@@ -65,7 +67,8 @@ export function traceql(f: TraceFilter): string {
     );
   if (f.requestId) c.push(`span.koder.request_id = ${quote(f.requestId)}`);
   // Unscoped: on the span or its resource, as the embedded store reads it.
-  if (f.userId) c.push(`(.user.id = ${quote(f.userId)} || .enduser.id = ${quote(f.userId)})`);
+  if (f.userId)
+    c.push(`(${userKeys.map((k) => `.${attributeName(k)} = ${quote(f.userId as string)}`).join(' || ')})`);
   // Unscoped: Tempo matches a span or a resource attribute. TraceQL compares typed values, so text that
   // reads as a number or boolean also matches the typed value (as the embedded store's text compare does).
   for (const [key, value] of f.attributes ?? []) {

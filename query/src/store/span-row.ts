@@ -4,7 +4,6 @@
 import type { AnyValue, Attribute, Span, TraceBatch } from '@koder-trace/ingester/otlp';
 import { decodeEvent, decodeLink } from '@koder-trace/ingester/otlp';
 import {
-  ATTR_ENDUSER_ID,
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_INPUT_MESSAGES,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -24,9 +23,9 @@ import {
   ATTR_KODER_RATING_SCORE,
   ATTR_KODER_REQUEST_ID,
   ATTR_KODER_SAMPLING_ADJUSTED_COUNT,
-  ATTR_USER_ID,
 } from '@koder-trace/ingester/semconv';
 import type { GenAiFields, SpanRow } from '../model/span.ts';
+import { DEFAULT_USER_ATTRIBUTES, userIdOf } from '../model/user-id.ts';
 import { liftGenAi, spanMembers } from './span-view.ts';
 
 /**
@@ -61,7 +60,12 @@ const JSON_ATTRIBUTES = [
   ATTR_GEN_AI_TOOL_DEFINITIONS,
 ];
 
-export function spanRow(tenant: string, resource: Record<string, unknown>, span: Span): SpanRow {
+export function spanRow(
+  tenant: string,
+  resource: Record<string, unknown>,
+  span: Span,
+  userKeys: readonly string[] = DEFAULT_USER_ATTRIBUTES,
+): SpanRow {
   const a = attributesObject(span.attributes);
   for (const k of JSON_ATTRIBUTES) {
     const v = a[k];
@@ -128,9 +132,7 @@ export function spanRow(tenant: string, resource: Record<string, unknown>, span:
     ),
     view: null,
     request_id: text(a[ATTR_KODER_REQUEST_ID]),
-    user_id: text(
-      a[ATTR_USER_ID] ?? a[ATTR_ENDUSER_ID] ?? resource[ATTR_USER_ID] ?? resource[ATTR_ENDUSER_ID],
-    ),
+    user_id: userIdOf(a, resource, userKeys),
     adjusted_count: count(a[ATTR_KODER_SAMPLING_ADJUSTED_COUNT]) || 1,
     is_error: isError ? 1 : 0,
     rating: Number.isFinite(a[ATTR_KODER_RATING_SCORE]) ? (a[ATTR_KODER_RATING_SCORE] as number) : null,
@@ -141,9 +143,15 @@ export function spanRow(tenant: string, resource: Record<string, unknown>, span:
 }
 
 /** Every span of a batch as a row, each with its resource's attributes. */
-export function* batchRows(tenant: string, batch: TraceBatch): Generator<SpanRow> {
+/** The batch's spans as rows; `userKeys`: the attributes read as the user id (model/user-id.ts). */
+export function* batchRows(
+  tenant: string,
+  batch: TraceBatch,
+  userKeys: readonly string[] = DEFAULT_USER_ATTRIBUTES,
+): Generator<SpanRow> {
   for (const rs of batch.resourceSpans) {
     const resource = attributesObject(rs.resource.attributes);
-    for (const ss of rs.scopeSpans) for (const span of ss.spans) yield spanRow(tenant, resource, span);
+    for (const ss of rs.scopeSpans)
+      for (const span of ss.spans) yield spanRow(tenant, resource, span, userKeys);
   }
 }

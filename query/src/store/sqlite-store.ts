@@ -8,6 +8,7 @@ import { BadRequest, type SortKey, type TraceFilter } from '../model/filter.ts';
 import { genAiOf, spanPreview } from '../model/preview.ts';
 import type { ModelUsage, PromptUse, TraceSummaryRow } from '../model/rows.ts';
 import type { SpanRow } from '../model/span.ts';
+import { DEFAULT_USER_ATTRIBUTES } from '../model/user-id.ts';
 import { ftsQuery, fullText, type TextMatch } from './full-text.ts';
 import { type GroupQuery, type GroupRow, groupQueries } from './groups.ts';
 import { FULL_TEXT_VERSION, MIGRATIONS, ROLLUP_VERSION } from './migrations.ts';
@@ -141,7 +142,13 @@ function fromDb<T = SpanRow>(row: Record<string, unknown>): T {
   return row as unknown as T;
 }
 
-export function openEmbeddedStore(path: string): EmbeddedStore {
+export interface EmbeddedStoreOptions {
+  /** The attributes read as the user id, in order (model/user-id.ts; default user.id, enduser.id). */
+  userAttributes?: readonly string[];
+}
+
+export function openEmbeddedStore(path: string, opts: EmbeddedStoreOptions = {}): EmbeddedStore {
+  const userKeys = opts.userAttributes ?? DEFAULT_USER_ATTRIBUTES;
   const db = new DatabaseSync(path);
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
   /** Runs fn in one transaction: all of its writes, or none. */
@@ -258,7 +265,7 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
     let n = 0;
     transaction(() => {
       const touched = new Set<string>();
-      for (const row of batchRows(tenant, batch)) {
+      for (const row of batchRows(tenant, batch, userKeys)) {
         // A span sent twice (client retries) is stored once and counted once.
         if (insertSpan.run(row as unknown as Record<string, never>).changes === 0) continue;
         const genAi = genAiOf(row.view);
