@@ -18,6 +18,8 @@ export function normaliseDeprecatedGenAi(m: Attrs): void {
   // OpenLLMetry (old and new) names cached input so: unmapped, cached input was priced in full.
   move(m, 'gen_ai.usage.cache_read_input_tokens', 'gen_ai.usage.cache_read.input_tokens', int);
   move(m, 'gen_ai.usage.cache_creation_input_tokens', 'gen_ai.usage.cache_creation.input_tokens', int);
+  // OpenLLMetry's name for reasoning tokens (its Google GenAI instrumentation): unmapped, they were lost.
+  move(m, 'gen_ai.usage.reasoning_tokens', 'gen_ai.usage.reasoning.output_tokens', int);
   for (const k of [
     'gen_ai.usage.input_tokens',
     'gen_ai.usage.output_tokens',
@@ -32,6 +34,23 @@ export function normaliseDeprecatedGenAi(m: Attrs): void {
       else m.set(k, n);
     }
   }
+  // The conventions count reasoning inside output_tokens; Gemini's candidatesTokenCount leaves the
+  // thoughts out, and instrumentations that copy it (OpenLLMetry's Google GenAI) send it as output.
+  // Their total (Gemini's totalTokenCount) then is input + output + reasoning, which an output that
+  // includes reasoning cannot give: certain, so the reasoning is added back to output.
+  const total = int(m.get('gen_ai.usage.total_tokens') ?? m.get('llm.usage.total_tokens'));
+  const output = m.get('gen_ai.usage.output_tokens');
+  const reasoning = m.get('gen_ai.usage.reasoning.output_tokens');
+  const sent = m.get('gen_ai.usage.input_tokens');
+  if (
+    typeof total === 'bigint' &&
+    typeof output === 'bigint' &&
+    typeof reasoning === 'bigint' &&
+    typeof sent === 'bigint' &&
+    reasoning > 0n &&
+    total === sent + output + reasoning
+  )
+    m.set('gen_ai.usage.output_tokens', output + reasoning);
   // The conventions count cache reads and writes inside input_tokens; Anthropic's API counts them
   // apart, and instrumentations that copy its input_tokens (OpenLLMetry's Anthropic) send fewer input
   // tokens than cached ones — impossible under the conventions, so certain: they are added back.

@@ -96,3 +96,35 @@ describe('input tokens that leave the cache out', () => {
     expect(normaliseSpan(s, 'full')).toBe(false);
   });
 });
+
+describe('output tokens that leave the reasoning out', () => {
+  it("adds reasoning back when the total says output excluded it (Gemini's candidatesTokenCount)", () => {
+    const s = received(
+      attribute('gen_ai.operation.name', str('generate_content')),
+      attribute('gen_ai.provider.name', str('gcp.gen_ai')),
+      attribute('gen_ai.usage.input_tokens', int(900n)),
+      attribute('gen_ai.usage.output_tokens', int(30n)),
+      attribute('gen_ai.usage.total_tokens', int(950n)),
+      attribute('gen_ai.usage.reasoning_tokens', int(20n)),
+    );
+    expect(normaliseSpan(s, 'full')).toBe(true);
+    const a = flat(s);
+    expect(a['gen_ai.usage.output_tokens']).toBe(50n);
+    expect(a['gen_ai.usage.reasoning.output_tokens']).toBe(20n);
+    expect(a['gen_ai.usage.reasoning_tokens']).toBeUndefined();
+  });
+
+  it('keeps output that already includes reasoning (total = input + output)', () => {
+    const s = received(
+      attribute('gen_ai.operation.name', str('chat')),
+      attribute('gen_ai.provider.name', str('openai')),
+      attribute('gen_ai.usage.input_tokens', int(1300n)),
+      attribute('gen_ai.usage.output_tokens', int(40n)),
+      attribute('gen_ai.usage.total_tokens', int(1340n)),
+      attribute('gen_ai.usage.reasoning_tokens', int(16n)),
+    );
+    normaliseSpan(s, 'full');
+    expect(flat(s)['gen_ai.usage.output_tokens']).toBe(40n);
+    expect(flat(s)['gen_ai.usage.reasoning.output_tokens']).toBe(16n);
+  });
+});
