@@ -326,28 +326,33 @@ const EXPECTED: Record<string, Expected> = {
     calls: [['llm', 'bedrock.converse']],
   },
   'openllmetry-google-genai': {
-    // Gemini's candidatesTokenCount (30) leaves the thoughts (20) out and the library sends it as
-    // output: its total (950 = 900 + 30 + 20) shows it, so the thoughts are added back to output.
-    // Provider gcp.gen_ai, priced at gemini-2.5-flash: $0.30 in, $0.075 cache read, $2.50 out.
+    // Two calls (generateContent and a stream), each: Gemini's candidatesTokenCount (30) leaves the
+    // thoughts (20) out and the library sends it as output; its total (950 = 900 + 30 + 20) shows it,
+    // so the thoughts are added back to output. Provider gcp.gen_ai, priced at gemini-2.5-flash:
+    // $0.30 in, $0.075 cache read, $2.50 out.
     totals: {
-      inputTokens: GEMINI_USAGE.prompt,
-      outputTokens: GEMINI_USAGE.candidates + GEMINI_USAGE.thoughts,
-      cacheReadTokens: GEMINI_USAGE.cached,
+      inputTokens: 2 * GEMINI_USAGE.prompt,
+      outputTokens: 2 * (GEMINI_USAGE.candidates + GEMINI_USAGE.thoughts),
+      cacheReadTokens: 2 * GEMINI_USAGE.cached,
       cacheCreationTokens: 0,
-      reasoningTokens: GEMINI_USAGE.thoughts,
-      llmCalls: 1,
+      reasoningTokens: 2 * GEMINI_USAGE.thoughts,
+      llmCalls: 2,
       toolCalls: 0,
       errors: 0,
       costUsd:
-        ((GEMINI_USAGE.prompt - GEMINI_USAGE.cached) * 0.3 +
-          GEMINI_USAGE.cached * 0.075 +
-          (GEMINI_USAGE.candidates + GEMINI_USAGE.thoughts) * 2.5) /
+        (2 *
+          ((GEMINI_USAGE.prompt - GEMINI_USAGE.cached) * 0.3 +
+            GEMINI_USAGE.cached * 0.075 +
+            (GEMINI_USAGE.candidates + GEMINI_USAGE.thoughts) * 2.5)) /
         1e6,
     },
     provider: 'gcp.gen_ai',
     models: [GEMINI_MODEL],
     rollups: [],
-    calls: [['llm', `generate_content ${GEMINI_MODEL}`]],
+    calls: [
+      ['llm', `generate_content ${GEMINI_MODEL}`],
+      ['llm', `generate_content ${GEMINI_MODEL}`],
+    ],
   },
   'openllmetry-mcp': {
     // An MCP client session: initialize, tools/list and the tool call; only the call is a tool call.
