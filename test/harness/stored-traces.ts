@@ -1,7 +1,8 @@
 // What a storage stand-in (a gRPC capture) received, read as traces: for tests of trace-complete
 // sampling, where what matters is which traces arrived and whether each arrived whole.
 import { decodeTraceRequest, getAttribute } from '@koder-trace/ingester/otlp';
-import { hex } from '@koder-trace/ingester/testing';
+import { hex, type TestTrace } from '@koder-trace/ingester/testing';
+import { expect } from 'vitest';
 import type { GrpcCapture } from './grpc-capture.ts';
 import { until } from './wait.ts';
 
@@ -53,3 +54,23 @@ export const settled = async (storage: GrpcCapture, mustHave: string[]) => {
   }
   return stored(storage);
 };
+
+/**
+ * Waits until storage settles, then checks the traces sent: every error trace stored, and every stored
+ * trace whole (each of its spans, at least once). Returns what was stored and how many were kept.
+ */
+export async function expectWholeTraces(storage: GrpcCapture, traces: readonly TestTrace[]) {
+  const got = await settled(
+    storage,
+    traces.filter((t) => t.error).map((t) => hex(t.traceId)),
+  );
+  let kept = 0;
+  for (const t of traces) {
+    const spans = got.get(hex(t.traceId));
+    if (t.error) expect(spans, `error trace ${hex(t.traceId)}`).toBeDefined();
+    if (!spans) continue;
+    kept++;
+    expect(spans.size, `trace ${hex(t.traceId)}`).toBe(t.spans.length);
+  }
+  return { got, kept };
+}

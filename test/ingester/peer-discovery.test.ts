@@ -6,14 +6,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256Hex } from '@koder-trace/ingester/tenants';
-import { hex, makeTraces, request, rng, scatter, type TestTrace } from '@koder-trace/ingester/testing';
+import { makeTraces, request, rng, scatter, type TestTrace } from '@koder-trace/ingester/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
 import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { postOtlp } from '../harness/otlp-raw.ts';
 import { freePorts } from '../harness/ports.ts';
-import { settled } from '../harness/stored-traces.ts';
+import { expectWholeTraces } from '../harness/stored-traces.ts';
 import { until } from '../harness/wait.ts';
 
 const NS = 'koder-trace';
@@ -66,17 +66,8 @@ describe.skipIf(!hostAddress)('ingester replicas found through EndpointSlices', 
     }
   };
   const expectWhole = async (traces: TestTrace[]) => {
-    const errors = traces.filter((t) => t.error).map((t) => hex(t.traceId));
-    const got = await settled(storage, errors);
-    let kept = 0;
-    for (const t of traces) {
-      const spans = got.get(hex(t.traceId));
-      if (t.error) expect(spans, `error trace ${hex(t.traceId)}`).toBeDefined();
-      if (!spans) continue;
-      kept++;
-      expect(spans.size, `trace ${hex(t.traceId)}`).toBe(t.spans.length);
-    }
-    expect(kept).toBeGreaterThan(errors.length);
+    const { kept } = await expectWholeTraces(storage, traces);
+    expect(kept).toBeGreaterThan(traces.filter((t) => t.error).length);
   };
 
   beforeAll(async () => {

@@ -7,14 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { sha256Hex } from '@koder-trace/ingester/tenants';
-import { hex, makeTraces, request, rng, scatter } from '@koder-trace/ingester/testing';
+import { makeTraces, request, rng, scatter } from '@koder-trace/ingester/testing';
 import { createCertificateAuthority, issueCertificate } from '@koder-trace/operator/tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { postOtlp } from '../harness/otlp-raw.ts';
 import { freePorts } from '../harness/ports.ts';
-import { settled } from '../harness/stored-traces.ts';
+import { expectWholeTraces } from '../harness/stored-traces.ts';
 
 const EXPORT = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 const TOKEN = 'token-shop';
@@ -83,13 +83,7 @@ describe('mutual TLS between ingester replicas', () => {
       const res = await postOtlp(r.httpUrl, request(b), 'proto', TOKEN);
       expect(res.status, res.text).toBe(200);
     }
-    const errors = traces.filter((t) => t.error).map((t) => hex(t.traceId));
-    const got = await settled(storage, errors);
-    for (const t of traces) {
-      const spans = got.get(hex(t.traceId));
-      if (t.error) expect(spans, `error trace ${hex(t.traceId)}`).toBeDefined();
-      if (spans) expect(spans.size).toBe(t.spans.length);
-    }
+    await expectWholeTraces(storage, traces);
     for (const r of replicas)
       expect(await r.metric('koder_ingester_forwarded_spans_total', { result: 'ok' })).toBeGreaterThan(0);
   });

@@ -15,7 +15,7 @@ import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { postOtlp } from '../harness/otlp-raw.ts';
 import { freePorts } from '../harness/ports.ts';
-import { ledgerSpans, settled } from '../harness/stored-traces.ts';
+import { expectWholeTraces, ledgerSpans, settled } from '../harness/stored-traces.ts';
 import { until } from '../harness/wait.ts';
 
 const EXPORT = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
@@ -244,17 +244,8 @@ describe('routing while a replica is killed and another added', () => {
       },
       60_000,
     );
-    const mustKeep = traces.filter((t) => t.error).map((t) => hex(t.traceId));
-    const got = await settled(storage, mustKeep);
-    let kept = 0;
-    for (const t of traces) {
-      const spans = got.get(hex(t.traceId));
-      if (t.error) expect(spans, `error trace ${hex(t.traceId)}`).toBeDefined();
-      if (!spans) continue;
-      kept++;
-      // Whole: every span of the trace (a retried request may have delivered a span twice).
-      expect(spans.size, `trace ${hex(t.traceId)}`).toBe(t.spans.length);
-    }
+    // Whole: every span of each stored trace (a retried request may have delivered a span twice).
+    const { got, kept } = await expectWholeTraces(storage, traces);
     const plain = traces.filter((t) => !t.error);
     const keptPlain = plain.filter((t) => got.has(hex(t.traceId))).length;
     const sd = Math.sqrt(plain.length * p * (1 - p));
