@@ -145,6 +145,9 @@ describe('query API contract (embedded store; Tempo backend against the stand-in
     it('search: a page of traces, refusals', async () => {
       const page = await call('search', on(), '/api/v1/traces?limit=3');
       expect((page.body as { traces: unknown[] }).traces).toHaveLength(3);
+      // Each agent run previews its question and answer, on both backends.
+      for (const row of (page.body as { traces: { preview: { input: string | null } | null }[] }).traces)
+        expect(row.preview?.input).toMatch(/^question \d+/);
       const found = await call('search', on(), '/api/v1/traces?q=question');
       if (backend === 'embedded')
         expect((found.body as { traces: { match?: unknown }[] }).traces[0]?.match).toBeDefined();
