@@ -172,12 +172,33 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   showPeers();
   discovery?.onChange(showPeers);
   // When the peer list changes, buffered traces another replica owns now move to it, whole.
+  // And once per change of the peer list, the decisions held for traces others own now go to them, so
+  // late spans there follow what was decided here (best effort: a lost hand-over only means those
+  // late spans are decided on their own, as before).
   let handingOff = false;
+  let decisionsFor: unknown = clusterNow().peers;
+  const handDecisions = async () => {
+    const peers = clusterNow().peers;
+    if (!router || !forwarder || !routeMetrics || peers === decisionsFor) return;
+    decisionsFor = peers;
+    for (const { peer, items } of tail.decisionsOwnedElsewhere(router.ownerOf).values())
+      await forwarder.handDecisions(peer, items).then(
+        () => routeMetrics.decisionsHanded.inc({ result: 'ok' }, items.length),
+        (err: Error) => {
+          routeMetrics.decisionsHanded.inc({ result: 'failed' }, items.length);
+          log.warn(
+            { peer: peer.id, decisions: items.length, err: err.message },
+            'handing decisions over failed',
+          );
+        },
+      );
+  };
   const handOff = () => {
     if (!router || !forwarder || handingOff || shuttingDown) return;
     handingOff = true;
     tail
       .handOff(router.ownerOf, forwarder.forward)
+      .then(handDecisions)
       .catch((err) => log.error({ err }, 'handing buffered traces to their owners failed; retried'))
       .finally(() => {
         handingOff = false;
@@ -219,6 +240,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
           maxReceiveBytes: 64 * 1024 * 1024,
           isShuttingDown: () => shuttingDown,
           ...(peerTls ? { credentials: peerTls.server } : {}),
+          onDecisions: (items) => tail.adoptDecisions(items),
         })
       : undefined;
   const receiverDeps = {

@@ -16,8 +16,9 @@ import { IngestError } from '../errors.ts';
 import { encodeTraceRequest } from '../otlp/encode-proto.ts';
 import { EXPORT_PATH, rawBuffers } from '../otlp/grpc-service.ts';
 import type { TraceBatch } from '../otlp/model.ts';
+import { encodeDecisions, type HandedDecision, MAX_HANDED } from '../tail/decision-wire.ts';
 import type { RouteMetrics } from './metrics.ts';
-import { SECRET_KEY, TENANT_KEY } from './peer-auth.ts';
+import { DECISIONS_PATH, SECRET_KEY, TENANT_KEY } from './peer-auth.ts';
 
 export interface Forwarder {
   /** Resolves once the peer accepted the spans; rejects with a retryable IngestError otherwise. */
@@ -27,6 +28,8 @@ export interface Forwarder {
     batch: TraceBatch,
     spans: number,
   ): Promise<void>;
+  /** Hands decisions to the replica that owns their traces now; resolves once it took them. */
+  handDecisions(peer: { id: string; endpoint: string }, items: readonly HandedDecision[]): Promise<void>;
   close(): void;
 }
 
@@ -119,6 +122,22 @@ export function createForwarder(deps: {
         }, settings.forwardMaxDelayMs);
       }
       return done;
+    },
+    async handDecisions(peer, items) {
+      const md = new Metadata();
+      md.set(SECRET_KEY, deps.secret);
+      for (let at = 0; at < items.length; at += MAX_HANDED)
+        await new Promise<void>((resolve, reject) =>
+          clientOf(peer.endpoint).makeUnaryRequest(
+            DECISIONS_PATH,
+            rawBuffers.serialize,
+            rawBuffers.deserialize,
+            encodeDecisions(items.slice(at, at + MAX_HANDED)),
+            md,
+            { deadline: Date.now() + deps.settings().forwardTimeoutMs },
+            (err: ServiceError | null) => (err ? reject(err) : resolve()),
+          ),
+        );
     },
     close() {
       for (const p of pending.values()) {

@@ -28,6 +28,17 @@ export function createRouteMetrics(registry: Registry) {
       labelNames: ['tenant'],
       registers: [registry],
     }),
+    decisionsHanded: new Counter({
+      name: 'koder_ingester_decisions_handed_total',
+      help: 'Trace decisions sent to the replica that owns the trace now (ownership moved), by result (ok, failed)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    decisionsAdopted: new Counter({
+      name: 'koder_ingester_decisions_adopted_total',
+      help: 'Trace decisions taken from a replica that owned the trace before: its late spans follow them here',
+      registers: [registry],
+    }),
     peerRefused: new Counter({
       name: 'koder_ingester_peer_refused_total',
       help: 'Calls on the peer listener refused, by reason (unauthenticated: wrong or no secret; unknown_tenant)',

@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 
 export const SECRET_KEY = 'koder-peer-secret';
 export const TENANT_KEY = 'koder-tenant';
+/** The peer listener's second method: decisions handed over when trace ownership moves. */
+export const DECISIONS_PATH = '/koder.trace.v1.Peers/Decisions';
 
 export interface PeerSecret {
   readonly value: string;

@@ -19,9 +19,10 @@ import { decodeTraceRequest } from '../otlp/decode-proto.ts';
 import { TRACE_SERVICE } from '../otlp/grpc-service.ts';
 import { encodeExportResponse, encodeRpcStatus } from '../otlp/responses.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
+import { decodeDecisions, type HandedDecision } from '../tail/decision-wire.ts';
 import type { TenantRegistry } from '../tenants/registry.ts';
 import type { RouteMetrics } from './metrics.ts';
-import { type PeerSecret, SECRET_KEY, TENANT_KEY } from './peer-auth.ts';
+import { DECISIONS_PATH, type PeerSecret, SECRET_KEY, TENANT_KEY } from './peer-auth.ts';
 
 export interface PeerServer {
   listen(host: string, port: number): Promise<number>;
@@ -47,6 +48,8 @@ export function createPeerServer(deps: {
   isShuttingDown: () => boolean;
   /** Mutual TLS (cluster.tls); plain gRPC without. */
   credentials?: ServerCredentials;
+  /** Takes decisions handed over by a replica (the tail sampler's adoptDecisions); how many it took. */
+  onDecisions?: (items: HandedDecision[]) => number;
 }): PeerServer {
   const { metrics, log } = deps;
   // The secret is checked on the metadata: a call without it is answered before its message is read.
@@ -113,6 +116,26 @@ export function createPeerServer(deps: {
     }
   };
   server.addService(TRACE_SERVICE, { Export: exportHandler });
+  // Decisions a replica hands over when trace ownership moves (the secret is checked as above).
+  server.addService(
+    {
+      Decisions: {
+        ...TRACE_SERVICE.Export,
+        path: DECISIONS_PATH,
+      },
+    },
+    {
+      Decisions: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+        try {
+          const taken = deps.onDecisions?.(decodeDecisions(call.request)) ?? 0;
+          metrics.decisionsAdopted.inc(taken);
+          callback(null, Buffer.alloc(0));
+        } catch (err) {
+          callback({ code: 3, details: `not decisions: ${(err as Error).message}` });
+        }
+      },
+    },
+  );
   return {
     listen(host, port) {
       return new Promise((resolve, reject) =>

@@ -38,6 +38,11 @@ export class DecisionCache {
     if (delta) this.onSizeChange(delta);
   }
 
+  /** Every decision held, oldest first. */
+  entries(): IterableIterator<[string, TraceDecision]> {
+    return this.map.entries();
+  }
+
   clear(): void {
     const n = this.map.size;
     this.map.clear();

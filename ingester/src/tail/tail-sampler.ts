@@ -27,6 +27,7 @@ import { type CompiledPolicy, compilePolicy, isError, isRating } from '../sample
 import type { DurableLog } from '../wal/durable-log.ts';
 import { decideTrace, type TraceDecision } from './decide-trace.ts';
 import { DECISION_ENTRY_BYTES, DecisionCache } from './decision-cache.ts';
+import type { HandedDecision } from './decision-wire.ts';
 import { bufferedBatch, keptBatch, type Stamp, stampBatch } from './kept-batch.ts';
 import { addSpanUsage, emptyLedger, ledgerBatch, type TraceLedger } from './ledger.ts';
 import type { TailMetrics } from './metrics.ts';
@@ -81,6 +82,18 @@ export interface TailSampler {
    * not. Not decided here meanwhile. Returns the spans handed over.
    */
   handOff(ownerOf: (traceId: Uint8Array) => Peer | undefined, send: HandOff): Promise<number>;
+  /**
+   * The decisions held for traces another replica owns now (ownership moved), by that replica, to hand
+   * to it: their late spans then follow the decision there.
+   */
+  decisionsOwnedElsewhere(
+    ownerOf: (traceId: Uint8Array) => Peer | undefined,
+  ): Map<string, { peer: Peer; items: HandedDecision[] }>;
+  /**
+   * Decisions another replica handed over. Late spans of those traces follow them; a trace already
+   * buffered here (its spans came first) is decided here. Returns how many were taken.
+   */
+  adoptDecisions(items: readonly HandedDecision[]): number;
   /** Whether a trace is waiting in the buffer / what was decided for it (tests, the query side). */
   decisionOf(tenant: string, traceId: Uint8Array): TraceDecision | undefined;
   readonly bufferedTraces: number;
@@ -545,6 +558,32 @@ export function createTailSampler(deps: TailDeps): TailSampler {
       const n = (await Promise.all(moving)).reduce((a, b) => a + b, 0);
       gauges();
       return n;
+    },
+    decisionsOwnedElsewhere(ownerOf) {
+      const out = new Map<string, { peer: Peer; items: HandedDecision[] }>();
+      for (const [key, decision] of cache.entries()) {
+        const slash = key.lastIndexOf('/');
+        const traceId = key.slice(slash + 1);
+        const peer = ownerOf(Buffer.from(traceId, 'hex'));
+        if (!peer) continue;
+        let to = out.get(peer.id);
+        if (!to) {
+          to = { peer, items: [] };
+          out.set(peer.id, to);
+        }
+        to.items.push({ tenant: key.slice(0, slash), traceId, decision });
+      }
+      return out;
+    },
+    adoptDecisions(items) {
+      let taken = 0;
+      for (const { tenant, traceId, decision } of items) {
+        const key = traceKey(tenant, Buffer.from(traceId, 'hex'));
+        if (buffer.traces.has(key) || cache.get(key)) continue;
+        cache.set(key, decision);
+        taken++;
+      }
+      return taken;
     },
     decisionOf(tenant, traceId) {
       return cache.get(traceKey(tenant, traceId));
