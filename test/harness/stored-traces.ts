@@ -1,20 +1,20 @@
 // What a storage stand-in (a gRPC capture) received, read as traces: for tests of trace-complete
 // sampling, where what matters is which traces arrived and whether each arrived whole.
-import { decodeTraceRequest, getAttribute } from '@koder-trace/ingester/otlp';
+import { decodeTraceRequest, getAttribute, type Span } from '@koder-trace/ingester/otlp';
 import { hex, type TestTrace } from '@koder-trace/ingester/testing';
 import { expect } from 'vitest';
 import type { GrpcCapture } from './grpc-capture.ts';
 import { until } from './wait.ts';
 
+/** Whether a span is a `koder.usage` ledger span the ingester wrote. */
+export const isLedgerSpan = (s: Span) =>
+  s.name === 'koder.usage' && getAttribute(s.attributes, 'koder.usage.ledger') === true;
+
 /** The `koder.usage` ledger spans storage received. */
 export function ledgerSpans(storage: GrpcCapture) {
   return storage.requests.flatMap((r) =>
     decodeTraceRequest(r.bytes).resourceSpans.flatMap((rs) =>
-      rs.scopeSpans.flatMap((ss) =>
-        ss.spans.filter(
-          (s) => s.name === 'koder.usage' && getAttribute(s.attributes, 'koder.usage.ledger') === true,
-        ),
-      ),
+      rs.scopeSpans.flatMap((ss) => ss.spans.filter(isLedgerSpan)),
     ),
   );
 }
@@ -26,9 +26,7 @@ export function stored(storage: GrpcCapture) {
     for (const rs of decodeTraceRequest(r.bytes).resourceSpans)
       for (const ss of rs.scopeSpans)
         for (const s of ss.spans) {
-          if (s.name === 'koder.usage' && getAttribute(s.attributes, 'koder.usage.ledger') === true) {
-            continue; // the usage ledger: see ledgerSpans()
-          }
+          if (isLedgerSpan(s)) continue; // the usage ledger: see ledgerSpans()
           const t = traces.get(hex(s.traceId)) ?? new Map<string, number>();
           t.set(hex(s.spanId), (t.get(hex(s.spanId)) ?? 0) + 1);
           traces.set(hex(s.traceId), t);

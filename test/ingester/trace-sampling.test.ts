@@ -13,31 +13,17 @@ import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { exportSpans, sdkExporter } from '../harness/otel-sdk.ts';
 import { postOtlp } from '../harness/otlp-raw.ts';
+import { isLedgerSpan, ledgerSpans } from '../harness/stored-traces.ts';
 import { until } from '../harness/wait.ts';
 
 /** Spans storage received, by trace id: span ids and their koder.sampling.rule. */
-/** The `koder.usage` ledger spans storage received. */
-function ledgerSpans(storage: GrpcCapture) {
-  return storage.requests.flatMap((r) =>
-    decodeTraceRequest(r.bytes).resourceSpans.flatMap((rs) =>
-      rs.scopeSpans.flatMap((ss) =>
-        ss.spans.filter(
-          (s) => s.name === 'koder.usage' && getAttribute(s.attributes, 'koder.usage.ledger') === true,
-        ),
-      ),
-    ),
-  );
-}
-
 function stored(storage: GrpcCapture): Map<string, { span: string; rule: unknown }[]> {
   const out = new Map<string, { span: string; rule: unknown }[]>();
   for (const r of storage.requests)
     for (const rs of decodeTraceRequest(r.bytes).resourceSpans)
       for (const ss of rs.scopeSpans)
         for (const s of ss.spans) {
-          if (s.name === 'koder.usage' && getAttribute(s.attributes, 'koder.usage.ledger') === true) {
-            continue; // the usage ledger: see ledgerSpans()
-          }
+          if (isLedgerSpan(s)) continue; // the usage ledger: see ledgerSpans()
           const list = out.get(hex(s.traceId)) ?? [];
           list.push({ span: hex(s.spanId), rule: getAttribute(s.attributes, 'koder.sampling.rule') });
           out.set(hex(s.traceId), list);

@@ -2,43 +2,22 @@
 // traces in its rescue store, so rating one of their spans brings the whole trace back and the answer
 // says so; a span no trace of which was kept answers that the rating is stored on its own.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import * as yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../harness/local-stack.ts';
+import { sampledTenantManifests } from '../harness/tenant-manifests.ts';
 import { until } from '../harness/wait.ts';
 
 const TOKEN = 'token-rescue-team';
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 /** A tenant whose policy keeps nothing but errors and ratings, deciding 100 ms after the root. */
-async function manifests(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'koder-manifests-'));
-  const docs = [
-    {
-      apiVersion: 'trace.koder.dev/v1alpha1',
-      kind: 'SamplingPolicy',
-      metadata: { name: 'errors-only', namespace: 'rescue' },
-      spec: { defaultProbability: 0, keepErrors: true, trace: { quietMs: 100, maxAgeMs: 2000 } },
-    },
-    {
-      apiVersion: 'trace.koder.dev/v1alpha1',
-      kind: 'TraceTenant',
-      metadata: { name: 'team', namespace: 'rescue' },
-      spec: { samplingPolicyRef: { name: 'errors-only' } },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'team-token', namespace: 'rescue' },
-      stringData: { token: TOKEN },
-    },
-  ];
-  await writeFile(join(dir, 'tenants.yaml'), docs.map((d) => yaml.dump(d)).join('---\n'));
-  return dir;
-}
+const manifests = () =>
+  sampledTenantManifests({
+    ns: 'rescue',
+    name: 'team',
+    token: TOKEN,
+    policy: { defaultProbability: 0, keepErrors: true, trace: { quietMs: 100, maxAgeMs: 2000 } },
+  });
 
 /** The trace's span names, sorted, less the usage summaries the ingester adds per decision. */
 const spanNames = (trace: { spans: { name: string }[] }) =>

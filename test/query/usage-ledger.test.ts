@@ -2,15 +2,13 @@
 // tenant whose SamplingPolicy keeps 20 % of traces sends 300 requests, each a trace with LLM calls
 // and a koder.request_id. GET /api/v1/usage?requestId=… answers every request's exact tokens — for
 // the dropped traces too — and the totals by day, service and model add up to the exact sums.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { attribute, int, len, request, rng, span, str, uint } from '@koder-trace/ingester/testing';
-import * as yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../harness/local-stack.ts';
 import { postOtlp } from '../harness/otlp-raw.ts';
 import { scrapeMetric } from '../harness/prometheus.ts';
+import { sampledTenantManifests } from '../harness/tenant-manifests.ts';
 import { until } from '../harness/wait.ts';
 
 const TOKEN = 'token-shop-ledger';
@@ -19,28 +17,12 @@ describe('usage ledger through the query API', () => {
   let dir: string;
   let stack: LocalStack;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'koder-ledger-'));
-    const docs = [
-      {
-        apiVersion: 'trace.koder.dev/v1alpha1',
-        kind: 'SamplingPolicy',
-        metadata: { name: 'fifth', namespace: 'shop' },
-        spec: { defaultProbability: 0.2, trace: { quietMs: 300, maxAgeMs: 10_000 } },
-      },
-      {
-        apiVersion: 'trace.koder.dev/v1alpha1',
-        kind: 'TraceTenant',
-        metadata: { name: 'shop', namespace: 'shop' },
-        spec: { samplingPolicyRef: { name: 'fifth' } },
-      },
-      {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name: 'shop-token', namespace: 'shop' },
-        stringData: { token: TOKEN },
-      },
-    ];
-    await writeFile(join(dir, 'tenants.yaml'), docs.map((d) => yaml.dump(d)).join('---\n'));
+    dir = await sampledTenantManifests({
+      ns: 'shop',
+      name: 'shop',
+      token: TOKEN,
+      policy: { defaultProbability: 0.2, trace: { quietMs: 300, maxAgeMs: 10_000 } },
+    });
     stack = await startLocalStack({ manifests: dir });
   });
   afterAll(async () => {
