@@ -5,7 +5,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { type ChannelCredentials, credentials, Metadata } from '@grpc/grpc-js';
 import { sha256Hex } from '@koder-trace/ingester/tenants';
 import { makeTraces, request, rng, scatter } from '@koder-trace/ingester/testing';
 import { createCertificateAuthority, issueCertificate } from '@koder-trace/operator/tls';
@@ -13,10 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { postOtlp } from '../harness/otlp-raw.ts';
+import { callPeerListener } from '../harness/peer-call.ts';
 import { freePorts } from '../harness/ports.ts';
 import { expectWholeTraces } from '../harness/stored-traces.ts';
 
-const EXPORT = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 const TOKEN = 'token-shop';
 const SECRET = 'a-long-peer-secret-for-tests';
 const NAME = 'koder-trace-ingester-peers';
@@ -89,25 +89,11 @@ describe('mutual TLS between ingester replicas', () => {
   });
 
   it('refuses a plain caller and a caller from another CA, secret or not', async () => {
-    const call = (creds: ReturnType<typeof credentials.createInsecure>) => {
-      const client = new Client(`127.0.0.1:${ports[0]}`, creds, { 'grpc.ssl_target_name_override': NAME });
+    const call = (creds: ChannelCredentials) => {
       const md = new Metadata();
       md.set('koder-tenant', 'shop');
       md.set('koder-peer-secret', SECRET);
-      return new Promise<ServiceError | null>((resolve) =>
-        client.makeUnaryRequest(
-          EXPORT,
-          (b: Buffer) => b,
-          (b: Buffer) => b,
-          request([]),
-          md,
-          { deadline: Date.now() + 5000 },
-          (err) => {
-            client.close();
-            resolve(err);
-          },
-        ),
-      );
+      return callPeerListener(`127.0.0.1:${ports[0]}`, md, creds, { 'grpc.ssl_target_name_override': NAME });
     };
     // 14 UNAVAILABLE: the handshake fails, so no call ever reaches the service.
     expect((await call(credentials.createInsecure()))?.code).toBe(14);

@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { Metadata } from '@grpc/grpc-js';
 import { getAttribute } from '@koder-trace/ingester/otlp';
 import { sha256Hex } from '@koder-trace/ingester/tenants';
 import { hex, makeTraces, request, rng, scatter } from '@koder-trace/ingester/testing';
@@ -14,11 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { postOtlp } from '../harness/otlp-raw.ts';
+import { callPeerListener } from '../harness/peer-call.ts';
 import { freePorts } from '../harness/ports.ts';
 import { expectWholeTraces, ledgerSpans, settled } from '../harness/stored-traces.ts';
 import { until } from '../harness/wait.ts';
 
-const EXPORT = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 const TOKEN = 'token-shop';
 const tenant = {
   id: 'shop',
@@ -124,18 +124,7 @@ describe('routing traces between three ingester replicas', () => {
   });
 
   it('refuses the peer listener to a caller without the peer secret', async () => {
-    const client = new Client(`127.0.0.1:${peerPorts[0]}`, credentials.createInsecure());
-    const call = (md: Metadata) =>
-      new Promise<ServiceError | null>((resolve) =>
-        client.makeUnaryRequest(
-          EXPORT,
-          (b: Buffer) => b,
-          (b: Buffer) => b,
-          request([]),
-          md,
-          (err) => resolve(err),
-        ),
-      );
+    const call = (md: Metadata) => callPeerListener(`127.0.0.1:${peerPorts[0]}`, md);
     const noSecret = new Metadata();
     noSecret.set('koder-tenant', 'shop');
     noSecret.set('authorization', `Bearer ${TOKEN}`); // a tenant token is not a peer secret
@@ -144,7 +133,6 @@ describe('routing traces between three ingester replicas', () => {
     wrong.set('koder-peer-secret', 'guessed-secret-guessed');
     expect((await call(noSecret))?.code).toBe(16);
     expect((await call(wrong))?.code).toBe(16);
-    client.close();
     expect(
       await (replicas[0] as RunningIngester).metric('koder_ingester_peer_refused_total', {
         reason: 'unauthenticated',
