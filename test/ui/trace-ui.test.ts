@@ -87,6 +87,8 @@ describe.skipIf(!browserOk.ok)(suiteTitle('trace UI in Chromium', browserOk), ()
     const api = (await stack.get('/api/v1/traces?q=kettle&start=0')).body as { traces: unknown[] };
     expect(api.traces.length).toBeGreaterThan(0);
     await page.goto(`${stack.queryUrl}/?range=all`);
+    // The page has loaded its rows (and set its filters from the URL) before anything is typed.
+    await page.locator('table.traces tbody tr').first().waitFor();
     await page.getByLabel('Text').fill('kettle');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.waitForURL(/q=kettle/);
