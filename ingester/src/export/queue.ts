@@ -46,6 +46,11 @@ export interface ExportQueue {
   replay(tenant: string, request: Buffer, spans: number, segment: number): void;
   /** Spans waiting or in flight. */
   readonly depth: number;
+  /**
+   * The sink sends export requests as bytes: a batch committed already encoded leaves as those bytes,
+   * without being encoded again at export or kept decoded while it waits (far less memory for LLM spans).
+   */
+  readonly sendsEncoded: boolean;
   /** A wait worth suggesting to the tenant's refused clients, from how its exports are doing. */
   retryAfterMs(tenant: string): number;
   /** Sends everything now and waits until the queue is empty or the deadline passes; returns spans left. */
@@ -379,6 +384,7 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
   }
 
   return {
+    sendsEncoded: sink.exportEncoded !== undefined,
     get depth() {
       return depth;
     },
