@@ -22,7 +22,7 @@
 //     [--ingester-main path/to/ingester/src/main.ts]   (another checkout's ingester: before/after)
 //     [--only ingester|otelcol]   (run one side only)
 
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -222,6 +222,33 @@ for (const mode of modes) {
             serverCpu,
           ),
       ],
+      // The collector's durable counterpart of the log: a persistent sending queue in file_storage
+      // (bbolt), synced on every write in fsync mode. It exists only in front of an exporter, so only
+      // when forwarding.
+      ...(sink && walDir && wal !== 'none'
+        ? [
+            [
+              `otelcol, file_storage${wal === 'fsync' ? ' fsync' : ''}`,
+              () =>
+                startCollector(
+                  {
+                    otlp_grpc: {
+                      endpoint: sink.grpcEndpoint,
+                      tls: { insecure: true },
+                      sending_queue: { storage: 'file_storage' },
+                    },
+                  },
+                  serverCpu,
+                  {
+                    file_storage: {
+                      directory: ensureDir(join(walDir, `otelcol-${kind}`)),
+                      fsync: wal === 'fsync',
+                    },
+                  },
+                ),
+            ] as [string, () => Promise<Server>],
+          ]
+        : []),
     ];
     const wanted = servers.filter(
       ([name]) => values.only === 'all' || name.startsWith(values.only === 'ingester' ? 'koder' : 'otelcol'),
@@ -258,6 +285,11 @@ for (const mode of modes) {
 }
 if (walDir) await rm(walDir, { recursive: true, force: true });
 
+function ensureDir(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 function printRow(r: Result): void {
   const k = (n: number) => `${(n / 1000).toFixed(0)}k`;
   console.log(
@@ -278,7 +310,12 @@ console.log(
 console.log('| --- | --- | --- | --: | --: | --: | --: | --: | --: | --: |');
 const n = (x: number) => Math.round(x).toLocaleString('en');
 for (const r of results) {
-  const ref = results.find((x) => x.mode === r.mode && x.spans === r.spans && x.server === 'otelcol');
+  // Durable rows are compared with the durable collector when there is one, the others with the plain one.
+  const durable = r.server.includes('WAL') || r.server.includes('file_storage');
+  const reference = (x: Result) => x.mode === r.mode && x.spans === r.spans && x.server.startsWith('otelcol');
+  const ref =
+    (durable ? results.find((x) => reference(x) && x.server.includes('file_storage')) : undefined) ??
+    results.find((x) => reference(x) && x.server === 'otelcol');
   const ratio = ref && r !== ref ? `${(r.spansPerCpuSecond / ref.spansPerCpuSecond).toFixed(2)}×` : '';
   console.log(
     `| ${r.mode} | ${r.spans} | ${r.server} | ${n(r.spansPerCpuSecond)} | ${ratio} | ` +

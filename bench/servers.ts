@@ -94,9 +94,14 @@ export function startIngester(
 
 /**
  * An OpenTelemetry Collector (OTLP receiver, no processors) with `exporters`, on `cpu` when given, with
- * GOMAXPROCS=1 (one core's worth of Go scheduler, like the ingester's one event loop).
+ * GOMAXPROCS=1 (one core's worth of Go scheduler, like the ingester's one event loop), and `extensions`
+ * (such as `file_storage` for a persistent sending queue).
  */
-export function startCollector(exporters: Record<string, unknown>, cpu?: number): Promise<Server> {
+export function startCollector(
+  exporters: Record<string, unknown>,
+  cpu?: number,
+  extensions: Record<string, unknown> = {},
+): Promise<Server> {
   return retryOnPortClash(async () => {
     const dir = await mkdtemp(join(tmpdir(), 'koder-bench-otelcol-'));
     const [grpcPort, httpPort, metricsPort] = (await freePorts(3)) as [number, number, number];
@@ -110,7 +115,9 @@ export function startCollector(exporters: Record<string, unknown>, cpu?: number)
         },
       },
       exporters,
+      extensions,
       service: {
+        extensions: Object.keys(extensions),
         telemetry: {
           logs: { level: 'warn' },
           metrics: {

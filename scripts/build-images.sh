@@ -218,7 +218,7 @@ if $want_test; then
   layered demo-layers "$base" "$nodel" "$deps" "$demo"
   configured demo-layers demo-app --config.user 10001:10001 --config.workingdir /app \
     --config.entrypoint node --config.entrypoint demo-app.ts
-  otelcol=$(files_layer otelcol "$testbin/otelcol-$OTELCOL_VERSION/otelcol:usr/local/bin/otelcol:0755")
+  otelcol=$(files_layer otelcol "$testbin/otelcol-$OTELCOL_VERSION-$OTELCOL_RECIPE/otelcol:usr/local/bin/otelcol:0755")
   layered otelcol-layers "$base" "$otelcol"
   configured otelcol-layers otelcol --config.user 10001:10001 --config.entrypoint /usr/local/bin/otelcol \
     --config.exposedports 4317/tcp --config.exposedports 4318/tcp

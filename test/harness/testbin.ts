@@ -18,13 +18,13 @@ function readVersions(): Record<string, string> {
   return out;
 }
 
-const folderOf: Record<BinaryName, [folder: string, versionKey: string]> = {
+const folderOf: Record<BinaryName, [folder: string, versionKey: string, recipeKey?: string]> = {
   helm: ['helm', 'HELM_VERSION'],
   etcd: ['etcd', 'ETCD_VERSION'],
   'kube-apiserver': ['kubernetes', 'KUBERNETES_VERSION'],
   kubectl: ['kubernetes', 'KUBERNETES_VERSION'],
   telemetrygen: ['telemetrygen', 'TELEMETRYGEN_VERSION'],
-  otelcol: ['otelcol', 'OTELCOL_VERSION'],
+  otelcol: ['otelcol', 'OTELCOL_VERSION', 'OTELCOL_RECIPE'],
 };
 
 function testbinDir(): string {
@@ -36,10 +36,12 @@ function testbinDir(): string {
 
 /** The path a binary has (or would have) in the cache. */
 export function binaryPath(name: BinaryName): string {
-  const [folder, key] = folderOf[name];
-  const version = readVersions()[key];
+  const [folder, key, recipeKey] = folderOf[name];
+  const versions = readVersions();
+  const version = versions[key];
   if (!version) throw new Error(`test/testbin/versions.env has no ${key}`);
-  return join(testbinDir(), `${folder}-${version}`, name);
+  const recipe = recipeKey ? `-${versions[recipeKey]}` : '';
+  return join(testbinDir(), `${folder}-${version}${recipe}`, name);
 }
 
 export type Availability = { ok: true; reason: '' } | { ok: false; reason: string };

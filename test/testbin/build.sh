@@ -42,7 +42,7 @@ run_logged() {
 # ensure NAME VERSION BUILDER: builds into a temp folder and moves it into place only when whole.
 ensure() {
   local name=$1 version=$2 builder=$3
-  local dest="$cache/$name-$version"
+  local dest="$cache/$name-$version${revisions[$name]:-}"
   if [[ -f "$dest/.complete" ]]; then return 0; fi
   log "building $name $version (first run only; cached in $dest)"
   local work
@@ -177,6 +177,8 @@ dist:
   output_path: $w/dist
 receivers:
   - gomod: go.opentelemetry.io/collector/receiver/otlpreceiver $v
+extensions:
+  - gomod: github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage $v
 exporters:
   - gomod: go.opentelemetry.io/collector/exporter/otlpexporter $v
   - gomod: go.opentelemetry.io/collector/exporter/otlphttpexporter $v
@@ -195,6 +197,9 @@ declare -A versions=(
   [otelcol]=$OTELCOL_VERSION [kubernetes]=$KUBERNETES_VERSION
   [kubernetes-node]=$KUBERNETES_VERSION [coredns]=$COREDNS_VERSION [pause]=$PAUSE_VERSION
 )
+# A recipe change that keeps the version (otelcol gained file_storage for the durable benchmark)
+# gets a new cache folder through a suffix, so a warm cache is rebuilt once.
+declare -A revisions=([otelcol]=-$OTELCOL_RECIPE)
 declare -A builders=(
   [helm]=build_helm [telemetrygen]=build_telemetrygen [etcd]=build_etcd
   [otelcol]=build_otelcol [kubernetes]=build_kubernetes
