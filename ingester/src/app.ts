@@ -179,9 +179,13 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   let decisionsFor: unknown = clusterNow().peers;
   const handDecisions = async () => {
     const peers = clusterNow().peers;
-    if (!router || !forwarder || !routeMetrics || peers === decisionsFor) return;
+    if (!router || peers === decisionsFor) return;
     decisionsFor = peers;
-    for (const { peer, items } of tail.decisionsOwnedElsewhere(router.ownerOf).values())
+    await handDecisionsTo(router.ownerOf);
+  };
+  const handDecisionsTo = async (ownerOf: NonNullable<typeof router>['ownerOf']) => {
+    if (!forwarder || !routeMetrics) return;
+    for (const { peer, items } of tail.decisionsOwnedElsewhere(ownerOf).values())
       await forwarder.handDecisions(peer, items).then(
         () => routeMetrics.decisionsHanded.inc({ result: 'ok' }, items.length),
         (err: Error) => {
@@ -206,6 +210,28 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   };
   const handOffTimer = router ? setInterval(handOff, 1000) : undefined;
   handOffTimer?.unref();
+  /**
+   * Leaving the peers (shutting down): the buffered traces go to the replicas that own them without
+   * this one (each arrives durable there and is decided whole, with its later spans), then the
+   * decisions (late spans there follow them). What is not handed over by the deadline is decided here.
+   */
+  const leavePeers = async (deadline: number) => {
+    if (!router || !forwarder) return;
+    const work = (async () => {
+      while (handingOff) await new Promise((r) => setTimeout(r, 10));
+      const spans = await tail.handOff(router.successorOf, forwarder.forward);
+      await handDecisionsTo(router.successorOf);
+      if (spans) log.info({ spans }, 'leaving the peers: buffered traces handed to their next owners');
+    })().catch((err: Error) => log.warn({ err: err.message }, 'leaving the peers: hand-over failed'));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      work,
+      new Promise<void>((r) => {
+        timer = setTimeout(r, Math.max(0, deadline - Date.now()));
+      }),
+    ]);
+    clearTimeout(timer);
+  };
   // Ratings also go to the tenant's prompt registry, as signed webhooks from a durable outbox.
   let targets = { of: config.tenants, map: new Map(config.tenants.map((t) => [t.id, t.promptRegistry])) };
   const registryOf = (tenant: string) => {
@@ -307,6 +333,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
     config = next.config;
     metrics.configReloads.inc({ result: 'ok' });
     metrics.configValid.set(1);
+    showPeers(); // a static peer list comes with the config
     log.info({ tenants: config.tenants.length }, 'config reloaded');
     return [];
   };
@@ -333,6 +360,8 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
       // Peers are refused from here on (SHUTTING_DOWN: they tell their clients to retry).
       await peerServer?.close();
       if (handOffTimer) clearInterval(handOffTimer);
+      // Half the grace period at most, so what stays is still decided and queued here in time.
+      await leavePeers(Date.now() + (grace - Date.now()) / 2);
       router?.close();
       discovery?.close();
       http.closeIdleConnections();

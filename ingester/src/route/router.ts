@@ -13,6 +13,11 @@ export interface Router {
   owns(traceId: Uint8Array): boolean;
   /** The peer owning the trace, or undefined when this replica does (or there is no routing). */
   ownerOf(traceId: Uint8Array): ClusterConfig['peers'][number] | undefined;
+  /**
+   * The peer owning the trace once this replica has left the peer list (shutting down), as the others
+   * will compute it; undefined when no other peer is left.
+   */
+  successorOf(traceId: Uint8Array): ClusterConfig['peers'][number] | undefined;
   close(): void;
 }
 
@@ -20,12 +25,14 @@ export function createRouter(deps: { cluster: () => Readonly<ClusterConfig>; for
   let ringFor: ClusterConfig['peers'] | undefined;
   let ring: Ring = createRing([]);
   let self = -1;
+  let others: { peers: ClusterConfig['peers']; ring: Ring } | undefined;
   const current = () => {
     const c = deps.cluster();
     if (c.peers !== ringFor) {
       ringFor = c.peers;
       ring = createRing(c.peers.map((p) => p.id));
       self = c.peers.findIndex((p) => p.id === c.selfId);
+      others = undefined;
     }
     return { c, ring, self };
   };
@@ -55,6 +62,14 @@ export function createRouter(deps: { cluster: () => Readonly<ClusterConfig>; for
       if (c.peers.length < 2) return undefined;
       const owner = ring.ownerOf(traceId);
       return owner === self ? undefined : c.peers[owner];
+    },
+    successorOf(traceId) {
+      const { c } = current();
+      if (!others) {
+        const peers = c.peers.filter((p) => p.id !== c.selfId);
+        others = { peers, ring: createRing(peers.map((p) => p.id)) };
+      }
+      return others.peers.length ? others.peers[others.ring.ownerOf(traceId)] : undefined;
     },
     close() {
       deps.forwarder.close();

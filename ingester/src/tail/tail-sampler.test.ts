@@ -252,6 +252,27 @@ describe('trace-complete sampling (one replica)', () => {
     expect(byOutcome).toEqual({ kept: 2, dropped: 1 });
   });
 
+  it('a keep handed over for a trace buffered here keeps it at once, whole; a drop leaves it to be decided here', async () => {
+    const pool = makeTraces(100, { seed: 7, maxChildren: 3 }).filter((t) => t.spans.length >= 2);
+    const [a, b] = pool.filter((t) => !expectedKeep(t)) as [TestTrace, TestTrace];
+    const r = rig({ config: policy(30_000) });
+    // Late spans of both reached this replica before the decisions of the replica that decided them.
+    await r.push(batchOf([...a.spans.slice(1), ...b.spans.slice(1)]));
+    expect(r.tail.bufferedTraces).toBe(2);
+    const keep = { keep: true, reason: 'error', threshold: 0n, rule: 'keep-errors' } as const;
+    const drop = { keep: false, threshold: thresholdFor(0.1), rule: 'default' } as const;
+    const taken = r.tail.adoptDecisions([
+      { tenant: 'shop', traceId: hex(a.traceId), decision: keep },
+      { tenant: 'shop', traceId: hex(b.traceId), decision: drop },
+    ]);
+    expect(taken).toBe(1);
+    expect(r.tail.bufferedTraces).toBe(1); // b waits for its own decision here
+    expect(r.tail.decisionOf('shop', a.traceId)?.keep).toBe(true);
+    await settle(r);
+    expect(r.stored.get(hex(a.traceId))?.length).toBe(a.spans.length - 1);
+    expect(r.stored.get(hex(b.traceId))).toBeUndefined();
+  });
+
   it('decides an agent run at once when its invoke_agent root ends', async () => {
     const r = rig();
     const traceId = Buffer.alloc(16, 0xff); // kept at any probability

@@ -42,7 +42,9 @@ export type Trigger =
   | 'max_bytes'
   | 'memory'
   | 'shutdown'
-  | 'flush';
+  | 'flush'
+  /** A replica that decided the trace before handed its decision over (a keep applies to all). */
+  | 'handed_keep';
 
 export interface TailDeps {
   queue: ExportQueue;
@@ -90,8 +92,9 @@ export interface TailSampler {
     ownerOf: (traceId: Uint8Array) => Peer | undefined,
   ): Map<string, { peer: Peer; items: HandedDecision[] }>;
   /**
-   * Decisions another replica handed over. Late spans of those traces follow them; a trace already
-   * buffered here (its spans came first) is decided here. Returns how many were taken.
+   * Decisions another replica handed over. Late spans of those traces follow them. A trace already
+   * buffered here (its late spans came before the decision) is kept at once if it was kept there,
+   * so it is stored whole; a drop leaves it to be decided here. Returns how many were taken.
    */
   adoptDecisions(items: readonly HandedDecision[]): number;
   /** Whether a trace is waiting in the buffer / what was decided for it (tests, the query side). */
@@ -159,11 +162,11 @@ export function createTailSampler(deps: TailDeps): TailSampler {
     if (wal) for (const s of segments) wal.release(s);
   };
 
-  function decide(trace: BufferedTrace, trigger: Trigger): void {
+  function decide(trace: BufferedTrace, trigger: Trigger, given?: TraceDecision): void {
     buffer.remove(trace);
     budget?.release(trace.bytes);
     const policy = deps.policyOf(trace.tenant) ?? KEEP_ALL;
-    const d = decideTrace(trace.traceId, trace.facts, policy);
+    const d = given ?? decideTrace(trace.traceId, trace.facts, policy);
     cache.set(trace.key, d);
     const outcome = d.keep ? 'kept' : 'dropped';
     const spans = trace.facts.spans;
@@ -579,10 +582,19 @@ export function createTailSampler(deps: TailDeps): TailSampler {
       let taken = 0;
       for (const { tenant, traceId, decision } of items) {
         const key = traceKey(tenant, Buffer.from(traceId, 'hex'));
-        if (buffer.traces.has(key) || cache.get(key)) continue;
+        const buffered = buffer.traces.get(key);
+        if (buffered && decision.keep && !handingOff.has(buffered)) {
+          decide(buffered, 'handed_keep', decision);
+          taken++;
+          continue;
+        }
+        if (buffered || cache.get(key)) continue;
         cache.set(key, decision);
         taken++;
       }
+      outboxLedgers();
+      gauges();
+      if (outbox.length) void flushOutbox();
       return taken;
     },
     decisionOf(tenant, traceId) {
