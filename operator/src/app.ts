@@ -83,6 +83,7 @@ export async function startOperator(cfg: OperatorConfig, opts: OperatorOptions =
         ingesterEndpoint: cfg.webhook.ingesterEndpoint,
         log,
         canWrite: leading,
+        recheck: () => trigger.request(),
       })
     : undefined;
   let webhook: Awaited<ReturnType<typeof startWebhook>> | undefined;

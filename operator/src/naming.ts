@@ -30,6 +30,8 @@ export const TENANT_LABEL = 'trace.koder.dev/tenant';
 export const INJECT_ANNOTATION = 'trace.koder.dev/inject';
 /** On a wired pod: the tenant id it was wired to. */
 export const INJECTED_ANNOTATION = 'trace.koder.dev/injected';
+/** On a wired pod: the ingester endpoint it was given (the rollout checks rolled pods against it). */
+export const ENDPOINT_ANNOTATION = 'trace.koder.dev/ingester-endpoint';
 /** Where the webhook server takes AdmissionReviews. */
 export const MUTATE_PATH = '/mutate-pods';
 /** The webhook's name inside its MutatingWebhookConfiguration. */

@@ -107,6 +107,7 @@ describe.skipIf(!bins.ok)(suiteTitle('pod webhook called by a real kube-apiserve
     const token = Buffer.from(secret.data?.token ?? '', 'base64').toString();
     expect(JSON.stringify(pod.spec)).not.toContain(token);
     expect(pod.metadata?.annotations?.['trace.koder.dev/injected']).toBe('support-bot');
+    expect(pod.metadata?.annotations?.['trace.koder.dev/ingester-endpoint']).toBe(ingester.httpUrl);
   });
 
   it('keeps the token Secret present in other namespaces it wires, and leaves other namespaces alone', async () => {

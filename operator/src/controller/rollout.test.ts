@@ -1,4 +1,4 @@
-import type { V1Deployment, V1Namespace } from '@kubernetes/client-node';
+import type { V1Deployment, V1Namespace, V1Pod } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { TraceTenant } from '../api/types.generated.ts';
@@ -11,6 +11,7 @@ import {
   rolloutPatch,
   type Wiring,
 } from './rollout.ts';
+import { MAX_REWIRES, REWIRED_ANNOTATION } from './rollout-check.ts';
 
 const ENDPOINT = 'http://kt-ingester.koder.svc:4318';
 const bot: TraceTenant = { metadata: { name: 'bot', namespace: 'team-a' }, spec: {} };
@@ -84,9 +85,17 @@ describe('rolloutPatch', () => {
 });
 
 /** The Deployments as the API server would hold them, with merge patches applied. */
-function memoryApi(items: V1Deployment[]) {
-  const calls: { list: (string | undefined)[]; patched: string[] } = { list: [], patched: [] };
+function memoryApi(items: V1Deployment[], livePods: V1Pod[] = []) {
+  const calls: { list: (string | undefined)[]; patched: string[]; pods: string[] } = {
+    list: [],
+    patched: [],
+    pods: [],
+  };
   const api: DeploymentsApi = {
+    async pods(namespace, selector) {
+      calls.pods.push(`${namespace} ${selector}`);
+      return structuredClone(livePods.filter((p) => p.metadata?.namespace === namespace));
+    },
     async list(namespace) {
       calls.list.push(namespace);
       return structuredClone(items.filter((d) => !namespace || d.metadata?.namespace === namespace));
@@ -162,5 +171,62 @@ describe('createRollout', () => {
     leader = true;
     expect(await run(wiring('kt_2'))).toBe(1);
     expect(calls.patched).toEqual(['team-a/web', 'team-a/web']);
+  });
+
+  /** A pod of the Deployment's current template, stamped by a webhook with `endpoint`. */
+  const podOf = (d: V1Deployment, endpoint: string, name = 'web-1'): V1Pod => ({
+    metadata: {
+      name,
+      namespace: 'team-a',
+      annotations: {
+        [INJECTED_CONFIG_ANNOTATION]:
+          d.spec?.template.metadata?.annotations?.[INJECTED_CONFIG_ANNOTATION] ?? '',
+        'trace.koder.dev/injected': 'bot',
+        'trace.koder.dev/ingester-endpoint': endpoint,
+      },
+    },
+  });
+
+  it('rolls again when the rolled pods were wired by an outdated webhook, then stops watching', async () => {
+    const web = deployment('web', { [ROLL_ANNOTATION]: 'true' });
+    const live: V1Pod[] = [];
+    const { api, calls } = memoryApi([web], live);
+    let rechecks = 0;
+    const run = createRollout({
+      api,
+      ingesterEndpoint: ENDPOINT,
+      log,
+      canWrite: () => true,
+      recheck: () => rechecks++,
+    });
+    await run(wiring('kt_1'));
+    expect(await run(wiring('kt_2'))).toBe(1); // rolled
+    // The new template's pod, admitted by an operator replica that still had the old endpoint.
+    live.push(podOf(web, 'http://old-ingester:4318'));
+    expect(await run(wiring('kt_2'))).toBe(1);
+    expect(web.spec?.template.metadata?.annotations?.[REWIRED_ANNOTATION]).toBe('1');
+    expect(calls.pods.at(-1)).toBe('team-a app=web');
+    // The next pod is wired right: once every pod is of the new template, the watch ends.
+    live.splice(0, 1, podOf(web, ENDPOINT, 'web-2'));
+    expect(await run(wiring('kt_2'))).toBe(0);
+    const checks = calls.pods.length;
+    await run(wiring('kt_2'));
+    expect(calls.pods.length).toBe(checks);
+    expect(web.spec?.template.metadata?.annotations?.[REWIRED_ANNOTATION]).toBe('1');
+  });
+
+  it('gives up after a few re-rolls, and checks Deployments found rolled on its first run', async () => {
+    const web = deployment('web', { [ROLL_ANNOTATION]: 'true' });
+    const first = memoryApi([web]);
+    const earlier = createRollout({ api: first.api, ingesterEndpoint: ENDPOINT, log, canWrite: () => true });
+    await earlier(wiring('kt_1'));
+    await earlier(wiring('kt_2')); // rolled by a process that then stopped
+    const live = [podOf(web, 'http://old-ingester:4318')];
+    const { api, calls } = memoryApi([web], live);
+    const run = createRollout({ api, ingesterEndpoint: ENDPOINT, log, canWrite: () => true });
+    expect(await run(wiring('kt_2'))).toBe(1); // found on the first run, its pod mis-wired: rolled again
+    for (let i = 0; i < 5; i++) await run(wiring('kt_2'));
+    expect(web.spec?.template.metadata?.annotations?.[REWIRED_ANNOTATION]).toBe(String(MAX_REWIRES));
+    expect(calls.patched.length).toBe(MAX_REWIRES);
   });
 });

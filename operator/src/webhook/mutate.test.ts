@@ -76,11 +76,14 @@ describe('mutatePod', () => {
     expect(env.find((e) => e.name === 'OTEL_RESOURCE_ATTRIBUTES')?.value).toBe(
       'k8s.namespace.name=team-a,k8s.pod.name=$(KODER_K8S_POD_NAME),koder.tenant=support',
     );
-    expect(ops.at(-1)).toEqual({
-      op: 'add',
-      path: '/metadata/annotations/trace.koder.dev~1injected',
-      value: 'support',
-    });
+    expect(ops.slice(-2)).toEqual([
+      { op: 'add', path: '/metadata/annotations/trace.koder.dev~1injected', value: 'support' },
+      {
+        op: 'add',
+        path: '/metadata/annotations/trace.koder.dev~1ingester-endpoint',
+        value: settings.ingesterEndpoint,
+      },
+    ]);
   });
   it("uses the operator's copy of the token Secret in other namespaces", () => {
     const env = mutatePod(pod(), 'apps', tt, settings)[0]?.value as {

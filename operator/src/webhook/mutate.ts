@@ -4,7 +4,7 @@
 // values always win.
 import type { V1Container, V1EnvVar, V1Pod } from '@kubernetes/client-node';
 import type { TraceTenant } from '../api/types.generated.ts';
-import { INJECTED_ANNOTATION, tokenSecretIn } from '../naming.ts';
+import { ENDPOINT_ANNOTATION, INJECTED_ANNOTATION, tokenSecretIn } from '../naming.ts';
 
 export const TOKEN_VAR = 'KODER_TRACE_TOKEN';
 export const POD_NAME_VAR = 'KODER_K8S_POD_NAME';
@@ -89,10 +89,10 @@ export function mutatePod(
   }
   if (ops.length === 0) return [];
   if (!pod.metadata?.annotations) ops.push({ op: 'add', path: '/metadata/annotations', value: {} });
-  ops.push({
-    op: 'add',
-    path: `/metadata/annotations/${INJECTED_ANNOTATION.replace('/', '~1')}`,
-    value: tt.spec?.tenantId ?? tt.metadata?.name,
-  });
+  // What the pod was given, for people and for the rollout's check of rolled pods (rollout-check.ts).
+  const stamp = (name: string, value: unknown) =>
+    ops.push({ op: 'add', path: `/metadata/annotations/${name.replace('/', '~1')}`, value });
+  stamp(INJECTED_ANNOTATION, tt.spec?.tenantId ?? tt.metadata?.name);
+  stamp(ENDPOINT_ANNOTATION, settings.ingesterEndpoint);
   return ops;
 }
