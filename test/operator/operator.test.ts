@@ -206,6 +206,30 @@ describe.skipIf(!bins.ok)(suiteTitle('operator against a real kube-apiserver', b
     await kubectl('delete', 'tt', 'orphan', '-n', 'team-a');
   });
 
+  it('carries read tokens and a write-only ingest token into the config the query service reads', async () => {
+    const readToken = 'kt_reader_for_the_operator_test';
+    await applyInTeamA({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'readers' },
+      stringData: { token: readToken },
+    });
+    const res = await applyInTeamA({
+      apiVersion: 'trace.koder.dev/v1alpha1',
+      kind: 'TraceTenant',
+      metadata: { name: 'reads-apart' },
+      spec: { read: { tokenSecrets: ['readers'], ingestTokenReads: false } },
+    });
+    expect(res.code, res.stderr).toBe(0);
+    const tenant = await until('the tenant with its read token in the config', async () =>
+      (await ingesterConfig()).tenants.find((t) => t.id === 'reads-apart' && t.readTokenSha256),
+    );
+    expect(tenant.readTokenSha256).toEqual([createHash('sha256').update(readToken).digest('hex')]);
+    expect(tenant.ingestTokenReads).toBe(false);
+    await kubectl('delete', 'tt', 'reads-apart', '-n', 'team-a');
+    await kubectl('delete', 'secret', 'readers', '-n', 'team-a');
+  });
+
   it("writes a config that a running ingester accepts: the tenant's token works and its policy samples", async () => {
     const cm = await core.readNamespacedConfigMap({ name: 'koder-trace-ingester', namespace: 'koder-trace' });
     const doc = yaml.load(cm.data?.['config.yaml'] ?? '') as Record<string, unknown>;

@@ -63,6 +63,42 @@ describe('ingester ConfigMap at scale', () => {
     expect(parsed.config.tenants[3]?.samplingRef).toBe('team-a/big');
   });
 
+  it("keeps each tenant's read tokens, write-only ingest token and prompt registry, plain or packed", () => {
+    const tenant = (name: string): TraceTenant => ({
+      metadata: { name, namespace: 'team-a' },
+      spec: {
+        read: { tokenSecrets: ['readers'], ingestTokenReads: false },
+        promptRegistry: {
+          url: 'https://registry.example/hooks',
+          signingSecretRef: { name: 'reg', key: 'k' },
+        },
+      },
+    });
+    const tokens = new Map([
+      ['team-a/bot-token', 'kt_ingest'],
+      ['team-a/readers', 'kt_read'],
+    ]);
+    const out = compile({
+      tenants: [tenant('bot')],
+      policies: [],
+      tokens,
+      registrySecretDir: '/etc/koder-trace-registry',
+      registrySecrets: new Set(['team-a/reg/k']),
+    });
+    const compiled = out.tenants[0];
+    expect(compiled?.readTokenSha256).toHaveLength(1);
+    for (const budget of [undefined, 1200]) {
+      // A budget too small for the plain list packs the tenants.
+      const { configMap } = ingesterConfigMap(out, cfg, budget);
+      const parsed = parseConfig(text(configMap));
+      if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+      const t = parsed.config.tenants[0];
+      expect(t?.readTokenSha256).toEqual(compiled?.readTokenSha256);
+      expect(t?.ingestTokenReads).toBe(false);
+      expect(t?.promptRegistry?.url).toBe('https://registry.example/hooks');
+    }
+  });
+
   it('has the ingesters find each other through their headless Service when given one', () => {
     const peered = parseOperatorArgs(
       ['--namespace', 'koder-trace', '--ingester-peer-service', 'koder-trace-ingester-peers'],

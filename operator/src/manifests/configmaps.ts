@@ -40,11 +40,17 @@ const sameLimits = (l: TenantConfig['limits']) =>
 const keepsAll = (s: SamplingConfig | undefined) =>
   !s || (s.defaultProbability === 1 && s.keepErrors && s.rules.length === 0);
 
-/** A tenant as written: its policy by reference, and nothing that equals the defaults. */
+/**
+ * A tenant as written: its policy by reference, and nothing that equals the defaults. Every other
+ * field the compiler set (read tokens, write-only ingest tokens, the prompt registry) goes as it is.
+ */
 function entry(t: TenantConfig, ref: string | undefined): TenantConfig {
   return {
     id: t.id,
     tokenSha256: t.tokenSha256,
+    ...(t.readTokenSha256 ? { readTokenSha256: t.readTokenSha256 } : {}),
+    ...(t.ingestTokenReads === false ? { ingestTokenReads: false } : {}),
+    ...(t.promptRegistry ? { promptRegistry: t.promptRegistry } : {}),
     ...(sameLimits(t.limits) ? {} : { limits: t.limits }),
     ...(t.contentCapture && t.contentCapture !== 'full' ? { contentCapture: t.contentCapture } : {}),
     ...(ref ? { samplingRef: ref } : keepsAll(t.sampling) ? {} : { sampling: t.sampling }),
