@@ -232,6 +232,35 @@ describe.skipIf(!helmOnly.ok)(suiteTitle('Helm chart: the managed Tempo', helmOn
       overrides: { defaults: unknown; per_tenant_override_config: string };
     };
 
+  it('ingester.persistence: a StatefulSet with a claim per replica for its log, the autoscaler following it', async () => {
+    const ingester = (docs: Doc[]) =>
+      docs.find((d) => d.metadata.name === 'kt-ingester' && ['Deployment', 'StatefulSet'].includes(d.kind));
+    const plain = await render();
+    expect(ingester(plain)?.kind).toBe('Deployment');
+    expect(ingester(plain)?.spec?.template.spec.volumes?.find((v) => v.name === 'data')?.emptyDir).toEqual(
+      {},
+    );
+    const docs = await render(
+      'ingester.persistence.enabled=true',
+      'ingester.persistence.storageClassName=fast',
+    );
+    const set = ingester(docs) as Doc & {
+      spec: { serviceName: string; volumeClaimTemplates: { spec: Record<string, unknown> }[] };
+    };
+    expect(set.kind).toBe('StatefulSet');
+    expect(set.spec.serviceName).toBe('kt-ingester-peers');
+    expect(set.spec.template.spec.volumes?.find((v) => v.name === 'data')).toBeUndefined();
+    expect(set.spec.volumeClaimTemplates[0]?.spec).toEqual({
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: 'fast',
+      resources: { requests: { storage: '5Gi' } },
+    });
+    const hpa = docs.find((d) => d.kind === 'HorizontalPodAutoscaler') as unknown as {
+      spec: { scaleTargetRef: { kind: string } };
+    };
+    expect(hpa.spec.scaleTargetRef.kind).toBe('StatefulSet');
+  });
+
   it("sets the OTLP/gRPC receiver's message limit explicitly, and Tempo's own gRPC limits at least as high", async () => {
     const config = tempoConfig(await render());
     expect(config.distributor.receivers.otlp.protocols.grpc).toEqual({

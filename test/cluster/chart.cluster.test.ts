@@ -124,18 +124,19 @@ spec:
           imagePullPolicy: Never
 `;
 
-// A local PersistentVolume for the embedded store's claim (data-<release>-query-0), on a host folder
-// inside the cluster's own folder (removed at teardown), owned by the images' user 10001.
-const storeVolume = (path: string) => `
+// A local PersistentVolume for a claim (the embedded store's data-<release>-query-0, an ingester's
+// data-<release>-ingester-<n>), on a host folder inside the cluster's own folder (removed at
+// teardown), owned by the images' user 10001.
+const hostVolume = (path: string, name: string, claim: string) => `
 apiVersion: v1
 kind: PersistentVolume
-metadata: { name: koder-query-store }
+metadata: { name: ${name} }
 spec:
   capacity: { storage: 1Gi }
   accessModes: [ReadWriteOnce]
   persistentVolumeReclaimPolicy: Retain
   storageClassName: koder-local
-  claimRef: { namespace: ${NS}, name: data-${RELEASE}-query-0 }
+  claimRef: { namespace: ${NS}, name: ${claim} }
   hostPath: { path: ${path}, type: Directory }
 `;
 
@@ -259,6 +260,17 @@ describe.skipIf(!available.ok)(suiteTitle('the chart in a real cluster', availab
         ).stdout === 'True',
       120_000,
     );
+  /** A PersistentVolume bound ahead to `claim`, on a new folder of the cluster's. */
+  const hostPersistentVolume = async (name: string, claim: string) => {
+    const volume = join(cluster.dir, 'volumes', name);
+    mkdirSync(volume, { recursive: true });
+    chownSync(volume, 10001, 10001);
+    await ok(
+      'volume',
+      cluster.kubectl(['apply', '-f', '-'], { input: hostVolume(volume, `koder-${name}`, claim) }),
+    );
+    return volume;
+  };
   const rolledOut = (ns: string, workload: string, seconds = 180) =>
     ok(
       `${workload} rolled out`,
@@ -440,10 +452,7 @@ describe.skipIf(!available.ok)(suiteTitle('the chart in a real cluster', availab
     timeout: 600_000,
   }, async () => {
     const t = Date.now();
-    const volume = join(cluster.dir, 'volumes', 'query-store');
-    mkdirSync(volume, { recursive: true });
-    chownSync(volume, 10001, 10001);
-    await ok('volume', cluster.kubectl(['apply', '-f', '-'], { input: storeVolume(volume) }));
+    const volume = await hostPersistentVolume('query-store', `data-${RELEASE}-query-0`);
     const upgrade = await cluster.helm(['upgrade', ...chartArgs(...embeddedArgs)], { timeoutMs: 420_000 });
     const pods = await cluster.kubectl(['get', 'pods,pvc', '-n', NS, '-o', 'wide']);
     expect(upgrade.code, `${upgrade.stderr}\n${pods.stdout}`).toBe(0);
@@ -720,6 +729,66 @@ describe.skipIf(!available.ok)(suiteTitle('the chart in a real cluster', availab
     await ok('cleanup', cluster.kubectl(['delete', 'deployment', 'steady', '-n', 'team-a']));
   });
 
+  it('an endpoint change restarts the operator and rolls the opted-in Deployment: its pod ends up with the new endpoint', {
+    timeout: 600_000,
+  }, async () => {
+    // The same ingester Service by its fully qualified name: a new endpoint that still works.
+    const fqdn = `http://${RELEASE}-ingester.${NS}.svc.cluster.local:4318`;
+    const upgrade = async (...extra: string[]) => {
+      const r = await cluster.helm(['upgrade', ...chartArgs(...embeddedArgs, ...extra)], {
+        timeoutMs: 420_000,
+      });
+      expect(r.code, r.stderr).toBe(0);
+    };
+    const endpointOf = (p: Pod) => ({
+      stamped: p.metadata.annotations?.['trace.koder.dev/ingester-endpoint'],
+      env: p.spec.containers[0]?.env?.find((e) => e.name === 'OTEL_EXPORTER_OTLP_ENDPOINT')?.value,
+    });
+    /** Until the demo app runs one pod, of a new template, given `endpoint`. */
+    const wiredWith = (endpoint: string, before: Pod) =>
+      until(
+        `demo-app's pod wired with ${endpoint}`,
+        async () => {
+          const all = await pods('team-a', 'app=demo-app');
+          const [p] = all;
+          if (all.length !== 1 || !p || p.metadata.uid === before.metadata.uid) return undefined;
+          const e = endpointOf(p);
+          return e.env === endpoint && e.stamped === endpoint ? p : undefined;
+        },
+        300_000,
+      );
+    const rewired = async () =>
+      (
+        await cluster.kubectl([
+          'get',
+          'deployment',
+          'demo-app',
+          '-n',
+          'team-a',
+          '-o',
+          'jsonpath={.spec.template.metadata.annotations.trace\\.koder\\.dev/rewired}',
+        ])
+      ).stdout || '0';
+    const before = await demoPod('team-a');
+    const defaultEndpoint = endpointOf(before).env as string;
+    expect(endpointOf(before).stamped).toBe(defaultEndpoint);
+    const rewiredBefore = await rewired();
+    const t = Date.now();
+    await upgrade(`operator.webhook.ingesterEndpoint=${fqdn}`);
+    // While the old operator pod terminates it may still answer the webhook with the old endpoint;
+    // the new one then rolls the Deployment again, so the pod that stays is wired with the new one.
+    const after = await wiredWith(fqdn, before);
+    console.log(
+      `[cluster] endpoint change to the demo pod rewired: ${(Date.now() - t) / 1000} s ` +
+        `(re-rolls for an outdated webhook: ${Number(await rewired()) - Number(rewiredBefore)})`,
+    );
+    await rolledOut('team-a', 'deployment/demo-app');
+    // Back to the default: rolled again, to the default endpoint.
+    await upgrade();
+    await wiredWith(defaultEndpoint, after);
+    await rolledOut('team-a', 'deployment/demo-app');
+  });
+
   it('helm upgrade: the same values roll nothing; a changed value rolls only what it configures', {
     timeout: 480_000,
   }, async () => {
@@ -853,9 +922,7 @@ describe.skipIf(!available.ok)(suiteTitle('the chart in a real cluster', availab
   });
 
   // A tenant whose spans are decided as they arrive (SamplingPolicy mode: head, all kept), for the
-  // fault test: in mode trace an ingester keeps undecided traces in its write-ahead log at shutdown, for
-  // its next start, and in this chart that log is on an emptyDir that goes with a deleted pod
-  // (measured below, documented in docs/cluster.md).
+  // fault tests: its spans stay on the ingester that acknowledged them (never handed to a peer).
   const headTenant = `
 apiVersion: trace.koder.dev/v1alpha1
 kind: SamplingPolicy
@@ -1246,6 +1313,127 @@ spec:
     await ok(
       'scale back',
       cluster.kubectl(['scale', 'deployment', 'demo-app', '-n', 'team-a', '--replicas=1']),
+    );
+  });
+
+  it('ingester.persistence: a pod deleted with spans it could not deliver (storage down) is replaced by one that replays them from its volume', {
+    timeout: 600_000,
+  }, async () => {
+    for (const i of [0, 1]) await hostPersistentVolume(`ingester-${i}`, `data-${RELEASE}-ingester-${i}`);
+    const upgrade = await cluster.helm(
+      [
+        'upgrade',
+        ...chartArgs(
+          ...embeddedArgs,
+          'ingester.persistence.enabled=true',
+          'ingester.persistence.size=1Gi',
+          'ingester.persistence.storageClassName=koder-local',
+          'ingester.autoscaling.enabled=false',
+          'ingester.replicas=2',
+        ),
+      ],
+      { timeoutMs: 420_000 },
+    );
+    expect(upgrade.code, upgrade.stderr).toBe(0);
+    await rolledOut(NS, `statefulset/${RELEASE}-ingester`);
+    const token = await tenantToken('team-a', 'fault-head-token');
+    const pod0 = async () =>
+      (await pods(NS, 'app.kubernetes.io/component=ingester')).find(
+        (p) => p.metadata.name === `${RELEASE}-ingester-0`,
+      );
+    const first = await until(
+      'ingester-0 running with an IP',
+      async () => ((await pod0())?.status?.podIP ? pod0() : undefined),
+      120_000,
+    );
+    const ip = first?.status?.podIP as string;
+    // Storage goes away: the embedded store's StatefulSet scaled to none.
+    await ok(
+      'store down',
+      cluster.kubectl(['scale', 'statefulset', `${RELEASE}-query`, '-n', NS, '--replicas=0']),
+    );
+    await until(
+      'the store gone',
+      async () => ((await pods(NS, 'app.kubernetes.io/component=query')).length === 0 ? true : undefined),
+      120_000,
+    );
+    // Traces acknowledged by ingester-0 itself (its pod IP), which cannot deliver them.
+    const traceIds: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const traceId = randomBytes(16).toString('hex');
+      const r = await cluster.fetch(`http://${ip}:4318/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({
+          resourceSpans: [
+            {
+              resource: { attributes: [{ key: 'service.name', value: { stringValue: 'persistence' } }] },
+              scopeSpans: [
+                {
+                  spans: [
+                    {
+                      traceId,
+                      spanId: randomBytes(8).toString('hex'),
+                      name: 'chat gpt-4o',
+                      kind: 1,
+                      startTimeUnixNano: `${BigInt(Date.now() - 5) * 1_000_000n}`,
+                      endTimeUnixNano: `${BigInt(Date.now()) * 1_000_000n}`,
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        }),
+      });
+      expect(r.status, r.text()).toBe(200);
+      traceIds.push(traceId);
+    }
+    // The pod goes (SIGKILL after 2 s: far too soon to deliver, as at a grace deadline); the
+    // StatefulSet makes ingester-0 again, on the same claim.
+    await ok(
+      'delete',
+      cluster.kubectl([
+        'delete',
+        'pod',
+        `${RELEASE}-ingester-0`,
+        '-n',
+        NS,
+        '--grace-period=2',
+        '--wait=true',
+      ]),
+    );
+    await until(
+      'a new ingester-0',
+      async () => {
+        const p = await pod0();
+        return p && p.metadata.uid !== first?.metadata.uid && p.status?.podIP ? true : undefined;
+      },
+      180_000,
+    );
+    await rolledOut(NS, `statefulset/${RELEASE}-ingester`);
+    await ok(
+      'store up',
+      cluster.kubectl(['scale', 'statefulset', `${RELEASE}-query`, '-n', NS, '--replicas=1']),
+    );
+    await rolledOut(NS, `statefulset/${RELEASE}-query`);
+    const t = Date.now();
+    const missing = new Set(traceIds);
+    await until(
+      'every acknowledged trace stored',
+      async () => {
+        for (const id of [...missing]) {
+          const r = await queryGet(`/traces/${id}`, token).catch(() => undefined);
+          if (r?.status === 200) missing.delete(id);
+        }
+        return missing.size === 0 ? true : undefined;
+      },
+      240_000,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}: ${missing.size} of ${traceIds.length} missing`);
+    });
+    console.log(
+      `[cluster] ingester volume: ${traceIds.length} traces replayed by the new pod, stored ${(Date.now() - t) / 1000} s after the store came back`,
     );
   });
 });
