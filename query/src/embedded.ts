@@ -28,6 +28,7 @@ import { pino } from 'pino';
 import { createQueryServer } from './api/server.ts';
 import { embeddedBackend } from './backend/backend.ts';
 import { followPrices } from './cost/follow-prices.ts';
+import { IDENTITY_OPTIONS, identityFlags } from './identity-flags.ts';
 import { openEmbeddedStore } from './store/sqlite-store.ts';
 import { followTenants } from './tenants-file.ts';
 import { USER_ATTRIBUTE_OPTION, userAttributesFlag } from './user-attribute-flag.ts';
@@ -45,10 +46,13 @@ const { values } = parseArgs({
     'retention-hours': { type: 'string', default: '336' },
     prices: { type: 'string' },
     ...USER_ATTRIBUTE_OPTION,
+    ...IDENTITY_OPTIONS,
     'log-level': { type: 'string', default: 'info' },
   },
 });
 const log = pino({ name: 'embedded-store', level: values['log-level'] });
+// An authenticating proxy's identity header, believed from the proxies named (identity-flags.ts).
+const withIdentity = identityFlags(values, log);
 
 function whole(flag: 'port' | 'otlp-grpc-port' | 'max-recv-mib' | 'retention-hours', min: number): number {
   const text = values[flag];
@@ -168,6 +172,7 @@ const query = createQueryServer({
   prices: followPrices(values.prices, log).table, // re-read when the file changes
   ingestUrl: values['ingest-url'], // ratings are written through the ingesters, as spans are
   ingest: { otlpHttp: ingest.origin, otlpGrpc: `${ingest.hostname}:4317` },
+  ...withIdentity,
 });
 query.listen(port, values.host, () =>
   log.info({ port: (query.address() as AddressInfo).port, data: values.data }, 'query service listening'),

@@ -25,6 +25,7 @@ import { pino } from 'pino';
 import { createQueryServer } from './api/server.ts';
 import { embeddedBackend } from './backend/backend.ts';
 import { followPrices } from './cost/follow-prices.ts';
+import { IDENTITY_OPTIONS, identityFlags } from './identity-flags.ts';
 import { loadManifests } from './local/manifests.ts';
 import { openEmbeddedStore } from './store/sqlite-store.ts';
 import { USER_ATTRIBUTE_OPTION, userAttributesFlag } from './user-attribute-flag.ts';
@@ -43,9 +44,12 @@ const { values } = parseArgs({
     'log-level': { type: 'string', default: 'info' },
     prices: { type: 'string' },
     ...USER_ATTRIBUTE_OPTION,
+    ...IDENTITY_OPTIONS,
   },
 });
 const log = pino({ name: 'koder-trace', level: values['log-level'] });
+// An authenticating proxy's identity header, believed from the proxies named (identity-flags.ts).
+const withIdentity = identityFlags(values, log);
 
 /** What each port is, and the flag that sets it: said when the port cannot be had. */
 const PORTS = {
@@ -182,6 +186,7 @@ const query = createQueryServer({
     otlpHttp: `http://${otlpHost}:${ingester.httpPort}`,
     otlpGrpc: `${otlpHost}:${ingester.grpcPort}`,
   },
+  ...withIdentity,
 });
 await new Promise<void>((done, fail) => {
   query.once('error', fail);

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { createQueryServer, DEFAULT_QUERY_LIMITS, type QueryLimits } from './api/server.ts';
 import { tempoBackend } from './backend/tempo.ts';
 import { followPrices } from './cost/follow-prices.ts';
+import { IDENTITY_OPTIONS, identityFlags } from './identity-flags.ts';
 import { followTenants } from './tenants-file.ts';
 import { USER_ATTRIBUTE_OPTION, userAttributesFlag } from './user-attribute-flag.ts';
 
@@ -29,9 +30,12 @@ const { values } = parseArgs({
     'tempo-lookback': { type: 'string', default: '744h' },
     'tempo-max-search-duration': { type: 'string', default: '168h' },
     ...USER_ATTRIBUTE_OPTION,
+    ...IDENTITY_OPTIONS,
   },
 });
 const log = pino({ name: 'query', level: values['log-level'] });
+// An authenticating proxy's identity header, believed from the proxies named (identity-flags.ts).
+const withIdentity = identityFlags(values, log);
 
 const LIMIT_FLAGS = {
   'max-connections': 'maxConnections',
@@ -97,6 +101,7 @@ const server = createQueryServer({
   prices: followPrices(values.prices, log).table, // re-read when the file changes
   ingestUrl: values['ingest-url'],
   limits,
+  ...withIdentity,
 });
 server.listen(Number(values.port), () => {
   log.info(

@@ -232,6 +232,37 @@ describe.skipIf(!helmOnly.ok)(suiteTitle('Helm chart: the managed Tempo', helmOn
       overrides: { defaults: unknown; per_tenant_override_config: string };
     };
 
+  it("query.identity: the proxy's headers and addresses as flags of either store, refused without the addresses", async () => {
+    const flags = (docs: Doc[]) =>
+      (
+        docs.find((d) => d.kind !== 'Service' && d.metadata.name === 'kt-query')?.spec?.template.spec
+          .containers[0]?.args ?? []
+      ).filter((a) => /^--(identity-header|groups-header|trusted-proxy)=/.test(a));
+    const identity = [
+      'query.identity.header=X-Forwarded-Email',
+      'query.identity.groupsHeader=X-Forwarded-Groups',
+      'query.identity.trustedProxies={10.8.0.0/16,fd00::/8}',
+    ];
+    const expected = [
+      '--identity-header=X-Forwarded-Email',
+      '--groups-header=X-Forwarded-Groups',
+      '--trusted-proxy=10.8.0.0/16',
+      '--trusted-proxy=fd00::/8',
+    ];
+    expect(flags(await render())).toEqual([]);
+    expect(flags(await render(...identity))).toEqual(expected);
+    expect(flags(await render(...identity, 'store=embedded', 'tempo.managed=false'))).toEqual(expected);
+    const refused = await runCommand(binaryPath('helm'), [
+      'template',
+      'kt',
+      chart,
+      '--set',
+      'query.identity.header=X-Forwarded-Email',
+    ]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('query.identity.header needs query.identity.trustedProxies');
+  });
+
   it('ingester.persistence: a StatefulSet with a claim per replica for its log, the autoscaler following it', async () => {
     const ingester = (docs: Doc[]) =>
       docs.find((d) => d.metadata.name === 'kt-ingester' && ['Deployment', 'StatefulSet'].includes(d.kind));

@@ -15,6 +15,7 @@ import {
   type Operation,
   type OperationName,
   type QueryDeps,
+  trustedProxies,
 } from '@koder-trace/query/api';
 import {
   type EmbeddedStore,
@@ -34,7 +35,10 @@ const TENANT = 'team-a';
 const registry = {
   singleTenant: false,
   authenticate: (h: string | undefined) => (h === 'Bearer good' ? { id: TENANT } : undefined),
+  readersOf: (user: string) => (user === 'reader@example.com' ? [TENANT] : []),
 } as unknown as TenantRegistry;
+/** A person signed in through the trusted proxy (this test's own address) who reads no tenant. */
+const stranger = { 'x-forwarded-email': 'stranger@example.com' };
 const auth = { authorization: 'Bearer good' };
 
 type Seen = Set<string>; // "operation status"
@@ -53,6 +57,7 @@ async function serve(backend: TraceBackend, ingestUrl: string): Promise<Served> 
     prices: DEFAULT_PRICES,
     ingestUrl,
     ingest: { otlpHttp: 'http://127.0.0.1:4318', otlpGrpc: '127.0.0.1:4317' },
+    identity: { userHeader: 'x-forwarded-email', proxies: trustedProxies(['127.0.0.1']) },
   };
   const server = createQueryServer(deps);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -262,6 +267,20 @@ describe('query API contract (embedded store; Tempo backend against the stand-in
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ traceId, spanId, score: 0 }),
     });
+  });
+
+  it('a person signed in through the trusted proxy who reads no tenant gets 403, on every operation', async () => {
+    for (const [name, op] of Object.entries(OPERATIONS) as [OperationName, Operation][]) {
+      if (!op.auth) continue;
+      const path = op.path.replace(/\{traceId\}/, traceId).replace(/\{[^}]+\}/g, 'x');
+      const post = op.method === 'post';
+      await call(name, served.embedded, path, {
+        method: op.method.toUpperCase(),
+        headers: { authorization: '', ...stranger, ...(post ? { 'content-type': 'application/json' } : {}) },
+        ...(post ? { body: JSON.stringify({ traceId, spanId, score: 1 }) } : {}),
+      });
+      expect(seen.has(`${name} 403`), `${name} answered 403`).toBe(true);
+    }
   });
 
   it('every documented status of every operation was produced and checked', () => {

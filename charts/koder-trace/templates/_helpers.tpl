@@ -61,3 +61,27 @@ securityContext:
 {{- required "tempo.queryUrl is required when tempo.managed is false" .Values.tempo.queryUrl -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+The query service's flags of either store: end-user attributes, and the authenticating proxy whose
+identity header it believes (refused without the proxies to believe it from: fail closed).
+*/}}
+{{- define "koder-trace.query.sharedArgs" -}}
+{{- range .Values.query.userAttributes }}
+- --user-attribute={{ . }}
+{{- end }}
+{{- with .Values.query.identity }}
+{{- if .header }}
+{{- if not .trustedProxies }}
+{{- fail "query.identity.header needs query.identity.trustedProxies: the addresses the authenticating proxy's requests come from (without them anyone could set the header)" }}
+{{- end }}
+- --identity-header={{ .header }}
+{{- with .groupsHeader }}
+- --groups-header={{ . }}
+{{- end }}
+{{- range .trustedProxies }}
+- --trusted-proxy={{ . }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}

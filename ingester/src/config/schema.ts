@@ -220,6 +220,19 @@ export const Tenant = Type.Object(
         description: 'Whether the tokenSha256 tokens also read (default true); false: write-only',
       }),
     ),
+    readUsers: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
+        maxItems: 256,
+        description:
+          'People who read this tenant’s traces without a token, as a trusted proxy’s identity header names them (the query service)',
+      }),
+    ),
+    readGroups: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
+        maxItems: 64,
+        description: 'Groups whose members read this tenant’s traces, as a trusted proxy’s groups header lists them',
+      }),
+    ),
     limits: Type.Optional(Limits),
     contentCapture: Type.Optional(ContentCapture),
     sampling: Type.Optional(Sampling),

@@ -25,6 +25,11 @@ export interface TenantAuth {
   readonly singleTenant: boolean;
   /** The tenant a request's Authorization header belongs to, or undefined (→ 401). */
   authenticate(authorization: string | undefined): { readonly id: string } | undefined;
+  /**
+   * The tenants a person may read, named by a trusted proxy's identity header (readUsers), or by
+   * one of their groups (readGroups). Readers only (buildTenantAuth).
+   */
+  readersOf?(user: string, groups: readonly string[]): string[];
 }
 
 export interface TenantRegistry extends TenantAuth {
@@ -62,6 +67,15 @@ export function buildTenantAuth(cfg: IngesterConfigDoc): TenantAuth {
     for (const h of tc.readTokenSha256 ?? []) byHash.set(h, tenant);
     if (tc.ingestTokenReads !== false) for (const h of tc.tokenSha256) byHash.set(h, tenant);
   }
+  const byUser = new Map<string, string[]>();
+  const byGroup = new Map<string, string[]>();
+  const index = (map: Map<string, string[]>, keys: readonly string[] | undefined, id: string) => {
+    for (const k of keys ?? []) map.set(k, [...(map.get(k) ?? []), id]);
+  };
+  for (const tc of cfg.tenants) {
+    index(byUser, tc.readUsers, tc.id);
+    index(byGroup, tc.readGroups, tc.id);
+  }
   const fallback = { id: SINGLE_TENANT_ID };
   return {
     singleTenant,
@@ -69,6 +83,12 @@ export function buildTenantAuth(cfg: IngesterConfigDoc): TenantAuth {
       if (singleTenant) return fallback;
       const token = bearer(authorization);
       return token ? byHash.get(sha256Hex(token)) : undefined;
+    },
+    readersOf(user, groups) {
+      if (singleTenant) return [SINGLE_TENANT_ID];
+      const ids = new Set(byUser.get(user) ?? []);
+      for (const g of groups) for (const id of byGroup.get(g) ?? []) ids.add(id);
+      return [...ids].sort();
     },
   };
 }

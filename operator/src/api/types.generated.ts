@@ -32,6 +32,18 @@ tokenSecrets?: []|[string]|[string, string]|[string, string, string]|[string, st
  * Whether the ingest token also reads. false makes it write-only: pods that send spans cannot read any back, and readers need a read token.
  */
 ingestTokenReads?: boolean
+/**
+ * People who read without a token, as named by the identity header an authenticating proxy (OIDC) in front of the query service sets, e.g. their email. Used only when the query service is told which header and which proxy addresses to trust (query.identity in the chart).
+ * 
+ * @maxItems 256
+ */
+users?: string[]
+/**
+ * Groups whose members read without a token, as listed by the proxy's groups header (query.identity.groupsHeader).
+ * 
+ * @maxItems 64
+ */
+groups?: string[]
 }
 /**
  * Where each rating of this tenant's spans (UI, API or rating span) is also delivered: a JSON webhook signed with HMAC-SHA256 (header X-Koder-Signature), retried with back-off from a durable outbox. See docs/prompt-registry.md.

@@ -234,6 +234,8 @@ export function compile(input: CompileInput): CompileOutput {
         ? { readTokenSha256: readTokens.flatMap((r) => (r.token ? [sha256Hex(r.token)] : [])) }
         : {}),
       ...(read.ingestTokenReads === false ? { ingestTokenReads: false } : {}),
+      ...(read.users?.length ? { readUsers: [...read.users] } : {}),
+      ...(read.groups?.length ? { readGroups: [...read.groups] } : {}),
       limits,
       contentCapture: spec.contentCapture ?? 'full',
       sampling,

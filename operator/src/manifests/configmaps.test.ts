@@ -63,11 +63,16 @@ describe('ingester ConfigMap at scale', () => {
     expect(parsed.config.tenants[3]?.samplingRef).toBe('team-a/big');
   });
 
-  it("keeps each tenant's read tokens, write-only ingest token and prompt registry, plain or packed", () => {
+  it("keeps each tenant's readers (tokens, people, groups), write-only ingest token and prompt registry, plain or packed", () => {
     const tenant = (name: string): TraceTenant => ({
       metadata: { name, namespace: 'team-a' },
       spec: {
-        read: { tokenSecrets: ['readers'], ingestTokenReads: false },
+        read: {
+          tokenSecrets: ['readers'],
+          ingestTokenReads: false,
+          users: ['alice@example.com'],
+          groups: ['sre'],
+        },
         promptRegistry: {
           url: 'https://registry.example/hooks',
           signingSecretRef: { name: 'reg', key: 'k' },
@@ -95,6 +100,7 @@ describe('ingester ConfigMap at scale', () => {
       const t = parsed.config.tenants[0];
       expect(t?.readTokenSha256).toEqual(compiled?.readTokenSha256);
       expect(t?.ingestTokenReads).toBe(false);
+      expect([t?.readUsers, t?.readGroups]).toEqual([['alice@example.com'], ['sre']]);
       expect(t?.promptRegistry?.url).toBe('https://registry.example/hooks');
     }
   });

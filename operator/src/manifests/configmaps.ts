@@ -50,6 +50,8 @@ function entry(t: TenantConfig, ref: string | undefined): TenantConfig {
     tokenSha256: t.tokenSha256,
     ...(t.readTokenSha256 ? { readTokenSha256: t.readTokenSha256 } : {}),
     ...(t.ingestTokenReads === false ? { ingestTokenReads: false } : {}),
+    ...(t.readUsers ? { readUsers: t.readUsers } : {}),
+    ...(t.readGroups ? { readGroups: t.readGroups } : {}),
     ...(t.promptRegistry ? { promptRegistry: t.promptRegistry } : {}),
     ...(sameLimits(t.limits) ? {} : { limits: t.limits }),
     ...(t.contentCapture && t.contentCapture !== 'full' ? { contentCapture: t.contentCapture } : {}),

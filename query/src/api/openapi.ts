@@ -58,8 +58,15 @@ export const OPENAPI = {
         scheme: 'bearer',
         description: 'A tenant token; not needed in single-tenant mode',
       },
+      identity: {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-Forwarded-Email',
+        description:
+          'Who the person is, set by an authenticating proxy the query service trusts (--identity-header names the header, --trusted-proxy the proxies; from anywhere else it is ignored). They read the tenants whose spec.read.users or spec.read.groups name them; X-Koder-Tenant chooses among several.',
+      },
     },
   },
-  security: [{ bearer: [] }],
+  security: [{ bearer: [] }, { identity: [] }],
   paths: paths(),
 } as const;

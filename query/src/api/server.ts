@@ -28,6 +28,7 @@ import { OPERATIONS } from './contract/operations.ts';
 import { type ExportRequest, exportItems, parseExport } from './export.ts';
 import { streamExport } from './export-stream.ts';
 import { parseGroupPage, sessionList, userList } from './groups.ts';
+import { type Headers, headerValue, type Identified, identify, type TrustedIdentity } from './identity.ts';
 import { OPENAPI } from './openapi.ts';
 import { promptList, promptOverlay } from './overlay.ts';
 import { rate } from './rate.ts';
@@ -125,6 +126,14 @@ export interface QueryDeps {
   uiDir?: string;
   /** Connection limits and timeouts; each defaults to DEFAULT_QUERY_LIMITS. */
   limits?: Partial<QueryLimits>;
+  /** An authenticating proxy whose identity header is believed (identity.ts); unset: tokens only. */
+  identity?: TrustedIdentity;
+}
+
+/** What a request proves who it is with: its headers, and the address it came from. */
+export interface Credentials {
+  headers: Headers;
+  remoteAddress?: string | undefined;
 }
 
 const TRACE_PATH = /^\/api\/v1\/traces\/([0-9a-fA-F]{32})$/;
@@ -137,20 +146,23 @@ const NO_GROUPS = {
     'listing sessions groups spans by gen_ai.conversation.id, which Tempo search cannot do; open a session by id (GET /api/v1/sessions/{conversationId}) or search traces with conversationId=',
   users: 'listing users groups spans by user.id, which Tempo search cannot do; search traces with userId=',
 };
-const UNAUTHORIZED = {
-  error: 'missing or unknown bearer token: send "Authorization: Bearer <tenant token>"',
-};
+/** The request's tenant, or the answer refusing it. */
+function tenantOf(deps: QueryDeps, creds: Credentials | undefined): Identified {
+  return identify(deps.registry(), creds?.headers ?? {}, creds?.remoteAddress, deps.identity);
+}
+const refusal = (who: Extract<Identified, { status: number }>) =>
+  reply(who.status, { error: who.error, ...(who.tenants ? { tenants: who.tenants } : {}) });
 
 /** Answers one API request (everything but the socket): routing, auth, parameters, lookups. */
 export async function answer(
   deps: QueryDeps,
   method: string,
   url: URL,
-  authorization: string | undefined,
+  creds: Credentials | undefined,
   body: unknown,
 ): Promise<Reply> {
   try {
-    return await route(deps, method, url, authorization, body);
+    return await route(deps, method, url, creds, body);
   } catch (err) {
     if (err instanceof BadRequest) return reply(400, { error: err.message });
     deps.log.error({ err: String(err) }, 'query failed');
@@ -162,7 +174,7 @@ async function route(
   deps: QueryDeps,
   method: string,
   url: URL,
-  authorization: string | undefined,
+  creds: Credentials | undefined,
   body: unknown,
 ): Promise<Reply> {
   const backend = deps.backend;
@@ -180,8 +192,9 @@ async function route(
       auth: deps.registry().singleTenant ? 'none' : 'tokens',
     });
   }
-  const tenant = deps.registry().authenticate(authorization);
-  if (!tenant) return reply(401, UNAUTHORIZED);
+  const who = tenantOf(deps, creds);
+  if ('status' in who) return refusal(who);
+  const { tenant } = who;
   if (path === '/api/v1/traces') {
     const filter = parseSearch(q);
     const { rows, next } = await backend.search(tenant.id, filter);
@@ -278,6 +291,13 @@ async function route(
     return reply(200, promptOverlay(promptId, rows, deps.prices, start, end, buckets));
   }
   if (post) {
+    // The rating is written as a span through the ingester, which takes tenant tokens only.
+    if (who.via === 'identity')
+      return reply(403, {
+        error:
+          'a rating is written as a span through the ingester, which takes a tenant token: send it with "Authorization: Bearer <ingest token>"',
+      });
+    const authorization = headerValue(creds?.headers.authorization);
     const rating = parseRating(body);
     const out = await rate(rating, {
       findSpan: async () => (await backend.span(tenant.id, rating.traceId, rating.spanId)) ?? undefined,
@@ -463,31 +483,32 @@ async function handle(
     }
     return serveUi(path, res, deps.uiDir);
   }
-  if (path === EXPORT_PATH && method === 'GET')
-    return exportTraces(deps, url, req.headers.authorization, res);
+  const creds: Credentials = { headers: req.headers, remoteAddress: req.socket.remoteAddress };
+  if (path === EXPORT_PATH && method === 'GET') return exportTraces(deps, url, creds, res);
   let body: unknown;
   if (path === RATINGS_PATH && method === 'POST') {
     const refused =
       writeRefusal(req.headers, target.authority ?? req.headers.host, limits.maxBodyBytes) ??
       // Strangers are refused before their body is read.
-      (deps.registry().authenticate(req.headers.authorization) ? undefined : reply(401, UNAUTHORIZED));
+      ((who) => ('status' in who ? refusal(who) : undefined))(tenantOf(deps, creds));
     if (refused) return send(res, { ...refused, headers: { ...refused.headers, connection: 'close' } });
     const got = await readJson(req, limits.maxBodyBytes);
     if (!('json' in got)) return send(res, got);
     body = got.json;
   }
-  send(res, await answer(deps, method, url, req.headers.authorization, body));
+  send(res, await answer(deps, method, url, creds, body));
 }
 
 /** GET /api/v1/export: checked like any request, then streamed rather than answered in one body. */
 async function exportTraces(
   deps: QueryDeps,
   url: URL,
-  authorization: string | undefined,
+  creds: Credentials,
   res: ServerResponse,
 ): Promise<void> {
-  const tenant = deps.registry().authenticate(authorization);
-  if (!tenant) return send(res, reply(401, UNAUTHORIZED));
+  const who = tenantOf(deps, creds);
+  if ('status' in who) return send(res, refusal(who));
+  const { tenant } = who;
   let req: ExportRequest;
   try {
     req = parseExport(url.searchParams);

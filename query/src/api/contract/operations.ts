@@ -58,10 +58,16 @@ const range = (defaulted: boolean) => ({
 const cursor = q('The `next` value of the previous page');
 
 const BAD_PARAMETER: Response = {
-  description: 'A bad, out-of-range, repeated or unknown parameter, named in `error`',
+  description:
+    'A bad, out-of-range, repeated or unknown parameter, named in `error`; or a person (identity header) who reads several tenants and named none with X-Koder-Tenant',
   schema: S.ApiError,
 };
 const UNAUTHORIZED: Response = { description: 'Missing or unknown bearer token', schema: S.ApiError };
+const NOT_A_READER: Response = {
+  description:
+    'Signed in through the trusted proxy (identity header), but reading no tenant, or not the one X-Koder-Tenant names',
+  schema: S.ApiError,
+};
 const error = (description: string): Response => ({ description, schema: S.ApiError });
 
 /** The search's filters, paging and order: taken by the search and, as pages, by the export. */
@@ -108,6 +114,7 @@ export const OPERATIONS = {
       200: { description: 'A page of traces', schema: S.SearchAnswer },
       400: BAD_PARAMETER,
       401: UNAUTHORIZED,
+      403: NOT_A_READER,
     },
   },
   trace: {
@@ -124,6 +131,7 @@ export const OPERATIONS = {
       },
       400: error('Not a trace id, or a query parameter (this endpoint takes none)'),
       401: UNAUTHORIZED,
+      403: NOT_A_READER,
       404: error('No such trace for this tenant'),
     },
   },
@@ -140,7 +148,9 @@ export const OPERATIONS = {
       202: { description: 'The rating span written', schema: S.RatingAnswer },
       400: error('A bad field, named in `error`, or a body that is not JSON'),
       401: UNAUTHORIZED,
-      403: error('An Origin header that is not this server (a cross-site request)'),
+      403: error(
+        'An Origin header that is not this server (a cross-site request); or a person signed in through the proxy, not with a token: a rating is written with a tenant token',
+      ),
       413: error('A body over 64 KiB'),
       415: error('A Content-Type other than application/json'),
       502: error('The ingester could not be reached or refused the rating'),
@@ -156,6 +166,7 @@ export const OPERATIONS = {
       200: { description: 'Prompts in use', schema: S.PromptsAnswer },
       400: BAD_PARAMETER,
       401: UNAUTHORIZED,
+      403: NOT_A_READER,
     },
   },
   overlay: {
@@ -173,6 +184,7 @@ export const OPERATIONS = {
       200: { description: 'The overlay', schema: S.Overlay },
       400: BAD_PARAMETER,
       401: UNAUTHORIZED,
+      403: NOT_A_READER,
     },
   },
   sessions: {
@@ -188,6 +200,7 @@ export const OPERATIONS = {
       200: { description: 'A page of sessions', schema: S.SessionsAnswer },
       400: BAD_PARAMETER,
       401: UNAUTHORIZED,
+      403: NOT_A_READER,
       501: error('The backend (Tempo) cannot group spans by conversation id'),
     },
   },
@@ -203,6 +216,7 @@ export const OPERATIONS = {
       200: { description: 'A page of users', schema: S.UsersAnswer },
       400: BAD_PARAMETER,
       401: UNAUTHORIZED,
+      403: NOT_A_READER,
       501: error('The backend (Tempo) cannot group spans by user id'),
     },
   },
@@ -221,6 +235,7 @@ export const OPERATIONS = {
       200: { description: 'A page of the session’s turns', schema: S.SessionAnswer },
       400: BAD_PARAMETER,
       401: UNAUTHORIZED,
+      403: NOT_A_READER,
       404: error('No trace of this tenant carries the conversation id'),
     },
   },
@@ -244,6 +259,7 @@ export const OPERATIONS = {
       200: { description: 'The export, streamed', content: ['application/x-ndjson', 'text/csv'] },
       400: BAD_PARAMETER,
       401: UNAUTHORIZED,
+      403: NOT_A_READER,
     },
   },
   usage: {
@@ -259,6 +275,7 @@ export const OPERATIONS = {
       200: { description: 'The usage', schema: Type.Union([S.RequestUsage, S.UsageTotals]) },
       400: BAD_PARAMETER,
       401: UNAUTHORIZED,
+      403: NOT_A_READER,
       404: error('No ledger for this request id'),
     },
   },
