@@ -230,7 +230,8 @@ export const Tenant = Type.Object(
     readGroups: Type.Optional(
       Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
         maxItems: 64,
-        description: 'Groups whose members read this tenant’s traces, as a trusted proxy’s groups header lists them',
+        description:
+          'Groups whose members read this tenant’s traces, as a trusted proxy’s groups header lists them',
       }),
     ),
     limits: Type.Optional(Limits),
