@@ -4,7 +4,7 @@ import { CostSum, usageCost } from '../cost/cost-sum.ts';
 import { type Pricer, type PriceTable, pricer, unknownPrice } from '../cost/prices.ts';
 import type { SpanRow } from '../model/span.ts';
 import { liftGenAi, spanMembers } from '../store/span-view.ts';
-import { isLlmCall, isToolCall, rollups, usageTotals } from '../store/usage-rollup.ts';
+import { isLlmCall, isToolCall, rollups, type Usage, usageTotals } from '../store/usage-rollup.ts';
 
 const ms = (ns: bigint) => Number(ns) / 1e6;
 
@@ -28,13 +28,13 @@ function membersOf(r: SpanRow): string {
  * A span's cost with a pricer made for the answer (see pricer): undefined for a span that is no model
  * call (most spans of an agent trace), null when its model has no price.
  */
-export function spanCost(price: Pricer, r: SpanRow): number | null | undefined {
+export function spanCost(price: Pricer, r: SpanRow, u: Usage = r): number | null | undefined {
   return usageCost(price, r.provider, r.response_model ?? r.request_model, {
-    input: r.input_tokens,
-    output: r.output_tokens,
-    cacheRead: r.cache_read_tokens,
-    cacheCreation: r.cache_creation_tokens,
-    reasoning: r.reasoning_tokens,
+    input: u.input_tokens,
+    output: u.output_tokens,
+    cacheRead: u.cache_read_tokens,
+    cacheCreation: u.cache_creation_tokens,
+    reasoning: u.reasoning_tokens,
   });
 }
 
@@ -103,6 +103,11 @@ export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable, 
     const error = r.is_error === 1;
     const usageRollup = rolled.usage.has(r.span_id);
     if (!usageRollup) cost.add(spanUsd, r.provider, model);
+    else {
+      // An aggregate larger than its calls: the excess is counted, priced at its own model.
+      const excess = rolled.excess.get(r.span_id);
+      if (excess) cost.add(spanCost(price, r, excess), r.provider, model);
+    }
     const tool = isToolCall(r);
     // A call with a call of its kind below it is that call's wrapper: the sequence lists the inner one.
     if ((tool && !rolled.tool.has(r.span_id)) || (isLlmCall(r) && !rolled.llm.has(r.span_id))) {

@@ -24,7 +24,7 @@ import type { ModelUsage, TraceSummaryRow } from '../model/rows.ts';
 import type { SpanRow } from '../model/span.ts';
 import { DEFAULT_USER_ATTRIBUTES } from '../model/user-id.ts';
 import { batchRows } from '../store/span-row.ts';
-import { markRollups, usageTotals } from '../store/usage-rollup.ts';
+import { markRollups, rollups, usageTotals } from '../store/usage-rollup.ts';
 import type { TraceBackend } from './backend.ts';
 import { traceql } from './traceql.ts';
 
@@ -388,18 +388,21 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
       const fetched = await many(tenant, ids, true);
       const out: ModelUsage[] = [];
       for (const [id, rows] of fetched) {
+        const { excess } = rollups(rows);
         for (const r of rows) {
           const model = r.response_model ?? r.request_model;
-          if (!model || r.rollup & 1) continue; // a rollup's usage is its descendants'
+          // A rollup's usage is its descendants', but for what it adds beyond them (usage-rollup.ts).
+          const u = r.rollup & 1 ? excess.get(r.span_id) : r;
+          if (!model || !u) continue;
           out.push({
             trace_id: id,
             provider: r.provider,
             model,
-            input_tokens: r.input_tokens,
-            output_tokens: r.output_tokens,
-            cache_read_tokens: r.cache_read_tokens,
-            cache_creation_tokens: r.cache_creation_tokens,
-            reasoning_tokens: r.reasoning_tokens,
+            input_tokens: u.input_tokens,
+            output_tokens: u.output_tokens,
+            cache_read_tokens: u.cache_read_tokens,
+            cache_creation_tokens: u.cache_creation_tokens,
+            reasoning_tokens: u.reasoning_tokens,
           });
         }
       }

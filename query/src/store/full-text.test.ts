@@ -109,10 +109,14 @@ describe('full-text search through the API', () => {
     // Back to the version before full-text search: no index, as a store written by an older release.
     const db = new DatabaseSync(path);
     db.exec('DROP TABLE span_text; DROP TABLE span_docs;');
-    // And without what later versions added (v21's ledger index, v22's previews).
+    // And without what later versions added (v21's ledger index, v22's previews, v26's excess).
     db.exec(`DROP INDEX spans_ledgers;
       ALTER TABLE traces DROP COLUMN input_preview; ALTER TABLE traces DROP COLUMN input_at;
-      ALTER TABLE traces DROP COLUMN output_preview; ALTER TABLE traces DROP COLUMN output_at;`);
+      ALTER TABLE traces DROP COLUMN output_preview; ALTER TABLE traces DROP COLUMN output_at;
+      ALTER TABLE spans DROP COLUMN excess_input_tokens; ALTER TABLE spans DROP COLUMN excess_output_tokens;
+      ALTER TABLE spans DROP COLUMN excess_cache_read_tokens;
+      ALTER TABLE spans DROP COLUMN excess_cache_creation_tokens;
+      ALTER TABLE spans DROP COLUMN excess_reasoning_tokens;`);
     db.exec(`PRAGMA user_version = ${FULL_TEXT_VERSION - FULL_TEXT_MIGRATIONS.length}`);
     db.close();
     const reopened = openEmbeddedStore(path);

@@ -60,6 +60,13 @@ export const MIGRATIONS: string[] = [
   `ALTER TABLE traces ADD COLUMN input_at INTEGER`,
   `ALTER TABLE traces ADD COLUMN output_preview TEXT`,
   `ALTER TABLE traces ADD COLUMN output_at INTEGER`,
+  // v26: what an aggregate span adds beyond the calls below it (usage-rollup.ts, `excess`), counted
+  // and priced at its model; traces stored before are settled again when the store opens.
+  `ALTER TABLE spans ADD COLUMN excess_input_tokens INTEGER NOT NULL DEFAULT 0`,
+  `ALTER TABLE spans ADD COLUMN excess_output_tokens INTEGER NOT NULL DEFAULT 0`,
+  `ALTER TABLE spans ADD COLUMN excess_cache_read_tokens INTEGER NOT NULL DEFAULT 0`,
+  `ALTER TABLE spans ADD COLUMN excess_cache_creation_tokens INTEGER NOT NULL DEFAULT 0`,
+  `ALTER TABLE spans ADD COLUMN excess_reasoning_tokens INTEGER NOT NULL DEFAULT 0`,
 ];
 
 /** The first version with the full-text index (v18's last statement): older stores are indexed when opened. */
@@ -67,3 +74,6 @@ export const FULL_TEXT_VERSION = 20;
 
 /** The first version that keeps rollups: stores older than this are settled when opened. */
 export const ROLLUP_VERSION = 14;
+
+/** The first version that keeps each rollup's excess (v26's last statement): older stores are settled again. */
+export const EXCESS_VERSION = 30;

@@ -11,9 +11,16 @@ import type { SpanRow } from '../model/span.ts';
 import { DEFAULT_USER_ATTRIBUTES } from '../model/user-id.ts';
 import { ftsQuery, fullText, type TextMatch } from './full-text.ts';
 import { type GroupQuery, type GroupRow, groupQueries } from './groups.ts';
-import { FULL_TEXT_VERSION, MIGRATIONS, ROLLUP_VERSION } from './migrations.ts';
+import { EXCESS_VERSION, FULL_TEXT_VERSION, MIGRATIONS, ROLLUP_VERSION } from './migrations.ts';
 import { batchRows } from './span-row.ts';
-import { isCarrier, markRollups, type UsageNode, usageTotals } from './usage-rollup.ts';
+import {
+  isCarrier,
+  markRollups,
+  USAGE_FIELDS,
+  type UsageField,
+  type UsageNode,
+  usageTotals,
+} from './usage-rollup.ts';
 
 /** Each sort key as a column (or expression) of the trace summary. */
 const SORT_SQL: Record<SortKey, string> = {
@@ -210,24 +217,31 @@ export function openEmbeddedStore(path: string, opts: EmbeddedStoreOptions = {})
   const carriersOf = db.prepare('SELECT carriers FROM traces WHERE tenant = ? AND trace_id = ?');
   const skeletonOf = db.prepare(
     `SELECT span_id, parent_span_id, operation, input_tokens, output_tokens, cache_read_tokens,
-            cache_creation_tokens, reasoning_tokens, rating, rollup
+            cache_creation_tokens, reasoning_tokens, rating, rollup, excess_input_tokens,
+            excess_output_tokens, excess_cache_read_tokens, excess_cache_creation_tokens,
+            excess_reasoning_tokens
      FROM spans WHERE tenant = ? AND trace_id = ?`,
   );
   const setRollup = db.prepare(
-    'UPDATE spans SET rollup = ? WHERE tenant = ? AND trace_id = ? AND span_id = ?',
+    `UPDATE spans SET rollup = ?, excess_input_tokens = ?, excess_output_tokens = ?,
+       excess_cache_read_tokens = ?, excess_cache_creation_tokens = ?, excess_reasoning_tokens = ?
+     WHERE tenant = ? AND trace_id = ? AND span_id = ?`,
   );
+  type Skeleton = UsageNode & { rollup: number } & Record<`excess_${UsageField}`, number>;
   const setTraceUsage = db.prepare(
     `UPDATE traces SET input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, cache_creation_tokens = ?,
        reasoning_tokens = ? WHERE tenant = ? AND trace_id = ?`,
   );
   function settle(tenant: string, traceId: string): void {
     const nodes = (skeletonOf.all(tenant, traceId) as Record<string, unknown>[]).map((r) =>
-      fromDb<UsageNode & { rollup: number }>(r),
+      fromDb<Skeleton>(r),
     );
     const before = nodes.map((n) => n.rollup);
     const rolled = markRollups(nodes);
     nodes.forEach((n, i) => {
-      if (n.rollup !== before[i]) setRollup.run(n.rollup, tenant, traceId, n.span_id);
+      const excess = USAGE_FIELDS.map((f) => rolled.excess.get(n.span_id)?.[f] ?? 0);
+      if (n.rollup !== before[i] || USAGE_FIELDS.some((f, j) => n[`excess_${f}`] !== excess[j]))
+        setRollup.run(n.rollup, ...excess, tenant, traceId, n.span_id);
     });
     const t = usageTotals(nodes, rolled);
     setTraceUsage.run(
@@ -242,6 +256,16 @@ export function openEmbeddedStore(path: string, opts: EmbeddedStoreOptions = {})
   }
   // A store written before the full-text index: index what it holds, once.
   if (version > 0 && version < FULL_TEXT_VERSION) transaction(() => text.backfill());
+  // A store written before rollups' excess was kept: settle again the traces that have rollups.
+  if (version >= ROLLUP_VERSION && version < EXCESS_VERSION) {
+    const withCarriers = db.prepare('SELECT tenant, trace_id FROM traces WHERE carriers >= 2').all() as {
+      tenant: string;
+      trace_id: string;
+    }[];
+    transaction(() => {
+      for (const { tenant, trace_id } of withCarriers) settle(tenant, trace_id);
+    });
+  }
   // A store written before rollups were kept: count each trace's carriers and settle those with two.
   if (version > 0 && version < ROLLUP_VERSION) {
     const setCarriers = db.prepare('UPDATE traces SET carriers = ? WHERE tenant = ? AND trace_id = ?');
@@ -393,13 +417,13 @@ export function openEmbeddedStore(path: string, opts: EmbeddedStoreOptions = {})
      FROM spans WHERE tenant = ? AND trace_id = ? GROUP BY trace_id`,
   );
 
+  // Per model, the usage counted: a span's own, or a rollup's excess alone (usage-rollup.ts).
+  const counted = (f: UsageField) => `sum(CASE WHEN rollup & 1 = 0 THEN ${f} ELSE excess_${f} END) AS ${f}`;
   const usageOf = db.prepare(
     `SELECT trace_id, provider, coalesce(response_model, request_model) AS model,
-            sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
-            sum(cache_read_tokens) AS cache_read_tokens, sum(cache_creation_tokens) AS cache_creation_tokens,
-            sum(reasoning_tokens) AS reasoning_tokens
+            ${USAGE_FIELDS.map(counted).join(', ')}
      FROM spans WHERE tenant = ? AND trace_id = ? AND coalesce(response_model, request_model) IS NOT NULL
-       AND rollup & 1 = 0
+       AND (rollup & 1 = 0 OR ${USAGE_FIELDS.map((f) => `excess_${f}`).join(' + ')} > 0)
      GROUP BY trace_id, provider, model`,
   );
   const promptSpansOf = db.prepare(

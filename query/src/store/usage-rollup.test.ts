@@ -271,6 +271,73 @@ const batchOf = (spans: Span[]): TraceBatch => ({
   ],
 });
 
+describe('an aggregate larger than its calls', () => {
+  // invoke_agent (1,300 in / 130 out) ─┬─ ai.generateText (1,000 in / 100 out) ── chat (900 in / 90 out)
+  //                                    └─ chat (200 in / 20 out)
+  // The inner aggregate saw 100 in / 10 out of a call that sent no span; the outer one 100 in / 10 out
+  // more. Each excess counts once, priced at the aggregate's model: 1,300 in / 130 out in all.
+  const spans = () => {
+    const span = (n: number, parent: number | null, kv: Record<string, string | bigint>) =>
+      testSpan({
+        traceId: TRACE,
+        spanId: id(n),
+        parentSpanId: parent === null ? new Uint8Array(0) : id(parent),
+        name: `span ${n}`,
+        startTimeUnixNano: 1_000_000n + BigInt(n),
+        endTimeUnixNano: 2_000_000n,
+        attributes: Object.entries(kv).map(([key, value]) => ({ key, value })),
+      });
+    const usage = (op: string, input: number, output: number) => ({
+      'gen_ai.operation.name': op,
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-4o',
+      'gen_ai.usage.input_tokens': BigInt(input),
+      'gen_ai.usage.output_tokens': BigInt(output),
+    });
+    return [
+      span(0, null, usage('invoke_agent', 1300, 130)),
+      span(1, 0, usage('chat', 1000, 100)),
+      span(2, 1, usage('chat', 900, 90)),
+      span(3, 0, usage('chat', 200, 20)),
+    ];
+  };
+  const cost = (input: number, output: number) =>
+    callCost(priceFor(PRICES, 'openai', 'gpt-4o'), { input, output, cacheRead: 0, cacheCreation: 0 }) ?? 0;
+
+  it('counts each excess once, in the pure totals, the store, its cost and the trace detail', () => {
+    const rows = spans().map((sp) => spanRow('t', { 'service.name': 'agent' }, sp));
+    const r = rollups(rows);
+    expect(Object.fromEntries([...r.excess].map(([k, v]) => [k, [v.input_tokens, v.output_tokens]]))).toEqual(
+      {
+        [rows[0]?.span_id as string]: [100, 10],
+        [rows[1]?.span_id as string]: [100, 10],
+      },
+    );
+    expect(usageTotals(rows, r)).toMatchObject({ inputTokens: 1300, outputTokens: 130, llmCalls: 2 });
+    const view = JSON.parse(traceView('07'.repeat(16), rows, PRICES).text);
+    expect(view.totals).toMatchObject({ inputTokens: 1300, outputTokens: 130, llmCalls: 2 });
+    expect(view.totals.costUsd).toBeCloseTo(cost(1300, 130), 9);
+
+    const store = openEmbeddedStore(':memory:');
+    for (const sp of spans().reverse()) store.insert('t', batchOf([sp])); // children first, one at a time
+    const [row] = store.search('t', { limit: 10 }).rows;
+    expect(row).toMatchObject({ input_tokens: 1300, output_tokens: 130 });
+    const usage = store.modelUsage('t', ['07'.repeat(16)]);
+    expect(usage.reduce((n, u) => n + cost(u.input_tokens, u.output_tokens), 0)).toBeCloseTo(
+      cost(1300, 130),
+      9,
+    );
+    const stored = JSON.parse(traceView('07'.repeat(16), store.spans('t', '07'.repeat(16)), PRICES).text);
+    expect(stored.totals).toEqual(view.totals);
+  });
+
+  it('adds nothing for an aggregate equal to or smaller than its calls (a partial view)', () => {
+    const rows = spans().map((sp) => spanRow('t', { 'service.name': 'agent' }, sp));
+    for (const r of rows) if (r.span_id === rows[0]?.span_id) r.input_tokens = 500; // smaller than 1,100 below
+    expect(usageTotals(rows)).toMatchObject({ inputTokens: 1200, outputTokens: 130 });
+  });
+});
+
 describe('property: aggregate parents never change the totals', () => {
   it('in the pure totals, the store, the trace detail and the overlay, whatever the arrival order', () => {
     fc.assert(
@@ -341,6 +408,62 @@ describe('property: aggregate parents never change the totals', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('a store written before rollups kept their excess', () => {
+  it('is settled again when opened: an aggregate larger than its calls counts its excess', async () => {
+    const { DatabaseSync } = await import('node:sqlite');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { EXCESS_VERSION } = await import('./migrations.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'koder-excess-'));
+    try {
+      const file = join(dir, 'old.db');
+      const store = openEmbeddedStore(file);
+      const agent = testSpan({
+        traceId: TRACE,
+        spanId: id(0),
+        name: 'agent',
+        startTimeUnixNano: 1n,
+        endTimeUnixNano: 2n,
+        attributes: [
+          { key: 'gen_ai.operation.name', value: 'invoke_agent' },
+          { key: 'gen_ai.request.model', value: 'gpt-4o' },
+          { key: 'gen_ai.usage.input_tokens', value: 500n },
+        ],
+      });
+      const chat = testSpan({
+        traceId: TRACE,
+        spanId: id(1),
+        parentSpanId: id(0),
+        name: 'chat',
+        startTimeUnixNano: 1n,
+        endTimeUnixNano: 2n,
+        attributes: [
+          { key: 'gen_ai.operation.name', value: 'chat' },
+          { key: 'gen_ai.request.model', value: 'gpt-4o' },
+          { key: 'gen_ai.usage.input_tokens', value: 300n },
+        ],
+      });
+      store.insert('t', batchOf([agent, chat]));
+      await store.close();
+      // As the version before wrote it: no excess, and the trace's tokens those of its call alone.
+      const old = new DatabaseSync(file);
+      const { USAGE_FIELDS } = await import('./usage-rollup.ts');
+      old.exec(`UPDATE traces SET input_tokens = 300;
+        ${USAGE_FIELDS.map((f) => `ALTER TABLE spans DROP COLUMN excess_${f};`).join('\n')}
+        PRAGMA user_version = ${EXCESS_VERSION - USAGE_FIELDS.length}`);
+      old.close();
+      const reopened = openEmbeddedStore(file);
+      expect(reopened.search('t', { limit: 1 }).rows[0]).toMatchObject({ input_tokens: 500 });
+      const usage = reopened.modelUsage('t', ['07'.repeat(16)]);
+      expect(usage.reduce((n, u) => n + u.input_tokens, 0)).toBe(500);
+      await reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -10,6 +10,12 @@
 // LLM calls are counted the same way over LLM operations (chat, completion, generate_content,
 // embeddings), tool calls over execute_tool spans (an agent's tool span over an MCP client span is one
 // call). Cost follows usage: it is summed over the spans whose usage is counted. Pure: rows in, ids out.
+//
+// An aggregate larger than what is counted below it: per usage field, a rollup adds
+// max(0, its own − what is counted below it), once (its `excess`, priced at its own model). Under the
+// OTel GenAI conventions an aggregate is the sum of its calls, so an excess is usage of calls that sent
+// no span (an uninstrumented client, a dropped child): real tokens, seen nowhere else. Equal or
+// smaller aggregates (the usual case; partial views without cache counts) add nothing.
 
 /** The span fields the rule reads. */
 export interface UsageNode {
@@ -41,7 +47,20 @@ export const isToolCall = (n: UsageNode) => (n.rating ?? null) === null && n.ope
 /** A span that takes part in the rule: any other span changes nothing but the links between them. */
 export const isCarrier = (n: UsageNode) => hasUsage(n) || isLlmCall(n) || isToolCall(n);
 
+/** The usage fields, as the span rows name them. */
+export const USAGE_FIELDS = [
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_creation_tokens',
+  'reasoning_tokens',
+] as const;
+export type UsageField = (typeof USAGE_FIELDS)[number];
+export type Usage = Record<UsageField, number>;
+
 export interface Rollups {
+  /** Per usage rollup with an excess: the usage it adds (the rest is its descendants'). */
+  excess: Map<string, Usage>;
   /** Spans whose usage (and cost) is their descendants' rolled up: not added to totals. */
   usage: Set<string>;
   /** LLM-call spans with an LLM call below them: not counted as a call. */
@@ -73,7 +92,70 @@ export function rollups(nodes: readonly UsageNode[]): Rollups {
     }
     return rolled;
   };
-  return { usage: mark(hasUsage), llm: mark(isLlmCall), tool: mark(isToolCall) };
+  const usage = mark(hasUsage);
+  return { usage, llm: mark(isLlmCall), tool: mark(isToolCall), excess: excesses(nodes, usage) };
+}
+
+/**
+ * What each usage rollup adds beyond what is counted below it. Counted in a subtree, per field: a
+ * span that is not a rollup its own usage plus its subtree's (none: it has no usage below it), a
+ * rollup the larger of its own and what is counted below it. Walked from the roots (spans whose parent
+ * is not in the trace) after the children, without recursion; spans only reached through a parent
+ * cycle add no excess.
+ */
+function excesses(nodes: readonly UsageNode[], rolled: ReadonlySet<string>): Map<string, Usage> {
+  const out = new Map<string, Usage>();
+  if (rolled.size === 0) return out;
+  const byId = new Map(nodes.map((n) => [n.span_id, n]));
+  const children = new Map<string, UsageNode[]>();
+  for (const n of nodes) {
+    if (!n.parent_span_id || !byId.has(n.parent_span_id) || n.parent_span_id === n.span_id) continue;
+    const list = children.get(n.parent_span_id) ?? [];
+    list.push(n);
+    children.set(n.parent_span_id, list);
+  }
+  const counted = new Map<string, Usage>();
+  const zero = (): Usage => ({
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_tokens: 0,
+    cache_creation_tokens: 0,
+    reasoning_tokens: 0,
+  });
+  const seen = new Set<string>();
+  /** `inCycle`: spans whose parent links go round add nothing (bad links decide no usage). */
+  const settleFrom = (root: UsageNode, inCycle = false) => {
+    // Post-order with an explicit stack: each span after all of its children.
+    const stack: [UsageNode, boolean][] = [[root, false]];
+    while (stack.length) {
+      const [n, expanded] = stack.pop() as [UsageNode, boolean];
+      if (!expanded) {
+        if (seen.has(n.span_id)) continue;
+        seen.add(n.span_id);
+        stack.push([n, true]);
+        for (const c of children.get(n.span_id) ?? []) if (!seen.has(c.span_id)) stack.push([c, false]);
+        continue;
+      }
+      const below = zero();
+      for (const c of children.get(n.span_id) ?? [])
+        for (const f of USAGE_FIELDS) below[f] += counted.get(c.span_id)?.[f] ?? 0;
+      const total = zero();
+      const extra = zero();
+      let any = false;
+      for (const f of USAGE_FIELDS) {
+        if (rolled.has(n.span_id)) {
+          extra[f] = Math.max(0, n[f] - below[f]);
+          if (extra[f] > 0) any = true;
+          total[f] = below[f] + extra[f];
+        } else total[f] = below[f] + n[f];
+      }
+      if (any && !inCycle) out.set(n.span_id, extra);
+      counted.set(n.span_id, total);
+    }
+  };
+  for (const n of nodes) if (!n.parent_span_id || !byId.has(n.parent_span_id)) settleFrom(n);
+  for (const n of nodes) if (!seen.has(n.span_id)) settleFrom(n, true);
+  return out;
 }
 
 export interface UsageTotals {
@@ -98,12 +180,13 @@ export function usageTotals(nodes: readonly UsageNode[], r: Rollups = rollups(no
     toolCalls: 0,
   };
   for (const n of nodes) {
-    if (!r.usage.has(n.span_id)) {
-      t.inputTokens += n.input_tokens;
-      t.outputTokens += n.output_tokens;
-      t.cacheReadTokens += n.cache_read_tokens;
-      t.cacheCreationTokens += n.cache_creation_tokens;
-      t.reasoningTokens += n.reasoning_tokens;
+    const u = r.usage.has(n.span_id) ? r.excess.get(n.span_id) : n;
+    if (u) {
+      t.inputTokens += u.input_tokens;
+      t.outputTokens += u.output_tokens;
+      t.cacheReadTokens += u.cache_read_tokens;
+      t.cacheCreationTokens += u.cache_creation_tokens;
+      t.reasoningTokens += u.reasoning_tokens;
     }
     if (isLlmCall(n) && !r.llm.has(n.span_id)) t.llmCalls++;
     if (isToolCall(n) && !r.tool.has(n.span_id)) t.toolCalls++;
