@@ -60,8 +60,18 @@ export function normaliseDeprecatedGenAi(m: Attrs): void {
     ((m.get('gen_ai.usage.cache_read.input_tokens') as bigint | undefined) ?? 0n) +
     ((m.get('gen_ai.usage.cache_creation.input_tokens') as bigint | undefined) ?? 0n);
   if (typeof input === 'bigint' && input < cached) m.set('gen_ai.usage.input_tokens', input + cached);
-  // Totals have no OTel equivalent: derivable from input + output, so not stored twice.
-  if (m.has('gen_ai.usage.input_tokens') && m.has('gen_ai.usage.output_tokens')) {
+  // Totals have no OTel equivalent: derivable from input + output, so not stored twice — unless they
+  // say more: a total above input + output counts tokens the library did not report apart (Gemini's
+  // thoughts or tool-use prompt, which OpenLLMetry's Vertex AI instrumentation leaves out). Which
+  // kind is not certain, so they are not counted; the total stays on the span to show the gap.
+  const stated = int(m.get('gen_ai.usage.total_tokens') ?? m.get('llm.usage.total_tokens'));
+  const inTokens = m.get('gen_ai.usage.input_tokens');
+  const outTokens = m.get('gen_ai.usage.output_tokens');
+  if (
+    typeof inTokens === 'bigint' &&
+    typeof outTokens === 'bigint' &&
+    (typeof stated !== 'bigint' || stated <= inTokens + outTokens)
+  ) {
     m.delete('gen_ai.usage.total_tokens');
     m.delete('llm.usage.total_tokens');
   }

@@ -16,7 +16,7 @@ import { normaliseDeprecatedGenAi } from './deprecated-genai.ts';
 import { normaliseContentEvents } from './events.ts';
 import { isOpenInference, normaliseOpenInference } from './openinference.ts';
 import { isOpenLlmetry, normaliseOpenLlmetry } from './openllmetry.ts';
-import { providerName } from './providers.ts';
+import { providerForScope, providerName } from './providers.ts';
 import {
   K_CONTENT,
   K_FINISH_REASONS,
@@ -99,8 +99,11 @@ function sameAttributes(before: Span['attributes'], after: [string, AnyValue][])
   return before.every((a, i) => a.key === after[i]?.[0] && a.value === after[i]?.[1]);
 }
 
-/** Normalises one span in place; returns true when it changed. */
-export function normaliseSpan(span: Span, capture: ContentCapture): boolean {
+/**
+ * Normalises one span in place; returns true when it changed. `scope`: its instrumentation scope's
+ * name, which tells some ambiguous provider names apart (providers.ts).
+ */
+export function normaliseSpan(span: Span, capture: ContentCapture, scope = ''): boolean {
   if (!spanMayHaveKeys(span, KEY_GENAI)) return false;
   const raw = rawAttributes(span);
   if (!looksGenAi(span, raw)) return false;
@@ -112,7 +115,11 @@ export function normaliseSpan(span: Span, capture: ContentCapture): boolean {
   if (isOpenLlmetry(m)) normaliseOpenLlmetry(m);
   if (isVercelAi(m)) normaliseVercelAi(m);
   const eventsChanged = normaliseContentEvents(span, m);
+  // Only a provider read from the old gen_ai.system may be ambiguous ("Google"); a current name is not.
+  const fromSystem = m.has('gen_ai.system') && !m.has('gen_ai.provider.name');
   normaliseDeprecatedGenAi(m);
+  const provider = str(m.get('gen_ai.provider.name'));
+  if (fromSystem && provider !== undefined) m.set('gen_ai.provider.name', providerForScope(provider, scope));
   applyContentCapture(m, capture);
   if (!eventsChanged && sameAttributes(span.attributes, [...m])) return false;
   span.attributes = toList(m);
@@ -123,7 +130,8 @@ export function normaliseSpan(span: Span, capture: ContentCapture): boolean {
 export function normaliseBatch(batch: TraceBatch, capture: ContentCapture): number {
   let changed = 0;
   for (const rs of batch.resourceSpans) {
-    for (const ss of rs.scopeSpans) for (const span of ss.spans) if (normaliseSpan(span, capture)) changed++;
+    for (const ss of rs.scopeSpans)
+      for (const span of ss.spans) if (normaliseSpan(span, capture, ss.scope.name)) changed++;
   }
   return changed;
 }

@@ -56,3 +56,15 @@ export function providerName(raw: string): string {
   const bare = key.replace(API_SUFFIX, '');
   return ALIASES[bare] ?? bare;
 }
+
+/**
+ * Instrumentations that name the provider only "Google" (gen_ai.system) while instrumenting Vertex
+ * AI: their scope says which Google API it was. OpenLLMetry's Vertex AI instrumentation
+ * (@traceloop/instrumentation-vertexai) sends "Google" for calls to Vertex AI, not the Gemini API.
+ */
+const VERTEX_SCOPE = /vertex-?ai|aiplatform/i;
+
+/** The provider name, corrected by the instrumentation scope where the name alone is ambiguous. */
+export function providerForScope(provider: string, scope: string): string {
+  return provider === 'gcp.gemini' && VERTEX_SCOPE.test(scope) ? 'gcp.vertex_ai' : provider;
+}

@@ -47,6 +47,28 @@ describe('provider names', () => {
     expect(providerName('azure.ai.openai')).toBe('azure.ai.openai');
   });
 
+  it('reads "Google" from a Vertex AI instrumentation as gcp.vertex_ai, and keeps a total that says more', () => {
+    const vertex = () =>
+      received(
+        attribute('gen_ai.system', str('Google')),
+        attribute('gen_ai.request.model', str('gemini-2.5-flash')),
+        attribute('gen_ai.usage.prompt_tokens', int(900n)),
+        attribute('gen_ai.usage.completion_tokens', int(30n)),
+        attribute('llm.usage.total_tokens', int(950n)),
+      );
+    const s = vertex();
+    expect(normaliseSpan(s, 'full', '@traceloop/instrumentation-vertexai')).toBe(true);
+    expect(flat(s)).toMatchObject({
+      'gen_ai.provider.name': 'gcp.vertex_ai',
+      'gen_ai.usage.input_tokens': 900n,
+      'gen_ai.usage.output_tokens': 30n,
+      'llm.usage.total_tokens': 950n, // 20 tokens the library did not say the kind of
+    });
+    const other = vertex();
+    normaliseSpan(other, 'full', '@traceloop/instrumentation-google-generativeai');
+    expect(flat(other)['gen_ai.provider.name']).toBe('gcp.gemini');
+  });
+
   it('rewrites gen_ai.provider.name = openai.chat on a span that is otherwise current', () => {
     const s = received(
       attribute('gen_ai.operation.name', str('chat')),
