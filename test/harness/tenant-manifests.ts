@@ -5,15 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 
-/** Writes the manifests into a new folder and returns it. */
-export async function tenantManifests(names: string[]): Promise<string> {
+/** Writes the manifests into a new folder and returns it. `read`: spec.read per tenant name. */
+export async function tenantManifests(
+  names: string[],
+  read: Record<string, Record<string, unknown>> = {},
+): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'koder-manifests-'));
   const docs = names.flatMap((ns) => [
     {
       apiVersion: 'trace.koder.dev/v1alpha1',
       kind: 'TraceTenant',
       metadata: { name: ns, namespace: ns },
-      spec: {},
+      spec: read[ns] ? { read: read[ns] } : {},
     },
     {
       apiVersion: 'v1',

@@ -3,35 +3,19 @@
 // tenants whose spec.read.users or spec.read.groups name them, and X-Koder-Tenant chooses among
 // several. The header is believed only from the trusted proxy's address (here 127.0.0.1): the same
 // request from 127.0.0.2 is a stranger's. Without --trusted-proxy the program refuses to start.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { agentSpans } from '@koder-trace/ingester/testing';
-import * as yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalProcess, startLocalStack } from '../harness/local-stack.ts';
 import { exportSpans, sdkExporter } from '../harness/otel-sdk.ts';
+import { tenantManifests } from '../harness/tenant-manifests.ts';
 import { until } from '../harness/wait.ts';
 
-const tenant = (name: string, read: Record<string, unknown>) => [
-  {
-    apiVersion: 'trace.koder.dev/v1alpha1',
-    kind: 'TraceTenant',
-    metadata: { name, namespace: `ns-${name}` },
-    spec: { read },
-  },
-  {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: `${name}-token`, namespace: `ns-${name}` },
-    stringData: { token: `ingest-${name}` },
-  },
-];
-const DOCS = [
-  ...tenant('shop', { users: ['alice@example.com'], groups: ['sre'] }),
-  ...tenant('bank', { groups: ['sre'] }),
-];
+const READ = {
+  shop: { users: ['alice@example.com'], groups: ['sre'] },
+  bank: { groups: ['sre'] },
+};
 
 /** A GET of the query API from `localAddress`, with these headers. */
 function get(base: string, path: string, headers: Record<string, string>, localAddress = '127.0.0.1') {
@@ -57,9 +41,8 @@ describe('read access through a trusted proxy’s identity header (make run)', (
   const bob = { 'x-forwarded-email': 'bob@example.com', 'x-forwarded-groups': 'dev, sre' };
 
   beforeAll(async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'koder-identity-'));
+    const dir = await tenantManifests(['shop', 'bank'], READ);
     dirs.push(dir);
-    await writeFile(join(dir, 'tenants.yaml'), DOCS.map((d) => yaml.dump(d)).join('---\n'));
     stack = await startLocalStack({
       manifests: dir,
       args: [
@@ -75,14 +58,14 @@ describe('read access through a trusted proxy’s identity header (make run)', (
     for (const t of ['shop', 'bank'])
       expect(
         await exportSpans(
-          sdkExporter('http/protobuf', endpoint, `ingest-${t}`),
+          sdkExporter('http/protobuf', endpoint, `token-${t}`),
           await agentSpans(`${t}-agent`),
         ),
       ).toEqual({ ok: true });
     await until('both stored', async () => {
       const [s, b] = await Promise.all([
-        stack.get('/api/v1/traces', 'ingest-shop'),
-        stack.get('/api/v1/traces', 'ingest-bank'),
+        stack.get('/api/v1/traces', 'token-shop'),
+        stack.get('/api/v1/traces', 'token-bank'),
       ]);
       return s.body.traces?.length === 1 && b.body.traces?.length === 1 ? true : undefined;
     });
@@ -119,14 +102,13 @@ describe('read access through a trusted proxy’s identity header (make run)', (
   });
 
   it('a token still decides when one is sent, whatever the identity header says', async () => {
-    const r = await get(stack.queryUrl, '/api/v1/traces', { ...alice, authorization: 'Bearer ingest-bank' });
+    const r = await get(stack.queryUrl, '/api/v1/traces', { ...alice, authorization: 'Bearer token-bank' });
     expect(r.body.traces?.map((t) => t.rootService)).toEqual(['bank-agent']);
   });
 
   it('refuses to start with an identity header and no proxy to believe it from', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'koder-identity-refused-'));
+    const dir = await tenantManifests(['shop', 'bank'], READ);
     dirs.push(dir);
-    await writeFile(join(dir, 'tenants.yaml'), DOCS.map((d) => yaml.dump(d)).join('---\n'));
     const { proc } = await startLocalProcess('make run (identity header, no proxy)', dir, [
       '--manifests',
       dir,

@@ -27,12 +27,17 @@ export type Part = {
   response?: unknown;
 };
 
-/** An answer other than 2xx: `status` 401 means the tenant token is missing or wrong. */
+/**
+ * An answer other than 2xx: `status` 401 means the tenant token is missing or wrong; `tenants`, the
+ * tenants a person signed in through a proxy reads, when they must choose one.
+ */
 export class ApiError extends Error {
   readonly status: number;
-  constructor(status: number, message: string) {
+  readonly tenants: string[];
+  constructor(status: number, message: string, tenants: string[] = []) {
     super(message);
     this.status = status;
+    this.tenants = tenants;
   }
 }
 
@@ -42,19 +47,31 @@ export const token = {
   set: (t: string) => (t ? localStorage.setItem(TOKEN_KEY, t) : localStorage.removeItem(TOKEN_KEY)),
 };
 
+/** Behind a proxy that signs people in: the tenant chosen among those the person reads. */
+const TENANT_KEY = 'koder-trace.tenant';
+export const tenantChoice = {
+  get: () => localStorage.getItem(TENANT_KEY) ?? '',
+  set: (t: string) => (t ? localStorage.setItem(TENANT_KEY, t) : localStorage.removeItem(TENANT_KEY)),
+};
+
 export async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
   const t = token.get();
+  const chosen = tenantChoice.get();
   let res: Response;
   try {
     res = await fetch(path, {
       ...init,
-      headers: { ...(t ? { authorization: `Bearer ${t}` } : {}), ...(init.headers ?? {}) },
+      headers: {
+        ...(t ? { authorization: `Bearer ${t}` } : chosen ? { 'x-koder-tenant': chosen } : {}),
+        ...(init.headers ?? {}),
+      },
     });
   } catch {
     throw new ApiError(0, 'The query service cannot be reached. Is it still running?');
   }
-  const body = (await res.json().catch(() => ({}))) as { error?: string };
-  if (!res.ok) throw new ApiError(res.status, body.error ?? `${res.status} ${res.statusText}`);
+  const body = (await res.json().catch(() => ({}))) as { error?: string; tenants?: string[] };
+  if (!res.ok)
+    throw new ApiError(res.status, body.error ?? `${res.status} ${res.statusText}`, body.tenants ?? []);
   return body as T;
 }
 

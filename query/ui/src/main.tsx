@@ -3,7 +3,7 @@
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { render } from 'preact';
-import { token } from './api.ts';
+import { tenantChoice, token } from './api.ts';
 import { SessionsPage, UsersPage } from './groups-page.tsx';
 import { PromptOverlayPage, PromptsPage } from './prompts-page.tsx';
 import { linkClick, useUrl } from './router.ts';
@@ -67,6 +67,19 @@ function App() {
             }}
           >
             Forget tenant token
+          </button>
+        )}
+        {!token.get() && tenantChoice.get() && (
+          <button
+            type="button"
+            class="forget"
+            title="You read several tenants; choose another"
+            onClick={() => {
+              tenantChoice.set('');
+              location.reload();
+            }}
+          >
+            Tenant {tenantChoice.get()} · change
           </button>
         )}
       </nav>

@@ -1,6 +1,6 @@
 // Loading, error and empty states that say what to do next.
 import { useState } from 'preact/hooks';
-import { ApiError, api, token } from './api.ts';
+import { ApiError, api, tenantChoice, token } from './api.ts';
 import { useApi } from './use-api.ts';
 
 export const Loading = ({ what }: { what: string }) => (
@@ -11,12 +11,37 @@ export const Loading = ({ what }: { what: string }) => (
 
 export function ErrorState({ error, retry }: { error: Error; retry: () => void }) {
   if (error instanceof ApiError && error.status === 401) return <TokenForm message={error.message} />;
+  if (error instanceof ApiError && error.tenants.length) return <TenantPicker tenants={error.tenants} />;
   return (
     <div class="state error" role="alert">
       <p>{error.message}</p>
       <button type="button" onClick={retry}>
         Try again
       </button>
+    </div>
+  );
+}
+
+/** Signed in through the proxy and reading several tenants: which one to look at. */
+function TenantPicker({ tenants }: { tenants: string[] }) {
+  return (
+    <div class="state">
+      <p>You can read several tenants. Which one?</p>
+      <ul class="tenant-picker">
+        {tenants.map((t) => (
+          <li key={t}>
+            <button
+              type="button"
+              onClick={() => {
+                tenantChoice.set(t);
+                location.reload();
+              }}
+            >
+              {t}
+            </button>
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }

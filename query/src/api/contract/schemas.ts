@@ -9,7 +9,18 @@ const HexId = (bytes: number) => Type.String({ pattern: `^[0-9a-f]{${bytes * 2}}
 const Json = Type.Record(Type.String(), Type.Unknown());
 
 /** An answer other than 2xx: what went wrong, naming the field or parameter. */
-export const ApiError = Type.Object({ error: Type.String() }, Strict);
+export const ApiError = Type.Object(
+  {
+    error: Type.String(),
+    tenants: Type.Optional(
+      Type.Array(Type.String(), {
+        description:
+          'The tenants a person signed in through the trusted proxy reads, when they must choose one (X-Koder-Tenant)',
+      }),
+    ),
+  },
+  Strict,
+);
 
 /** Cost of a set of calls that stays honest about calls it could not price (cost/cost-sum.ts). */
 const Cost = {
