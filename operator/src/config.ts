@@ -42,6 +42,12 @@ export interface OperatorConfig {
   ingesterPeerService: string | undefined;
   /** With a peer Service: the name in the certificate the chart mounts for mutual TLS between peers. */
   ingesterPeerTlsServerName: string | undefined;
+  /**
+   * The Secret (in `namespace`) the operator keeps the tenants' prompt-registry signing secrets in,
+   * mounted into the ingester pods at `dir`: pods read Secrets of their own namespace only. Unset:
+   * ratings are not delivered to registries (RegistrySecretNotFound).
+   */
+  registrySecret: { name: string; dir: string } | undefined;
 }
 
 export interface WebhookConfig {
@@ -77,7 +83,9 @@ export const USAGE = `usage: operator [--kubeconfig FILE] [--namespace NS] [--te
   [--webhook-cert-manager] [--webhook-tls-reread-seconds 43200, 300 with cert-manager]
   [--ingester-endpoint http://koder-trace-ingester.koder-trace.svc:4318]
   ingesters sharing trace ids (found through this headless Service's EndpointSlices):
-  [--ingester-peer-service koder-trace-ingester-peers] [--ingester-peer-tls-server-name NAME]`;
+  [--ingester-peer-service koder-trace-ingester-peers] [--ingester-peer-tls-server-name NAME]
+  prompt registries (signing secrets copied into one Secret the ingester pods mount):
+  [--registry-secret koder-trace-registry] [--registry-secret-dir /etc/koder-trace-registry]`;
 
 export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig {
   const { values } = parseArgs({
@@ -110,6 +118,8 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv): Opera
       'ingester-endpoint': { type: 'string' },
       'ingester-peer-service': { type: 'string' },
       'ingester-peer-tls-server-name': { type: 'string' },
+      'registry-secret': { type: 'string' },
+      'registry-secret-dir': { type: 'string', default: '/etc/koder-trace-registry' },
     },
   });
   const number = (name: string, v: string) => {
@@ -184,6 +194,9 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv): Opera
     webhook,
     ingesterPeerService: values['ingester-peer-service'] || undefined,
     ingesterPeerTlsServerName: values['ingester-peer-tls-server-name'] || undefined,
+    registrySecret: values['registry-secret']
+      ? { name: values['registry-secret'], dir: values['registry-secret-dir'] }
+      : undefined,
   });
 }
 

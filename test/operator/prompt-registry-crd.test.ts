@@ -1,7 +1,8 @@
 // TraceTenant spec.promptRegistry on a real API server: the CRD's CEL rule lets https:// through and
-// http:// only to a cluster-local Service or localhost; the operator takes the field and says in the
-// tenant's status that the ratings are stored but not sent yet (the signing secret does not reach
-// in-cluster ingesters yet), while the tenant's traffic is configured as usual.
+// http:// only to a cluster-local Service or localhost. Without a Secret to copy signing secrets to
+// (--registry-secret) the operator says in the tenant's status that ratings are stored but not sent,
+// while the tenant's traffic is configured as usual; with one (as the chart runs it) it copies the
+// tenant's signing secret there and names the file in the ingester config.
 import { CoreV1Api } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,5 +85,59 @@ describe.skipIf(!bins.ok)(suiteTitle('TraceTenant spec.promptRegistry', bins), (
       return out.stdout.includes('id: rated') || out.stdout.includes('"id":"rated"') ? out.stdout : undefined;
     });
     expect(cm).not.toContain('promptRegistry');
+  });
+
+  it('with --registry-secret, copies the signing secret where the ingesters mount it and names the file', async () => {
+    await op?.stop();
+    const core = cp.kubeConfig.makeApiClient(CoreV1Api);
+    // A Secret the user made (not watched): seen at start, and later within the operator's cache time.
+    await core.createNamespacedSecret({
+      namespace: 'team-a',
+      body: { metadata: { name: 'registry-hook' }, stringData: { signing: 'whsec-for-the-registry' } },
+    });
+    op = await startOperatorProcess(cp, ['--registry-secret', 'koder-trace-registry']);
+    const copy = await until('the signing secret copied', async () => {
+      const got = await core
+        .readNamespacedSecret({ name: 'koder-trace-registry', namespace: 'koder-trace' })
+        .catch(() => undefined);
+      const b64 = got?.data?.['team-a.registry-hook.signing'];
+      return b64 ? Buffer.from(b64, 'base64').toString() : undefined;
+    });
+    expect(copy).toBe('whsec-for-the-registry');
+    const cm = await until('the ingester config to name the file', async () => {
+      const out = await cp.kubectl(['get', 'configmap', '-n', 'koder-trace', '-o', 'yaml']);
+      return out.stdout.includes('/etc/koder-trace-registry/team-a.registry-hook.signing')
+        ? out.stdout
+        : undefined;
+    });
+    expect(cm).toContain('https://prompts.example.com/hooks/ratings');
+    const ready = await until('the tenant Ready', async () => {
+      const out = (
+        await cp.kubectl([
+          'get',
+          'tt',
+          'rated',
+          '-n',
+          'team-a',
+          '-o',
+          'jsonpath={.status.conditions[0].status}',
+        ])
+      ).stdout;
+      return out === 'True' ? out : undefined;
+    });
+    expect(ready).toBe('True');
+    // Settled: the copy is not written again and again (it is in the operator's Secret cache).
+    const settled = await (op as RunningOperator).metric('koder_operator_writes_total');
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await (op as RunningOperator).metric('koder_operator_writes_total')).toBe(settled);
+    // The tenant gone, no tenant needs the copy: it is pruned, the signing secret with it.
+    await cp.kubectl(['delete', 'tt', 'rated', '-n', 'team-a']);
+    await until('the copy pruned', async () =>
+      (await core
+        .readNamespacedSecret({ name: 'koder-trace-registry', namespace: 'koder-trace' })
+        .catch(() => undefined))
+        ? undefined
+        : true,
+    );
   });
 });

@@ -23,6 +23,7 @@ import { tenantsInForce } from '../compile/in-force.ts';
 import { CONFIGMAP_MAX_BYTES, type OperatorConfig } from '../config.ts';
 import { INGESTER_CONFIG_KEY } from '../manifests/configmaps.ts';
 import { type DesiredState, desiredObjects } from '../manifests/desired.ts';
+import { REGISTRY_LABEL_VALUE } from '../manifests/registry-secret.ts';
 import { tokenSecret } from '../manifests/token-secret.ts';
 import {
   INSTANCE_LABEL,
@@ -30,6 +31,7 @@ import {
   keyOf,
   MANAGED_BY,
   TOKEN_COPY_LABEL,
+  TOKEN_LABEL,
   tokenSecretName,
 } from '../naming.ts';
 import { applyAndPrune, listedKind, type ManagedKind, objectKey } from './apply.ts';
@@ -92,8 +94,8 @@ export interface ReconcileReport {
   statusesDeferred?: boolean;
 }
 
-function tokenOf(secret: V1Secret | undefined): string | undefined {
-  const b64 = secret?.data?.token;
+function tokenOf(secret: V1Secret | undefined, key = 'token'): string | undefined {
+  const b64 = secret?.data?.[key];
   return b64 ? Buffer.from(b64, 'base64').toString('utf8') : undefined;
 }
 
@@ -144,6 +146,12 @@ function managedKinds(d: ReconcileDeps, tenants: readonly TraceTenant[]): Manage
     present: () => d.caches.secrets.list(),
     prunable: (s) => {
       if (s.metadata?.labels?.[TOKEN_COPY_LABEL] === 'true') return true;
+      // The copy of prompt-registry signing secrets: this instance's, when no tenant needs it any more.
+      if (s.metadata?.labels?.[TOKEN_LABEL] === REGISTRY_LABEL_VALUE)
+        return (
+          s.metadata?.labels?.[INSTANCE_LABEL] === instanceOf(d.cfg) &&
+          s.metadata?.namespace === d.cfg.namespace
+        );
       const owners = (s.metadata?.ownerReferences ?? []).filter((o) => o.kind === 'TraceTenant');
       return owners.length > 0 && owners.every((o) => !uids.has(o.uid)) && !named.has(keyOf(s));
     },
@@ -163,18 +171,25 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
   const policies = d.caches.policies.list() as SamplingPolicy[];
 
   // 1. Tokens: from our labelled Secrets (cached), else read (Secrets users made themselves), else create.
-  const { tokens, refused: tokensRefused } = await ensureTokens(d, tenants, report, fail);
+  const { tokens, registry, refused: tokensRefused } = await ensureTokens(d, tenants, report, fail);
 
   // 2. Compile, and build every object we want — or reuse the last build when nothing it depends on
   // changed (our own status writes, for one, wake a run for every tenant written).
   const namespaces = d.caches.namespaces.list();
-  const key = buildKey(tenants, policies, tokens, namespaces);
+  const key = buildKey(tenants, policies, new Map([...tokens, ...registry]), namespaces);
   const webhook = d.webhook?.configuration;
   const reuse = d.memo?.build?.key === key && d.memo.build.webhook === webhook ? d.memo.build : undefined;
   const built = reuse ?? {
     key,
     webhook,
-    out: compile({ tenants, policies, tokens }),
+    out: compile({
+      tenants,
+      policies,
+      tokens,
+      ...(d.cfg.registrySecret
+        ? { registrySecrets: new Set(registry.keys()), registrySecretDir: d.cfg.registrySecret.dir }
+        : {}),
+    }),
     desired: undefined as DesiredState | undefined,
   };
   // Verdicts are amended below (config full, not written): on a copy, so a reused build stays clean.
@@ -198,6 +213,7 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
       tenants,
       namespaces,
       tokens,
+      registry,
       cfg: d.cfg,
       ...(webhook ? { webhook } : {}),
     });
@@ -284,18 +300,25 @@ async function ensureTokens(
   tenants: readonly TraceTenant[],
   report: ReconcileReport,
   fail: (what: string, err: unknown) => void,
-): Promise<{ tokens: Map<string, string>; refused: Map<string, string> }> {
+): Promise<{
+  tokens: Map<string, string>;
+  registry: Map<string, string>;
+  refused: Map<string, string>;
+}> {
   const memo = d.memo;
   const fresh = (at: number) => memo !== undefined && memo.clock() - at < memo.ttlMs;
-  const readToken = async (ns: string, name: string) => {
-    const key = `${ns}/${name}`;
+  /** A key of a Secret the user made (its `token` unless said), read at most once per cache time. */
+  const readToken = async (ns: string, name: string, field = 'token') => {
+    const key = field === 'token' ? `${ns}/${name}` : `${ns}/${name}/${field}`;
     const known = memo?.userTokens.get(key);
     if (known && fresh(known.at)) return known.token;
-    const token = tokenOf(await d.kube.readSecret(ns, name));
+    const token = tokenOf(await d.kube.readSecret(ns, name), field);
     memo?.userTokens.set(key, { token, at: memo.clock() });
     return token;
   };
   const tokens = new Map<string, string>();
+  // Prompt-registry signing secrets, copied for the ingesters when there is a Secret to copy them to.
+  const registry = new Map<string, string>();
   const refused = new Map<string, string>();
   const errors = await forEachLimited(tenants, d.cfg.apiConcurrency, async (tt) => {
     const ns = tt.metadata?.namespace ?? 'default';
@@ -312,9 +335,15 @@ async function ensureTokens(
       const token = tokenOf(d.caches.secrets.get(secret, ns)) ?? (await readToken(ns, secret));
       if (token) tokens.set(`${ns}/${secret}`, token);
     }
+    const ref = tt.spec?.promptRegistry?.signingSecretRef;
+    if (ref && d.cfg.registrySecret) {
+      const value =
+        tokenOf(d.caches.secrets.get(ref.name, ns), ref.key) ?? (await readToken(ns, ref.name, ref.key));
+      if (value) registry.set(`${ns}/${ref.name}/${ref.key}`, value);
+    }
   });
   for (const err of errors) fail('token Secret', err);
-  return { tokens, refused };
+  return { tokens, registry, refused };
 
   async function ensureToken(tt: TraceTenant, ns: string, name: string): Promise<void> {
     // A Secret we neither cache nor read before is created first (a 409 says it exists, then it is

@@ -93,6 +93,9 @@ export function ingesterConfigMap(
     // Dropped traces wait here for a late rating to bring them back (trace mode); a quarter of a
     // GiB of the pod's data volume at most.
     tail: { rescue: { dir: `${INGESTER_DATA_DIR}/rescue`, maxBytes: 256 * 1024 * 1024 } },
+    // Ratings on their way to prompt registries, durable across restarts (with the signing secrets
+    // copied for the ingesters: registry-secret.ts).
+    ...(cfg.registrySecret ? { promptRegistry: { dir: `${INGESTER_DATA_DIR}/registry-outbox` } } : {}),
     defaultLimits: { ...DEFAULT_LIMITS },
     defaultContentCapture: 'full',
     // Replicas find each other through their headless Service and each decides the traces it owns.
