@@ -3,16 +3,13 @@
 // at the new owner because the old one handed it the decision — not decided again on its own (no
 // error: with this policy it would be dropped, and the kept trace would miss it).
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sha256Hex } from '@koder-trace/ingester/tenants';
 import { createRing, len, request, span, uint } from '@koder-trace/ingester/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
+import type { GrpcCapture } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { postOtlp } from '../harness/otlp-raw.ts';
-import { freePorts } from '../harness/ports.ts';
+import { type PeerReplicas, peerReplicas } from '../harness/peer-replicas.ts';
 import { stored } from '../harness/stored-traces.ts';
 import { until } from '../harness/wait.ts';
 
@@ -25,31 +22,20 @@ const tenant = {
 };
 
 describe('decisions handed over when trace ownership moves', () => {
-  let dir: string;
+  let peers: PeerReplicas;
   let storage: GrpcCapture;
   const replicas: RunningIngester[] = [];
-  let config: (i: number, n: number) => Record<string, unknown>;
+  let config: PeerReplicas['config'];
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'koder-handoff-'));
-    const secretFile = join(dir, 'peer-secret');
-    await writeFile(secretFile, 'a-long-peer-secret-for-tests\n');
-    storage = await startGrpcCapture();
-    const ports = await freePorts(4);
-    const peers = ports.map((port, i) => ({ id: `r${i}`, endpoint: `127.0.0.1:${port}` }));
-    config = (i, n) => ({
-      tenants: [tenant],
-      defaultLimits: { spansPerSecond: 1e6, burst: 1e6 },
-      exporter: { endpoint: storage.endpoint, maxBatchDelayMs: 20 },
-      cluster: { selfId: `r${i}`, peers: peers.slice(0, n), port: ports[i], secretFile },
-    });
+    peers = await peerReplicas(tenant, 4);
+    ({ storage, config } = peers);
     // r0–r2 share trace ids; r3 starts with the four-replica list and joins the others later.
     for (let i = 0; i < 3; i++) replicas.push(await startIngesterProcess(config(i, 3)));
     replicas.push(await startIngesterProcess(config(3, 4)));
   });
   afterAll(async () => {
     for (const r of replicas) await r.stop();
-    await storage?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await peers?.close();
   });
 
   it("keeps a kept trace's late span at its new owner", async () => {

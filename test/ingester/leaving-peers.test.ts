@@ -4,16 +4,13 @@
 // span follows it. Decided alone, both late parts would be dropped by this policy (nothing kept but
 // errors), and the stored traces would be split.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sha256Hex } from '@koder-trace/ingester/tenants';
 import { createRing, len, request, span, uint } from '@koder-trace/ingester/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
+import type { GrpcCapture } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { postOtlp } from '../harness/otlp-raw.ts';
-import { freePorts } from '../harness/ports.ts';
+import { type PeerReplicas, peerReplicas } from '../harness/peer-replicas.ts';
 import { stored } from '../harness/stored-traces.ts';
 import { until } from '../harness/wait.ts';
 
@@ -25,29 +22,18 @@ const tenant = {
 };
 
 describe('a replica leaving the peers', () => {
-  let dir: string;
+  let peers: PeerReplicas;
   let storage: GrpcCapture;
   const replicas: RunningIngester[] = [];
-  let config: (i: number, n: number) => Record<string, unknown>;
+  let config: PeerReplicas['config'];
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'koder-leaving-'));
-    const secretFile = join(dir, 'peer-secret');
-    await writeFile(secretFile, 'a-long-peer-secret-for-tests\n');
-    storage = await startGrpcCapture();
-    const ports = await freePorts(3);
-    const peers = ports.map((port, i) => ({ id: `r${i}`, endpoint: `127.0.0.1:${port}` }));
-    config = (i, n) => ({
-      tenants: [tenant],
-      defaultLimits: { spansPerSecond: 1e6, burst: 1e6 },
-      exporter: { endpoint: storage.endpoint, maxBatchDelayMs: 20 },
-      cluster: { selfId: `r${i}`, peers: peers.slice(0, n), port: ports[i], secretFile },
-    });
+    peers = await peerReplicas(tenant, 3);
+    ({ storage, config } = peers);
     for (let i = 0; i < 3; i++) replicas.push(await startIngesterProcess(config(i, 3)));
   });
   afterAll(async () => {
     for (const r of replicas) await r.stop();
-    await storage?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await peers?.close();
   });
 
   it('hands its buffered traces and its decisions to their next owners', async () => {

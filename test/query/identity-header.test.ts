@@ -5,10 +5,9 @@
 // request from 127.0.0.2 is a stranger's. Without --trusted-proxy the program refuses to start.
 import { rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { agentSpans } from '@koder-trace/ingester/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalProcess, startLocalStack } from '../harness/local-stack.ts';
-import { exportSpans, sdkExporter } from '../harness/otel-sdk.ts';
+import { startIdentityStack } from '../harness/identity-stack.ts';
+import { type LocalStack, startLocalProcess } from '../harness/local-stack.ts';
 import { tenantManifests } from '../harness/tenant-manifests.ts';
 import { until } from '../harness/wait.ts';
 
@@ -41,34 +40,7 @@ describe('read access through a trusted proxy’s identity header (make run)', (
   const bob = { 'x-forwarded-email': 'bob@example.com', 'x-forwarded-groups': 'dev, sre' };
 
   beforeAll(async () => {
-    const dir = await tenantManifests(['shop', 'bank'], READ);
-    dirs.push(dir);
-    stack = await startLocalStack({
-      manifests: dir,
-      args: [
-        '--identity-header',
-        'X-Forwarded-Email',
-        '--groups-header',
-        'X-Forwarded-Groups',
-        '--trusted-proxy',
-        '127.0.0.1/32',
-      ],
-    });
-    const endpoint = { grpc: stack.otlpGrpc, http: stack.otlpHttp };
-    for (const t of ['shop', 'bank'])
-      expect(
-        await exportSpans(
-          sdkExporter('http/protobuf', endpoint, `token-${t}`),
-          await agentSpans(`${t}-agent`),
-        ),
-      ).toEqual({ ok: true });
-    await until('both stored', async () => {
-      const [s, b] = await Promise.all([
-        stack.get('/api/v1/traces', 'token-shop'),
-        stack.get('/api/v1/traces', 'token-bank'),
-      ]);
-      return s.body.traces?.length === 1 && b.body.traces?.length === 1 ? true : undefined;
-    });
+    stack = await startIdentityStack(READ);
   });
   afterAll(async () => {
     await stack?.stop();

@@ -5,15 +5,12 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { agentSpans } from '@koder-trace/ingester/testing';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, requireChromium } from '../harness/browser.ts';
-import { type LocalStack, startLocalStack } from '../harness/local-stack.ts';
-import { exportSpans, sdkExporter } from '../harness/otel-sdk.ts';
-import { tenantManifests } from '../harness/tenant-manifests.ts';
+import { startIdentityStack } from '../harness/identity-stack.ts';
+import type { LocalStack } from '../harness/local-stack.ts';
 import { suiteTitle } from '../harness/testbin.ts';
-import { until } from '../harness/wait.ts';
 
 const SHOTS = fileURLToPath(new URL('../../test-results/ui/', import.meta.url));
 const browserOk = requireChromium();
@@ -44,35 +41,7 @@ describe.skipIf(!browserOk.ok)(suiteTitle('trace UI behind a signing-in proxy', 
   let base: string;
 
   beforeAll(async () => {
-    const manifests = await tenantManifests(['shop', 'bank'], {
-      shop: { groups: ['sre'] },
-      bank: { groups: ['sre'] },
-    });
-    stack = await startLocalStack({
-      manifests,
-      args: [
-        '--identity-header',
-        'X-Forwarded-Email',
-        '--groups-header',
-        'X-Forwarded-Groups',
-        '--trusted-proxy',
-        '127.0.0.1',
-      ],
-    });
-    const endpoint = { grpc: stack.otlpGrpc, http: stack.otlpHttp };
-    for (const t of ['shop', 'bank'])
-      expect(
-        await exportSpans(
-          sdkExporter('http/protobuf', endpoint, `token-${t}`),
-          await agentSpans(`${t}-agent`),
-        ),
-      ).toEqual({ ok: true });
-    await until('both stored', async () =>
-      (await stack.get('/api/v1/traces', 'token-shop')).body.traces?.length === 1 &&
-      (await stack.get('/api/v1/traces', 'token-bank')).body.traces?.length === 1
-        ? true
-        : undefined,
-    );
+    stack = await startIdentityStack({ shop: { groups: ['sre'] }, bank: { groups: ['sre'] } });
     proxy = await signingInProxy(stack.queryUrl, {
       'x-forwarded-email': 'bob@example.com',
       'x-forwarded-groups': 'sre',
