@@ -153,6 +153,18 @@ const shape: fc.Arbitrary<Shape> = fc
 const id = (n: number) => new Uint8Array(8).fill(0).map((_, i) => (i === 7 ? n + 1 : i === 6 ? 0xab : 0));
 const TRACE = new Uint8Array(16).fill(7);
 
+/** Span n of the test trace, child of span `parent` (null: the root). */
+const traceSpan = (n: number, parent: number | null, attributes: Attribute[]): Span =>
+  testSpan({
+    traceId: TRACE,
+    spanId: id(n),
+    parentSpanId: parent === null ? new Uint8Array(0) : id(parent),
+    name: `span ${n}`,
+    startTimeUnixNano: 1_000_000n + BigInt(n),
+    endTimeUnixNano: 2_000_000n,
+    attributes,
+  });
+
 /** The trace's spans: 0 the root, 1..aggs the aggregates, then the leaves. Leaves' usage summed up. */
 function spansOf(s: Shape, withAggregates: boolean): Span[] {
   const aggs = s.aggParents.length;
@@ -174,15 +186,7 @@ function spansOf(s: Shape, withAggregates: boolean): Span[] {
   const attrs = (kv: Record<string, string | bigint>): Attribute[] =>
     Object.entries(kv).map(([key, value]) => ({ key, value }));
   const make = (n: number, parent: number | null, attributes: Attribute[]): Span =>
-    testSpan({
-      traceId: TRACE,
-      spanId: id(n),
-      parentSpanId: parent === null ? new Uint8Array(0) : id(parent),
-      name: `span ${n}`,
-      startTimeUnixNano: 1_000_000n + BigInt(n),
-      endTimeUnixNano: 2_000_000n,
-      attributes,
-    });
+    traceSpan(n, parent, attributes);
   const out: Span[] = [make(0, null, attrs({ 'koder.prompt.id': 'p', 'koder.prompt.version': 'v1' }))];
   if (withAggregates) {
     s.aggParents.forEach((p, a) => {
@@ -278,15 +282,11 @@ describe('an aggregate larger than its calls', () => {
   // more. Each excess counts once, priced at the aggregate's model: 1,300 in / 130 out in all.
   const spans = () => {
     const span = (n: number, parent: number | null, kv: Record<string, string | bigint>) =>
-      testSpan({
-        traceId: TRACE,
-        spanId: id(n),
-        parentSpanId: parent === null ? new Uint8Array(0) : id(parent),
-        name: `span ${n}`,
-        startTimeUnixNano: 1_000_000n + BigInt(n),
-        endTimeUnixNano: 2_000_000n,
-        attributes: Object.entries(kv).map(([key, value]) => ({ key, value })),
-      });
+      traceSpan(
+        n,
+        parent,
+        Object.entries(kv).map(([key, value]) => ({ key, value })),
+      );
     const usage = (op: string, input: number, output: number) => ({
       'gen_ai.operation.name': op,
       'gen_ai.provider.name': 'openai',
@@ -422,31 +422,13 @@ describe('a store written before rollups kept their excess', () => {
     try {
       const file = join(dir, 'old.db');
       const store = openEmbeddedStore(file);
-      const agent = testSpan({
-        traceId: TRACE,
-        spanId: id(0),
-        name: 'agent',
-        startTimeUnixNano: 1n,
-        endTimeUnixNano: 2n,
-        attributes: [
-          { key: 'gen_ai.operation.name', value: 'invoke_agent' },
-          { key: 'gen_ai.request.model', value: 'gpt-4o' },
-          { key: 'gen_ai.usage.input_tokens', value: 500n },
-        ],
-      });
-      const chat = testSpan({
-        traceId: TRACE,
-        spanId: id(1),
-        parentSpanId: id(0),
-        name: 'chat',
-        startTimeUnixNano: 1n,
-        endTimeUnixNano: 2n,
-        attributes: [
-          { key: 'gen_ai.operation.name', value: 'chat' },
-          { key: 'gen_ai.request.model', value: 'gpt-4o' },
-          { key: 'gen_ai.usage.input_tokens', value: 300n },
-        ],
-      });
+      const attrs = (op: string, input: bigint): Attribute[] => [
+        { key: 'gen_ai.operation.name', value: op },
+        { key: 'gen_ai.request.model', value: 'gpt-4o' },
+        { key: 'gen_ai.usage.input_tokens', value: input },
+      ];
+      const agent = traceSpan(0, null, attrs('invoke_agent', 500n));
+      const chat = traceSpan(1, 0, attrs('chat', 300n));
       store.insert('t', batchOf([agent, chat]));
       await store.close();
       // As the version before wrote it: no excess, and the trace's tokens those of its call alone.
