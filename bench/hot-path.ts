@@ -17,6 +17,7 @@ import { sampleBatch } from '../ingester/src/sample/sampler.ts';
 import type { ContentCapture } from '../ingester/src/tenants/registry.ts';
 import { sdkProtobuf } from '../ingester/src/testing/sdk-spans.ts';
 import { llmSpans, plainSpans } from './spans.ts';
+import { cpu, stageClock } from './stage-clock.ts';
 
 const { values } = parseArgs({
   options: {
@@ -32,24 +33,16 @@ const metrics = createMetrics();
 const policy = compilePolicy(undefined);
 
 const STAGES = ['decode', 'normalise', 'truncate', 'tag', 'usage', 'sample', 'encode'] as const;
-const cpu = () => {
-  const u = process.cpuUsage();
-  return u.user + u.system; // µs
-};
 
 for (const kind of kinds) {
   const body = sdkProtobuf(await (kind === 'llm' ? llmSpans : plainSpans)(PER_REQUEST));
-  const spent = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<(typeof STAGES)[number], number>;
+  const clock = stageClock(STAGES);
+  const { spent } = clock;
   let requests = 0;
   const deadline = performance.now() + Number(values.seconds) * 1000;
   const start = cpu();
   while (performance.now() < deadline) {
-    let t = cpu();
-    const lap = (stage: (typeof STAGES)[number]) => {
-      const now = cpu();
-      spent[stage] += now - t;
-      t = now;
-    };
+    const lap = clock.round();
     const batch = decodeTraceRequest(body);
     lap('decode');
     normaliseBatch(batch, capture);

@@ -14,6 +14,7 @@ import { encodeTraceRequest } from '../ingester/src/otlp/encode-proto.ts';
 import { sdkProtobuf } from '../ingester/src/testing/sdk-spans.ts';
 import { encodeRecordParts } from '../ingester/src/wal/record.ts';
 import { llmSpans, plainSpans } from './spans.ts';
+import { stageClock } from './stage-clock.ts';
 
 const { values } = parseArgs({
   options: {
@@ -26,10 +27,6 @@ const PER_REQUEST = 256;
 const kinds = values.spans === 'all' ? ['plain', 'llm'] : [values.spans as string];
 const dir = mkdtempSync(join(values.dir as string, 'koder-bench-wal-record-'));
 const fd = openSync(join(dir, 'segment.wal'), 'w');
-const cpu = () => {
-  const u = process.cpuUsage();
-  return u.user + u.system; // µs
-};
 const STAGES = ['encode', 'record (checksum)', 'zlib crc32 (reference)', 'write'] as const;
 
 console.log('| spans | request | stage | µs per request | ns per span |');
@@ -37,16 +34,12 @@ console.log('| --- | --: | --- | --: | --: |');
 for (const kind of kinds) {
   const body = sdkProtobuf(await (kind === 'llm' ? llmSpans : plainSpans)(PER_REQUEST));
   const batch = decodeTraceRequest(body);
-  const spent = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<(typeof STAGES)[number], number>;
+  const clock = stageClock(STAGES);
+  const { spent } = clock;
   let requests = 0;
   const deadline = performance.now() + Number(values.seconds) * 1000;
   while (performance.now() < deadline) {
-    let t = cpu();
-    const lap = (stage: (typeof STAGES)[number]) => {
-      const now = cpu();
-      spent[stage] += now - t;
-      t = now;
-    };
+    const lap = clock.round();
     const request = encodeTraceRequest(batch);
     lap('encode');
     const parts = encodeRecordParts({ tenant: 'bench', spans: PER_REQUEST, request });
