@@ -6,7 +6,7 @@ const DIGEST = 'trace.koder.dev/injected-config';
 const pod = (annotations: Record<string, string>, deleting = false): V1Pod => ({
   metadata: { name: 'p', annotations, ...(deleting ? { deletionTimestamp: new Date() } : {}) },
 });
-const expected = { digest: 'd2', endpoint: 'http://new:4318', tenantId: 'bot' };
+const expected = { digest: 'd2', rewired: '', endpoint: 'http://new:4318', tenantId: 'bot' };
 const wired = (digest: string, endpoint: string, tenant = 'bot') => ({
   [DIGEST]: digest,
   'trace.koder.dev/ingester-endpoint': endpoint,
@@ -22,8 +22,12 @@ describe('misWiredPods', () => {
       pod(wired('d1', 'http://old:4318')), // old template: its roll is the Deployment controller's
       pod(wired('d2', 'http://old:4318'), true), // going away
       pod({ [DIGEST]: 'd2', 'trace.koder.dev/injected': 'bot' }), // stamped by an older operator: not judged
+      pod({ [DIGEST]: 'd2' }), // admitted while no webhook answered (fail open): not wired at all
+      pod({ ...wired('d2', 'http://old:4318'), 'trace.koder.dev/rewired': '1' }), // an earlier re-roll's
     ];
-    expect(misWiredPods(pods, expected, DIGEST)).toEqual([pods[1], pods[2]]);
+    expect(misWiredPods(pods, expected, DIGEST)).toEqual([pods[1], pods[2], pods[6]]);
+    // Once re-rolled, only the new template's pods are judged.
+    expect(misWiredPods(pods, { ...expected, rewired: '1' }, DIGEST)).toEqual([pods[7]]);
   });
   it('a pod wired although its template should be wired to nothing is mis-wired', () => {
     const none = { ...expected, tenantId: undefined };
@@ -33,9 +37,11 @@ describe('misWiredPods', () => {
 });
 
 describe('rolledOut', () => {
-  it('is true once every live pod is of the template with the digest', () => {
-    expect(rolledOut([pod({ [DIGEST]: 'd2' }), pod({ [DIGEST]: 'd1' }, true)], 'd2', DIGEST)).toBe(true);
-    expect(rolledOut([pod({ [DIGEST]: 'd2' }), pod({ [DIGEST]: 'd1' })], 'd2', DIGEST)).toBe(false);
+  it('is true once every live pod is of the current template', () => {
+    const now = { digest: 'd2', rewired: '' };
+    expect(rolledOut([pod({ [DIGEST]: 'd2' }), pod({ [DIGEST]: 'd1' }, true)], now, DIGEST)).toBe(true);
+    expect(rolledOut([pod({ [DIGEST]: 'd2' }), pod({ [DIGEST]: 'd1' })], now, DIGEST)).toBe(false);
+    expect(rolledOut([pod({ [DIGEST]: 'd2' })], { digest: 'd2', rewired: '1' }, DIGEST)).toBe(false);
   });
 });
 

@@ -17,14 +17,26 @@ export const MAX_REWIRES = 3;
 export interface ExpectedWiring {
   /** INJECTED_CONFIG_ANNOTATION on the template the pods were made from. */
   digest: string;
+  /** REWIRED_ANNOTATION on that template ('' when none): pods of an earlier re-roll are not judged. */
+  rewired: string;
   endpoint: string;
   tenantId: string | undefined;
 }
 
+const ofTemplate = (
+  p: V1Pod,
+  expected: Pick<ExpectedWiring, 'digest' | 'rewired'>,
+  digestAnnotation: string,
+) => {
+  const a = p.metadata?.annotations ?? {};
+  return a[digestAnnotation] === expected.digest && (a[REWIRED_ANNOTATION] ?? '') === expected.rewired;
+};
+
 /**
- * The Deployment's live pods made from the template carrying `digest` whose stamps say they were wired
- * otherwise. Pods without the endpoint stamp (wired by an operator that did not stamp it) are not
- * judged.
+ * The Deployment's live pods made from its current template whose stamps say they were wired
+ * otherwise — or not at all: the webhook fails open, so a pod admitted while no operator replica
+ * answered (one restarting) runs unwired. Pods with the tenant stamp but not the endpoint one (wired by
+ * an operator that did not stamp it) are not judged.
  */
 export function misWiredPods(
   pods: readonly V1Pod[],
@@ -33,19 +45,22 @@ export function misWiredPods(
 ): V1Pod[] {
   return pods.filter((p) => {
     const a = p.metadata?.annotations ?? {};
-    if (p.metadata?.deletionTimestamp || a[digestAnnotation] !== expected.digest) return false;
+    if (p.metadata?.deletionTimestamp || !ofTemplate(p, expected, digestAnnotation)) return false;
     if (expected.tenantId === undefined) return a[INJECTED_ANNOTATION] !== undefined;
+    if (a[INJECTED_ANNOTATION] === undefined) return true; // not wired
     const endpoint = a[ENDPOINT_ANNOTATION];
     if (endpoint === undefined) return false;
     return endpoint !== expected.endpoint || a[INJECTED_ANNOTATION] !== expected.tenantId;
   });
 }
 
-/** Whether every live pod of the Deployment comes from the template carrying `digest`. */
-export function rolledOut(pods: readonly V1Pod[], digest: string, digestAnnotation: string): boolean {
-  return pods.every(
-    (p) => p.metadata?.deletionTimestamp || p.metadata?.annotations?.[digestAnnotation] === digest,
-  );
+/** Whether every live pod of the Deployment comes from its current template. */
+export function rolledOut(
+  pods: readonly V1Pod[],
+  expected: Pick<ExpectedWiring, 'digest' | 'rewired'>,
+  digestAnnotation: string,
+): boolean {
+  return pods.every((p) => p.metadata?.deletionTimestamp || ofTemplate(p, expected, digestAnnotation));
 }
 
 /** The merge patch rolling the Deployment again: its re-roll count, one more, on the template. */

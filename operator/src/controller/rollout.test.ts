@@ -174,13 +174,13 @@ describe('createRollout', () => {
   });
 
   /** A pod of the Deployment's current template, stamped by a webhook with `endpoint`. */
+  /** A pod of the Deployment's current template (its annotations), stamped by a webhook with `endpoint`. */
   const podOf = (d: V1Deployment, endpoint: string, name = 'web-1'): V1Pod => ({
     metadata: {
       name,
       namespace: 'team-a',
       annotations: {
-        [INJECTED_CONFIG_ANNOTATION]:
-          d.spec?.template.metadata?.annotations?.[INJECTED_CONFIG_ANNOTATION] ?? '',
+        ...d.spec?.template.metadata?.annotations,
         'trace.koder.dev/injected': 'bot',
         'trace.koder.dev/ingester-endpoint': endpoint,
       },
@@ -225,7 +225,11 @@ describe('createRollout', () => {
     const { api, calls } = memoryApi([web], live);
     const run = createRollout({ api, ingesterEndpoint: ENDPOINT, log, canWrite: () => true });
     expect(await run(wiring('kt_2'))).toBe(1); // found on the first run, its pod mis-wired: rolled again
-    for (let i = 0; i < 5; i++) await run(wiring('kt_2'));
+    // Each re-roll's new pod is wired by an outdated webhook again.
+    for (let i = 0; i < 5; i++) {
+      live.splice(0, 1, podOf(web, 'http://old-ingester:4318', `web-${i + 2}`));
+      await run(wiring('kt_2'));
+    }
     expect(web.spec?.template.metadata?.annotations?.[REWIRED_ANNOTATION]).toBe(String(MAX_REWIRES));
     expect(calls.patched.length).toBe(MAX_REWIRES);
   });

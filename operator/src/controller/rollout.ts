@@ -31,6 +31,7 @@ import {
   type ExpectedWiring,
   MAX_REWIRES,
   misWiredPods,
+  REWIRED_ANNOTATION,
   rewirePatch,
   rolledOut,
   selectorOf,
@@ -84,7 +85,12 @@ function templateTenant(deployment: V1Deployment, w: Wiring): TraceTenant | unde
 /** What the pods of the Deployment's current template should have been given. */
 function expectedWiring(d: V1Deployment, digest: string, w: Wiring, endpoint: string): ExpectedWiring {
   const tt = templateTenant(d, w);
-  return { digest, endpoint, tenantId: tt ? (tt.spec?.tenantId ?? tt.metadata?.name) : undefined };
+  return {
+    digest,
+    rewired: d.spec?.template?.metadata?.annotations?.[REWIRED_ANNOTATION] ?? '',
+    endpoint,
+    tenantId: tt ? (tt.spec?.tenantId ?? tt.metadata?.name) : undefined,
+  };
 }
 
 /** Per namespace, everything its pods' wiring depends on (to find the namespaces that changed). */
@@ -243,7 +249,7 @@ export function createRollout(opts: {
         const expected = expectedWiring(d, digest, w, opts.ingesterEndpoint);
         const wrong = misWiredPods(pods, expected, INJECTED_CONFIG_ANNOTATION);
         if (wrong.length === 0) {
-          if (rolledOut(pods, digest, INJECTED_CONFIG_ANNOTATION)) watched.delete(key);
+          if (rolledOut(pods, expected, INJECTED_CONFIG_ANNOTATION)) watched.delete(key);
           continue;
         }
         const entry = watched.get(key) as Watched;
