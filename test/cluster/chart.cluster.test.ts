@@ -271,6 +271,19 @@ describe.skipIf(!available.ok)(suiteTitle('the chart in a real cluster', availab
     );
     return volume;
   };
+  /** An annotation trace.koder.dev/<key> on the demo app's pod template in team-a ('' when none). */
+  const demoTemplateAnnotation = async (key: string) =>
+    (
+      await cluster.kubectl([
+        'get',
+        'deployment',
+        'demo-app',
+        '-n',
+        'team-a',
+        '-o',
+        `jsonpath={.spec.template.metadata.annotations.trace\\.koder\\.dev/${key}}`,
+      ])
+    ).stdout;
   const rolledOut = (ns: string, workload: string, seconds = 180) =>
     ok(
       `${workload} rolled out`,
@@ -665,18 +678,7 @@ describe.skipIf(!available.ok)(suiteTitle('the chart in a real cluster', availab
     // The operator stamps the new digest on the pod template: a real rollout, a new ReplicaSet.
     const digest = await until(
       "the injected-config digest on demo-app's pod template",
-      async () =>
-        (
-          await cluster.kubectl([
-            'get',
-            'deployment',
-            'demo-app',
-            '-n',
-            'team-a',
-            '-o',
-            'jsonpath={.spec.template.metadata.annotations.trace\\.koder\\.dev/injected-config}',
-          ])
-        ).stdout || undefined,
+      async () => (await demoTemplateAnnotation('injected-config')) || undefined,
       120_000,
     );
     expect(digest).toMatch(/^[0-9a-f]{16}$/);
@@ -757,18 +759,7 @@ describe.skipIf(!available.ok)(suiteTitle('the chart in a real cluster', availab
         },
         300_000,
       );
-    const rewired = async () =>
-      (
-        await cluster.kubectl([
-          'get',
-          'deployment',
-          'demo-app',
-          '-n',
-          'team-a',
-          '-o',
-          'jsonpath={.spec.template.metadata.annotations.trace\\.koder\\.dev/rewired}',
-        ])
-      ).stdout || '0';
+    const rewired = async () => (await demoTemplateAnnotation('rewired')) || '0';
     const before = await demoPod('team-a');
     const defaultEndpoint = endpointOf(before).env as string;
     expect(endpointOf(before).stamped).toBe(defaultEndpoint);

@@ -26,6 +26,19 @@ const MINI = { input: 0.15, cached: 0.075, output: 0.6 };
 const miniCost = (u: { prompt: number; cached: number; completion: number }) =>
   ((u.prompt - u.cached) * MINI.input + u.cached * MINI.cached + u.completion * MINI.output) / 1e6;
 
+/** Totals of LLM calls that report no cache, reasoning or tool calls, and no error. */
+const uncachedCalls = (inputTokens: number, outputTokens: number, llmCalls: number, costUsd: number) => ({
+  inputTokens,
+  outputTokens,
+  cacheReadTokens: 0,
+  cacheCreationTokens: 0,
+  reasoningTokens: 0,
+  llmCalls,
+  toolCalls: 0,
+  errors: 0,
+  costUsd,
+});
+
 /** The agent run every Vercel fixture records: a tool call, the tool, the answer. */
 const agentRun = (reasoning: number) => ({
   inputTokens: USAGE.toolCall.prompt + USAGE.afterTool.prompt, // 2,500
@@ -220,17 +233,12 @@ const EXPECTED: Record<string, Expected> = {
   },
   'openllmetry-openai': {
     // No cached count, no usage on the streamed call, no span for embeddings.
-    totals: {
-      inputTokens: USAGE.toolCall.prompt,
-      outputTokens: USAGE.toolCall.completion,
-      cacheReadTokens: 0,
-      cacheCreationTokens: 0,
-      reasoningTokens: 0,
-      llmCalls: 2,
-      toolCalls: 0,
-      errors: 0,
-      costUsd: miniCost({ ...USAGE.toolCall, cached: 0 }),
-    },
+    totals: uncachedCalls(
+      USAGE.toolCall.prompt,
+      USAGE.toolCall.completion,
+      2,
+      miniCost({ ...USAGE.toolCall, cached: 0 }),
+    ),
     provider: 'openai',
     models: ['gpt-4o-mini-2024-07-18'],
     rollups: [],
@@ -241,17 +249,12 @@ const EXPECTED: Record<string, Expected> = {
   },
   'openllmetry-openai-old': {
     // The old flat shape: prompt_tokens/completion_tokens, no cached count, no usage when streamed.
-    totals: {
-      inputTokens: USAGE.toolCall.prompt,
-      outputTokens: USAGE.toolCall.completion,
-      cacheReadTokens: 0,
-      cacheCreationTokens: 0,
-      reasoningTokens: 0,
-      llmCalls: 2,
-      toolCalls: 0,
-      errors: 0,
-      costUsd: miniCost({ ...USAGE.toolCall, cached: 0 }),
-    },
+    totals: uncachedCalls(
+      USAGE.toolCall.prompt,
+      USAGE.toolCall.completion,
+      2,
+      miniCost({ ...USAGE.toolCall, cached: 0 }),
+    ),
     provider: 'openai', // sent as gen_ai.system "OpenAI"
     models: ['gpt-4o-mini-2024-07-18'],
     rollups: [],
@@ -362,17 +365,12 @@ const EXPECTED: Record<string, Expected> = {
     // stays on the span to show the gap, and the cached input, unreported, is billed as input.
     // Provider gcp.vertex_ai (the instrumentation's scope says which Google API), priced as
     // gemini-2.5-flash: $0.30 in, $2.50 out.
-    totals: {
-      inputTokens: 2 * GEMINI_USAGE.prompt,
-      outputTokens: 2 * GEMINI_USAGE.candidates,
-      cacheReadTokens: 0,
-      cacheCreationTokens: 0,
-      reasoningTokens: 0,
-      llmCalls: 2,
-      toolCalls: 0,
-      errors: 0,
-      costUsd: (2 * (GEMINI_USAGE.prompt * 0.3 + GEMINI_USAGE.candidates * 2.5)) / 1e6,
-    },
+    totals: uncachedCalls(
+      2 * GEMINI_USAGE.prompt,
+      2 * GEMINI_USAGE.candidates,
+      2,
+      (2 * (GEMINI_USAGE.prompt * 0.3 + GEMINI_USAGE.candidates * 2.5)) / 1e6,
+    ),
     provider: 'gcp.vertex_ai',
     models: [GEMINI_MODEL],
     rollups: [],
