@@ -175,7 +175,8 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   // And once per change of the peer list, the decisions held for traces others own now go to them, so
   // late spans there follow what was decided here (best effort: a lost hand-over only means those
   // late spans are decided on their own, as before).
-  let handingOff = false;
+  /** The periodic hand-off under way, if any. */
+  let handingOff: Promise<void> | undefined;
   let decisionsFor: unknown = clusterNow().peers;
   const handDecisions = async () => {
     const peers = clusterNow().peers;
@@ -199,13 +200,12 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   };
   const handOff = () => {
     if (!router || !forwarder || handingOff || shuttingDown) return;
-    handingOff = true;
-    tail
+    handingOff = tail
       .handOff(router.ownerOf, forwarder.forward)
       .then(handDecisions)
       .catch((err) => log.error({ err }, 'handing buffered traces to their owners failed; retried'))
       .finally(() => {
-        handingOff = false;
+        handingOff = undefined;
       });
   };
   const handOffTimer = router ? setInterval(handOff, 1000) : undefined;
@@ -218,7 +218,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   const leavePeers = async (deadline: number) => {
     if (!router || !forwarder) return;
     const work = (async () => {
-      while (handingOff) await new Promise((r) => setTimeout(r, 10));
+      await handingOff;
       const spans = await tail.handOff(router.successorOf, forwarder.forward);
       await handDecisionsTo(router.successorOf);
       if (spans) log.info({ spans }, 'leaving the peers: buffered traces handed to their next owners');

@@ -12,7 +12,7 @@ import type { ExporterConfig } from '../config/schema.ts';
 import type { ByteBudget } from '../memory/byte-budget.ts';
 import type { Metrics } from '../metrics.ts';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
-import { requestSize } from '../otlp/encode-proto.ts';
+import { encodeTraceRequest, requestSize } from '../otlp/encode-proto.ts';
 import { spanCount, type TraceBatch } from '../otlp/model.ts';
 import type { DeadLetter } from './dead-letter.ts';
 import type { ExportResult, SpanSink } from './sink.ts';
@@ -47,10 +47,11 @@ export interface ExportQueue {
   /** Spans waiting or in flight. */
   readonly depth: number;
   /**
-   * The sink sends export requests as bytes: a batch committed already encoded leaves as those bytes,
-   * without being encoded again at export or kept decoded while it waits (far less memory for LLM spans).
+   * The export request a batch is committed as, when it is worth encoding now: for the write-ahead
+   * log (`logged`), or because the sink sends bytes — the batch then leaves as those bytes, neither
+   * encoded again at export nor kept decoded while it waits (far less memory for LLM spans).
    */
-  readonly sendsEncoded: boolean;
+  requestFor(batch: TraceBatch, logged: boolean): Buffer | undefined;
   /** A wait worth suggesting to the tenant's refused clients, from how its exports are doing. */
   retryAfterMs(tenant: string): number;
   /** Sends everything now and waits until the queue is empty or the deadline passes; returns spans left. */
@@ -384,7 +385,8 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
   }
 
   return {
-    sendsEncoded: sink.exportEncoded !== undefined,
+    requestFor: (batch, logged) =>
+      logged || sink.exportEncoded !== undefined ? encodeTraceRequest(batch) : undefined,
     get depth() {
       return depth;
     },

@@ -2,11 +2,12 @@
 // instrumentation-specific mappers, so their output is also brought up to date.
 import type { Attrs } from './attrs.ts';
 import { int, move, str } from './attrs.ts';
-import { providerName } from './providers.ts';
+import { providerForScope, providerName } from './providers.ts';
 
-export function normaliseDeprecatedGenAi(m: Attrs): void {
+/** `scope`: the instrumentation scope's name, which tells an ambiguous old system name apart. */
+export function normaliseDeprecatedGenAi(m: Attrs, scope = ''): void {
   move(m, 'gen_ai.system', 'gen_ai.provider.name', (v) =>
-    str(v) ? providerName(str(v) as string) : undefined,
+    str(v) ? providerForScope(providerName(str(v) as string), scope) : undefined,
   );
   const provider = str(m.get('gen_ai.provider.name'));
   if (provider !== undefined && provider !== providerName(provider))

@@ -16,7 +16,7 @@ import { normaliseDeprecatedGenAi } from './deprecated-genai.ts';
 import { normaliseContentEvents } from './events.ts';
 import { isOpenInference, normaliseOpenInference } from './openinference.ts';
 import { isOpenLlmetry, normaliseOpenLlmetry } from './openllmetry.ts';
-import { providerForScope, providerName } from './providers.ts';
+import { providerName } from './providers.ts';
 import {
   K_CONTENT,
   K_FINISH_REASONS,
@@ -115,11 +115,7 @@ export function normaliseSpan(span: Span, capture: ContentCapture, scope = ''): 
   if (isOpenLlmetry(m)) normaliseOpenLlmetry(m);
   if (isVercelAi(m)) normaliseVercelAi(m);
   const eventsChanged = normaliseContentEvents(span, m);
-  // Only a provider read from the old gen_ai.system may be ambiguous ("Google"); a current name is not.
-  const fromSystem = m.has('gen_ai.system') && !m.has('gen_ai.provider.name');
-  normaliseDeprecatedGenAi(m);
-  const provider = str(m.get('gen_ai.provider.name'));
-  if (fromSystem && provider !== undefined) m.set('gen_ai.provider.name', providerForScope(provider, scope));
+  normaliseDeprecatedGenAi(m, scope);
   applyContentCapture(m, capture);
   if (!eventsChanged && sameAttributes(span.attributes, [...m])) return false;
   span.attributes = toList(m);

@@ -64,7 +64,10 @@ export function providerName(raw: string): string {
  */
 const VERTEX_SCOPE = /vertex-?ai|aiplatform/i;
 
-/** The provider name, corrected by the instrumentation scope where the name alone is ambiguous. */
+/**
+ * A provider name read from the old gen_ai.system, corrected by the instrumentation scope where the
+ * name alone is ambiguous (a current gen_ai.provider.name is not).
+ */
 export function providerForScope(provider: string, scope: string): string {
   return provider === 'gcp.gemini' && VERTEX_SCOPE.test(scope) ? 'gcp.vertex_ai' : provider;
 }

@@ -130,7 +130,7 @@ export function createPipeline(deps: {
       const result = { received, queued: sampled.kept, sampledOut: sampled.dropped, buffered: 0 };
       if (sampled.kept === 0) return result;
       // Encoded once here, for the log, for its size and for the sink, which sends these very bytes.
-      const request = deps.wal || queue.sendsEncoded ? encodeTraceRequest(batch) : undefined;
+      const request = queue.requestFor(batch, deps.wal !== undefined);
       const room = queue.reserve(t, sampled.kept, request?.length ?? requestSize(batch));
       if (!room) {
         metrics.spansRejected.inc({ tenant: t, reason: 'queue_full' }, received);

@@ -288,7 +288,7 @@ export function createTailSampler(deps: TailDeps): TailSampler {
           const item = outbox[0] as OutboxItem;
           // The item's bytes pass to the queue's reservation (which takes its own exact share).
           budget?.release(item.bytes);
-          const request = wal ? encodeTraceRequest(item.batch) : undefined;
+          const request = queue.requestFor(item.batch, wal !== undefined);
           const room = queue.reserve(item.tenant, item.spans, request?.length ?? requestSize(item.batch));
           if (!room) {
             budget?.take(item.bytes);
@@ -344,6 +344,11 @@ export function createTailSampler(deps: TailDeps): TailSampler {
       const trigger = dueTrigger(trace, at);
       if (trigger) decide(trace, trigger);
     }
+    afterDecisions();
+  }
+
+  /** After deciding: ledgers of dropped traces join the outbox, gauges follow, the outbox drains. */
+  function afterDecisions(): void {
     outboxLedgers();
     gauges();
     if (outbox.length) void flushOutbox();
@@ -592,9 +597,7 @@ export function createTailSampler(deps: TailDeps): TailSampler {
         cache.set(key, decision);
         taken++;
       }
-      outboxLedgers();
-      gauges();
-      if (outbox.length) void flushOutbox();
+      afterDecisions();
       return taken;
     },
     decisionOf(tenant, traceId) {

@@ -28,7 +28,6 @@ export type Identified =
 /** A header's value (the first, if repeated), trimmed; undefined when absent or empty. */
 export const headerValue = (v: string | string[] | undefined) =>
   (Array.isArray(v) ? v[0] : v)?.trim() || undefined;
-const one = headerValue;
 
 /** An address as the socket gives it (IPv4-mapped IPv6 folded to IPv4). */
 function plainAddress(address: string): { address: string; family: 'ipv4' | 'ipv6' } | undefined {
@@ -46,19 +45,17 @@ export function identify(
   remoteAddress: string | undefined,
   trusted: TrustedIdentity | undefined,
 ): Identified {
-  const authorization = one(headers.authorization);
-  if (authorization || !trusted) {
+  const authorization = headerValue(headers.authorization);
+  const from = remoteAddress ? plainAddress(remoteAddress) : undefined;
+  const user = trusted && !authorization ? headerValue(headers[trusted.userHeader]) : undefined;
+  // A token decides when sent; the identity header only from a trusted proxy (single-tenant mode
+  // needs neither).
+  if (!trusted || !user || !from || !trusted.proxies.check(from.address, from.family)) {
     const tenant = auth.authenticate(authorization);
     return tenant ? { tenant, via: 'token' } : { status: 401, error: UNAUTHORIZED };
   }
-  const from = remoteAddress ? plainAddress(remoteAddress) : undefined;
-  const user = one(headers[trusted.userHeader]);
-  if (!user || !from || !trusted.proxies.check(from.address, from.family)) {
-    const tenant = auth.authenticate(undefined); // single-tenant mode needs nobody
-    return tenant ? { tenant, via: 'token' } : { status: 401, error: UNAUTHORIZED };
-  }
   const groups = trusted.groupsHeader
-    ? (one(headers[trusted.groupsHeader]) ?? '')
+    ? (headerValue(headers[trusted.groupsHeader]) ?? '')
         .split(',')
         .map((g) => g.trim())
         .filter(Boolean)
@@ -69,7 +66,7 @@ export function identify(
       status: 403,
       error: `${user} reads no tenant: name them in a TraceTenant's spec.read.users (or one of their groups in spec.read.groups)`,
     };
-  const wanted = one(headers[TENANT_HEADER]);
+  const wanted = headerValue(headers[TENANT_HEADER]);
   if (wanted !== undefined) {
     if (tenants.includes(wanted)) return { tenant: { id: wanted }, via: 'identity' };
     return { status: 403, error: `${user} does not read tenant ${wanted}`, tenants };
