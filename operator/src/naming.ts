@@ -30,6 +30,9 @@ export const TENANT_LABEL = 'trace.koder.dev/tenant';
 export const INJECT_ANNOTATION = 'trace.koder.dev/inject';
 /** On a wired pod: the tenant id it was wired to. */
 export const INJECTED_ANNOTATION = 'trace.koder.dev/injected';
+/** The digest of the config injected into a Deployment's pods: on the Deployment (last seen) and on its
+ * pod template (rolled for), so on its pods too (controller/rollout.ts). */
+export const INJECTED_CONFIG_ANNOTATION = 'trace.koder.dev/injected-config';
 /** On a wired pod: the ingester endpoint it was given (the rollout checks rolled pods against it). */
 export const ENDPOINT_ANNOTATION = 'trace.koder.dev/ingester-endpoint';
 /** Where the webhook server takes AdmissionReviews. */

@@ -25,23 +25,23 @@ describe('misWiredPods', () => {
       pod({ [DIGEST]: 'd2' }), // admitted while no webhook answered (fail open): not wired at all
       pod({ ...wired('d2', 'http://old:4318'), 'trace.koder.dev/rewired': '1' }), // an earlier re-roll's
     ];
-    expect(misWiredPods(pods, expected, DIGEST)).toEqual([pods[1], pods[2], pods[6]]);
+    expect(misWiredPods(pods, expected)).toEqual([pods[1], pods[2], pods[6]]);
     // Once re-rolled, only the new template's pods are judged.
-    expect(misWiredPods(pods, { ...expected, rewired: '1' }, DIGEST)).toEqual([pods[7]]);
+    expect(misWiredPods(pods, { ...expected, rewired: '1' })).toEqual([pods[7]]);
   });
   it('a pod wired although its template should be wired to nothing is mis-wired', () => {
     const none = { ...expected, tenantId: undefined };
-    expect(misWiredPods([pod(wired('d2', 'http://new:4318'))], none, DIGEST)).toHaveLength(1);
-    expect(misWiredPods([pod({ [DIGEST]: 'd2' })], none, DIGEST)).toHaveLength(0);
+    expect(misWiredPods([pod(wired('d2', 'http://new:4318'))], none)).toHaveLength(1);
+    expect(misWiredPods([pod({ [DIGEST]: 'd2' })], none)).toHaveLength(0);
   });
 });
 
 describe('rolledOut', () => {
   it('is true once every live pod is of the current template', () => {
     const now = { digest: 'd2', rewired: '' };
-    expect(rolledOut([pod({ [DIGEST]: 'd2' }), pod({ [DIGEST]: 'd1' }, true)], now, DIGEST)).toBe(true);
-    expect(rolledOut([pod({ [DIGEST]: 'd2' }), pod({ [DIGEST]: 'd1' })], now, DIGEST)).toBe(false);
-    expect(rolledOut([pod({ [DIGEST]: 'd2' })], { digest: 'd2', rewired: '1' }, DIGEST)).toBe(false);
+    expect(rolledOut([pod({ [DIGEST]: 'd2' }), pod({ [DIGEST]: 'd1' }, true)], now)).toBe(true);
+    expect(rolledOut([pod({ [DIGEST]: 'd2' }), pod({ [DIGEST]: 'd1' })], now)).toBe(false);
+    expect(rolledOut([pod({ [DIGEST]: 'd2' })], { digest: 'd2', rewired: '1' })).toBe(false);
   });
 });
 

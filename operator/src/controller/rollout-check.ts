@@ -6,7 +6,7 @@
 // can be compared with the wiring now; a Deployment with mis-wired pods is rolled once more (a
 // template annotation counting the re-rolls), a few times at most.
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
-import { ENDPOINT_ANNOTATION, INJECTED_ANNOTATION } from '../naming.ts';
+import { ENDPOINT_ANNOTATION, INJECTED_ANNOTATION, INJECTED_CONFIG_ANNOTATION } from '../naming.ts';
 
 /** On a pod template: how many times the rollout re-rolled it for mis-wired pods. */
 export const REWIRED_ANNOTATION = 'trace.koder.dev/rewired';
@@ -23,13 +23,11 @@ export interface ExpectedWiring {
   tenantId: string | undefined;
 }
 
-const ofTemplate = (
-  p: V1Pod,
-  expected: Pick<ExpectedWiring, 'digest' | 'rewired'>,
-  digestAnnotation: string,
-) => {
+const ofTemplate = (p: V1Pod, expected: Pick<ExpectedWiring, 'digest' | 'rewired'>) => {
   const a = p.metadata?.annotations ?? {};
-  return a[digestAnnotation] === expected.digest && (a[REWIRED_ANNOTATION] ?? '') === expected.rewired;
+  return (
+    a[INJECTED_CONFIG_ANNOTATION] === expected.digest && (a[REWIRED_ANNOTATION] ?? '') === expected.rewired
+  );
 };
 
 /**
@@ -38,14 +36,10 @@ const ofTemplate = (
  * answered (one restarting) runs unwired. Pods with the tenant stamp but not the endpoint one (wired by
  * an operator that did not stamp it) are not judged.
  */
-export function misWiredPods(
-  pods: readonly V1Pod[],
-  expected: ExpectedWiring,
-  digestAnnotation: string,
-): V1Pod[] {
+export function misWiredPods(pods: readonly V1Pod[], expected: ExpectedWiring): V1Pod[] {
   return pods.filter((p) => {
     const a = p.metadata?.annotations ?? {};
-    if (p.metadata?.deletionTimestamp || !ofTemplate(p, expected, digestAnnotation)) return false;
+    if (p.metadata?.deletionTimestamp || !ofTemplate(p, expected)) return false;
     if (expected.tenantId === undefined) return a[INJECTED_ANNOTATION] !== undefined;
     if (a[INJECTED_ANNOTATION] === undefined) return true; // not wired
     const endpoint = a[ENDPOINT_ANNOTATION];
@@ -58,9 +52,8 @@ export function misWiredPods(
 export function rolledOut(
   pods: readonly V1Pod[],
   expected: Pick<ExpectedWiring, 'digest' | 'rewired'>,
-  digestAnnotation: string,
 ): boolean {
-  return pods.every((p) => p.metadata?.deletionTimestamp || ofTemplate(p, expected, digestAnnotation));
+  return pods.every((p) => p.metadata?.deletionTimestamp || ofTemplate(p, expected));
 }
 
 /** The merge patch rolling the Deployment again: its re-roll count, one more, on the template. */

@@ -26,6 +26,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { TraceTenant } from '../api/types.generated.ts';
+import { INJECTED_CONFIG_ANNOTATION } from '../naming.ts';
 import { routesForNamespace, tenantForPod } from '../routing.ts';
 import {
   type ExpectedWiring,
@@ -39,8 +40,7 @@ import {
 
 /** On a Deployment: "true" rolls it when the config injected into its pods changes. */
 export const ROLL_ANNOTATION = 'trace.koder.dev/roll-on-change';
-/** The digest of the injected config, on the Deployment (last seen) and its pod template (rolled for). */
-export const INJECTED_CONFIG_ANNOTATION = 'trace.koder.dev/injected-config';
+export { INJECTED_CONFIG_ANNOTATION };
 
 /** What decides the config injected into pods: the caches' tenants and namespaces, and the tokens. */
 export interface Wiring {
@@ -205,9 +205,8 @@ export function createRollout(opts: {
   canWrite: () => boolean;
   /** Asks for another reconcile run (the next check of rolled Deployments). */
   recheck?: () => void;
-  now?: () => number;
 }): (w: Wiring) => Promise<number> {
-  const now = opts.now ?? Date.now;
+  const now = Date.now;
   let last: { wiring: Wiring; byNamespace: Map<string, string> } | undefined;
   const watched = new Map<string, Watched>();
   let checkTimer: NodeJS.Timeout | undefined;
@@ -247,9 +246,9 @@ export function createRollout(opts: {
         if (digest !== e.digest) watch(d, digest); // rolled again since, for a newer wiring
         const pods = await opts.api.pods(e.namespace, selectorOf(d));
         const expected = expectedWiring(d, digest, w, opts.ingesterEndpoint);
-        const wrong = misWiredPods(pods, expected, INJECTED_CONFIG_ANNOTATION);
+        const wrong = misWiredPods(pods, expected);
         if (wrong.length === 0) {
-          if (rolledOut(pods, expected, INJECTED_CONFIG_ANNOTATION)) watched.delete(key);
+          if (rolledOut(pods, expected)) watched.delete(key);
           continue;
         }
         const entry = watched.get(key) as Watched;
