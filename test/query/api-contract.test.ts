@@ -10,6 +10,7 @@ import type { TenantRegistry } from '@koder-trace/ingester/tenants';
 import { addSpanUsage, emptyLedger, ledgerBatch, sdkJson, sdkProtobuf } from '@koder-trace/ingester/testing';
 import {
   createQueryServer,
+  type DashboardT,
   DEFAULT_PRICES,
   OPERATIONS,
   type Operation,
@@ -82,6 +83,10 @@ describe('query API contract (embedded store; Tempo backend against the stand-in
   let noIngester: Served;
   const seen: Seen = new Set();
   let traceId = '';
+  // One range for both backends, so their buckets line up.
+  const endMs = Date.now() + 60_000;
+  const window = `start=${endMs - 86_400_000}&end=${endMs}`;
+  const dashboards: Partial<Record<(typeof BACKENDS)[number], DashboardT>> = {};
   let spanId = '';
 
   /** Calls one operation; checks the status is documented and the body matches its schema. */
@@ -207,6 +212,21 @@ describe('query API contract (embedded store; Tempo backend against the stand-in
       });
     });
 
+    it('dashboard: figures over time by model and tenant, refusals', async () => {
+      const d = await call('dashboard', on(), `/api/v1/dashboard?buckets=6&by=model&${window}`);
+      const body = d.body as DashboardT;
+      expect(body.groups.length).toBeGreaterThan(0);
+      expect(body.series).toHaveLength(6);
+      const calls = body.groups.reduce((n, g) => n + g.calls, 0);
+      expect(calls).toBeGreaterThan(0);
+      expect(body.partial).toBeUndefined();
+      dashboards[backend] = body;
+      const t = await call('dashboard', on(), '/api/v1/dashboard?by=tenant');
+      expect((t.body as DashboardT).groups.map((g) => g.key)).toEqual([TENANT]);
+      await call('dashboard', on(), '/api/v1/dashboard?by=colour');
+      await call('dashboard', on(), '/api/v1/dashboard', { headers: { authorization: '' } });
+    });
+
     it('sessions: listed (embedded) or said to be impossible (Tempo), and opened on both', async () => {
       const list = await call('sessions', on(), '/api/v1/sessions');
       expect(list.status).toBe(backend === 'embedded' ? 200 : 501);
@@ -259,6 +279,19 @@ describe('query API contract (embedded store; Tempo backend against the stand-in
       await call('info', on(), '/api/v1/info', { headers: { authorization: '' } });
       await call('info', on(), '/api/v1/info?x=1', { headers: { authorization: '' } });
     });
+  });
+
+  it('the dashboard reads the same figures from both backends', () => {
+    const { embedded, tempo } = dashboards;
+    expect(embedded && tempo).toBeTruthy();
+    // Sums taken in another order differ in the last bits of a double.
+    const figures = (d?: DashboardT) =>
+      JSON.parse(
+        JSON.stringify({ groups: d?.groups, series: d?.series }, (_, v) =>
+          typeof v === 'number' ? Number(v.toPrecision(12)) : v,
+        ),
+      );
+    expect(figures(tempo)).toEqual(figures(embedded));
   });
 
   it('a rating the ingester cannot take answers 502', async () => {

@@ -362,6 +362,37 @@ describe('query backends: one contract (embedded store; Tempo backend against a 
     });
   }
 
+  it('gives the dashboard the same points from every backend, over 30 days', async () => {
+    const all = async (b: TraceBackend) => {
+      const { points, partial } = await b.dashboardPoints('team-a', NOW - 30n * DAY, NOW);
+      expect(partial).toBeUndefined();
+      return [...points].sort((a, b) => Number(a.start_ns - b.start_ns) || a.input_tokens - b.input_tokens);
+    };
+    const embedded = await all(backends.embedded);
+    // The chat call of each agent run (its other model span names no operation) and the rating of
+    // "rated", counted with the span it rates.
+    expect(embedded.filter((p) => p.is_call).map((p) => p.service)).toEqual([
+      'billing-agent',
+      'support-agent',
+    ]);
+    expect(embedded.filter((p) => p.rating !== null)).toMatchObject([{ rating: 0.75, service: 'svc' }]);
+    for (const name of ['tempo 2.8', 'tempo 3.0'] as const)
+      expect(await all(backends[name]), name).toEqual(embedded);
+  });
+
+  it('tempo: a dashboard over more traces than it reads says from when its figures are complete', async () => {
+    const capped = tempoBackend({ url: (standins['3.0'] as TempoStandin).url, dashboardTraces: 2 });
+    const { points, partial } = await capped.dashboardPoints('team-a', NOW - 30n * DAY, NOW);
+    // The two newest traces with calls are the agent runs (10 and 12 minutes ago): complete figures
+    // cover only the newer, which starts after the older one.
+    expect(partial).toMatchObject({ traces: 1, reason: expect.stringMatching(/newest 2 traces/) });
+    const billing = await backends.embedded.spans('team-a', ids['billing-agent'] as string);
+    const billingStart = billing.map((r) => r.start_ns).sort((a, b) => (a < b ? -1 : 1))[0] as bigint;
+    expect(partial?.fromNs).toBeGreaterThan(billingStart);
+    expect([...points].map((p) => p.service)).toEqual(['support-agent']);
+    expect([...points].every((p) => p.start_ns >= (partial?.fromNs ?? 0n))).toBe(true);
+  });
+
   it('lists the prompts: embedded with versions and counts, tempo ids only (from tag values)', async () => {
     const week = [NOW - 7n * DAY, NOW + HOUR] as const;
     expect(

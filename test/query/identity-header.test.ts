@@ -73,6 +73,20 @@ describe('read access through a trusted proxy’s identity header (make run)', (
     expect(other.status).toBe(403);
   });
 
+  it('the dashboard by tenant spans every tenant the person reads, without choosing one', async () => {
+    const keys = (r: Awaited<ReturnType<typeof get>>) =>
+      (r.body as { groups?: { key: string; calls: number }[] }).groups?.map((g) => [g.key, g.calls]);
+    const both = await get(stack.queryUrl, '/api/v1/dashboard?by=tenant', bob);
+    expect(both.status, both.body.error).toBe(200);
+    expect(keys(both)?.sort()).toEqual([
+      ['bank', 1],
+      ['shop', 1],
+    ]);
+    // Grouped otherwise, a dashboard is one tenant's: the person still chooses.
+    expect((await get(stack.queryUrl, '/api/v1/dashboard?by=model', bob)).status).toBe(400);
+    expect(keys(await get(stack.queryUrl, '/api/v1/dashboard?by=tenant', alice))).toEqual([['shop', 1]]);
+  });
+
   it('a token still decides when one is sent, whatever the identity header says', async () => {
     const r = await get(stack.queryUrl, '/api/v1/traces', { ...alice, authorization: 'Bearer token-bank' });
     expect(r.body.traces?.map((t) => t.rootService)).toEqual(['bank-agent']);

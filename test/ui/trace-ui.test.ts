@@ -205,6 +205,28 @@ describe.skipIf(!browserOk.ok)(suiteTitle('trace UI in Chromium', browserOk), ()
     await page.waitForURL(/\/traces\/[0-9a-f]{32}$/);
   });
 
+  it('shows the dashboard by model and by prompt version, and opens a model as its traces', async () => {
+    const api = (await stack.get('/api/v1/dashboard?start=0&by=model')).body as {
+      groups: { key: string; calls: number }[];
+    };
+    expect(api.groups.length).toBeGreaterThan(1);
+    await page.goto(`${stack.queryUrl}/dashboard`);
+    await page.locator('table.dashboard tbody tr').first().waitFor();
+    const models = await page.locator('table.dashboard tbody tr td:first-child').allTextContents();
+    expect(models.sort()).toEqual(api.groups.map((g) => g.key).sort());
+    expect(await page.locator('.chart canvas').count()).toBe(6);
+    await shot('12-dashboard');
+    await page.getByLabel('By').selectOption('promptVersion');
+    await page.waitForURL(/by=promptVersion/);
+    await page.locator('table.dashboard tbody tr td', { hasText: 'support-answer@' }).first().waitFor();
+    await shot('13-dashboard-prompt-versions');
+    await page.getByLabel('By').selectOption('model');
+    const model = api.groups.find((g) => !g.key.startsWith('(')) as { key: string };
+    await page.getByRole('link', { name: model.key, exact: true }).click();
+    await page.waitForURL(new RegExp(`model=${model.key}`));
+    await page.locator('table.traces tbody tr').first().waitFor();
+  });
+
   it('lists end users and opens one as the trace table filtered to that user', async () => {
     const api = (await stack.get('/api/v1/users')).body as { users: { userId: string; traces: number }[] };
     expect(api.users.length).toBeGreaterThan(1);

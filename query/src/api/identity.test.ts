@@ -20,6 +20,7 @@ describe('identify', () => {
     expect(identify(auth, { 'x-user': 'alice' }, '10.1.2.3', trusted)).toEqual({
       tenant: { id: 'shop' },
       via: 'identity',
+      readable: ['shop'],
     });
     expect(identify(auth, { 'x-user': 'alice' }, '::ffff:10.1.2.3', trusted)).toMatchObject({
       via: 'identity',
@@ -40,9 +41,11 @@ describe('identify', () => {
       status: 400,
       tenants: ['bank', 'shop'],
     });
+    // The choice is one tenant; answers that span tenants (the dashboard by tenant) read them all.
     expect(identify(auth, { ...sre, 'x-koder-tenant': 'bank' }, '10.0.0.1', trusted)).toEqual({
       tenant: { id: 'bank' },
       via: 'identity',
+      readable: ['bank', 'shop'],
     });
     expect(identify(auth, { ...sre, 'x-koder-tenant': 'ops' }, '10.0.0.1', trusted)).toMatchObject({
       status: 403,

@@ -22,7 +22,12 @@ export const TENANT_HEADER = 'x-koder-tenant';
 export type Headers = Record<string, string | string[] | undefined>;
 
 export type Identified =
-  | { tenant: { readonly id: string }; via: 'token' | 'identity' }
+  | {
+      tenant: { readonly id: string };
+      via: 'token' | 'identity';
+      /** Every tenant this person reads (identity only), for answers that span tenants. */
+      readable?: string[];
+    }
   | { status: 401 | 403 | 400; error: string; tenants?: string[] };
 
 /** A header's value (the first, if repeated), trimmed; undefined when absent or empty. */
@@ -68,10 +73,11 @@ export function identify(
     };
   const wanted = headerValue(headers[TENANT_HEADER]);
   if (wanted !== undefined) {
-    if (tenants.includes(wanted)) return { tenant: { id: wanted }, via: 'identity' };
+    if (tenants.includes(wanted)) return { tenant: { id: wanted }, via: 'identity', readable: tenants };
     return { status: 403, error: `${user} does not read tenant ${wanted}`, tenants };
   }
-  if (tenants.length === 1) return { tenant: { id: tenants[0] as string }, via: 'identity' };
+  if (tenants.length === 1)
+    return { tenant: { id: tenants[0] as string }, via: 'identity', readable: tenants };
   return {
     status: 400,
     error: `${user} reads several tenants (${tenants.join(', ')}): choose one with the X-Koder-Tenant header`,

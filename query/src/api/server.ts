@@ -18,13 +18,14 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type ConnectionLimits, limitConnections } from '@koder-trace/ingester/connections';
 import type { TenantAuth } from '@koder-trace/ingester/tenants';
 import type { Logger } from 'pino';
-import type { TraceBackend } from '../backend/backend.ts';
+import type { PartialRead, TraceBackend } from '../backend/backend.ts';
 import { costMetricsText } from '../cost/cost-metrics.ts';
 import { NO_COST, traceCosts } from '../cost/cost-sum.ts';
 import { type PriceTable, pricer } from '../cost/prices.ts';
 import { BadRequest } from '../model/filter.ts';
 import type { SpanRow } from '../model/span.ts';
 import { OPERATIONS } from './contract/operations.ts';
+import { Dashboard, parseDashboard } from './dashboard.ts';
 import { type ExportRequest, exportItems, parseExport } from './export.ts';
 import { streamExport } from './export-stream.ts';
 import { parseGroupPage, sessionList, userList } from './groups.ts';
@@ -140,6 +141,7 @@ const TRACE_PATH = /^\/api\/v1\/traces\/([0-9a-fA-F]{32})$/;
 const OVERLAY_PATH = /^\/api\/v1\/prompts\/([^/]+)\/versions$/;
 const RATINGS_PATH = '/api/v1/ratings';
 const EXPORT_PATH = '/api/v1/export';
+const DASHBOARD_PATH = '/api/v1/dashboard';
 const SESSION_PATH = /^\/api\/v1\/sessions\/([^/]+)$/;
 const NO_GROUPS = {
   sessions:
@@ -193,6 +195,7 @@ async function route(
     });
   }
   const who = tenantOf(deps, creds);
+  if (path === DASHBOARD_PATH) return dashboardReply(deps, q, who);
   if ('status' in who) return refusal(who);
   const { tenant } = who;
   if (path === '/api/v1/traces') {
@@ -318,6 +321,52 @@ async function route(
   }
   if (path.startsWith('/api/v1/traces/')) return reply(400, { error: 'trace id: expected 32 hex digits' });
   return reply(404, { error: `no such endpoint ${path}; see /api/v1/openapi.json` });
+}
+
+/**
+ * GET /api/v1/dashboard. by=tenant spans every tenant the caller reads, so a person reading several
+ * needs no X-Koder-Tenant for it.
+ */
+async function dashboardReply(deps: QueryDeps, q: URLSearchParams, who: Identified): Promise<Reply> {
+  const several = 'status' in who && who.status === 400 ? who.tenants : undefined;
+  if ('status' in who && !several) return refusal(who);
+  const d = parseDashboard(q);
+  const tenants =
+    'status' in who
+      ? d.by === 'tenant'
+        ? several
+        : undefined
+      : d.by === 'tenant' && who.readable
+        ? who.readable
+        : [who.tenant.id];
+  if (!tenants) return refusal(who as Extract<Identified, { status: number }>);
+  const { start, end } = range(deps, d);
+  const board = new Dashboard({ ...d, startNs: start, endNs: end }, pricer(deps.prices));
+  let partial: PartialRead | undefined;
+  for (const tenant of tenants) {
+    const read = await deps.backend.dashboardPoints(tenant, start, end);
+    let n = 0;
+    for (const p of read.points) {
+      board.add(p, tenant);
+      // A long range is many rows: let other requests in between.
+      if (++n % 5000 === 0) await nextTurn();
+    }
+    if (read.partial && (!partial || read.partial.fromNs > partial.fromNs)) partial = read.partial;
+  }
+  const body = board.result();
+  return reply(
+    200,
+    partial
+      ? {
+          ...body,
+          partial: {
+            traces: partial.traces,
+            fromTimeUnixNano: partial.fromNs.toString(),
+            reason: partial.reason,
+          },
+        }
+      : body,
+  );
 }
 
 function decodePathSegment(segment: string, name: string): string {

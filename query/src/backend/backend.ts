@@ -1,12 +1,20 @@
 // What the query API needs from storage, whichever holds the traces: the embedded store on one
 // machine, Tempo in a cluster.
 
+import type { DashboardPoint } from '../model/dashboard-point.ts';
 import type { TraceFilter } from '../model/filter.ts';
 import type { ModelUsage, PromptUse, TraceSummaryRow } from '../model/rows.ts';
 import type { SpanRow } from '../model/span.ts';
 import type { TextMatch } from '../store/full-text.ts';
 import type { GroupQuery, GroupRow } from '../store/groups.ts';
 import type { EmbeddedStore, LedgerFilter } from '../store/sqlite-store.ts';
+
+/** Why an answer covers only part of a range: it read the newest `traces`, back to `fromNs`. */
+export interface PartialRead {
+  traces: number;
+  fromNs: bigint;
+  reason: string;
+}
 
 export interface TraceBackend {
   search(tenant: string, f: TraceFilter): Promise<{ rows: TraceSummaryRow[]; next?: string }>;
@@ -24,6 +32,15 @@ export interface TraceBackend {
    * an attribute's value; Tempo's search cannot, so it has none (a session is still opened by id).
    */
   sessions?(tenant: string, q: GroupQuery): Promise<GroupRow[]>;
+  /**
+   * The dashboard's points starting in a range (model/dashboard-point.ts), read lazily: the embedded
+   * store selects them directly; Tempo's come from whole traces, a bounded number (then `partial`).
+   */
+  dashboardPoints(
+    tenant: string,
+    startNs: bigint,
+    endNs: bigint,
+  ): Promise<{ points: Iterable<DashboardPoint>; partial?: PartialRead }>;
   /** Where each trace matches a full-text search (embedded store only: Tempo has no full-text index). */
   textMatches?(tenant: string, traceIds: string[], text: string): Promise<Map<string, TextMatch>>;
   /** End users with traces in a range (embedded store only, for the same reason). */
@@ -44,6 +61,7 @@ export function embeddedBackend(store: EmbeddedStore): TraceBackend {
     promptSpans: async (t, p, s, e) => store.promptSpans(t, p, s, e),
     span: async (t, id, s) => store.span(t, id, s),
     prompts: async (t, s, e) => store.prompts(t, s, e),
+    dashboardPoints: async (t, s, e) => ({ points: store.dashboardPoints(t, s, e) }),
     sessions: async (t, q) => store.sessions(t, q),
     users: async (t, q) => store.users(t, q),
     textMatches: async (t, ids, text) => store.textMatches(t, ids, text),

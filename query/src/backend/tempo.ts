@@ -18,6 +18,7 @@
 //   row's (start, trace id), so paging cannot skip, repeat or loop, however many traces start in one
 //   second.
 import { decodeTraceRequestValue } from '@koder-trace/ingester/otlp';
+import { tracePoints } from '../model/dashboard-point.ts';
 import { BadRequest, type TraceFilter } from '../model/filter.ts';
 import { tracePreview } from '../model/preview.ts';
 import type { ModelUsage, TraceSummaryRow } from '../model/rows.ts';
@@ -66,6 +67,8 @@ export interface TempoOptions {
   now?: () => bigint;
   /** Told when Tempo returns a trace cut at its max_bytes_per_trace (status PARTIAL). */
   onPartial?: (tenant: string, traceId: string, message: string) => void;
+  /** Traces the dashboard reads at most (default 2,000; each is fetched whole). */
+  dashboardTraces?: number;
   /** The attributes read as the user id, in order (model/user-id.ts; default user.id, enduser.id). */
   userAttributes?: readonly string[];
 }
@@ -76,6 +79,9 @@ const HOUR_S = 3600;
 const MAX_TEMPO_LIMIT = 65_536;
 /** Traces read at most for one prompt overlay. */
 const MAX_PROMPT_TRACES = 1000;
+/** Traces the dashboard reads: those with a model call, usage or a rating. */
+const DASHBOARD_QUERY =
+  '{ span.gen_ai.operation.name != nil || span.gen_ai.usage.input_tokens != nil || span.gen_ai.usage.output_tokens != nil || span.koder.rating.score != nil }';
 /** Traces read for a search page are reused by the same request's facets and cost, no longer. */
 const PAGE_REUSE_MS = 5_000;
 
@@ -434,6 +440,32 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
         .flat()
         .filter((r) => r.prompt_id === promptId && r.start_ns >= startNs && r.start_ns <= endNs)
         .sort((a, b) => (a.start_ns < b.start_ns ? -1 : a.start_ns > b.start_ns ? 1 : 0));
+    },
+    async dashboardPoints(tenant, startNs, endNs) {
+      const range = bounds(startNs, endNs);
+      if (range.start > range.end) return { points: [] };
+      const top = { start: range.end, id: 'g' };
+      const cap = opts.dashboardTraces ?? 2000;
+      const hits = await candidates(tenant, DASHBOARD_QUERY, range.start, range.end, top, cap + 1, cap + 1);
+      // Newest first: past the cap, the figures cover the traces that start after the oldest one read.
+      const cut = hits.length > cap;
+      const read = hits.slice(0, cap);
+      const fromNs = cut ? (read.at(-1) as Hit).start + 1n : range.start;
+      const fetched = await many(
+        tenant,
+        read.filter((h) => h.start >= fromNs).map((h) => h.id),
+        false,
+      );
+      const points = [...fetched.values()].flatMap((rows) => tracePoints(rows, fromNs, range.end));
+      if (!cut) return { points };
+      return {
+        points,
+        partial: {
+          traces: fetched.size,
+          fromNs,
+          reason: `Tempo's search returns traces, not figures: the dashboard reads at most the newest ${cap} traces with model calls or ratings; narrow start/end for complete figures`,
+        },
+      };
     },
     async span(tenant, traceId, spanId) {
       return (await spans(tenant, traceId)).find((r) => r.span_id === spanId);

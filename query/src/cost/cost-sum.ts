@@ -32,6 +32,13 @@ export class CostSum {
     this.priced++;
   }
 
+  /** Adds another sum (the dashboard folds small groups into one). */
+  merge(other: CostSum): void {
+    this.usd += other.usd;
+    this.priced += other.priced;
+    for (const u of other.unknown) this.unknown.add(u);
+  }
+
   total(): CostTotal {
     const partial = this.unknown.size > 0;
     return {

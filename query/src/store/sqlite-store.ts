@@ -4,11 +4,13 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { TraceBatch } from '@koder-trace/ingester/otlp';
 import type { ExportResult, SpanSink } from '@koder-trace/ingester/sink';
+import type { DashboardPoint } from '../model/dashboard-point.ts';
 import { BadRequest, type SortKey, type TraceFilter } from '../model/filter.ts';
 import { genAiOf, spanPreview } from '../model/preview.ts';
 import type { ModelUsage, PromptUse, TraceSummaryRow } from '../model/rows.ts';
 import type { SpanRow } from '../model/span.ts';
 import { DEFAULT_USER_ATTRIBUTES } from '../model/user-id.ts';
+import { DASHBOARD_POINTS_SQL } from './dashboard-points.ts';
 import { ftsQuery, fullText, type TextMatch } from './full-text.ts';
 import { type GroupQuery, type GroupRow, groupQueries } from './groups.ts';
 import { EXCESS_VERSION, FULL_TEXT_VERSION, MIGRATIONS, ROLLUP_VERSION } from './migrations.ts';
@@ -78,6 +80,8 @@ export interface EmbeddedStore extends SpanSink {
   promptSpans(tenant: string, promptId: string, startNs: bigint, endNs: bigint): SpanRow[];
   /** Prompt ids and versions used in a time range, with their (reweighted) call counts. */
   prompts(tenant: string, startNs: bigint, endNs: bigint): PromptUse[];
+  /** The dashboard's points starting in a range (lazily read). */
+  dashboardPoints(tenant: string, startNs: bigint, endNs: bigint): Iterable<DashboardPoint>;
   /** The ingester's `koder.usage` ledger spans of one request, or starting in a range (lazily read). */
   ledgerSpans(tenant: string, f: LedgerFilter): Iterable<SpanRow>;
   /** One span, for ratings. */
@@ -469,6 +473,13 @@ export function openEmbeddedStore(path: string, opts: EmbeddedStoreOptions = {})
       ),
     prompts: (tenant, startNs, endNs) =>
       (promptUse.all(tenant, startNs, endNs) as Record<string, unknown>[]).map((p) => fromDb<PromptUse>(p)),
+    *dashboardPoints(tenant, startNs, endNs) {
+      // A statement of its own: the caller yields between rows, and another request may read meanwhile.
+      const stmt = db.prepare(DASHBOARD_POINTS_SQL);
+      stmt.setReadBigInts(true);
+      for (const r of stmt.iterate(tenant, startNs, endNs))
+        yield fromDb<DashboardPoint>(r as Record<string, unknown>);
+    },
     *ledgerSpans(tenant, f) {
       const rows =
         f.requestId !== undefined

@@ -10,6 +10,8 @@ export type Rating = C.RatingT;
 export type Trace = C.TraceT;
 export type VersionStats = C.VersionStatsT;
 export type Overlay = C.OverlayT;
+export type Dashboard = C.DashboardT;
+export type DashboardFigures = C.DashboardFiguresT;
 export type PromptUse = C.PromptUseT;
 export type Info = C.InfoT;
 
@@ -80,6 +82,7 @@ export const api = {
   search: (q: URLSearchParams) => call<{ traces: TraceRow[]; next?: string }>(`/api/v1/traces?${q}`),
   trace: (id: string) => call<Trace>(`/api/v1/traces/${id}`),
   prompts: (q: URLSearchParams) => call<{ prompts: PromptUse[] }>(`/api/v1/prompts?${q}`),
+  dashboard: (q: URLSearchParams) => call<Dashboard>(`/api/v1/dashboard?${q}`),
   overlay: (id: string, q: URLSearchParams) =>
     call<Overlay>(`/api/v1/prompts/${encodeURIComponent(id)}/versions?${q}`),
   rate: (r: { traceId: string; spanId: string; score: number; comment?: string }) =>

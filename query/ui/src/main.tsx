@@ -1,9 +1,11 @@
-// The trace UI: a trace table, a trace with its span tree and prompt panel, sessions read as
-// conversations, and prompt-version overlays. Routes are plain paths so every view is a shareable link.
+// The trace UI: a trace table, a trace with its span tree and prompt panel, a dashboard over time,
+// sessions read as conversations, and prompt-version overlays. Routes are plain paths so every view
+// is a shareable link.
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { render } from 'preact';
 import { tenantChoice, token } from './api.ts';
+import { DashboardPage } from './dashboard-page.tsx';
 import { SessionsPage, UsersPage } from './groups-page.tsx';
 import { PromptOverlayPage, PromptsPage } from './prompts-page.tsx';
 import { linkClick, useUrl } from './router.ts';
@@ -21,7 +23,8 @@ function App() {
   const trace = TRACE.exec(path);
   const prompt = PROMPT.exec(path);
   const session = SESSION.exec(path);
-  const section = ['prompts', 'sessions', 'users'].find((s) => path.startsWith(`/${s}`)) ?? 'traces';
+  const section =
+    ['dashboard', 'prompts', 'sessions', 'users'].find((s) => path.startsWith(`/${s}`)) ?? 'traces';
   return (
     <>
       <nav class="top">
@@ -34,6 +37,13 @@ function App() {
           aria-current={section === 'traces' ? 'page' : undefined}
         >
           Traces
+        </a>
+        <a
+          href="/dashboard"
+          onClick={(e) => linkClick(e, '/dashboard')}
+          aria-current={section === 'dashboard' ? 'page' : undefined}
+        >
+          Dashboard
         </a>
         <a
           href="/sessions"
@@ -89,6 +99,8 @@ function App() {
         <PromptOverlayPage url={url} promptId={decodeURIComponent(prompt[1] as string)} />
       ) : session ? (
         <SessionPage url={url} conversationId={decodeURIComponent(session[1] as string)} />
+      ) : path === '/dashboard' ? (
+        <DashboardPage url={url} />
       ) : path === '/sessions' ? (
         <SessionsPage url={url} />
       ) : path === '/users' ? (

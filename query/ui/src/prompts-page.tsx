@@ -1,49 +1,25 @@
 // Prompts: the prompt ids seen, and for one prompt the version overlay — rating, error rate, latency
 // and cost per version over time, from the overlay API (reweighted by sampling).
-import { api } from './api.ts';
+import { useMemo } from 'preact/hooks';
+import { api, type VersionStats } from './api.ts';
 import * as fmt from './format.ts';
-import { type Metric, OverlayChart } from './overlay-chart.tsx';
-import { linkClick, navigate, withParams } from './router.ts';
+import { DEFAULT_CHART_RANGE, RangePicker, rangeQuery } from './range.tsx';
+import { linkClick, withParams } from './router.ts';
 import { ErrorState, Loading } from './states.tsx';
-import { RANGES } from './traces-page.tsx';
+import { type Buckets, type Metric, TimeChart } from './time-chart.tsx';
 import { useApi } from './use-api.ts';
 
-const DEFAULT_PROMPT_RANGE = '24h';
 const BUCKETS = '48';
 
-const METRICS: Metric[] = [
+const METRICS: Metric<VersionStats>[] = [
   { title: 'Average rating', value: (v) => v.avgRating, format: (n) => `${Math.round(n * 100)}%` },
   { title: 'Error rate', value: (v) => v.errorRate, format: (n) => `${(n * 100).toFixed(1)}%` },
   { title: 'Latency p95', value: (v) => v.latencyP95Ms, format: (n) => fmt.duration(n) },
   { title: 'Cost', value: (v) => v.costUsd, format: (n) => fmt.usd(n) },
 ];
 
-function rangeQuery(url: URL, extra: Record<string, string> = {}) {
-  const range = url.searchParams.get('range') ?? DEFAULT_PROMPT_RANGE;
-  const window = RANGES[range] ?? 30 * 24 * 3600_000;
-  return new URLSearchParams({ start: String(Date.now() - window), ...extra });
-}
-
-function RangePicker({ url }: { url: URL }) {
-  return (
-    <label class="range">
-      Time{' '}
-      <select
-        value={url.searchParams.get('range') ?? DEFAULT_PROMPT_RANGE}
-        onChange={(e) => navigate(withParams(url, { range: e.currentTarget.value }))}
-      >
-        {Object.keys(RANGES)
-          .filter((r) => r !== 'all')
-          .map((r) => (
-            <option value={r}>Last {r}</option>
-          ))}
-      </select>
-    </label>
-  );
-}
-
 export function PromptsPage({ url }: { url: URL }) {
-  const range = url.searchParams.get('range') ?? DEFAULT_PROMPT_RANGE;
+  const range = url.searchParams.get('range') ?? DEFAULT_CHART_RANGE;
   const result = useApi(`prompts ${range}`, () => api.prompts(rangeQuery(url)));
   return (
     <main class="prompts-page">
@@ -97,9 +73,21 @@ export function PromptsPage({ url }: { url: URL }) {
 }
 
 export function PromptOverlayPage({ url, promptId }: { url: URL; promptId: string }) {
-  const range = url.searchParams.get('range') ?? DEFAULT_PROMPT_RANGE;
+  const range = url.searchParams.get('range') ?? DEFAULT_CHART_RANGE;
   const result = useApi(`overlay ${promptId} ${range}`, () =>
     api.overlay(promptId, rangeQuery(url, { buckets: BUCKETS })),
+  );
+  const chart = useMemo(
+    (): Buckets<VersionStats> | undefined =>
+      result.data && {
+        keys: result.data.versions.map((v) => v.version),
+        keyOf: (v) => v.version,
+        buckets: result.data.series.map((b) => ({
+          startTimeUnixNano: b.startTimeUnixNano,
+          items: b.versions,
+        })),
+      },
+    [result.data],
   );
   return (
     <main class="overlay-page">
@@ -170,11 +158,7 @@ export function PromptOverlayPage({ url, promptId }: { url: URL; promptId: strin
           <p class="hint">
             Figures are reweighted by each span's sampling adjusted count: estimates of all traffic.
           </p>
-          <div class="charts">
-            {METRICS.map((m) => (
-              <OverlayChart overlay={result.data as NonNullable<typeof result.data>} metric={m} />
-            ))}
-          </div>
+          <div class="charts">{chart && METRICS.map((m) => <TimeChart data={chart} metric={m} />)}</div>
         </>
       )}
     </main>

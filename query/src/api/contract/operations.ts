@@ -3,6 +3,7 @@
 // parsers read their accepted names and bounds from it (search-params.ts), and the contract test
 // checks every operation's answers against it on both backends.
 import Type, { type TSchema } from 'typebox';
+import { DIMENSIONS } from '../../model/dashboard-point.ts';
 import { MAX_ATTR_FILTERS, MAX_DURATION_MS, SORT_KEYS } from '../../model/filter.ts';
 import * as S from './schemas.ts';
 
@@ -182,6 +183,30 @@ export const OPERATIONS = {
     },
     responses: {
       200: { description: 'The overlay', schema: S.Overlay },
+      400: BAD_PARAMETER,
+      401: UNAUTHORIZED,
+      403: NOT_A_READER,
+    },
+  },
+  dashboard: {
+    method: 'get',
+    path: '/api/v1/dashboard',
+    summary:
+      'LLM traffic over time by model, service, prompt version or tenant: calls, tokens, cost, latency p50/p95, error rate, ratings',
+    description:
+      'Per time bucket and over the range, reweighted by adjusted counts (1/p) as the prompt overlay is. Calls are LLM calls of their own (an aggregate span’s rolled-up view is not one); tokens and cost follow the rollup rule (docs/genai.md); a rating counts with the span it rates. by=tenant groups every tenant the caller reads. Over Tempo the figures come from whole traces, at most a bounded number: `partial` then says from when they are complete.',
+    auth: true,
+    params: {
+      ...range(true),
+      by: q(
+        'Group by model (default), service, promptVersion or tenant',
+        Type.Union(DIMENSIONS.map((k) => Type.Literal(k))),
+      ),
+      buckets: limit('Time buckets', 200, 24),
+      top: limit('Groups shown apart, largest first; the rest are summed as "(other)"', 50, 8),
+    },
+    responses: {
+      200: { description: 'The dashboard', schema: S.Dashboard },
       400: BAD_PARAMETER,
       401: UNAUTHORIZED,
       403: NOT_A_READER,

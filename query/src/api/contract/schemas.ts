@@ -1,6 +1,7 @@
 // The shapes the query API answers with, as JSON Schema (typebox): the OpenAPI document's response
 // schemas, the UI's types and the contract test's checks all come from here.
 import Type, { type Static } from 'typebox';
+import { DIMENSIONS } from '../../model/dashboard-point.ts';
 
 const Nullable = <T extends Type.TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Strict = { additionalProperties: false };
@@ -261,6 +262,48 @@ export const Overlay = Type.Object(
   Strict,
 );
 
+/** One group's figures in a dashboard bucket or over its range (api/dashboard.ts). */
+export const DashboardFigures = Type.Object(
+  {
+    key: Type.String({
+      description: 'The group: a model, service, promptId@version or tenant; "(none)" or "(other)"',
+    }),
+    calls: Type.Number({ description: 'LLM calls, reweighted by adjusted counts (1/p)' }),
+    errorRate: Nullable(Type.Number()),
+    latencyP50Ms: Nullable(Type.Number({ description: 'Of the calls, within 1 %' })),
+    latencyP95Ms: Nullable(Type.Number()),
+    tokens: Tokens,
+    ...Cost,
+    rating: RatingSummary,
+  },
+  Strict,
+);
+
+export const Dashboard = Type.Object(
+  {
+    by: Type.Union(DIMENSIONS.map((k) => Type.Literal(k))),
+    startTimeUnixNano: Ns,
+    endTimeUnixNano: Ns,
+    bucketMs: Type.Number(),
+    estimated: Type.Boolean({
+      description: 'Some spans were sampled: figures are reweighted estimates of all traffic',
+    }),
+    groups: Type.Array(DashboardFigures),
+    series: Type.Array(Type.Object({ startTimeUnixNano: Ns, groups: Type.Array(DashboardFigures) }, Strict)),
+    partial: Type.Optional(
+      Type.Object(
+        {
+          traces: Type.Number({ description: 'Traces read' }),
+          fromTimeUnixNano: Ns,
+          reason: Type.String(),
+        },
+        { ...Strict, description: 'The figures cover only traces from fromTimeUnixNano on (Tempo)' },
+      ),
+    ),
+  },
+  Strict,
+);
+
 export const Info = Type.Object(
   {
     ingest: Nullable(Type.Object({ otlpHttp: Type.String(), otlpGrpc: Type.String() }, Strict)),
@@ -384,6 +427,8 @@ export type GenAiViewT = Static<typeof GenAiView>;
 export type RatingT = Static<typeof Rating>;
 export type VersionStatsT = Static<typeof VersionStats>;
 export type OverlayT = Static<typeof Overlay>;
+export type DashboardT = Static<typeof Dashboard>;
+export type DashboardFiguresT = Static<typeof DashboardFigures>;
 export type PromptUseT = Static<typeof PromptUse>;
 export type InfoT = Static<typeof Info>;
 export type SessionRowT = Static<typeof SessionRow>;

@@ -1,31 +1,47 @@
-// One overlay chart: a metric per prompt version over time buckets, drawn with uPlot.
+// One chart of a metric per group (a prompt version, a model, a service…) over time buckets, drawn
+// with uPlot: the prompt overlay and the dashboard both draw theirs with it.
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
-import type { Overlay, VersionStats } from './api.ts';
 
-const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#4b5563'];
+const COLORS = [
+  '#2563eb',
+  '#dc2626',
+  '#16a34a',
+  '#9333ea',
+  '#ea580c',
+  '#0891b2',
+  '#4b5563',
+  '#ca8a04',
+  '#db2777',
+];
 
-export interface Metric {
+export interface Metric<T> {
   title: string;
-  value: (v: VersionStats) => number | null;
+  value: (v: T) => number | null;
   format: (n: number) => string;
   /** The axis top when every value is zero. */
   ceiling?: number;
 }
 
-export function OverlayChart({ overlay, metric }: { overlay: Overlay; metric: Metric }) {
+/** Time buckets, each with the figures of the groups that had any in it. */
+export interface Buckets<T> {
+  keys: string[];
+  keyOf: (item: T) => string;
+  buckets: { startTimeUnixNano: string; items: T[] }[];
+}
+
+export function TimeChart<T>({ data, metric }: { data: Buckets<T>; metric: Metric<T> }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const versions = overlay.versions.map((v) => v.version);
-    // The x axis spans the buckets with calls (and one either side), not the whole range asked for.
-    const used = overlay.series.flatMap((b, i) => (b.versions.length ? [i] : []));
-    const series = overlay.series.slice(Math.max(0, (used[0] ?? 0) - 1), (used.at(-1) ?? 0) + 2);
+    // The x axis spans the buckets with figures (and one either side), not the whole range asked for.
+    const used = data.buckets.flatMap((b, i) => (b.items.length ? [i] : []));
+    const series = data.buckets.slice(Math.max(0, (used[0] ?? 0) - 1), (used.at(-1) ?? 0) + 2);
     const xs = series.map((b) => Number(BigInt(b.startTimeUnixNano) / 1_000_000_000n));
-    const ys = versions.map((version) =>
+    const ys = data.keys.map((key) =>
       series.map((b) => {
-        const s = b.versions.find((v) => v.version === version);
+        const s = b.items.find((v) => data.keyOf(v) === key);
         return s ? metric.value(s) : null;
       }),
     );
@@ -39,8 +55,8 @@ export function OverlayChart({ overlay, metric }: { overlay: Overlay; metric: Me
         axes: [{}, { values: (_u, ticks) => ticks.map((t) => metric.format(t)), size: 64 }],
         series: [
           {},
-          ...versions.map((v, i) => ({
-            label: v,
+          ...data.keys.map((k, i) => ({
+            label: k,
             stroke: COLORS[i % COLORS.length] as string,
             width: 2,
             spanGaps: true,
@@ -58,7 +74,7 @@ export function OverlayChart({ overlay, metric }: { overlay: Overlay; metric: Me
       resize.disconnect();
       plot.destroy();
     };
-  }, [overlay, metric]);
+  }, [data, metric]);
   return (
     <figure class="chart">
       <figcaption>{metric.title}</figcaption>
