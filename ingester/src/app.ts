@@ -248,6 +248,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
     targetOf: registryOf,
     metrics,
     log,
+    budget,
   });
   const pipeline = deliverRatings(
     createPipeline({ queue, metrics, wal, tail, ...(router ? { router } : {}) }),

@@ -170,7 +170,7 @@ export function createMetrics(opts: MetricsOptions = {}) {
     ),
     registryRefused: counter(
       'koder_ingester_registry_deliveries_refused_total',
-      'Ratings accepted but not put in the prompt-registry outbox, by reason: full (byte cap), disk (write failed); logged',
+      'Ratings accepted but not put in the prompt-registry outbox, by reason: full (byte cap), disk (write failed), memory (the memory budget is full); logged',
       ['tenant', 'reason'],
     ),
     registryPending: gauge(

@@ -176,6 +176,27 @@ describe('ratings reach the prompt registry', () => {
     );
   });
 
+  it('holds waiting deliveries in the memory budget, 256 bytes each with the body on disk', async () => {
+    ing = await startIngesterProcess(config());
+    receiver.mode = 'unavailable';
+    for (const n of [1, 2, 3]) expect((await rate(ing, 1, `waiting ${n}`)).status).toBe(200);
+    await until(
+      'three deliveries waiting',
+      async () => (await metric('koder_ingester_registry_deliveries_pending')) === 3,
+    );
+    // Nothing else is held once the requests are answered: the budget in use is the outbox's items.
+    await until(
+      'the outbox items in the budget',
+      async () => (await metric('koder_ingester_buffered_bytes', {})) === 3 * 256,
+    );
+    receiver.mode = 'ok';
+    await until('the deliveries', () => receiver.received.length === 3);
+    await until(
+      'the budget given back',
+      async () => (await metric('koder_ingester_buffered_bytes', {})) === 0,
+    );
+  });
+
   it('dead-letters a delivery the registry refuses with a 4xx, without retrying it', async () => {
     ing = await startIngesterProcess(config());
     receiver.mode = 'bad-request';

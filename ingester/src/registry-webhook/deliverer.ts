@@ -5,14 +5,18 @@
 // those are dead-lettered with one log line.
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import type { ByteBudget } from '../memory/byte-budget.ts';
 import type { Metrics } from '../metrics.ts';
 import type { TraceBatch } from '../otlp/model.ts';
 import { type BackoffSettings, outcomeOf, parseRetryAfter, retryDelayMs } from './backoff.ts';
-import { type Outbox, type OutboxEntry, openOutbox } from './outbox.ts';
+import { type Outbox, type OutboxEntry, type OutboxItem, openOutbox } from './outbox.ts';
 import { ratingPayloads } from './payload.ts';
 import { DELIVERY_ID_HEADER, SIGNATURE_HEADER, signBody } from './signature.ts';
 
 /** Where a tenant's ratings go: the URL and the file holding the signing secret (a mounted Secret). */
+/** What memory holds per delivery besides its body: id, tenant, timers (an estimate, kept generous). */
+const ITEM_BYTES = 256;
+
 export interface RegistryTarget {
   url: string;
   signingSecretFile: string;
@@ -33,7 +37,9 @@ export interface RegistryWebhook {
   close(): Promise<void>;
 }
 
-interface Waiting extends OutboxEntry {
+interface Waiting extends OutboxItem {
+  /** Bytes of the memory budget it holds. */
+  cost: number;
   attempts: number;
   nextAt: number;
   sending: boolean;
@@ -44,9 +50,11 @@ export function startRegistryWebhook(deps: {
   targetOf: (tenant: string) => RegistryTarget | undefined;
   metrics: Metrics;
   log: Logger;
+  /** The ingester's memory budget: what the outbox holds in memory counts in it. */
+  budget?: ByteBudget;
   now?: () => number;
 }): RegistryWebhook {
-  const { settings: s, targetOf, metrics, log } = deps;
+  const { settings: s, targetOf, metrics, log, budget } = deps;
   const now = deps.now ?? Date.now;
   const outbox: Outbox = openOutbox(s.dir, s.maxBytes);
   const waiting = new Map<string, Waiting>();
@@ -63,17 +71,23 @@ export function startRegistryWebhook(deps: {
     metrics.registryPending.set({ tenant }, n);
   };
   const showPending = () => metrics.registryOutboxBytes.set(outbox.bytes);
-  const track = (e: OutboxEntry) => {
-    waiting.set(e.id, { ...e, attempts: 0, nextAt: now(), sending: false });
+  // A delivery held in memory: its item, and its body too when the outbox has no dir.
+  const costOf = (body: string) => ITEM_BYTES + (outbox.inMemory ? Buffer.byteLength(body) : 0);
+  const track = (e: OutboxItem, cost: number) => {
+    waiting.set(e.id, { ...e, cost, attempts: 0, nextAt: now(), sending: false });
     countPending(e.tenant, 1);
   };
-  for (const e of outbox.replayed) track(e);
+  for (const e of outbox.replayed) {
+    budget?.take(ITEM_BYTES); // accepted before the restart: it stays, whatever the budget
+    track(e, ITEM_BYTES);
+  }
   if (outbox.replayed.length)
     log.info({ deliveries: outbox.replayed.length }, 'prompt-registry outbox: undelivered ratings resumed');
   showPending();
 
   async function finish(w: Waiting, deadReason?: string, detail?: string) {
     waiting.delete(w.id);
+    budget?.release(w.cost);
     countPending(w.tenant, -1);
     sending--;
     try {
@@ -102,15 +116,16 @@ export function startRegistryWebhook(deps: {
     const timer = setTimeout(() => abort.abort(), s.timeoutMs);
     try {
       const secret = readFileSync(target.signingSecretFile, 'utf8').trim();
+      const body = await outbox.body(w.id);
       const res = await fetch(target.url, {
         method: 'POST',
-        body: w.body,
+        body,
         signal: abort.signal,
         redirect: 'manual',
         headers: {
           'content-type': 'application/json',
           'user-agent': 'koder-trace-ingester',
-          [SIGNATURE_HEADER]: signBody(secret, Math.floor(now() / 1000), w.body),
+          [SIGNATURE_HEADER]: signBody(secret, Math.floor(now() / 1000), body),
           [DELIVERY_ID_HEADER]: w.id,
         },
       });
@@ -161,10 +176,19 @@ export function startRegistryWebhook(deps: {
       for (const p of ratingPayloads(tenant, batch)) {
         const entry: OutboxEntry = { id: p.id, tenant, body: JSON.stringify(p), acceptedAt: now() };
         if (waiting.has(entry.id)) continue;
+        const cost = costOf(entry.body);
+        if (budget && !budget.tryTake(cost)) {
+          metrics.registryRefused.inc({ tenant, reason: 'memory' });
+          log.error(
+            { tenant, id: entry.id },
+            'prompt-registry delivery not accepted: the memory budget is full',
+          );
+          continue;
+        }
         try {
-          await outbox.add(entry);
-          track(entry);
+          track(await outbox.add(entry), cost);
         } catch (err) {
+          budget?.release(cost);
           metrics.registryRefused.inc({ tenant, reason: /outbox full/.test(String(err)) ? 'full' : 'disk' });
           log.error({ err, tenant, id: entry.id }, 'prompt-registry delivery not accepted into the outbox');
         }
