@@ -53,7 +53,8 @@ describe('the README quick start against make demo', () => {
     for (const q of queries) {
       const res = await stack.get(q);
       expect(res.status, q).toBe(200);
-      const found = res.body.traces ?? res.body.versions ?? res.body.prompts ?? res.body.sessions;
+      const found =
+        res.body.traces ?? res.body.versions ?? res.body.prompts ?? res.body.sessions ?? res.body.groups;
       expect(found?.length, `${q} found nothing`).toBeGreaterThan(0);
     }
     // Each model has failing runs, as real agent traffic does (rate limits, tool timeouts).
