@@ -52,7 +52,7 @@ const NONE = new Map<string, AnyValue>();
  * and ai.generateText, OpenInference AGENT and CHAIN spans): their tokens are counted on those calls,
  * not again here. Counted per span as they stream by, these totals cannot see a run whose framework
  * reports usage only on the agent span; the query API's totals, which see the whole trace, count such
- * a run once (query/src/store/usage-rollup.ts).
+ * a run once (ingester/src/usage/rollup.ts).
  */
 const AGGREGATE_OPERATIONS = new Set(['invoke_agent', 'invoke_workflow', 'create_agent']);
 

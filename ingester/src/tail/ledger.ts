@@ -3,7 +3,9 @@
 // billing needs to reconcile one request: spans, errors, tokens by type, tokens by model (what cost
 // is computed from), the models, prompt versions and services seen, and the duration. Tallied span by
 // span as spans arrive (only the usage attributes of GenAI or koder.* spans are read, from their
-// bytes), so emitting it costs nothing per span at decision time.
+// bytes). Tokens follow the rollup rule the query service's totals follow (usage/rollup.ts): the spans
+// that carry usage or a call are noted as they arrive, and settled once the trace is decided, with the
+// parent links of its other spans read then — only for the traces with two such spans or more.
 import { looksGenAi } from '../normalise/normalise.ts';
 import { pickAttributes, rawAttributes } from '../normalise/raw-attributes.ts';
 import { fmix32 } from '../otlp/fmix32.ts';
@@ -22,21 +24,21 @@ import {
 } from '../otlp/model.ts';
 import { isError } from '../sample/policy.ts';
 import { ADJUSTED_COUNT_ATTRIBUTE, RULE_ATTRIBUTE } from '../sample/sampler.ts';
+import { isCarrier, rollups, USAGE_FIELDS, type Usage, type UsageNode } from '../usage/rollup.ts';
 
 export const LEDGER_SPAN_NAME = 'koder.usage';
 /** Set on ledger spans by the ingester and removed from every span a client sends (see stripLedgerMarks). */
 export const LEDGER_MARK = 'koder.usage.ledger';
 export const LEDGER_PREFIX = 'koder.usage.';
 
-const TOKEN_TYPES: readonly [string, string][] = [
-  ['gen_ai.usage.input_tokens', 'input'],
-  ['gen_ai.usage.output_tokens', 'output'],
-  ['gen_ai.usage.cache_read.input_tokens', 'cache_read'],
-  ['gen_ai.usage.cache_creation.input_tokens', 'cache_creation'],
-  ['gen_ai.usage.reasoning.output_tokens', 'reasoning'],
+/** Attribute, ledger token type and usage field of each kind of token. */
+const TOKEN_TYPES: readonly [string, string, keyof Usage][] = [
+  ['gen_ai.usage.input_tokens', 'input', 'input_tokens'],
+  ['gen_ai.usage.output_tokens', 'output', 'output_tokens'],
+  ['gen_ai.usage.cache_read.input_tokens', 'cache_read', 'cache_read_tokens'],
+  ['gen_ai.usage.cache_creation.input_tokens', 'cache_creation', 'cache_creation_tokens'],
+  ['gen_ai.usage.reasoning.output_tokens', 'reasoning', 'reasoning_tokens'],
 ];
-/** Operations whose token counts repeat their children's (counted once, at the LLM call). */
-const AGGREGATE_OPERATIONS = new Set(['invoke_agent', 'invoke_workflow', 'create_agent']);
 const KEYS = new Set([
   'gen_ai.response.model',
   'gen_ai.request.model',
@@ -61,9 +63,17 @@ export interface UsageTally {
   first: Uint8Array;
 }
 
+/** A span the rollup rule counts: it carries usage, or is an LLM or tool call. */
+interface Carrier extends UsageNode {
+  model: string;
+  tally: UsageTally;
+}
+
 export interface TraceLedger {
   /** By koder.request_id ('' for spans without one). */
   byRequest: Map<string, UsageTally>;
+  /** The trace's carriers, settled into the tallies' tokens when the ledger is emitted. */
+  carriers: Carrier[];
   rootSpanId: Uint8Array | undefined;
   /** The root span's resource, else the first resource seen: the ledger spans' resource. */
   resource: Resource | undefined;
@@ -71,6 +81,7 @@ export interface TraceLedger {
 
 export const emptyLedger = (): TraceLedger => ({
   byRequest: new Map(),
+  carriers: [],
   rootSpanId: undefined,
   resource: undefined,
 });
@@ -127,23 +138,77 @@ export function addSpanUsage(ledger: TraceLedger, span: Span, resource: Resource
     if (!t.promptVersions.includes(version)) t.promptVersions.push(version);
   }
   const model = genAi ? text(picked.get('gen_ai.response.model') ?? picked.get('gen_ai.request.model')) : '';
-  if (!model || AGGREGATE_OPERATIONS.has(text(picked.get('gen_ai.operation.name')))) return;
-  t.byModel ??= new Map();
-  t.tokens ??= new Map();
-  let byType = t.byModel.get(model);
-  if (!byType) {
-    byType = new Map();
-    t.byModel.set(model, byType);
-  }
-  for (const [attr, type] of TOKEN_TYPES) {
+  const node: Carrier = {
+    span_id: hex(span.spanId),
+    parent_span_id: hex(span.parentSpanId),
+    operation: text(picked.get('gen_ai.operation.name')) || null,
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_tokens: 0,
+    cache_creation_tokens: 0,
+    reasoning_tokens: 0,
+    model,
+    tally: t,
+  };
+  for (const [attr, , field] of TOKEN_TYPES) {
     const v = picked.get(attr);
     const n = typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0;
-    if (n > 0) {
+    if (n > 0) node[field] = n;
+  }
+  if (isCarrier(node)) ledger.carriers.push(node);
+}
+
+const hex = (id: Uint8Array) => Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
+
+/** A span's id and parent id, as the rollup rule links spans. */
+export type SpanLink = readonly [spanId: Uint8Array, parentSpanId: Uint8Array];
+
+/**
+ * Adds each carrier's counted usage to its request's tokens: its own, or, for an aggregate whose
+ * usage its descendants carry, only what it adds beyond them. With fewer than two carriers nothing
+ * can roll up, and the other spans' links are not read.
+ */
+function settle(ledger: TraceLedger, links: (() => Iterable<SpanLink>) | undefined): void {
+  const carriers = ledger.carriers;
+  let counted = (c: Carrier): Usage | undefined => c;
+  if (carriers.length > 1) {
+    const nodes: UsageNode[] = [...carriers];
+    const known = new Set(carriers.map((c) => c.span_id));
+    for (const [id, parent] of links?.() ?? []) {
+      const spanId = hex(id);
+      if (known.has(spanId)) continue;
+      known.add(spanId);
+      nodes.push({ span_id: spanId, parent_span_id: hex(parent), operation: null, ...NO_USAGE });
+    }
+    const r = rollups(nodes);
+    counted = (c) => (r.usage.has(c.span_id) ? r.excess.get(c.span_id) : c);
+  }
+  for (const c of carriers) {
+    const u = counted(c);
+    // Tokens are billed by model: usage without one takes part in the rule but is not counted.
+    if (!c.model || !u || USAGE_FIELDS.every((f) => u[f] <= 0)) continue;
+    const t = c.tally;
+    t.tokens ??= new Map();
+    t.byModel ??= new Map();
+    const byType = t.byModel.get(c.model) ?? new Map<string, number>();
+    t.byModel.set(c.model, byType);
+    for (const [, type, field] of TOKEN_TYPES) {
+      const n = u[field];
+      if (n <= 0) continue;
       t.tokens.set(type, (t.tokens.get(type) ?? 0) + n);
       byType.set(type, (byType.get(type) ?? 0) + n);
     }
   }
+  ledger.carriers = [];
 }
+
+const NO_USAGE: Usage = {
+  input_tokens: 0,
+  output_tokens: 0,
+  cache_read_tokens: 0,
+  cache_creation_tokens: 0,
+  reasoning_tokens: 0,
+};
 
 /**
  * A span id derived from the trace, the request and the first span tallied: a ledger span written
@@ -170,13 +235,19 @@ function ledgerSpanId(traceId: Uint8Array, requestId: string, first: Uint8Array)
 
 const int = (n: number): bigint => BigInt(Math.round(n));
 
-/** The ledger spans of a decided trace, as a batch under the trace's root resource. */
+/**
+ * The ledger spans of a decided trace, as a batch under the trace's root resource. `links` gives the
+ * parent link of every span of the trace the ledger tallied; without it only the carriers' own links
+ * join them.
+ */
 export function ledgerBatch(
   traceId: Uint8Array,
   ledger: TraceLedger,
   decision: { keep: boolean; rule: string },
+  links?: () => Iterable<SpanLink>,
 ): TraceBatch | undefined {
   if (!ledger.resource || ledger.byRequest.size === 0) return undefined;
+  settle(ledger, links);
   const spans: Span[] = [];
   for (const [requestId, t] of ledger.byRequest) {
     const attributes: Attribute[] = [

@@ -457,6 +457,86 @@ describe('trace-complete sampling (one replica)', () => {
     expect(Math.abs(dropped - 5000)).toBeLessThan(5 * Math.sqrt(10_000 * 0.25));
   });
 
+  it('counts aggregate spans in the ledger by the rollup rule, whatever the batching and order', async () => {
+    const { attribute, int, len, span, str } = await import('../testing/otlp-builder.ts');
+    const { rng } = await import('../testing/traces.ts');
+    const rand = rng(5);
+    const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(rand() * 256)));
+    const usage = (input: number, output: number) => [
+      attribute('gen_ai.request.model', str('gpt-4o')),
+      attribute('gen_ai.usage.input_tokens', int(BigInt(input))),
+      attribute('gen_ai.usage.output_tokens', int(BigInt(output))),
+    ];
+    /** A request: a root, an aggregate (its op and usage) over a step span without usage, over calls. */
+    const run = (request: string, agentOp: string, agent: [number, number], calls: [number, number][]) => {
+      const trace = bytes(16);
+      const root = bytes(8);
+      const agentId = bytes(8);
+      const step = bytes(8);
+      const id = attribute('koder.request_id', str(request));
+      return [
+        span({ trace, span: root, name: 'POST /ask' }, id),
+        span(
+          { trace, span: agentId, name: 'agent' },
+          len(4, root),
+          id,
+          ...(agentOp ? [attribute('gen_ai.operation.name', str(agentOp))] : []),
+          ...(agent[0] || agent[1] ? usage(...agent) : [attribute('gen_ai.request.model', str('gpt-4o'))]),
+        ),
+        span({ trace, span: step, name: 'step' }, len(4, agentId), id),
+        ...calls.map(([i, o]) =>
+          span(
+            { trace, span: bytes(8), name: 'chat gpt-4o' },
+            len(4, step),
+            id,
+            attribute('gen_ai.operation.name', str('chat')),
+            ...usage(i, o),
+          ),
+        ),
+      ];
+    };
+    const all = [
+      // A chain that reports the sum of its calls (no aggregate operation name): counted once.
+      ...run(
+        'sum',
+        '',
+        [300, 30],
+        [
+          [100, 10],
+          [200, 20],
+        ],
+      ),
+      // A framework that reports usage only on the agent: counted once, not lost.
+      ...run('only-agent', 'invoke_agent', [500, 50], []),
+      // An aggregate above its calls: what it adds beyond them (calls that sent no span) counts once.
+      ...run(
+        'more',
+        'invoke_agent',
+        [400, 40],
+        [
+          [100, 10],
+          [200, 20],
+        ],
+      ),
+    ];
+    const r = rig();
+    // Scattered: the aggregate may arrive before or after the calls below it.
+    const order = all.map((b, i) => ({ b, k: rand() + (i % 3) })).sort((a, b) => a.k - b.k);
+    for (let at = 0; at < order.length; at += 2)
+      await r.push(batchOf(order.slice(at, at + 2).map((x) => x.b)));
+    await settle(r);
+    const tokens = Object.fromEntries(
+      r.ledgers.map((l) => [
+        String(getAttribute(l.attributes, 'koder.request_id')),
+        [
+          getAttribute(l.attributes, 'koder.usage.tokens.input'),
+          getAttribute(l.attributes, 'koder.usage.tokens.output'),
+        ],
+      ]),
+    );
+    expect(tokens).toEqual({ sum: [300n, 30n], 'only-agent': [500n, 50n], more: [400n, 40n] });
+  });
+
   it('brings a dropped trace back whole when a rating comes inside the rescue window, not after it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'koder-rescue-'));
     dirs.push(dir);

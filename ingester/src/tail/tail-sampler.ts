@@ -29,9 +29,10 @@ import { decideTrace, type TraceDecision } from './decide-trace.ts';
 import { DECISION_ENTRY_BYTES, DecisionCache } from './decision-cache.ts';
 import type { HandedDecision } from './decision-wire.ts';
 import { bufferedBatch, keptBatch, type Stamp, stampBatch } from './kept-batch.ts';
-import { addSpanUsage, emptyLedger, ledgerBatch, type TraceLedger } from './ledger.ts';
+import { addSpanUsage, emptyLedger, ledgerBatch, type SpanLink, type TraceLedger } from './ledger.ts';
 import type { TailMetrics } from './metrics.ts';
 import type { RescueStore } from './rescue-store.ts';
+import { bufferedLinks } from './span-links.ts';
 import { type BufferedTrace, TraceBuffer, traceKey } from './trace-buffer.ts';
 
 export type Trigger =
@@ -174,7 +175,7 @@ export function createTailSampler(deps: TailDeps): TailSampler {
     tm.spansDecided.inc({ tenant: trace.tenant, outcome }, spans);
     // The usage ledger goes out whatever the decision, with the kept spans or alone; the trace's
     // pending records stay referenced until it is queued, so a crash before that loses nothing.
-    const ledger = ledgerBatch(trace.traceId, trace.ledger, d);
+    const ledger = ledgerBatch(trace.traceId, trace.ledger, d, () => bufferedLinks(trace.groups));
     const ledgerSpans = ledger ? spanCount(ledger) : 0;
     if (!d.keep) {
       metrics.spansSampledOut.inc({ tenant: trace.tenant }, spans);
@@ -429,7 +430,10 @@ export function createTailSampler(deps: TailDeps): TailSampler {
 
   /** Ledger spans for the late spans of a batch (usage stays exact after the decision), per trace. */
   function lateLedgerBatches(tenant: string, batch: TraceBatch): TraceBatch[] {
-    const byTrace = new Map<string, { traceId: Uint8Array; ledger: TraceLedger; d: TraceDecision }>();
+    const byTrace = new Map<
+      string,
+      { traceId: Uint8Array; ledger: TraceLedger; d: TraceDecision; links: SpanLink[] }
+    >();
     for (const rs of batch.resourceSpans)
       for (const ss of rs.scopeSpans)
         for (const span of ss.spans) {
@@ -439,14 +443,15 @@ export function createTailSampler(deps: TailDeps): TailSampler {
           if (!d) continue;
           let t = byTrace.get(key);
           if (!t) {
-            t = { traceId: Uint8Array.from(span.traceId), ledger: emptyLedger(), d };
+            t = { traceId: Uint8Array.from(span.traceId), ledger: emptyLedger(), d, links: [] };
             byTrace.set(key, t);
           }
           addSpanUsage(t.ledger, span, rs.resource);
+          t.links.push([span.spanId, span.parentSpanId]);
         }
     const out: TraceBatch[] = [];
     for (const t of byTrace.values()) {
-      const b = ledgerBatch(t.traceId, t.ledger, t.d);
+      const b = ledgerBatch(t.traceId, t.ledger, t.d, () => t.links);
       if (b) out.push(b);
     }
     return out;

@@ -1,9 +1,9 @@
+import { markRollups } from '@koder-trace/ingester/usage-rollup';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PRICES, pricer } from '../cost/prices.ts';
 import type { DashboardPoint } from '../model/dashboard-point.ts';
 import { tracePoints } from '../model/dashboard-point.ts';
 import type { SpanRow } from '../model/span.ts';
-import { markRollups } from '../store/usage-rollup.ts';
 import { Dashboard, OTHER, parseDashboard } from './dashboard.ts';
 
 const MS = 1_000_000n;

@@ -33,7 +33,7 @@ export function weightedQuantile(values: { v: number; w: number }[], q: number):
 }
 
 function stats(version: string, rows: SpanRow[], price: Pricer): VersionStats {
-  // A span whose usage or LLM call is its descendants' rolled up (usage-rollup.ts) is not a call of
+  // A span whose usage or LLM call is its descendants' rolled up (the usage rollup rule) is not a call of
   // its own: counting it would count its calls twice.
   const calls = rows.filter((r) => r.rating === null && (r.rollup & 3) === 0);
   const ratings = rows.filter((r) => r.rating !== null);

@@ -1,10 +1,11 @@
 // The API's view of stored spans: per span its GenAI view, per trace the totals, the order of LLM and
 // tool calls, and the errors. Pure: rows in, JSON text out.
+
+import { isLlmCall, isToolCall, rollups, type Usage, usageTotals } from '@koder-trace/ingester/usage-rollup';
 import { CostSum, usageCost } from '../cost/cost-sum.ts';
 import { type Pricer, type PriceTable, pricer, unknownPrice } from '../cost/prices.ts';
 import type { SpanRow } from '../model/span.ts';
 import { liftGenAi, spanMembers } from '../store/span-view.ts';
-import { isLlmCall, isToolCall, rollups, type Usage, usageTotals } from '../store/usage-rollup.ts';
 
 const ms = (ns: bigint) => Number(ns) / 1e6;
 
@@ -78,7 +79,7 @@ export function traceView(traceId: string, rows: SpanRow[], prices: PriceTable, 
     if (r.end_ns > end) end = r.end_ns;
   }
   const price = pricer(prices);
-  // Usage, calls and cost are summed over the spans the rollup rule counts (usage-rollup.ts).
+  // Usage, calls and cost are summed over the spans the rollup rule counts (the usage rollup rule).
   const rolled = rollups(rows);
   const usage = usageTotals(rows, rolled);
   const cost = new CostSum();

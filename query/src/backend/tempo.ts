@@ -18,6 +18,7 @@
 //   row's (start, trace id), so paging cannot skip, repeat or loop, however many traces start in one
 //   second.
 import { decodeTraceRequestValue } from '@koder-trace/ingester/otlp';
+import { markRollups, rollups, usageTotals } from '@koder-trace/ingester/usage-rollup';
 import { tracePoints } from '../model/dashboard-point.ts';
 import { BadRequest, type TraceFilter } from '../model/filter.ts';
 import { tracePreview } from '../model/preview.ts';
@@ -25,7 +26,6 @@ import type { ModelUsage, TraceSummaryRow } from '../model/rows.ts';
 import type { SpanRow } from '../model/span.ts';
 import { DEFAULT_USER_ATTRIBUTES } from '../model/user-id.ts';
 import { batchRows } from '../store/span-row.ts';
-import { markRollups, rollups, usageTotals } from '../store/usage-rollup.ts';
 import type { TraceBackend } from './backend.ts';
 import { traceql } from './traceql.ts';
 
@@ -300,7 +300,7 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
     }
     const root = real.find((r) => r.parent_span_id === '');
     const fromTempo = rows.length === 0 && hit.rootServiceName !== '<root span not yet received>';
-    const usage = usageTotals(real); // aggregate spans not counted twice (usage-rollup.ts)
+    const usage = usageTotals(real); // aggregate spans not counted twice (the usage rollup rule)
     const preview = tracePreview(real);
     return {
       trace_id: traceId,
@@ -397,7 +397,7 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
         const { excess } = rollups(rows);
         for (const r of rows) {
           const model = r.response_model ?? r.request_model;
-          // A rollup's usage is its descendants', but for what it adds beyond them (usage-rollup.ts).
+          // A rollup's usage is its descendants', but for what it adds beyond them (the usage rollup rule).
           const u = r.rollup & 1 ? excess.get(r.span_id) : r;
           if (!model || !u) continue;
           out.push({

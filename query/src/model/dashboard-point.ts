@@ -1,8 +1,8 @@
 // What the dashboard counts, one point per span that adds to it: an LLM call of its own (timed, error
-// or not), usage counted by the rollup rule (store/usage-rollup.ts: a span's own usage, or an
+// or not), usage counted by the rollup rule (@koder-trace/ingester/usage-rollup: a span's own usage, or an
 // aggregate's excess), or a rating (grouped with the span it rates). The embedded store selects these
 // in SQL; over Tempo they are built here from whole traces, by the same rule.
-import { isLlmCall, rollups, USAGE_FIELDS, type Usage } from '../store/usage-rollup.ts';
+import { isLlmCall, rollups, USAGE_FIELDS, type Usage } from '@koder-trace/ingester/usage-rollup';
 import type { SpanRow } from './span.ts';
 
 export interface DashboardPoint extends Usage {

@@ -46,7 +46,7 @@ export interface SpanRow extends GenAiFields {
   /** koder.rating.score on rating spans, else null. */
   rating: number | null;
   /**
-   * What this span is a rolled-up view of (store/usage-rollup.ts), as bits: 1 its usage, 2 an LLM call, 4 a
+   * What this span is a rolled-up view of (the usage rollup rule), as bits: 1 its usage, 2 an LLM call, 4 a
    * tool call below it. Known only once the trace's spans are in: 0 when built, set by the store.
    */
   rollup: number;

@@ -1,7 +1,7 @@
 // The dashboard's points (model/dashboard-point.ts) as one SQL statement over the spans of a range:
-// LLM calls of their own, counted usage (a span's own, or an aggregate's excess: usage-rollup.ts) and
+// LLM calls of their own, counted usage (a span's own, or an aggregate's excess: the usage rollup rule) and
 // ratings — a rating with the model, service and prompt of the span it rates, when that is stored.
-import { LLM_OPERATIONS, USAGE_FIELDS } from './usage-rollup.ts';
+import { LLM_OPERATIONS, USAGE_FIELDS } from '@koder-trace/ingester/usage-rollup';
 
 const operations = [...LLM_OPERATIONS].map((o) => `'${o}'`).join(', ');
 const isCall = `(s.rating IS NULL AND s.operation IN (${operations}) AND s.rollup & 2 = 0)`;

@@ -36,7 +36,7 @@ export const MIGRATIONS: string[] = [
   `ALTER TABLE traces ADD COLUMN rating_count INTEGER NOT NULL DEFAULT 0`,
   // v12: the answer's view of each span prepared at write time (reading a trace splices it).
   `ALTER TABLE spans ADD COLUMN view TEXT`,
-  // v13: aggregate spans are not counted twice (usage-rollup.ts): per span what it rolls up, per trace
+  // v13: aggregate spans are not counted twice (the usage rollup rule): per span what it rolls up, per trace
   // how many spans take part in the rule (a trace with fewer than two needs no settling). Traces
   // stored before are settled once when the store opens (sqlite-store.ts).
   `ALTER TABLE spans ADD COLUMN rollup INTEGER NOT NULL DEFAULT 0`,
@@ -60,7 +60,7 @@ export const MIGRATIONS: string[] = [
   `ALTER TABLE traces ADD COLUMN input_at INTEGER`,
   `ALTER TABLE traces ADD COLUMN output_preview TEXT`,
   `ALTER TABLE traces ADD COLUMN output_at INTEGER`,
-  // v26: what an aggregate span adds beyond the calls below it (usage-rollup.ts, `excess`), counted
+  // v26: what an aggregate span adds beyond the calls below it (the usage rollup rule's `excess`), counted
   // and priced at its model; traces stored before are settled again when the store opens.
   `ALTER TABLE spans ADD COLUMN excess_input_tokens INTEGER NOT NULL DEFAULT 0`,
   `ALTER TABLE spans ADD COLUMN excess_output_tokens INTEGER NOT NULL DEFAULT 0`,

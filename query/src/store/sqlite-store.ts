@@ -4,6 +4,14 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { TraceBatch } from '@koder-trace/ingester/otlp';
 import type { ExportResult, SpanSink } from '@koder-trace/ingester/sink';
+import {
+  isCarrier,
+  markRollups,
+  USAGE_FIELDS,
+  type UsageField,
+  type UsageNode,
+  usageTotals,
+} from '@koder-trace/ingester/usage-rollup';
 import type { DashboardPoint } from '../model/dashboard-point.ts';
 import { BadRequest, type SortKey, type TraceFilter } from '../model/filter.ts';
 import { genAiOf, spanPreview } from '../model/preview.ts';
@@ -15,14 +23,6 @@ import { ftsQuery, fullText, type TextMatch } from './full-text.ts';
 import { type GroupQuery, type GroupRow, groupQueries } from './groups.ts';
 import { EXCESS_VERSION, FULL_TEXT_VERSION, MIGRATIONS, ROLLUP_VERSION } from './migrations.ts';
 import { batchRows } from './span-row.ts';
-import {
-  isCarrier,
-  markRollups,
-  USAGE_FIELDS,
-  type UsageField,
-  type UsageNode,
-  usageTotals,
-} from './usage-rollup.ts';
 
 /** Each sort key as a column (or expression) of the trace summary. */
 const SORT_SQL: Record<SortKey, string> = {
@@ -215,7 +215,7 @@ export function openEmbeddedStore(path: string, opts: EmbeddedStoreOptions = {})
   const spansOf = db.prepare('SELECT * FROM spans WHERE tenant = ? AND trace_id = ?');
   spansOf.setReadBigInts(true);
 
-  // Settling a trace: its usage is summed over the spans the rollup rule counts (usage-rollup.ts).
+  // Settling a trace: its usage is summed over the spans the rollup rule counts (the usage rollup rule).
   // Which spans those are can change with every span that arrives (a parent, or a missing link
   // between two), so a trace with two or more carriers is settled again after each batch touching it.
   const carriersOf = db.prepare('SELECT carriers FROM traces WHERE tenant = ? AND trace_id = ?');
@@ -421,7 +421,7 @@ export function openEmbeddedStore(path: string, opts: EmbeddedStoreOptions = {})
      FROM spans WHERE tenant = ? AND trace_id = ? GROUP BY trace_id`,
   );
 
-  // Per model, the usage counted: a span's own, or a rollup's excess alone (usage-rollup.ts).
+  // Per model, the usage counted: a span's own, or a rollup's excess alone (the usage rollup rule).
   const counted = (f: UsageField) => `sum(CASE WHEN rollup & 1 = 0 THEN ${f} ELSE excess_${f} END) AS ${f}`;
   const usageOf = db.prepare(
     `SELECT trace_id, provider, coalesce(response_model, request_model) AS model,

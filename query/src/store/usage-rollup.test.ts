@@ -1,8 +1,9 @@
-// The rollup rule (usage-rollup.ts) end to end: aggregate spans over any set of leaf calls, arriving in
+// The rollup rule (the usage rollup rule) end to end: aggregate spans over any set of leaf calls, arriving in
 // any order and any batches, never change a trace's tokens, calls or cost — in the pure totals, the
 // embedded store's search rows and cost, the trace detail and the prompt overlay.
 import type { Attribute, Span, TraceBatch } from '@koder-trace/ingester/otlp';
 import { testSpan } from '@koder-trace/ingester/testing';
+import { rollups, type UsageNode, usageTotals } from '@koder-trace/ingester/usage-rollup';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { promptOverlay } from '../api/overlay.ts';
@@ -10,7 +11,6 @@ import { traceView } from '../api/trace-view.ts';
 import { callCost, type PriceTable, priceFor } from '../cost/prices.ts';
 import { spanRow } from './span-row.ts';
 import { openEmbeddedStore } from './sqlite-store.ts';
-import { rollups, type UsageNode, usageTotals } from './usage-rollup.ts';
 
 const PRICES: PriceTable = {
   'openai/gpt-4o': { input: 2.5, cacheRead: 1.25, output: 10 },
@@ -433,7 +433,7 @@ describe('a store written before rollups kept their excess', () => {
       await store.close();
       // As the version before wrote it: no excess, and the trace's tokens those of its call alone.
       const old = new DatabaseSync(file);
-      const { USAGE_FIELDS } = await import('./usage-rollup.ts');
+      const { USAGE_FIELDS } = await import('@koder-trace/ingester/usage-rollup');
       old.exec(`UPDATE traces SET input_tokens = 300;
         ${USAGE_FIELDS.map((f) => `ALTER TABLE spans DROP COLUMN excess_${f};`).join('\n')}
         PRAGMA user_version = ${EXCESS_VERSION - USAGE_FIELDS.length}`);
