@@ -8,11 +8,13 @@
 // (trace.koder.dev/roll-on-change); `helm upgrade` rolling only what a value configures; `helm
 // uninstall` keeping CRDs, tenants, tokens and stored traces; an ingester pod deleted under load with
 // nothing acknowledged lost; the operator's leader deleted, the other replica taking over with one
-// webhook certificate. Torn down after, and the host is checked to be as it was (docs/cluster.md).
+// webhook certificate; an ingester volume replayed; ratings delivered, signed, to a tenant's prompt
+// registry running in the cluster. Torn down after, and the host is checked to be as it was (docs/cluster.md).
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { verifySignature } from '@koder-trace/ingester/registry-webhook';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, hostState, requireCluster, startCluster } from '../harness/cluster.ts';
 import { binaryPath, suiteTitle } from '../harness/testbin.ts';
@@ -23,6 +25,57 @@ const available = requireCluster('ingester', 'operator', 'query', 'demo-app', 'o
 
 const NS = 'koder';
 const RELEASE = 'kt';
+
+/**
+ * A fixture script (test/cluster/fixtures/<script>) run from the demo-app image with Node's own type
+ * stripping: its ConfigMap, a Deployment the webhook leaves alone, and a Service in front of one port.
+ */
+function nodeFixture(
+  nodeImage: string,
+  f: {
+    name: string;
+    script: string;
+    args: string[];
+    port: { name: string; number: number; appProtocol?: string };
+  },
+) {
+  const appProtocol = f.port.appProtocol ? `, appProtocol: ${f.port.appProtocol}` : '';
+  return `
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: ${f.name}, namespace: ${NS} }
+data:
+  ${f.script}: ${JSON.stringify(readFileSync(repo(`test/cluster/fixtures/${f.script}`), 'utf8'))}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: ${f.name}, namespace: ${NS} }
+spec:
+  selector: { matchLabels: { app: ${f.name} } }
+  template:
+    metadata:
+      labels: { app: ${f.name} }
+      annotations: { trace.koder.dev/inject: "false" }
+    spec:
+      containers:
+        - name: fixture
+          image: ${nodeImage}
+          imagePullPolicy: Never
+          command: [node, /fixture/${f.script}]
+          args: ${JSON.stringify(f.args)}
+          ports: [{ name: ${f.port.name}, containerPort: ${f.port.number} }]
+          readinessProbe: { tcpSocket: { port: ${f.port.name} } }
+          volumeMounts: [{ name: fixture, mountPath: /fixture }]
+      volumes: [{ name: fixture, configMap: { name: ${f.name} } }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: ${f.name}, namespace: ${NS} }
+spec:
+  selector: { app: ${f.name} }
+  ports: [{ name: ${f.port.name}, port: ${f.port.number}, targetPort: ${f.port.name}${appProtocol} }]
+`;
+}
 
 // Tempo's distributor stood in for by the reference collector (OTLP/gRPC in, spans logged in detail by
 // the debug exporter), behind a recording proxy (fixtures/distributor-probe.ts, run from the demo-app
@@ -73,40 +126,21 @@ spec:
   selector: { app: reference-collector }
   ports: [{ name: otlp-grpc, port: 4317, targetPort: otlp-grpc, appProtocol: grpc }]
 ---
-apiVersion: v1
-kind: ConfigMap
-metadata: { name: distributor-probe, namespace: ${NS} }
-data:
-  distributor-probe.ts: ${JSON.stringify(readFileSync(repo('test/cluster/fixtures/distributor-probe.ts'), 'utf8'))}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: tempo-distributor, namespace: ${NS} }
-spec:
-  selector: { matchLabels: { app: tempo-distributor } }
-  template:
-    metadata:
-      labels: { app: tempo-distributor }
-      annotations: { trace.koder.dev/inject: "false" }
-    spec:
-      containers:
-        - name: probe
-          image: ${nodeImage}
-          imagePullPolicy: Never
-          command: [node, /probe/distributor-probe.ts]
-          args: ["4317", "reference-collector.${NS}.svc.cluster.local:4317"]
-          ports: [{ name: otlp-grpc, containerPort: 4317 }]
-          readinessProbe: { tcpSocket: { port: otlp-grpc } }
-          volumeMounts: [{ name: probe, mountPath: /probe }]
-      volumes: [{ name: probe, configMap: { name: distributor-probe } }]
----
-apiVersion: v1
-kind: Service
-metadata: { name: tempo-distributor, namespace: ${NS} }
-spec:
-  selector: { app: tempo-distributor }
-  ports: [{ name: otlp-grpc, port: 4317, targetPort: otlp-grpc, appProtocol: grpc }]
-`;
+${nodeFixture(nodeImage, {
+  name: 'tempo-distributor',
+  script: 'distributor-probe.ts',
+  args: ['4317', `reference-collector.${NS}.svc.cluster.local:4317`],
+  port: { name: 'otlp-grpc', number: 4317, appProtocol: 'grpc' },
+})}`;
+
+// A tenant's prompt registry (fixtures/registry-receiver.ts), logging each rating webhook it is sent.
+const registryReceiver = (nodeImage: string) =>
+  nodeFixture(nodeImage, {
+    name: 'registry-receiver',
+    script: 'registry-receiver.ts',
+    args: ['8080'],
+    port: { name: 'http', number: 8080 },
+  });
 
 const demoDeployment = (image: string, namespace = 'team-a', name = 'demo-app') => `
 apiVersion: apps/v1
@@ -1425,6 +1459,133 @@ spec:
     });
     console.log(
       `[cluster] ingester volume: ${traceIds.length} traces replayed by the new pod, stored ${(Date.now() - t) / 1000} s after the store came back`,
+    );
+  });
+
+  it("ratings reach the tenant's prompt registry from the ingester pods, signed with the tenant's secret", {
+    timeout: 420_000,
+  }, async () => {
+    const t = Date.now();
+    await ok(
+      'receiver',
+      cluster.kubectl(['apply', '-f', '-'], {
+        input: registryReceiver(cluster.images['demo-app']?.reference as string),
+      }),
+    );
+    await rolledOut(NS, 'deployment/registry-receiver');
+    const secret = randomBytes(16).toString('hex');
+    await ok(
+      'signing secret',
+      cluster.kubectl([
+        'create',
+        'secret',
+        'generic',
+        'registry-signing',
+        '-n',
+        'team-a',
+        `--from-literal=webhook=${secret}`,
+      ]),
+    );
+    const url = `http://registry-receiver.${NS}.svc.cluster.local:8080/ratings`;
+    await ok(
+      'promptRegistry',
+      cluster.kubectl([
+        'patch',
+        'tracetenant',
+        'support-bot',
+        '-n',
+        'team-a',
+        '--type=merge',
+        '-p',
+        JSON.stringify({
+          spec: { promptRegistry: { url, signingSecretRef: { name: 'registry-signing', key: 'webhook' } } },
+        }),
+      ]),
+    );
+    await tenantReady('team-a', 'support-bot');
+    const token = await tenantToken('team-a', 'support-bot-token');
+    // A rating span as an application sends it. The ingesters take the tenant's registry from their
+    // mounted config (and the secret from the mounted copy) within the kubelet's sync: until then a
+    // rating is stored but not delivered, so one is sent every few seconds until one arrives.
+    const rating = () => {
+      const traceId = randomBytes(16).toString('hex');
+      const now = `${BigInt(Date.now()) * 1_000_000n}`;
+      const attr = (key: string, value: Record<string, unknown>) => ({ key, value });
+      return {
+        traceId,
+        body: JSON.stringify({
+          resourceSpans: [
+            {
+              resource: { attributes: [attr('service.name', { stringValue: 'support-bot' })] },
+              scopeSpans: [
+                {
+                  scope: { name: 'chart.cluster.test' },
+                  spans: [
+                    {
+                      traceId,
+                      spanId: randomBytes(8).toString('hex'),
+                      parentSpanId: randomBytes(8).toString('hex'),
+                      name: 'koder.rating',
+                      kind: 1,
+                      startTimeUnixNano: now,
+                      endTimeUnixNano: now,
+                      attributes: [
+                        attr('koder.rating.score', { doubleValue: 0.9 }),
+                        attr('koder.rating.comment', { stringValue: 'right first time' }),
+                        attr('koder.prompt.id', { stringValue: 'support-answer' }),
+                        attr('koder.prompt.version', { stringValue: 'v3' }),
+                      ],
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        }),
+      };
+    };
+    const sent = new Set<string>();
+    type Delivery = { signature: string | null; deliveryId: string | null; body: string; path: string };
+    const delivery = await until(
+      'a rating delivered to the registry',
+      async () => {
+        const logs = await cluster.kubectl(['logs', 'deployment/registry-receiver', '-n', NS]);
+        const got = logs.stdout
+          .split('\n')
+          .filter((l) => l.startsWith('{"method"'))
+          .map((l) => JSON.parse(l) as Delivery)
+          .find((d) => sent.has(JSON.parse(d.body).trace_id));
+        if (got) return got;
+        const r = rating();
+        const res = await cluster.fetch(`http://${RELEASE}-ingester.${NS}.svc.cluster.local:4318/v1/traces`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: r.body,
+        });
+        if (res.status === 200) sent.add(r.traceId);
+        await new Promise((ok) => setTimeout(ok, 3000));
+        return undefined;
+      },
+      300_000,
+    );
+    expect(delivery.path).toBe('/ratings');
+    expect(verifySignature(secret, delivery.signature ?? undefined, delivery.body, Date.now() / 1000)).toBe(
+      true,
+    );
+    expect(
+      verifySignature('another secret', delivery.signature ?? undefined, delivery.body, Date.now() / 1000),
+    ).toBe(false);
+    expect(JSON.parse(delivery.body)).toMatchObject({
+      type: 'koder.rating',
+      tenant: expect.any(String),
+      prompt_id: 'support-answer',
+      prompt_version: 'v3',
+      score: 0.9,
+      comment: 'right first time',
+      id: delivery.deliveryId,
+    });
+    console.log(
+      `[cluster] prompt registry: first delivery ${(Date.now() - t) / 1000} s after the receiver was applied, ${sent.size} rating(s) sent`,
     );
   });
 });
