@@ -3,6 +3,7 @@
 // groups over the range and a chart per figure.
 import { useMemo } from 'preact/hooks';
 import { api, type DashboardFigures } from './api.ts';
+import { FIGURE_HEADS, FigureCells } from './call-figures.tsx';
 import * as fmt from './format.ts';
 import { DEFAULT_CHART_RANGE, RangePicker, rangeQuery } from './range.tsx';
 import { linkClick, navigate, withParams } from './router.ts';
@@ -92,16 +93,7 @@ export function DashboardPage({ url }: { url: URL }) {
           <table class="versions dashboard">
             <thead>
               <tr>
-                {[
-                  GROUPINGS[by],
-                  'Calls',
-                  'Rating',
-                  'Error rate',
-                  'Latency p50',
-                  'Latency p95',
-                  'Tokens in / out',
-                  'Cost',
-                ].map((h) => (
+                {[GROUPINGS[by], ...FIGURE_HEADS].map((h) => (
                   <th scope="col">{h}</th>
                 ))}
               </tr>
@@ -120,17 +112,7 @@ export function DashboardPage({ url }: { url: URL }) {
                         g.key
                       )}
                     </td>
-                    <td class="num">{Math.round(g.calls)}</td>
-                    <td class="num">{fmt.rating(g.rating)}</td>
-                    <td class="num">{fmt.percent(g.errorRate)}</td>
-                    <td class="num">{g.latencyP50Ms === null ? '—' : fmt.duration(g.latencyP50Ms)}</td>
-                    <td class="num">{g.latencyP95Ms === null ? '—' : fmt.duration(g.latencyP95Ms)}</td>
-                    <td class="num">
-                      {fmt.tokens(Math.round(g.tokens.input))} / {fmt.tokens(Math.round(g.tokens.output))}
-                    </td>
-                    <td class="num" title={fmt.costWhy(g)}>
-                      {fmt.cost(g)}
-                    </td>
+                    <FigureCells f={{ ...g, input: g.tokens.input, output: g.tokens.output }} />
                   </tr>
                 );
               })}

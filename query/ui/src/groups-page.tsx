@@ -4,9 +4,9 @@
 import type { ComponentChildren } from 'preact';
 import * as fmt from './format.ts';
 import { type GroupRow, groupsApi } from './groups-api.ts';
-import { linkClick, navigate, withParams } from './router.ts';
+import { RangePicker, rangeQuery } from './range.tsx';
+import { linkClick, withParams } from './router.ts';
 import { ErrorState, Loading } from './states.tsx';
-import { RANGES } from './traces-page.tsx';
 import { useApi } from './use-api.ts';
 
 const DEFAULT_RANGE = '7d';
@@ -50,9 +50,8 @@ const USERS: Kind = {
     `/?${new URLSearchParams({ userId: key, range: url.searchParams.get('range') ?? DEFAULT_RANGE })}`,
 };
 
-function rangeQuery(url: URL) {
-  const window = RANGES[url.searchParams.get('range') ?? DEFAULT_RANGE] ?? 30 * 24 * 3600_000;
-  const q = new URLSearchParams({ start: String(Date.now() - window) });
+function pageQuery(url: URL) {
+  const q = rangeQuery(url, {}, DEFAULT_RANGE);
   const cursor = url.searchParams.get('cursor');
   if (cursor) q.set('cursor', cursor);
   return q;
@@ -62,25 +61,12 @@ export const SessionsPage = ({ url }: { url: URL }) => <GroupsPage url={url} kin
 export const UsersPage = ({ url }: { url: URL }) => <GroupsPage url={url} kind={USERS} />;
 
 function GroupsPage({ url, kind }: { url: URL; kind: Kind }) {
-  const range = url.searchParams.get('range') ?? DEFAULT_RANGE;
-  const result = useApi(`${kind.what} ${url.search}`, () => groupsApi.list(kind.what, rangeQuery(url)));
+  const result = useApi(`${kind.what} ${url.search}`, () => groupsApi.list(kind.what, pageQuery(url)));
   return (
     <main class={`${kind.what}-page`}>
       <header class="page-head">
         <h1>{kind.title}</h1>
-        <label class="range">
-          Time{' '}
-          <select
-            value={range}
-            onChange={(e) => navigate(withParams(url, { range: e.currentTarget.value, cursor: null }))}
-          >
-            {Object.keys(RANGES)
-              .filter((r) => r !== 'all')
-              .map((r) => (
-                <option value={r}>Last {r}</option>
-              ))}
-          </select>
-        </label>
+        <RangePicker url={url} byDefault={DEFAULT_RANGE} reset={['cursor']} />
       </header>
       {result.error ? (
         <ErrorState error={result.error} retry={result.reload} />

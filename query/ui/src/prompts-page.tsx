@@ -2,6 +2,7 @@
 // and cost per version over time, from the overlay API (reweighted by sampling).
 import { useMemo } from 'preact/hooks';
 import { api, type VersionStats } from './api.ts';
+import { FIGURE_HEADS, FigureCells } from './call-figures.tsx';
 import * as fmt from './format.ts';
 import { DEFAULT_CHART_RANGE, RangePicker, rangeQuery } from './range.tsx';
 import { linkClick, withParams } from './router.ts';
@@ -111,17 +112,7 @@ export function PromptOverlayPage({ url, promptId }: { url: URL; promptId: strin
           <table class="versions">
             <thead>
               <tr>
-                {[
-                  'Version',
-                  'Calls',
-                  'Rating',
-                  'Error rate',
-                  'Latency p50',
-                  'Latency p95',
-                  'Tokens in / out',
-                  'Cost',
-                  '',
-                ].map((h) => (
+                {['Version', ...FIGURE_HEADS, ''].map((h) => (
                   <th scope="col">{h}</th>
                 ))}
               </tr>
@@ -132,19 +123,14 @@ export function PromptOverlayPage({ url, promptId }: { url: URL; promptId: strin
                 return (
                   <tr>
                     <td>{v.version}</td>
-                    <td class="num">{Math.round(v.calls)}</td>
-                    <td class="num">
-                      {v.avgRating === null ? '—' : `${Math.round(v.avgRating * 100)}% (${v.ratings})`}
-                    </td>
-                    <td class="num">{fmt.percent(v.errorRate)}</td>
-                    <td class="num">{v.latencyP50Ms === null ? '—' : fmt.duration(v.latencyP50Ms)}</td>
-                    <td class="num">{v.latencyP95Ms === null ? '—' : fmt.duration(v.latencyP95Ms)}</td>
-                    <td class="num">
-                      {fmt.tokens(Math.round(v.inputTokens))} / {fmt.tokens(Math.round(v.outputTokens))}
-                    </td>
-                    <td class="num" title={fmt.costWhy(v)}>
-                      {fmt.cost(v)}
-                    </td>
+                    <FigureCells
+                      f={{
+                        ...v,
+                        rating: v.ratings ? { average: v.avgRating ?? 0, count: v.ratings } : null,
+                        input: v.inputTokens,
+                        output: v.outputTokens,
+                      }}
+                    />
                     <td>
                       <a href={traces} onClick={(e) => linkClick(e, traces)}>
                         traces
