@@ -4,11 +4,12 @@
 // grammar from pkg/traceql/expr.y, the checks after parsing from pkg/traceql/ast_validate.go.
 //
 // Supported: spanset filters `{ … }` joined by `&&` / `||` (and parenthesised), field expressions with
-// `&&`, `||`, `!`, unary `-`, comparisons `= != > >= < <=`, `!= nil`; statics (strings, integers,
+// `&&`, `||`, `!`, unary `-`, comparisons `= != > >= < <=`, `!= nil`, regular expressions `=~ !~`
+// (fully anchored, as Tempo's matcher runs them; see re2 below); statics (strings, integers,
 // floats, durations, true/false, ok/error/unset, span kinds); intrinsics name, status, kind, duration,
 // statusMessage, rootName, rootServiceName, traceDuration; attributes `.a`, `span.a`, `resource.a`
 // (quoted parts allowed); hints `with (k=v, …)`. Anything else — pipelines, aggregates, structural
-// operators, regexes — is refused with a 400 as unsupported *by the stand-in*, so a test that needs
+// operators — is refused with a 400 as unsupported *by the stand-in*, so a test that needs
 // it fails loudly instead of passing on a wrong answer.
 
 export class TraceQLError extends Error {
@@ -306,7 +307,9 @@ export type Field =
   | { e: 'bin'; op: string; l: Field; r: Field }
   | { e: 'not'; x: Field }
   | { e: 'neg'; x: Field }
-  | { e: 'exists'; x: Field };
+  | { e: 'exists'; x: Field }
+  /** `x =~ "re"` / `x !~ "re"`: the pattern compiled as Tempo's matcher runs it (fully anchored). */
+  | { e: 'regex'; x: Field; op: '=~' | '!~'; source: string; re: RegExp };
 
 export type Spanset = { s: 'filter'; f: Field | null } | { s: 'op'; op: '&&' | '||'; l: Spanset; r: Spanset };
 
@@ -335,7 +338,33 @@ const INTRINSIC_TYPES: Record<Intrinsic, Value['t']> = {
   traceDuration: 'duration',
 };
 const COMPARE = new Set(['=', '!=', '>', '>=', '<', '<=']);
-const UNSUPPORTED_OPS = new Set(['=~', '!~', '+', '-', '*', '/', '%', '^']);
+const UNSUPPORTED_OPS = new Set(['+', '-', '*', '/', '%', '^']);
+
+/**
+ * A Go RE2 pattern as Tempo's matcher runs it (pkg/regexp: Prometheus' FastRegexMatcher, which wraps
+ * the pattern in ^(?s:…)$), in JavaScript. What RE2 refuses the stand-in refuses too: lookaround and
+ * backreferences ("invalid or unsupported Perl syntax"), and a pattern that does not compile. Inline
+ * flags are supported at the start only (`(?i)`), as JavaScript has no bare inline flags.
+ */
+function re2(pattern: string): RegExp {
+  let body = pattern;
+  let flags = 'su';
+  const inline = /^\(\?([imsU]+)\)/.exec(body);
+  if (inline) {
+    if (/[mU]/.test(inline[1] as string)) throw new TraceQLError(`unsupported by the stand-in: ${inline[0]}`);
+    if (inline[1]?.includes('i')) flags += 'i';
+    body = body.slice(inline[0].length);
+  }
+  if (/\(\?[=!<]|\\[1-9]|\(\?[a-zA-Z]/.test(body))
+    throw new TraceQLError(
+      `error parsing regexp: invalid or unsupported Perl syntax in ${JSON.stringify(pattern)}`,
+    );
+  try {
+    return new RegExp(`^(?:${body})$`, flags);
+  } catch (err) {
+    throw new TraceQLError(`error parsing regexp: ${(err as Error).message}`);
+  }
+}
 
 export function parse(q: string): Query {
   const toks = lex(q);
@@ -415,6 +444,15 @@ export function parse(q: string): Query {
     const t = peek();
     if (t?.k === 'op' && UNSUPPORTED_OPS.has(t.v))
       return fail(`operator ${t.v} is not supported by the stand-in`);
+    if (t?.k === 'op' && (t.v === '=~' || t.v === '!~')) {
+      p++;
+      const r = primary();
+      // ast_validate.go: the right side is a string, compiled when the query is parsed.
+      if (r.e !== 'static' || r.v.t !== 'string')
+        return fail(`illegal operation for the given types: ${show(l)} ${t.v} ${show(r)}`);
+      const source = r.v.v as string;
+      return { e: 'regex', x: l, op: t.v, source, re: re2(source) };
+    }
     if (t?.k !== 'op' || !COMPARE.has(t.v)) return l;
     p++;
     if (t.v === '!=' && isWord('nil')) {
@@ -525,6 +563,7 @@ function implied(f: Field): Implied {
       return f.op === '&&' || f.op === '||' || COMPARE.has(f.op) ? 'boolean' : implied(f.l);
     case 'not':
     case 'exists':
+    case 'regex':
       return 'boolean';
     case 'neg':
       return implied(f.x);
@@ -555,7 +594,7 @@ function validateField(f: Field): void {
     const t = implied(f.x);
     if (!NUMERIC.has(t) && t !== 'attribute')
       throw new TraceQLError(`illegal operation for the given type: ${show(f)}`);
-  } else if (f.e === 'exists') validateField(f.x);
+  } else if (f.e === 'exists' || f.e === 'regex') validateField(f.x);
 }
 
 function validateSpanset(s: Spanset): void {
@@ -587,6 +626,8 @@ function show(f: Field): string {
       return `-${show(f.x)}`;
     case 'exists':
       return `${show(f.x)} != nil`;
+    case 'regex':
+      return `${show(f.x)} ${f.op} ${JSON.stringify(f.source)}`;
   }
 }
 
@@ -643,6 +684,11 @@ function evalField(f: Field, s: EvalSpan, t: EvalTrace): Result {
       return s.attributes.get(f.name) ?? s.resource.get(f.name);
     case 'exists':
       return { t: 'bool', v: evalField(f.x, s, t) !== undefined };
+    case 'regex': {
+      // Strings only; any other value (or none) matches neither =~ nor !~.
+      const v = evalField(f.x, s, t);
+      return { t: 'bool', v: v?.t === 'string' && f.re.test(v.v as string) === (f.op === '=~') };
+    }
     case 'not': {
       const v = evalField(f.x, s, t);
       return v?.t === 'bool' ? { t: 'bool', v: !v.v } : undefined;

@@ -302,6 +302,20 @@ describe('query backends: one contract (embedded store; Tempo backend against a 
       expect(seen).toEqual(embedded);
     });
 
+    it(`${name}: full text finds traces by a word, a "phrase" or a prefix, in any case, and says where`, async () => {
+      const agents = [ids['support-agent'], ids['billing-agent']].sort();
+      // The tool span's status message and tool name (both backends read them).
+      expect((await idsOf(name, { limit: 10, text: '"Timed OUT"' })).sort()).toEqual(agents);
+      expect((await idsOf(name, { limit: 10, text: 'lookup_ord*' })).sort()).toEqual(agents);
+      expect(await idsOf(name, { limit: 10, text: 'lookup_ord' })).toEqual([]); // a word, not a prefix
+      expect(await idsOf(name, { limit: 10, text: 'timed nowhere' })).toEqual([]);
+      const id = ids['support-agent'] as string;
+      const where = (await backends[name].textMatches?.('team-a', [id], 'timed out'))?.get(id);
+      expect(where?.text).toMatch(/timed out/);
+      const [from, to] = where?.highlights[0] ?? [0, 0];
+      expect(where?.text.slice(from, to).toLowerCase()).toMatch(/^(timed|out)$/);
+    });
+
     it(`${name}: service is the root service`, async () => {
       expect(await idsOf(name, { limit: 10, service: 'tool-svc' })).toEqual([]);
       expect(await idsOf(name, { limit: 10, service: 'router' })).toEqual([ids.routed]);
@@ -604,6 +618,7 @@ describe('the Tempo stand-in applies Tempo rules (so the contract above means so
         conversationId: 'c',
         requestId: 'r',
         minDurationMs: 1.5,
+        text: 'Refund "kettle order" kett* ünï (a+b)',
       },
       {
         limit: 1,

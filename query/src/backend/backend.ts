@@ -41,7 +41,7 @@ export interface TraceBackend {
     startNs: bigint,
     endNs: bigint,
   ): Promise<{ points: Iterable<DashboardPoint>; partial?: PartialRead }>;
-  /** Where each trace matches a full-text search (embedded store only: Tempo has no full-text index). */
+  /** Where each trace matches a full-text search (the embedded store from its index, Tempo from the traces). */
   textMatches?(tenant: string, traceIds: string[], text: string): Promise<Map<string, TextMatch>>;
   /** End users with traces in a range (embedded store only, for the same reason). */
   users?(tenant: string, q: GroupQuery): Promise<GroupRow[]>;

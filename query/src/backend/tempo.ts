@@ -24,7 +24,9 @@ import { BadRequest, type TraceFilter } from '../model/filter.ts';
 import { tracePreview } from '../model/preview.ts';
 import type { ModelUsage, TraceSummaryRow } from '../model/rows.ts';
 import type { SpanRow } from '../model/span.ts';
+import { textMatch } from '../model/text-match.ts';
 import { DEFAULT_USER_ATTRIBUTES } from '../model/user-id.ts';
+import type { TextMatch } from '../store/full-text.ts';
 import { batchRows } from '../store/span-row.ts';
 import type { TraceBackend } from './backend.ts';
 import { traceql } from './traceql.ts';
@@ -466,6 +468,16 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
           reason: `Tempo's search returns traces, not figures: the dashboard reads at most the newest ${cap} traces with model calls or ratings; narrow start/end for complete figures`,
         },
       };
+    },
+    async textMatches(tenant, ids, text) {
+      // The page's traces were just read for its rows: where each matches is found in their text.
+      const fetched = await many(tenant, ids, true);
+      const out = new Map<string, TextMatch>();
+      for (const [id, rows] of fetched) {
+        const hit = textMatch(rows, text);
+        if (hit) out.set(id, hit);
+      }
+      return out;
     },
     async span(tenant, traceId, spanId) {
       return (await spans(tenant, traceId)).find((r) => r.span_id === spanId);

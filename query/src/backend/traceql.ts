@@ -15,6 +15,7 @@
 
 // Durations TraceQL can state are int64 nanoseconds, as the stores': MAX_DURATION_MS bounds both.
 import { BadRequest, INT64_MAX, MAX_DURATION_MS, type TraceFilter } from '../model/filter.ts';
+import { searchTerms } from '../model/search-terms.ts';
 import { DEFAULT_USER_ATTRIBUTES } from '../model/user-id.ts';
 
 /** A TraceQL string literal. */
@@ -61,10 +62,6 @@ export function traceql(f: TraceFilter, userKeys: readonly string[] = DEFAULT_US
   if (f.promptId) c.push(`span.koder.prompt.id = ${quote(f.promptId)}`);
   if (f.promptVersion) c.push(`span.koder.prompt.version = ${quote(f.promptVersion)}`);
   if (f.conversationId) c.push(`span.gen_ai.conversation.id = ${quote(f.conversationId)}`);
-  if (f.text !== undefined)
-    throw new BadRequest(
-      'q: full-text search needs the embedded store; Tempo has no full-text index (TraceQL matches whole attribute values: use attr=key=value)',
-    );
   if (f.requestId) c.push(`span.koder.request_id = ${quote(f.requestId)}`);
   // Unscoped: on the span or its resource, as the embedded store reads it.
   if (f.userId)
@@ -85,7 +82,59 @@ export function traceql(f: TraceFilter, userKeys: readonly string[] = DEFAULT_US
     const ms = f.minDurationMs;
     c.push(`traceDuration >= ${Number.isInteger(ms) ? `${ms}ms` : `${Math.round(ms * 1e6)}ns`}`);
   }
-  const main = c.length ? `{ ${c.join(' && ')} }` : '';
-  if (f.error) return main ? `${main} && ${ERROR_SPANSET}` : ERROR_SPANSET;
-  return main || '{}';
+  const spansets = [
+    ...(c.length ? [`{ ${c.join(' && ')} }`] : []),
+    ...(f.error ? [ERROR_SPANSET] : []),
+    ...(f.text !== undefined ? textSpansets(f.text) : []),
+  ];
+  return spansets.join(' && ') || '{}';
+}
+
+/** Where a span says things: its name, status message and GenAI content attributes. */
+const TEXT_FIELDS = [
+  'name',
+  'statusMessage',
+  ...[
+    'gen_ai.system_instructions',
+    'gen_ai.input.messages',
+    'gen_ai.output.messages',
+    'gen_ai.tool.name',
+    'gen_ai.tool.call.arguments',
+    'gen_ai.tool.call.result',
+  ].map((k) => `span.${k}`),
+];
+
+/** RE2's metacharacters, escaped as Go's regexp.QuoteMeta does. */
+const quoteMeta = (s: string) => s.replace(/[\\.+*?()|[\]{}^$]/g, (c) => `\\${c}`);
+const ASCII_WORD = /^\w$/;
+
+/**
+ * A term as RE2 finds it where the embedded index would: its words in order with anything but letters
+ * and digits between them, starting (and, unless a prefix, ending) at a word boundary — RE2's \b knows
+ * ASCII word characters only, so it is left off next to other letters.
+ */
+function termPattern({ phrase, prefix }: { phrase: string; prefix: boolean }): string {
+  const words = phrase.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const body = words.map(quoteMeta).join('[^\\p{L}\\p{N}]+');
+  // Content attributes are JSON text: a word after a newline follows the two characters \n.
+  const start = ASCII_WORD.test(phrase.match(/[\p{L}\p{N}]/u)?.[0] ?? '') ? '(?:\\\\[nrt]|\\b)' : '';
+  const last = words.at(-1)?.at(-1) ?? '';
+  const end = !prefix && ASCII_WORD.test(last) ? '\\b' : '';
+  return `(?i).*${start}${body}${end}.*`;
+}
+
+/**
+ * Full text as TraceQL can state it: Tempo has no text index, but its regular expressions (RE2, fully
+ * anchored as Prometheus' matchers are) find a word inside an attribute's value. Each word or phrase
+ * must occur in some span of the trace, in any case (`(?i)`); accents are not folded, as the embedded
+ * store's index folds them.
+ */
+function textSpansets(text: string): string[] {
+  const terms = searchTerms(text);
+  if (!terms.length)
+    throw new BadRequest('q: nothing to search for (words or "phrases" with letters or digits)');
+  return terms.map((term) => {
+    const re = quote(termPattern(term));
+    return `{ ${TEXT_FIELDS.map((f) => `${f} =~ ${re}`).join(' || ')} }`;
+  });
 }

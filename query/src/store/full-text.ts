@@ -3,6 +3,7 @@
 // it is stored, so a search finds traces by what was said in them, with the matching text highlighted.
 import type { DatabaseSync } from 'node:sqlite';
 import { type GenAiContent, genAiOf } from '../model/preview.ts';
+import { searchTerms } from '../model/search-terms.ts';
 import type { SpanRow } from '../model/span.ts';
 
 /** FTS5 table and its link to spans (FTS tables have only rowids): created by migration v18. */
@@ -47,19 +48,13 @@ export function spanText(
   return out.filter(Boolean).join('\n');
 }
 
-const MAX_TERMS = 16;
-
 /**
  * What a user typed, as an FTS5 query that cannot be a syntax error: words and "quoted phrases", all
  * required, each quoted (FTS5 operators typed by a user are searched as words); `word*` is a prefix.
  * Undefined when nothing searchable is left.
  */
 export function ftsQuery(text: string): string | undefined {
-  const terms = [...text.matchAll(/"([^"]*)"|(\S+)/g)]
-    .map((m) => ({ phrase: (m[1] ?? m[2] ?? '').replace(/"/g, ''), prefix: !m[1] && m[2]?.endsWith('*') }))
-    .map((t) => ({ ...t, phrase: t.prefix ? t.phrase.slice(0, -1) : t.phrase }))
-    .filter((t) => /[\p{L}\p{N}]/u.test(t.phrase))
-    .slice(0, MAX_TERMS);
+  const terms = searchTerms(text);
   return terms.length ? terms.map((t) => `"${t.phrase}"${t.prefix ? '*' : ''}`).join(' ') : undefined;
 }
 

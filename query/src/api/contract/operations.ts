@@ -86,7 +86,7 @@ const SEARCH_PARAMS: Record<string, Param> = {
   requestId: q('koder.request_id'),
   userId: q('The application’s end user: user.id or enduser.id (span or resource)'),
   q: q(
-    'Full text: words and "phrases" all found in the trace’s span names, prompts, completions, tool arguments and results (embedded store; each row then has `match`)',
+    'Full text: words and "phrases" all found in the trace’s span names, prompts, completions, tool arguments and results (embedded store: its text index; Tempo: TraceQL regular expressions). Each row then has `match`',
     Type.String({ maxLength: 500 }),
   ),
   minRating: q('Minimum average rating, 0–1', Type.Number({ minimum: 0, maximum: 1 })),
