@@ -222,6 +222,9 @@ describe('query API contract (embedded store; Tempo backend against the stand-in
       expect(calls).toBeGreaterThan(0);
       expect(body.partial).toBeUndefined();
       dashboards[backend] = body;
+      // The six runs' calls by their end user (user.id on the span), three each.
+      const users = await call('dashboard', on(), `/api/v1/dashboard?by=user&${window}`);
+      expect((users.body as DashboardT).groups.map((g) => g.key).sort()).toEqual(['ada', 'bob']);
       const t = await call('dashboard', on(), '/api/v1/dashboard?by=tenant');
       expect((t.body as DashboardT).groups.map((g) => g.key)).toEqual([TENANT]);
       await call('dashboard', on(), '/api/v1/dashboard?by=colour');

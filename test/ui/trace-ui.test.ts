@@ -234,6 +234,15 @@ describe.skipIf(!browserOk.ok)(suiteTitle('trace UI in Chromium', browserOk), ()
     await page.locator('table.groups tbody tr').first().waitFor();
     expect(await page.locator('table.groups tbody tr').count()).toBe(api.users.length);
     await shot('11-users');
+    // Each user over time: the dashboard by user, over the same range.
+    await page.getByRole('link', { name: 'Per user over time' }).click();
+    await page.waitForURL(/\/dashboard\?by=user/);
+    await page.locator('table.dashboard tbody tr').first().waitFor();
+    const users = await page.locator('table.dashboard tbody tr td:first-child').allTextContents();
+    expect(users).toEqual(expect.arrayContaining(api.users.slice(0, 3).map((u) => u.userId)));
+    await shot('14-dashboard-users');
+    await page.goBack();
+    await page.locator('table.groups tbody tr').first().waitFor();
     const user = api.users[0] as { userId: string; traces: number };
     await page.getByRole('link', { name: user.userId, exact: true }).click();
     await page.waitForURL(new RegExp(`userId=${user.userId}`));

@@ -1,7 +1,7 @@
 import { markRollups } from '@koder-trace/ingester/usage-rollup';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PRICES, pricer } from '../cost/prices.ts';
-import type { DashboardPoint } from '../model/dashboard-point.ts';
+import type { DashboardPoint, Dimension } from '../model/dashboard-point.ts';
 import { tracePoints } from '../model/dashboard-point.ts';
 import type { SpanRow } from '../model/span.ts';
 import { Dashboard, OTHER, parseDashboard } from './dashboard.ts';
@@ -22,6 +22,7 @@ function point(p: Partial<DashboardPoint>): DashboardPoint {
     service: 'chat-api',
     prompt_id: null,
     prompt_version: null,
+    user_id: null,
     input_tokens: 1000,
     output_tokens: 100,
     cache_read_tokens: 0,
@@ -31,9 +32,8 @@ function point(p: Partial<DashboardPoint>): DashboardPoint {
   };
 }
 
-const board = (
-  over: Partial<{ buckets: number; top: number; by: 'model' | 'service' | 'promptVersion' }> = {},
-) => new Dashboard({ by: 'model', buckets: 4, top: 8, startNs: 0n, endNs: 4000n * MS - 1n, ...over }, price);
+const board = (over: Partial<{ buckets: number; top: number; by: Dimension }> = {}) =>
+  new Dashboard({ by: 'model', buckets: 4, top: 8, startNs: 0n, endNs: 4000n * MS - 1n, ...over }, price);
 
 describe('dashboard figures', () => {
   it('reweights sampled calls by their adjusted count', () => {
@@ -97,6 +97,17 @@ describe('dashboard figures', () => {
     const [g] = d.result().groups;
     expect(g?.costUsd).toBeNull();
     expect(g?.costUnknown).toEqual(['price unknown for acme/no-such-model']);
+  });
+
+  it('groups by end user, and calls of no known user as (none)', () => {
+    const d = board({ by: 'user' });
+    d.add(point({ user_id: 'ada' }), 't');
+    d.add(point({ user_id: 'ada' }), 't');
+    d.add(point({}), 't');
+    expect(d.result().groups.map((g) => [g.key, g.calls])).toEqual([
+      ['ada', 2],
+      ['(none)', 1],
+    ]);
   });
 
   it('groups by prompt version, and calls without a prompt as (none)', () => {

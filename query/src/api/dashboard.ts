@@ -52,6 +52,8 @@ export function groupKey(by: Dimension, p: DashboardPoint, tenant: string): stri
       return p.service || NONE;
     case 'promptVersion':
       return p.prompt_id === null ? NONE : `${p.prompt_id}@${p.prompt_version ?? NONE}`;
+    case 'user':
+      return p.user_id ?? NONE;
     case 'tenant':
       return tenant;
   }

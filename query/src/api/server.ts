@@ -344,7 +344,7 @@ async function dashboardReply(deps: QueryDeps, q: URLSearchParams, who: Identifi
   const board = new Dashboard({ ...d, startNs: start, endNs: end }, pricer(deps.prices));
   let partial: PartialRead | undefined;
   for (const tenant of tenants) {
-    const read = await deps.backend.dashboardPoints(tenant, start, end);
+    const read = await deps.backend.dashboardPoints(tenant, start, end, { traceUsers: d.by === 'user' });
     let n = 0;
     for (const p of read.points) {
       board.add(p, tenant);

@@ -1,7 +1,7 @@
 // What the query API needs from storage, whichever holds the traces: the embedded store on one
 // machine, Tempo in a cluster.
 
-import type { DashboardPoint } from '../model/dashboard-point.ts';
+import type { DashboardPoint, PointOptions } from '../model/dashboard-point.ts';
 import type { TraceFilter } from '../model/filter.ts';
 import type { ModelUsage, PromptUse, TraceSummaryRow } from '../model/rows.ts';
 import type { SpanRow } from '../model/span.ts';
@@ -40,6 +40,7 @@ export interface TraceBackend {
     tenant: string,
     startNs: bigint,
     endNs: bigint,
+    opts?: PointOptions,
   ): Promise<{ points: Iterable<DashboardPoint>; partial?: PartialRead }>;
   /** Where each trace matches a full-text search (the embedded store from its index, Tempo from the traces). */
   textMatches?(tenant: string, traceIds: string[], text: string): Promise<Map<string, TextMatch>>;
@@ -61,7 +62,7 @@ export function embeddedBackend(store: EmbeddedStore): TraceBackend {
     promptSpans: async (t, p, s, e) => store.promptSpans(t, p, s, e),
     span: async (t, id, s) => store.span(t, id, s),
     prompts: async (t, s, e) => store.prompts(t, s, e),
-    dashboardPoints: async (t, s, e) => ({ points: store.dashboardPoints(t, s, e) }),
+    dashboardPoints: async (t, s, e, o) => ({ points: store.dashboardPoints(t, s, e, o) }),
     sessions: async (t, q) => store.sessions(t, q),
     users: async (t, q) => store.users(t, q),
     textMatches: async (t, ids, text) => store.textMatches(t, ids, text),

@@ -443,7 +443,7 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
         .filter((r) => r.prompt_id === promptId && r.start_ns >= startNs && r.start_ns <= endNs)
         .sort((a, b) => (a.start_ns < b.start_ns ? -1 : a.start_ns > b.start_ns ? 1 : 0));
     },
-    async dashboardPoints(tenant, startNs, endNs) {
+    async dashboardPoints(tenant, startNs, endNs, options) {
       const range = bounds(startNs, endNs);
       if (range.start > range.end) return { points: [] };
       const top = { start: range.end, id: 'g' };
@@ -458,7 +458,7 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
         read.filter((h) => h.start >= fromNs).map((h) => h.id),
         false,
       );
-      const points = [...fetched.values()].flatMap((rows) => tracePoints(rows, fromNs, range.end));
+      const points = [...fetched.values()].flatMap((rows) => tracePoints(rows, fromNs, range.end, options));
       if (!cut) return { points };
       return {
         points,

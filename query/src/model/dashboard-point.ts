@@ -21,18 +21,32 @@ export interface DashboardPoint extends Usage {
   service: string;
   prompt_id: string | null;
   prompt_version: string | null;
+  /** The application's end user (model/user-id.ts): the span's, else its trace's earliest named one. */
+  user_id: string | null;
 }
 
 /** What the dashboard groups by. */
-export const DIMENSIONS = ['model', 'service', 'promptVersion', 'tenant'] as const;
+export const DIMENSIONS = ['model', 'service', 'promptVersion', 'user', 'tenant'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
+
+export interface PointOptions {
+  /** A span that names no end user takes its trace's (needed by=user only: it costs a lookup a trace). */
+  traceUsers?: boolean;
+}
 
 const noUsage = (u: Usage) => USAGE_FIELDS.every((f) => u[f] <= 0);
 
-/** The points of one whole trace's spans (rollups marked), starting within [startNs, endNs]. */
-export function tracePoints(rows: readonly SpanRow[], startNs: bigint, endNs: bigint): DashboardPoint[] {
+/** The points of one whole trace's spans (rollups marked, in start order), starting within [startNs, endNs]. */
+export function tracePoints(
+  rows: readonly SpanRow[],
+  startNs: bigint,
+  endNs: bigint,
+  opts: PointOptions = {},
+): DashboardPoint[] {
   const { excess } = rollups(rows);
   const byId = new Map(rows.map((r) => [r.span_id, r]));
+  // Rows come in start order: the trace's user is the earliest span's that names one.
+  const traceUser = opts.traceUsers ? (rows.find((r) => r.user_id !== null)?.user_id ?? null) : null;
   const out: DashboardPoint[] = [];
   for (const r of rows) {
     if (r.start_ns < startNs || r.start_ns > endNs) continue;
@@ -54,6 +68,7 @@ export function tracePoints(rows: readonly SpanRow[], startNs: bigint, endNs: bi
       service: about.service,
       prompt_id: about.prompt_id,
       prompt_version: about.prompt_version,
+      user_id: about.user_id ?? traceUser,
     });
   }
   return out;

@@ -12,13 +12,13 @@ import {
   type UsageNode,
   usageTotals,
 } from '@koder-trace/ingester/usage-rollup';
-import type { DashboardPoint } from '../model/dashboard-point.ts';
+import type { DashboardPoint, PointOptions } from '../model/dashboard-point.ts';
 import { BadRequest, type SortKey, type TraceFilter } from '../model/filter.ts';
 import { genAiOf, spanPreview } from '../model/preview.ts';
 import type { ModelUsage, PromptUse, TraceSummaryRow } from '../model/rows.ts';
 import type { SpanRow } from '../model/span.ts';
 import { DEFAULT_USER_ATTRIBUTES } from '../model/user-id.ts';
-import { DASHBOARD_POINTS_SQL } from './dashboard-points.ts';
+import { DASHBOARD_POINTS_SQL, TRACE_USER_SQL } from './dashboard-points.ts';
 import { ftsQuery, fullText, type TextMatch } from './full-text.ts';
 import { type GroupQuery, type GroupRow, groupQueries } from './groups.ts';
 import { EXCESS_VERSION, FULL_TEXT_VERSION, MIGRATIONS, ROLLUP_VERSION } from './migrations.ts';
@@ -81,7 +81,12 @@ export interface EmbeddedStore extends SpanSink {
   /** Prompt ids and versions used in a time range, with their (reweighted) call counts. */
   prompts(tenant: string, startNs: bigint, endNs: bigint): PromptUse[];
   /** The dashboard's points starting in a range (lazily read). */
-  dashboardPoints(tenant: string, startNs: bigint, endNs: bigint): Iterable<DashboardPoint>;
+  dashboardPoints(
+    tenant: string,
+    startNs: bigint,
+    endNs: bigint,
+    opts?: PointOptions,
+  ): Iterable<DashboardPoint>;
   /** The ingester's `koder.usage` ledger spans of one request, or starting in a range (lazily read). */
   ledgerSpans(tenant: string, f: LedgerFilter): Iterable<SpanRow>;
   /** One span, for ratings. */
@@ -452,6 +457,7 @@ export function openEmbeddedStore(path: string, opts: EmbeddedStoreOptions = {})
     "SELECT * FROM spans WHERE tenant = ? AND name = 'koder.usage' AND start_ns >= ? AND start_ns <= ? ORDER BY start_ns",
   );
   ledgersInRange.setReadBigInts(true);
+  const traceUser = db.prepare(TRACE_USER_SQL);
   const oneSpan = db.prepare('SELECT * FROM spans WHERE tenant = ? AND trace_id = ? AND span_id = ?');
   oneSpan.setReadBigInts(true);
 
@@ -473,12 +479,26 @@ export function openEmbeddedStore(path: string, opts: EmbeddedStoreOptions = {})
       ),
     prompts: (tenant, startNs, endNs) =>
       (promptUse.all(tenant, startNs, endNs) as Record<string, unknown>[]).map((p) => fromDb<PromptUse>(p)),
-    *dashboardPoints(tenant, startNs, endNs) {
+    *dashboardPoints(tenant, startNs, endNs, opts = {}) {
       // A statement of its own: the caller yields between rows, and another request may read meanwhile.
       const stmt = db.prepare(DASHBOARD_POINTS_SQL);
       stmt.setReadBigInts(true);
-      for (const r of stmt.iterate(tenant, startNs, endNs))
-        yield fromDb<DashboardPoint>(r as Record<string, unknown>);
+      // By user, a span that names none counts as its trace's user: looked up once per trace.
+      const users = new Map<string, string | null>();
+      for (const r of stmt.iterate(tenant, startNs, endNs)) {
+        const { trace_id, ...p } = fromDb<DashboardPoint & { trace_id: string }>(
+          r as Record<string, unknown>,
+        );
+        if (opts.traceUsers && p.user_id === null) {
+          if (!users.has(trace_id)) {
+            if (users.size >= 10_000) users.clear();
+            const u = traceUser.get(tenant, trace_id) as { user_id: string } | undefined;
+            users.set(trace_id, u?.user_id ?? null);
+          }
+          p.user_id = users.get(trace_id) ?? null;
+        }
+        yield p;
+      }
     },
     *ledgerSpans(tenant, f) {
       const rows =

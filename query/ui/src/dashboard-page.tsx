@@ -12,7 +12,13 @@ import { type Buckets, type Metric, TimeChart } from './time-chart.tsx';
 import { useApi } from './use-api.ts';
 
 const BUCKETS = '24';
-const GROUPINGS = { model: 'Model', service: 'Service', promptVersion: 'Prompt version', tenant: 'Tenant' };
+const GROUPINGS = {
+  model: 'Model',
+  service: 'Service',
+  promptVersion: 'Prompt version',
+  user: 'User',
+  tenant: 'Tenant',
+};
 type Grouping = keyof typeof GROUPINGS;
 
 const METRICS: Metric<DashboardFigures>[] = [
@@ -38,6 +44,7 @@ function tracesOf(by: Grouping, key: string, range: string): string | undefined 
   const q = new URLSearchParams({ range });
   if (by === 'model') q.set('model', key);
   else if (by === 'service') q.set('service', key);
+  else if (by === 'user') q.set('userId', key);
   else if (by === 'promptVersion') {
     const at = key.lastIndexOf('@');
     q.set('promptId', key.slice(0, at));

@@ -57,6 +57,16 @@ function pageQuery(url: URL) {
   return q;
 }
 
+/** The dashboard by end user, over the same range: each user's calls, cost and ratings per bucket. */
+function OverTime({ url }: { url: URL }) {
+  const to = `/dashboard?${new URLSearchParams({ by: 'user', range: url.searchParams.get('range') ?? DEFAULT_RANGE })}`;
+  return (
+    <a href={to} onClick={(e) => linkClick(e, to)}>
+      Per user over time
+    </a>
+  );
+}
+
 export const SessionsPage = ({ url }: { url: URL }) => <GroupsPage url={url} kind={SESSIONS} />;
 export const UsersPage = ({ url }: { url: URL }) => <GroupsPage url={url} kind={USERS} />;
 
@@ -66,6 +76,7 @@ function GroupsPage({ url, kind }: { url: URL; kind: Kind }) {
     <main class={`${kind.what}-page`}>
       <header class="page-head">
         <h1>{kind.title}</h1>
+        {kind.what === 'users' && <OverTime url={url} />}
         <RangePicker url={url} byDefault={DEFAULT_RANGE} reset={['cursor']} />
       </header>
       {result.error ? (

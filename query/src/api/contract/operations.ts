@@ -192,14 +192,14 @@ export const OPERATIONS = {
     method: 'get',
     path: '/api/v1/dashboard',
     summary:
-      'LLM traffic over time by model, service, prompt version or tenant: calls, tokens, cost, latency p50/p95, error rate, ratings',
+      'LLM traffic over time by model, service, prompt version, end user or tenant: calls, tokens, cost, latency p50/p95, error rate, ratings',
     description:
       'Per time bucket and over the range, reweighted by adjusted counts (1/p) as the prompt overlay is. Calls are LLM calls of their own (an aggregate span’s rolled-up view is not one); tokens and cost follow the rollup rule (docs/genai.md); a rating counts with the span it rates. by=tenant groups every tenant the caller reads. Over Tempo the figures come from whole traces, at most a bounded number: `partial` then says from when they are complete.',
     auth: true,
     params: {
       ...range(true),
       by: q(
-        'Group by model (default), service, promptVersion or tenant',
+        'Group by model (default), service, promptVersion, user (the end user) or tenant',
         Type.Union(DIMENSIONS.map((k) => Type.Literal(k))),
       ),
       buckets: limit('Time buckets', 200, 24),

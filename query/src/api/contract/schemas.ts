@@ -266,7 +266,7 @@ export const Overlay = Type.Object(
 export const DashboardFigures = Type.Object(
   {
     key: Type.String({
-      description: 'The group: a model, service, promptId@version or tenant; "(none)" or "(other)"',
+      description: 'The group: a model, service, promptId@version, end user or tenant; "(none)" or "(other)"',
     }),
     calls: Type.Number({ description: 'LLM calls, reweighted by adjusted counts (1/p)' }),
     errorRate: Nullable(Type.Number()),
