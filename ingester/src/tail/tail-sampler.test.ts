@@ -252,6 +252,27 @@ describe('trace-complete sampling (one replica)', () => {
     expect(byOutcome).toEqual({ kept: 2, dropped: 1 });
   });
 
+  it('late spans of a decided trace coming in several requests make one ledger span per sweep, exact', async () => {
+    const { attribute, int, len, span, str } = await import('../testing/otlp-builder.ts');
+    const trace = Buffer.alloc(16, 0x42);
+    const root = Buffer.alloc(8, 1);
+    const call = (n: number) =>
+      span(
+        { trace, span: Buffer.alloc(8, 10 + n), name: 'chat gpt-4o' },
+        len(4, root),
+        attribute('gen_ai.operation.name', str('chat')),
+        attribute('gen_ai.request.model', str('gpt-4o')),
+        attribute('gen_ai.usage.input_tokens', int(100n)),
+      );
+    const r = rig({ config: policy(30_000) });
+    await r.push(batchOf([span({ trace, span: root, name: 'POST /ask' }), call(0)]));
+    await r.tail.flush(); // decided, with its ledger
+    for (const n of [1, 2, 3]) await r.push(batchOf([call(n)])); // three late requests
+    await settle(r);
+    const input = (l: Span) => getAttribute(l.attributes, 'koder.usage.tokens.input');
+    expect(r.ledgers.map(input)).toEqual([100n, 300n]);
+  });
+
   it('a keep handed over for a trace buffered here keeps it at once, whole; a drop leaves it to be decided here', async () => {
     const pool = makeTraces(100, { seed: 7, maxChildren: 3 }).filter((t) => t.spans.length >= 2);
     const [a, b] = pool.filter((t) => !expectedKeep(t)) as [TestTrace, TestTrace];

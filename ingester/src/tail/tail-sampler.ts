@@ -125,6 +125,8 @@ interface OutboxItem {
 }
 
 /** The most one merged outbox item holds (spans, bytes): well under an export batch. */
+/** Budget bytes of a pending late ledger: its tally, links and keys (an estimate, kept generous). */
+const LATE_LEDGER_BYTES = 2048;
 const MERGE_SPANS = 2048;
 const MERGE_BYTES = 1024 * 1024;
 
@@ -146,6 +148,19 @@ export function createTailSampler(deps: TailDeps): TailSampler {
   );
   const outbox: OutboxItem[] = [];
   const droppedLedgers = new Map<string, { batch: TraceBatch; spans: number; segments: number[] }>();
+  // Late spans' usage per trace until the next sweep (gatherLateUsage). A pending ledger keeps its
+  // spans' resource (the request's) until then: one sweep interval.
+  const lateLedgers = new Map<
+    string,
+    {
+      tenant: string;
+      traceId: Uint8Array;
+      ledger: TraceLedger;
+      d: TraceDecision;
+      links: SpanLink[];
+      segments: number[];
+    }
+  >();
   /** Traces on their way to another replica: not decided here meanwhile. */
   const handingOff = new Set<BufferedTrace>();
   let outboxBytes = 0;
@@ -351,6 +366,7 @@ export function createTailSampler(deps: TailDeps): TailSampler {
   /** After deciding: ledgers of dropped traces join the outbox, gauges follow, the outbox drains. */
   function afterDecisions(): void {
     outboxLedgers();
+    outboxLateLedgers();
     gauges();
     if (outbox.length) void flushOutbox();
   }
@@ -394,21 +410,13 @@ export function createTailSampler(deps: TailDeps): TailSampler {
         metrics.spansSampledOut.inc({ tenant }, late - kept);
       }
     }
-    const lateLedgers = late ? lateLedgerBatches(tenant, batch) : [];
-    // References: one per trace newly holding the segment, one per late kept batch and one per late
-    // ledger batch; then the record's own reference (from append or replay) is let go.
+    const lateRefs = late ? gatherLateUsage(tenant, batch, segment) : 0;
+    // References: one per trace newly holding the segment, one per late kept batch and one per pending
+    // late ledger newly holding it; then the record's own reference (from append or replay) is let go.
     if (wal && segment !== undefined) {
-      wal.ref(segment, newSegmentRefs + lateKept.length + lateLedgers.length);
+      wal.ref(segment, newSegmentRefs + lateKept.length + lateRefs);
       wal.release(segment);
     }
-    for (const l of lateLedgers)
-      toOutbox({
-        tenant,
-        batch: l,
-        spans: spanCount(l),
-        bytes: requestSize(l),
-        segments: segment === undefined ? [] : [segment],
-      });
     for (const l of lateKept)
       toOutbox({
         tenant,
@@ -428,12 +436,14 @@ export function createTailSampler(deps: TailDeps): TailSampler {
     if (outbox.length) void flushOutbox();
   }
 
-  /** Ledger spans for the late spans of a batch (usage stays exact after the decision), per trace. */
-  function lateLedgerBatches(tenant: string, batch: TraceBatch): TraceBatch[] {
-    const byTrace = new Map<
-      string,
-      { traceId: Uint8Array; ledger: TraceLedger; d: TraceDecision; links: SpanLink[] }
-    >();
+  /**
+   * Folds the usage of a batch's late spans (their trace decided already) into their trace's pending
+   * late ledger; returns how many of those newly hold the batch's log segment. Usage stays exact after
+   * the decision, and late spans of one trace that come in many requests make one ledger span per
+   * sweep, not one per request.
+   */
+  function gatherLateUsage(tenant: string, batch: TraceBatch, segment: number | undefined): number {
+    let refs = 0;
     for (const rs of batch.resourceSpans)
       for (const ss of rs.scopeSpans)
         for (const span of ss.spans) {
@@ -441,20 +451,47 @@ export function createTailSampler(deps: TailDeps): TailSampler {
           if (buffer.traces.has(key)) continue;
           const d = cache.get(key);
           if (!d) continue;
-          let t = byTrace.get(key);
+          let t = lateLedgers.get(key);
           if (!t) {
-            t = { traceId: Uint8Array.from(span.traceId), ledger: emptyLedger(), d, links: [] };
-            byTrace.set(key, t);
+            t = {
+              tenant,
+              traceId: Uint8Array.from(span.traceId),
+              ledger: emptyLedger(),
+              d,
+              links: [],
+              segments: [],
+            };
+            lateLedgers.set(key, t);
+            budget?.take(LATE_LEDGER_BYTES);
           }
           addSpanUsage(t.ledger, span, rs.resource);
-          t.links.push([span.spanId, span.parentSpanId]);
+          t.links.push([Uint8Array.from(span.spanId), Uint8Array.from(span.parentSpanId)]);
+          if (segment !== undefined && !t.segments.includes(segment)) {
+            t.segments.push(segment);
+            refs++;
+          }
         }
-    const out: TraceBatch[] = [];
-    for (const t of byTrace.values()) {
-      const b = ledgerBatch(t.traceId, t.ledger, t.d, () => t.links);
-      if (b) out.push(b);
+    return refs;
+  }
+
+  /** Moves the pending late ledgers to the outbox, each holding the log segments of its spans. */
+  function outboxLateLedgers(): void {
+    for (const t of lateLedgers.values()) {
+      budget?.release(LATE_LEDGER_BYTES);
+      const batch = ledgerBatch(t.traceId, t.ledger, t.d, () => t.links);
+      if (!batch) {
+        releaseSegments(t.segments);
+        continue;
+      }
+      toOutbox({
+        tenant: t.tenant,
+        batch,
+        spans: spanCount(batch),
+        bytes: requestSize(batch),
+        segments: t.segments,
+      });
     }
-    return out;
+    lateLedgers.clear();
   }
 
   /**
@@ -519,8 +556,9 @@ export function createTailSampler(deps: TailDeps): TailSampler {
         decide(trace, 'memory');
         decided = true;
       }
-      if (decided) {
+      if (decided || lateLedgers.size) {
         outboxLedgers();
+        outboxLateLedgers();
         gauges();
         void flushOutbox();
       }
@@ -534,6 +572,7 @@ export function createTailSampler(deps: TailDeps): TailSampler {
     async flush() {
       for (const trace of [...buffer.traces.values()]) decide(trace, 'flush');
       outboxLedgers();
+      outboxLateLedgers();
       gauges();
       await flushOutbox();
     },
@@ -621,6 +660,7 @@ export function createTailSampler(deps: TailDeps): TailSampler {
           'undecided traces stay in the write-ahead log and are decided after the next start',
         );
       outboxLedgers();
+      outboxLateLedgers();
       await flushOutbox();
       while (outbox.length && now() < deadlineMs) {
         await new Promise((r) => setTimeout(r, 50));
