@@ -331,15 +331,10 @@ async function dashboardReply(deps: QueryDeps, q: URLSearchParams, who: Identifi
   const several = 'status' in who && who.status === 400 ? who.tenants : undefined;
   if ('status' in who && !several) return refusal(who);
   const d = parseDashboard(q);
-  const tenants =
-    'status' in who
-      ? d.by === 'tenant'
-        ? several
-        : undefined
-      : d.by === 'tenant' && who.readable
-        ? who.readable
-        : [who.tenant.id];
-  if (!tenants) return refusal(who as Extract<Identified, { status: number }>);
+  let tenants: string[];
+  if (!('status' in who)) tenants = d.by === 'tenant' && who.readable ? who.readable : [who.tenant.id];
+  else if (d.by === 'tenant' && several) tenants = several;
+  else return refusal(who); // several tenants, and a dashboard of one: the person chooses
   const { start, end } = range(deps, d);
   const board = new Dashboard({ ...d, startNs: start, endNs: end }, pricer(deps.prices));
   let partial: PartialRead | undefined;
