@@ -13,6 +13,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  type AttrRef,
   type EvalSpan,
   type EvalTrace,
   matchTrace,
@@ -234,6 +235,24 @@ const ns = (v: unknown) => BigInt(String(v ?? '0'));
 interface StandinSpan extends EvalSpan {
   spanId: string;
   startNs: bigint;
+  /** The attributes as stored (OTLP/JSON), for select(): arrays too, which queries cannot compare. */
+  raw: { span: Json[]; resource: Json[] };
+}
+
+/** The selected attributes a span has, keyed by name alone, as Tempo returns them. */
+function selected(s: StandinSpan, refs: AttrRef[]): Json[] {
+  const out: Json[] = [];
+  for (const ref of refs) {
+    const find = (list: Json[]) => list.find((kv) => kv.key === ref.name);
+    const kv =
+      ref.scope === 'span'
+        ? find(s.raw.span)
+        : ref.scope === 'resource'
+          ? find(s.raw.resource)
+          : (find(s.raw.span) ?? find(s.raw.resource));
+    if (kv) out.push({ key: ref.name, value: anyValueJson(kv.value as Json) });
+  }
+  return out;
 }
 
 interface TraceFacts extends EvalTrace {
@@ -263,6 +282,10 @@ function facts(t: StoredTrace): TraceFacts {
       durationNs: en > st ? en - st : 0n,
       attributes: attrMap(s.span.attributes),
       resource: attrMap(s.resource.attributes),
+      raw: {
+        span: (s.span.attributes as Json[] | undefined) ?? [],
+        resource: (s.resource.attributes as Json[] | undefined) ?? [],
+      },
     });
   }
   const rootService = root ? attrMap(root.resource.attributes).get('service.name') : undefined;
@@ -464,6 +487,7 @@ export async function startTempoStandin(opts: TempoStandinOptions): Promise<Temp
               name: s.name,
               startTimeUnixNano: String((s as StandinSpan).startNs),
               durationNanos: String(s.durationNs),
+              ...(query.select.length ? { attributes: selected(s as StandinSpan, query.select) } : {}),
             }),
           ),
           matched: matched.length,

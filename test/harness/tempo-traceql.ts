@@ -9,7 +9,7 @@
 // floats, durations, true/false, ok/error/unset, span kinds); intrinsics name, status, kind, duration,
 // statusMessage, rootName, rootServiceName, traceDuration; attributes `.a`, `span.a`, `resource.a`
 // (quoted parts allowed); hints `with (k=v, …)`. Anything else — pipelines, aggregates, structural
-// operators — is refused with a 400 as unsupported *by the stand-in*, so a test that needs
+// operators, pipelines but `| select(…)` of attributes — is refused with a 400 as unsupported *by the stand-in*, so a test that needs
 // it fails loudly instead of passing on a wrong answer.
 
 export class TraceQLError extends Error {
@@ -313,9 +313,17 @@ export type Field =
 
 export type Spanset = { s: 'filter'; f: Field | null } | { s: 'op'; op: '&&' | '||'; l: Spanset; r: Spanset };
 
+/** An attribute as a query names it: `span.a`, `resource.a` or unscoped `.a`. */
+export interface AttrRef {
+  scope: 'span' | 'resource' | 'none';
+  name: string;
+}
+
 export interface Query {
   root: Spanset;
   hints: Map<string, Value>;
+  /** `| select(…)`: attributes returned with each matched span (engine.go asTraceSearchMetadata). */
+  select: AttrRef[];
 }
 
 const STATUS: Record<string, number> = { unset: 0, ok: 1, error: 2 };
@@ -518,6 +526,22 @@ export function parse(q: string): Query {
 
   if (!toks.length) fail('syntax error: unexpected $end');
   const root = spansetOr();
+  // The one pipeline stage the stand-in runs: `| select(attribute, …)`.
+  const select: AttrRef[] = [];
+  while (isOp('|')) {
+    p++;
+    if (!isWord('select')) fail('pipelines other than select() are not supported by the stand-in');
+    p++;
+    expectOp('(');
+    for (;;) {
+      const f = primary();
+      if (f.e !== 'attr') fail(`unsupported by the stand-in: select(${show(f)})`);
+      else select.push({ scope: f.scope, name: f.name });
+      if (!isOp(',')) break;
+      p++;
+    }
+    expectOp(')');
+  }
   const hints = new Map<string, Value>();
   while (isWord('with')) {
     p++;
@@ -545,7 +569,7 @@ export function parse(q: string): Query {
     unexpected();
   }
   validateSpanset(root);
-  return { root, hints };
+  return { root, hints, select };
 }
 
 // ast_validate.go: a filter resolves to a boolean; both sides of a binary operation have the same type.

@@ -30,6 +30,7 @@ import { pino } from 'pino';
 import { Compile } from 'typebox/compile';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OtlpCapture, startOtlpCapture } from '../harness/otlp-capture.ts';
+import { batchJson } from '../harness/otlp-json.ts';
 import { startTempoStandin, type TempoStandin } from '../harness/tempo-standin.ts';
 
 const TENANT = 'team-a';
@@ -86,6 +87,7 @@ describe('query API contract (embedded store; Tempo backend against the stand-in
   // One range for both backends, so their buckets line up.
   const endMs = Date.now() + 60_000;
   const window = `start=${endMs - 86_400_000}&end=${endMs}`;
+  const usage: Partial<Record<(typeof BACKENDS)[number], unknown>> = {};
   const dashboards: Partial<Record<(typeof BACKENDS)[number], DashboardT>> = {};
   let spanId = '';
 
@@ -121,14 +123,16 @@ describe('query API contract (embedded store; Tempo backend against the stand-in
       });
       const batch = decodeTraceRequest(sdkProtobuf(spans));
       store.insert(TENANT, batch);
-      // The usage ledger the ingester writes for a decided trace (embedded store only: the stand-in
-      // takes OTLP/JSON, and the ledger is built as the ingester's own TraceBatch).
+      // The usage ledger the ingester writes for a decided trace, in both stores.
       const ledger = emptyLedger();
       for (const rs of batch.resourceSpans)
         for (const ss of rs.scopeSpans) for (const span of ss.spans) addSpanUsage(ledger, span, rs.resource);
       const first = batch.resourceSpans[0]?.scopeSpans[0]?.spans[0];
       const ledgerSpans = first && ledgerBatch(first.traceId, ledger, { keep: true, rule: 'default' });
-      if (ledgerSpans) store.insert(TENANT, ledgerSpans);
+      if (ledgerSpans) {
+        store.insert(TENANT, ledgerSpans);
+        standin.push(TENANT, batchJson(ledgerSpans));
+      }
       standin.push(TENANT, sdkJson(spans));
       if (i === 2) {
         traceId = spans[0]?.spanContext().traceId as string;
@@ -266,15 +270,19 @@ describe('query API contract (embedded store; Tempo backend against the stand-in
     });
 
     it('usage: the ledger by request and in totals', async () => {
+      const tracesRead = () => standin.requests.filter((r) => r.path.startsWith('/api/v2/traces/')).length;
+      const before = tracesRead();
       const totals = await call('usage', on(), '/api/v1/usage');
       expect(totals.status).toBe(200);
-      if (backend === 'embedded') {
-        const req = await call('usage', on(), '/api/v1/usage?requestId=req-2');
-        expect(req.body).toMatchObject({ requestId: 'req-2', stored: 'kept' });
-        const one = await call('usage', on(), '/api/v1/usage?requestId=nobody');
-        expect(one.status).toBe(404);
-        expect((totals.body as { rows: unknown[] }).rows.length).toBeGreaterThan(0);
-      }
+      const req = await call('usage', on(), '/api/v1/usage?requestId=req-2');
+      expect(req.body).toMatchObject({ requestId: 'req-2', stored: 'kept' });
+      const one = await call('usage', on(), '/api/v1/usage?requestId=nobody');
+      expect(one.status).toBe(404);
+      expect((totals.body as { rows: unknown[] }).rows.length).toBeGreaterThan(0);
+      usage[backend] = { totals: totals.body, request: req.body };
+      expect(tracesRead()).toBe(before); // over Tempo, the search's selected attributes are all it reads
+      if (backend === 'tempo')
+        expect(standin.requests.some((r) => /\| select\(/.test(r.query.get('q') ?? ''))).toBe(true);
       await call('usage', on(), '/api/v1/usage?start=soon');
       await call('usage', on(), '/api/v1/usage', { headers: { authorization: '' } });
     });
@@ -283,6 +291,11 @@ describe('query API contract (embedded store; Tempo backend against the stand-in
       await call('info', on(), '/api/v1/info', { headers: { authorization: '' } });
       await call('info', on(), '/api/v1/info?x=1', { headers: { authorization: '' } });
     });
+  });
+
+  it('the usage ledger reads the same from both backends (Tempo: selected attributes, no trace read)', () => {
+    expect(usage.tempo).toEqual(usage.embedded);
+    expect(usage.embedded).toBeDefined();
   });
 
   it('the dashboard reads the same figures from both backends', () => {

@@ -407,6 +407,38 @@ describe('query backends: one contract (embedded store; Tempo backend against a 
     expect([...points].every((p) => p.start_ns >= (partial?.fromNs ?? 0n))).toBe(true);
   });
 
+  it('lists every usage ledger span page by page, several traces starting in one second too', async () => {
+    const ledger = (i: number) => ({
+      name: 'koder.usage',
+      attrs: {
+        'koder.usage.ledger': true,
+        'koder.request_id': `ledger-${i}`,
+        'koder.usage.tokens.input': 100 + i,
+      },
+    });
+    // 11 ledger traces: five starting in one second, six a minute apart.
+    for (let i = 0; i < 11; i++)
+      await simple(
+        `ledger ${i}`,
+        i < 5 ? NOW - 9n * HOUR + BigInt(i) * MS : NOW - 9n * HOUR - BigInt(i) * MIN,
+        [ledger(i)],
+      );
+    const listed = async (b: TraceBackend) => {
+      const out: string[] = [];
+      for await (const row of b.ledgerSpans('team-a', { startNs: NOW - DAY, endNs: NOW }))
+        if (row.name === 'koder.usage') {
+          const a = JSON.parse(row.attributes) as Record<string, unknown>;
+          out.push(`${row.trace_id} ${a['koder.request_id']} ${a['koder.usage.tokens.input']}`);
+        }
+      return out.sort();
+    };
+    const embedded = await listed(backends.embedded);
+    expect(embedded).toHaveLength(11);
+    const paged = tempoBackend({ url: (standins['3.0'] as TempoStandin).url, ledgerPage: 3 });
+    expect(await listed(paged)).toEqual(embedded);
+    expect(await listed(backends['tempo 2.8'])).toEqual(embedded);
+  });
+
   it('lists the prompts: embedded with versions and counts, tempo ids only (from tag values)', async () => {
     const week = [NOW - 7n * DAY, NOW + HOUR] as const;
     expect(

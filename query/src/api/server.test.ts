@@ -40,6 +40,7 @@ const backend: TraceBackend = {
       : undefined,
   prompts: async () => [],
   dashboardPoints: async () => ({ points: [] }),
+  ledgerSpans: () => [],
 };
 
 const singleTenant = {

@@ -2,20 +2,16 @@
 // which every decided trace gets whether its spans were kept or not.
 //   ?requestId=…            the totals of one request (koder.request_id), summed over its ledger spans
 //   ?start=…&end=…          totals in a range, grouped by service, model, prompt versions and day (UTC)
-// The tenant is the one the token proves, so totals are always one tenant's. The embedded store lists
-// ledger spans from an index (every one, exact); over Tempo they are found with a search and read
-// from their traces, up to MAX_LEDGER_TRACES.
-import type { TraceBackend } from '../backend/backend.ts';
+// The tenant is the one the token proves, so totals are always one tenant's. Every ledger span is read,
+// however many: the embedded store lists them from an index, Tempo from searches that select only the
+// ledger attributes (backend/tempo.ts).
+import type { LedgerRow, TraceBackend } from '../backend/backend.ts';
 import { BadRequest } from '../model/filter.ts';
-import type { SpanRow } from '../model/span.ts';
 import { OPERATIONS, queryParams } from './contract/operations.ts';
 import { parseRange } from './search-params.ts';
 
 const LEDGER_NAME = 'koder.usage';
 const TOKEN_TYPES = ['input', 'output', 'cache_read', 'cache_creation', 'reasoning'] as const;
-/** Traces read for one answer at most: past it the answer says `truncated` (narrow the range). */
-export const MAX_LEDGER_TRACES = 5000;
-const PAGE = 1000;
 
 type Tokens = Record<(typeof TOKEN_TYPES)[number], number>;
 const noTokens = (): Tokens => ({ input: 0, output: 0, cache_read: 0, cache_creation: 0, reasoning: 0 });
@@ -39,7 +35,7 @@ const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' &
 const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 /** The ledger a stored span holds, or undefined when it is not a ledger span the ingester wrote. */
-function ledgerOf(row: SpanRow): Ledger | undefined {
+function ledgerOf(row: LedgerRow): Ledger | undefined {
   if (row.name !== LEDGER_NAME) return undefined;
   let a: Record<string, unknown>;
   try {
@@ -72,45 +68,17 @@ function ledgerOf(row: SpanRow): Ledger | undefined {
   };
 }
 
-/**
- * Visits the ledgers matching the filter. A backend that can list ledger spans directly (the embedded
- * store, from an index) gives them all, one by one; otherwise they are found with a search (traces
- * holding a span named koder.usage) and read from their traces, up to MAX_LEDGER_TRACES traces, past
- * which the answer says `truncated`.
- */
+/** Visits the ledgers matching the filter, every one (the backend lists ledger spans, not traces). */
 async function eachLedger(
   backend: TraceBackend,
   tenant: string,
   filter: { requestId?: string; startNs?: bigint; endNs?: bigint },
   visit: (l: Ledger) => void,
-): Promise<{ truncated: boolean }> {
-  if (backend.ledgerSpans) {
-    for (const row of backend.ledgerSpans(tenant, filter)) {
-      const l = ledgerOf(row);
-      if (l) visit(l);
-    }
-    return { truncated: false };
+): Promise<void> {
+  for await (const row of backend.ledgerSpans(tenant, filter)) {
+    const l = ledgerOf(row);
+    if (l) visit(l);
   }
-  let cursor: string | undefined;
-  let traces = 0;
-  do {
-    const page = await backend.search(tenant, {
-      ...filter,
-      name: LEDGER_NAME,
-      limit: PAGE,
-      ...(cursor ? { cursor } : {}),
-    });
-    for (const r of page.rows) {
-      if (traces >= MAX_LEDGER_TRACES) return { truncated: true };
-      traces++;
-      for (const row of await backend.spans(tenant, r.trace_id)) {
-        const l = ledgerOf(row);
-        if (l) visit(l);
-      }
-    }
-    cursor = page.next;
-  } while (cursor);
-  return { truncated: false };
 }
 
 const add = (into: Tokens, t: Partial<Tokens>) => {
@@ -120,7 +88,7 @@ const add = (into: Tokens, t: Partial<Tokens>) => {
 export async function requestUsage(backend: TraceBackend, tenant: string, requestId: string) {
   if (!requestId || requestId.length > 1024) throw new BadRequest('requestId: expected 1 to 1024 characters');
   const mine: Ledger[] = [];
-  const { truncated } = await eachLedger(backend, tenant, { requestId }, (l) => {
+  await eachLedger(backend, tenant, { requestId }, (l) => {
     if (l.requestId === requestId) mine.push(l);
   });
   if (!mine.length) return undefined;
@@ -148,7 +116,6 @@ export async function requestUsage(backend: TraceBackend, tenant: string, reques
     durationMs: Math.max(...mine.map((l) => l.durationMs)),
     // Whether the request's spans are stored: `kept`, `dropped` (only this ledger is), or `mixed`.
     stored: decisions.size === 1 ? ([...decisions][0] as string) : 'mixed',
-    ...(truncated ? { truncated: true } : {}),
   };
 }
 
@@ -181,7 +148,7 @@ export async function usageTotals(backend: TraceBackend, tenant: string, startNs
     }
     return g;
   };
-  const { truncated } = await eachLedger(backend, tenant, { startNs, endNs }, (l) => {
+  await eachLedger(backend, tenant, { startNs, endNs }, (l) => {
     if (l.startNs < startNs || l.startNs > endNs) return;
     const day = new Date(Number(l.startNs / 1_000_000n)).toISOString().slice(0, 10);
     const service = l.services[0] ?? '';
@@ -199,7 +166,7 @@ export async function usageTotals(backend: TraceBackend, tenant: string, startNs
       a.model.localeCompare(b.model) ||
       a.promptVersion.localeCompare(b.promptVersion),
   );
-  return { tenant, rows, ...(truncated ? { truncated: true } : {}) };
+  return { tenant, rows };
 }
 
 /** The answer to GET /api/v1/usage for the tenant; `range` fills in a missing start or end. */

@@ -9,6 +9,9 @@ import type { TextMatch } from '../store/full-text.ts';
 import type { GroupQuery, GroupRow } from '../store/groups.ts';
 import type { EmbeddedStore, LedgerFilter } from '../store/sqlite-store.ts';
 
+/** What a usage ledger is read from: the ledger span's name, attributes (JSON text), trace and start. */
+export type LedgerRow = Pick<SpanRow, 'name' | 'attributes' | 'trace_id' | 'start_ns'>;
+
 /** Why an answer covers only part of a range: it read the newest `traces`, back to `fromNs`. */
 export interface PartialRead {
   traces: number;
@@ -47,10 +50,10 @@ export interface TraceBackend {
   /** End users with traces in a range (embedded store only, for the same reason). */
   users?(tenant: string, q: GroupQuery): Promise<GroupRow[]>;
   /**
-   * The `koder.usage` ledger spans of one request id, or starting in a range, one by one (embedded
-   * store: from an index; Tempo's search returns traces, not spans, so it has none).
+   * The `koder.usage` ledger spans of one request id, or starting in a range, one by one: the embedded
+   * store from an index, Tempo from searches that select the ledger attributes (no trace is read).
    */
-  ledgerSpans?(tenant: string, f: LedgerFilter): Iterable<SpanRow>;
+  ledgerSpans(tenant: string, f: LedgerFilter): Iterable<LedgerRow> | AsyncIterable<LedgerRow>;
 }
 
 export function embeddedBackend(store: EmbeddedStore): TraceBackend {

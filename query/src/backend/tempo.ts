@@ -29,7 +29,7 @@ import { DEFAULT_USER_ATTRIBUTES } from '../model/user-id.ts';
 import type { TextMatch } from '../store/full-text.ts';
 import { batchRows } from '../store/span-row.ts';
 import type { TraceBackend } from './backend.ts';
-import { traceql } from './traceql.ts';
+import { quote, traceql } from './traceql.ts';
 
 interface TempoHit {
   traceID: string;
@@ -37,7 +37,48 @@ interface TempoHit {
   rootTraceName?: string;
   startTimeUnixNano?: string;
   durationMs?: number;
+  /** The matched spans (at most spss a set), with the attributes a query's select() names. */
+  spanSets?: { spans?: TempoSpan[]; matched?: number }[];
 }
+interface TempoSpan {
+  spanID: string;
+  startTimeUnixNano?: string;
+  attributes?: { key: string; value: OtlpJsonValue }[];
+}
+type OtlpJsonValue = Record<string, unknown>;
+
+/** An OTLP/JSON value (as Tempo marshals it: 64-bit integers as strings) as a plain JSON value. */
+function plain(v: OtlpJsonValue | undefined): unknown {
+  if (!v) return null;
+  if ('stringValue' in v) return String(v.stringValue);
+  if ('intValue' in v) return Number(v.intValue);
+  if ('doubleValue' in v) return Number(v.doubleValue);
+  if ('boolValue' in v) return Boolean(v.boolValue);
+  if ('arrayValue' in v)
+    return ((v.arrayValue as { values?: OtlpJsonValue[] } | undefined)?.values ?? []).map((x) => plain(x));
+  return null;
+}
+
+/** The ledger attributes the usage API reads (api/usage.ts), selected so no trace is fetched. */
+const LEDGER_ATTRIBUTES = [
+  'koder.usage.ledger',
+  'koder.request_id',
+  'koder.usage.spans',
+  'koder.usage.errors',
+  'koder.usage.tokens.input',
+  'koder.usage.tokens.output',
+  'koder.usage.tokens.cache_read',
+  'koder.usage.tokens.cache_creation',
+  'koder.usage.tokens.reasoning',
+  'koder.usage.tokens_by_model',
+  'koder.usage.models',
+  'koder.usage.prompt_versions',
+  'koder.usage.services',
+  'koder.usage.duration_ms',
+  'koder.sampling.decision',
+];
+/** Ledger spans Tempo returns of each trace (spss, at most 100). */
+const LEDGER_SPSS = 100;
 
 /** A search result keyed for ordering: Tempo's start of the trace and its 32-digit id. */
 interface Hit {
@@ -69,6 +110,8 @@ export interface TempoOptions {
   now?: () => bigint;
   /** Told when Tempo returns a trace cut at its max_bytes_per_trace (status PARTIAL). */
   onPartial?: (tenant: string, traceId: string, message: string) => void;
+  /** Traces asked for per page when listing usage ledger spans (default 2,000). */
+  ledgerPage?: number;
   /** Traces the dashboard reads at most (default 2,000; each is fetched whole). */
   dashboardTraces?: number;
   /** The attributes read as the user id, in order (model/user-id.ts; default user.id, enduser.id). */
@@ -211,13 +254,20 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
     return new Map(ids.map((id) => [id, out.get(id) ?? []]));
   }
 
-  async function searchWindow(tenant: string, q: string, startS: bigint, endS: bigint, limit: number) {
+  async function searchWindow(
+    tenant: string,
+    q: string,
+    startS: bigint,
+    endS: bigint,
+    limit: number,
+    spss: number,
+  ) {
     const params = new URLSearchParams({
       q: `${q} with (most_recent=true)`,
       start: String(startS),
       end: String(endS),
       limit: String(limit),
-      spss: '1',
+      spss: String(spss),
     });
     const res = await tempo(tenant, `/api/search?${params}`);
     const body = (await res.json()) as { traces?: TempoHit[] };
@@ -242,6 +292,7 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
     upper: Key,
     need: number,
     firstLimit: number,
+    spss = 1,
   ): Promise<Hit[]> {
     const out: Hit[] = [];
     const floorS = startNs / SECOND;
@@ -252,7 +303,7 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
       if (b <= floorS) b = floorS + 1n;
       const a = b - maxWindowS > floorS ? b - maxWindowS : floorS;
       const last = a === floorS;
-      const hits = await searchWindow(tenant, q, a, b, limit);
+      const hits = await searchWindow(tenant, q, a, b, limit, spss);
       const full = hits.length >= limit;
       // What this answer holds completely: the traces that start inside the window (or, in the last
       // window, every overlapping one) and, when it came back full, only those above its oldest start.
@@ -442,6 +493,46 @@ export function tempoBackend(opts: TempoOptions): TraceBackend & {
         .flat()
         .filter((r) => r.prompt_id === promptId && r.start_ns >= startNs && r.start_ns <= endNs)
         .sort((a, b) => (a.start_ns < b.start_ns ? -1 : a.start_ns > b.start_ns ? 1 : 0));
+    },
+    async *ledgerSpans(tenant, f) {
+      // By request id over the whole lookback; otherwise the traces overlapping the range (the caller
+      // keeps the ledger spans that start in it).
+      const range = f.requestId !== undefined ? bounds(undefined, undefined) : bounds(f.startNs, f.endNs);
+      if (range.start > range.end) return;
+      const conds = [`name = ${quote('koder.usage')}`, 'span.koder.usage.ledger = true'];
+      if (f.requestId !== undefined) conds.push(`span.koder.request_id = ${quote(f.requestId)}`);
+      const q = `{ ${conds.join(' && ')} } | select(${LEDGER_ATTRIBUTES.map((a) => `span.${a}`).join(', ')})`;
+      // Newest first, a page of traces at a time, each page below the last trace of the one before.
+      const page = opts.ledgerPage ?? 2000;
+      let upper: Key = { start: range.end, id: 'g' };
+      for (;;) {
+        const hits = await candidates(tenant, q, range.start, range.end, upper, page, page, LEDGER_SPSS);
+        for (const h of hits) {
+          const sets = h.tempo.spanSets ?? [];
+          // More ledger spans than one set returns (a trace of over 100 requests): read the trace.
+          if (sets.some((set) => (set.matched ?? 0) > (set.spans?.length ?? 0))) {
+            for (const row of await spans(tenant, h.id)) if (row.name === 'koder.usage') yield row;
+            continue;
+          }
+          const seen = new Set<string>();
+          for (const span of sets.flatMap((set) => set.spans ?? [])) {
+            if (seen.has(span.spanID)) continue;
+            seen.add(span.spanID);
+            const attributes = Object.fromEntries(
+              (span.attributes ?? []).map((a) => [a.key, plain(a.value)]),
+            );
+            yield {
+              name: 'koder.usage',
+              trace_id: h.id,
+              start_ns: BigInt(span.startTimeUnixNano ?? '0'),
+              attributes: JSON.stringify(attributes),
+            };
+          }
+        }
+        const last = hits.at(-1);
+        if (hits.length < page || !last) return;
+        upper = { start: last.start, id: last.id };
+      }
     },
     async dashboardPoints(tenant, startNs, endNs, options) {
       const range = bounds(startNs, endNs);

@@ -372,11 +372,6 @@ const LedgerTokens = Type.Object(
   },
   Strict,
 );
-const Truncated = {
-  truncated: Type.Optional(
-    Type.Literal(true, { description: 'More ledger traces matched than one answer reads: narrow the range' }),
-  ),
-};
 
 export const RequestUsage = Type.Object(
   {
@@ -392,7 +387,6 @@ export const RequestUsage = Type.Object(
     services: Type.Array(Type.String()),
     durationMs: Type.Number(),
     stored: Type.String({ description: '`kept`, `dropped` (only the ledger is stored) or `mixed`' }),
-    ...Truncated,
   },
   Strict,
 );
@@ -415,7 +409,6 @@ export const UsageTotals = Type.Object(
         Strict,
       ),
     ),
-    ...Truncated,
   },
   Strict,
 );
