@@ -80,7 +80,9 @@ describe('usage ledger through the query API', () => {
           'koder_ingester_trace_buffer_traces',
         );
         const queued = await scrapeMetric(`${stack.adminUrl}/metrics`, 'koder_ingester_queue_spans');
-        return buffered === 0 && queued === 0 ? true : undefined;
+        // Late spans' usage waits for the next sweep before it is queued.
+        const late = await scrapeMetric(`${stack.adminUrl}/metrics`, 'koder_ingester_trace_late_ledgers');
+        return buffered === 0 && queued === 0 && late === 0 ? true : undefined;
       },
       30_000,
     );
@@ -145,7 +147,8 @@ describe('usage ledger through the query API', () => {
         const url = `${stack.adminUrl}/metrics`;
         const buffered = await scrapeMetric(url, 'koder_ingester_trace_buffer_traces');
         const queued = await scrapeMetric(url, 'koder_ingester_queue_spans');
-        return buffered === 0 && queued === 0 ? true : undefined;
+        const late = await scrapeMetric(url, 'koder_ingester_trace_late_ledgers');
+        return buffered === 0 && queued === 0 && late === 0 ? true : undefined;
       },
       120_000,
     );

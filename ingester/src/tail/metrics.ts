@@ -49,6 +49,11 @@ export function createTailMetrics(registry: Registry) {
       help: 'Traces waiting for their decision',
       registers: [registry],
     }),
+    lateLedgers: new Gauge({
+      name: 'koder_ingester_trace_late_ledgers',
+      help: 'Decided traces whose late spans wait for the next sweep to write their usage ledger span',
+      registers: [registry],
+    }),
     bufferedSpans: new Gauge({
       name: 'koder_ingester_trace_buffer_spans',
       help: 'Spans waiting for their trace decision',

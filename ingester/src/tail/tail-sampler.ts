@@ -169,6 +169,7 @@ export function createTailSampler(deps: TailDeps): TailSampler {
 
   const gauges = () => {
     tm.bufferedTraces.set(buffer.traces.size);
+    tm.lateLedgers.set(lateLedgers.size);
     tm.bufferedSpans.set(buffer.spans);
     tm.bufferedBytes.set(buffer.bytes + outboxBytes + cacheEntries * DECISION_ENTRY_BYTES);
     tm.cachedDecisions.set(cacheEntries);

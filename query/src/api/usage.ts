@@ -133,7 +133,8 @@ export async function usageTotals(backend: TraceBackend, tenant: string, startNs
       service: string;
       model: string;
       promptVersion: string;
-      requests: number;
+      /** Requests (else traces) seen: a request's late spans have a ledger span of their own. */
+      seen: Set<string>;
       spans: number;
       errors: number;
       tokens: Tokens;
@@ -143,7 +144,7 @@ export async function usageTotals(backend: TraceBackend, tenant: string, startNs
     const key = JSON.stringify([day, service, model, promptVersion]);
     let g = groups.get(key);
     if (!g) {
-      g = { day, service, model, promptVersion, requests: 0, spans: 0, errors: 0, tokens: noTokens() };
+      g = { day, service, model, promptVersion, seen: new Set(), spans: 0, errors: 0, tokens: noTokens() };
       groups.set(key, g);
     }
     return g;
@@ -154,18 +155,20 @@ export async function usageTotals(backend: TraceBackend, tenant: string, startNs
     const service = l.services[0] ?? '';
     const versions = l.promptVersions.join(',');
     const base = group(day, service, '', versions);
-    base.requests++;
+    base.seen.add(l.requestId ?? `trace ${l.traceId}`);
     base.spans += l.spans;
     base.errors += l.errors;
     for (const [m, t] of Object.entries(l.byModel)) add(group(day, service, m, versions).tokens, t);
   });
-  const rows = [...groups.values()].sort(
-    (a, b) =>
-      a.day.localeCompare(b.day) ||
-      a.service.localeCompare(b.service) ||
-      a.model.localeCompare(b.model) ||
-      a.promptVersion.localeCompare(b.promptVersion),
-  );
+  const rows = [...groups.values()]
+    .map(({ seen, ...g }) => ({ ...g, requests: seen.size }))
+    .sort(
+      (a, b) =>
+        a.day.localeCompare(b.day) ||
+        a.service.localeCompare(b.service) ||
+        a.model.localeCompare(b.model) ||
+        a.promptVersion.localeCompare(b.promptVersion),
+    );
   return { tenant, rows };
 }
 
