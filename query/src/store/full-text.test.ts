@@ -109,8 +109,9 @@ describe('full-text search through the API', () => {
     // Back to the version before full-text search: no index, as a store written by an older release.
     const db = new DatabaseSync(path);
     db.exec('DROP TABLE span_text; DROP TABLE span_docs;');
-    // And without what later versions added (v21's ledger index, v22's previews, v26's excess).
-    db.exec(`DROP INDEX spans_ledgers;
+    // And without what later versions added (v21's ledger index, v22's previews, v26's excess, v31's
+    // dashboard indexes).
+    db.exec(`DROP INDEX spans_ledgers; DROP INDEX spans_carriers; DROP INDEX spans_ratings;
       ALTER TABLE traces DROP COLUMN input_preview; ALTER TABLE traces DROP COLUMN input_at;
       ALTER TABLE traces DROP COLUMN output_preview; ALTER TABLE traces DROP COLUMN output_at;
       ALTER TABLE spans DROP COLUMN excess_input_tokens; ALTER TABLE spans DROP COLUMN excess_output_tokens;

@@ -1,5 +1,6 @@
 // Schema migrations for the embedded store, applied in order and recorded in PRAGMA user_version, so
 // a store file written by an older version is brought up to date on open.
+import { DASHBOARD_MIGRATIONS } from './dashboard-points.ts';
 import { FULL_TEXT_MIGRATIONS } from './full-text.ts';
 
 export const MIGRATIONS: string[] = [
@@ -67,6 +68,8 @@ export const MIGRATIONS: string[] = [
   `ALTER TABLE spans ADD COLUMN excess_cache_read_tokens INTEGER NOT NULL DEFAULT 0`,
   `ALTER TABLE spans ADD COLUMN excess_cache_creation_tokens INTEGER NOT NULL DEFAULT 0`,
   `ALTER TABLE spans ADD COLUMN excess_reasoning_tokens INTEGER NOT NULL DEFAULT 0`,
+  // v31, v32: the dashboard's calls and ratings read from indexes of their own (dashboard-points.ts).
+  ...DASHBOARD_MIGRATIONS,
 ];
 
 /** The first version with the full-text index (v18's last statement): older stores are indexed when opened. */

@@ -18,7 +18,7 @@ import { genAiOf, spanPreview } from '../model/preview.ts';
 import type { ModelUsage, PromptUse, TraceSummaryRow } from '../model/rows.ts';
 import type { SpanRow } from '../model/span.ts';
 import { DEFAULT_USER_ATTRIBUTES } from '../model/user-id.ts';
-import { DASHBOARD_POINTS_SQL, TRACE_USER_SQL } from './dashboard-points.ts';
+import { DASHBOARD_CALLS_SQL, DASHBOARD_RATINGS_SQL, TRACE_USER_SQL } from './dashboard-points.ts';
 import { ftsQuery, fullText, type TextMatch } from './full-text.ts';
 import { type GroupQuery, type GroupRow, groupQueries } from './groups.ts';
 import { EXCESS_VERSION, FULL_TEXT_VERSION, MIGRATIONS, ROLLUP_VERSION } from './migrations.ts';
@@ -480,12 +480,18 @@ export function openEmbeddedStore(path: string, opts: EmbeddedStoreOptions = {})
     prompts: (tenant, startNs, endNs) =>
       (promptUse.all(tenant, startNs, endNs) as Record<string, unknown>[]).map((p) => fromDb<PromptUse>(p)),
     *dashboardPoints(tenant, startNs, endNs, opts = {}) {
-      // A statement of its own: the caller yields between rows, and another request may read meanwhile.
-      const stmt = db.prepare(DASHBOARD_POINTS_SQL);
-      stmt.setReadBigInts(true);
+      // Statements of their own: the caller yields between rows, and another request may read meanwhile.
+      const calls = db.prepare(DASHBOARD_CALLS_SQL);
+      const ratings = db.prepare(DASHBOARD_RATINGS_SQL);
+      calls.setReadBigInts(true);
+      ratings.setReadBigInts(true);
       // By user, a span that names none counts as its trace's user: looked up once per trace.
       const users = new Map<string, string | null>();
-      for (const r of stmt.iterate(tenant, startNs, endNs)) {
+      const rows = function* () {
+        yield* calls.iterate(tenant, startNs, endNs);
+        yield* ratings.iterate(tenant, startNs, endNs);
+      };
+      for (const r of rows()) {
         const { trace_id, ...p } = fromDb<DashboardPoint & { trace_id: string }>(
           r as Record<string, unknown>,
         );

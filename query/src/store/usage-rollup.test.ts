@@ -434,7 +434,7 @@ describe('a store written before rollups kept their excess', () => {
       // As the version before wrote it: no excess, and the trace's tokens those of its call alone.
       const old = new DatabaseSync(file);
       const { USAGE_FIELDS } = await import('@koder-trace/ingester/usage-rollup');
-      old.exec(`UPDATE traces SET input_tokens = 300;
+      old.exec(`UPDATE traces SET input_tokens = 300; DROP INDEX spans_carriers; DROP INDEX spans_ratings;
         ${USAGE_FIELDS.map((f) => `ALTER TABLE spans DROP COLUMN excess_${f};`).join('\n')}
         PRAGMA user_version = ${EXCESS_VERSION - USAGE_FIELDS.length}`);
       old.close();
