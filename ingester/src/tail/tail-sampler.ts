@@ -124,9 +124,9 @@ interface OutboxItem {
   segments: number[];
 }
 
-/** The most one merged outbox item holds (spans, bytes): well under an export batch. */
 /** Budget bytes of a pending late ledger: its tally, links and keys (an estimate, kept generous). */
 const LATE_LEDGER_BYTES = 2048;
+/** The most one merged outbox item holds (spans, bytes): well under an export batch. */
 const MERGE_SPANS = 2048;
 const MERGE_BYTES = 1024 * 1024;
 

@@ -1,4 +1,4 @@
-// GET /api/v1/dashboard: LLM traffic over time, grouped by model, service, prompt version or tenant —
+// GET /api/v1/dashboard: LLM traffic over time, grouped by model, service, prompt version, user or tenant —
 // calls, tokens, cost, latency p50/p95, error rate and ratings per time bucket and over the range.
 // Sampled spans are reweighted by their adjusted count (1/p), as the prompt overlay is, so the figures
 // estimate all traffic. Pure: points in (model/dashboard-point.ts), the answer out. Latency quantiles
@@ -9,7 +9,7 @@ import { CostSum, usageCost } from '../cost/cost-sum.ts';
 import type { Pricer } from '../cost/prices.ts';
 import { type DashboardPoint, DIMENSIONS, type Dimension } from '../model/dashboard-point.ts';
 import { BadRequest } from '../model/filter.ts';
-import { OPERATIONS } from './contract/operations.ts';
+import { OPERATIONS, queryParams } from './contract/operations.ts';
 import { rating } from './groups.ts';
 import { boundedInt, parseRange } from './search-params.ts';
 
@@ -36,7 +36,7 @@ export function parseDashboard(q: URLSearchParams): DashboardQuery {
   if (!(DIMENSIONS as readonly string[]).includes(by))
     throw new BadRequest(`by: one of ${DIMENSIONS.join(', ')}`);
   return {
-    ...parseRange(q, Object.keys(op.params)),
+    ...parseRange(q, queryParams(op)),
     by: by as Dimension,
     buckets: boundedInt(q, op, 'buckets'),
     top: boundedInt(q, op, 'top'),
@@ -123,14 +123,16 @@ class Cell {
   }
 }
 
-/** Per group: its cell over the range and one per bucket (made when a point falls in it). */
-interface Group {
-  total: Cell;
-  buckets: (Cell | undefined)[];
+/** Cells summed into one (a group over the range, or several groups in a bucket). */
+function sum(cells: Iterable<Cell | undefined>): Cell {
+  const out = new Cell();
+  for (const c of cells) if (c) out.merge(c);
+  return out;
 }
 
 export class Dashboard {
-  private readonly groups = new Map<string, Group>();
+  /** Per group, its cell in each bucket a point fell in; totals are summed from them at the end. */
+  private readonly groups = new Map<string, (Cell | undefined)[]>();
   private readonly q: DashboardRange;
   private readonly price: Pricer;
   private readonly width: bigint;
@@ -147,52 +149,48 @@ export class Dashboard {
     if (p.rating === null && p.weight !== 1) this.estimated = true;
     let key = groupKey(this.q.by, p, tenant);
     if (!this.groups.has(key) && this.groups.size >= MAX_GROUPS) key = OTHER;
-    let g = this.groups.get(key);
-    if (!g) {
-      g = { total: new Cell(), buckets: [] };
-      this.groups.set(key, g);
+    let buckets = this.groups.get(key);
+    if (!buckets) {
+      buckets = [];
+      this.groups.set(key, buckets);
     }
     const i = Math.min(Number((p.start_ns - this.q.startNs) / this.width), this.q.buckets - 1);
-    g.total.add(p, this.price);
-    let cell = g.buckets[i];
+    let cell = buckets[i];
     if (!cell) {
       cell = new Cell();
-      g.buckets[i] = cell;
+      buckets[i] = cell;
     }
     cell.add(p, this.price);
   }
 
   /** The answer: the `top` largest groups (by calls, then ratings, then name), the rest as OTHER. */
   result() {
-    const size = (g: Group) => g.total.calls + g.total.ratings + g.total.tokens.input + g.total.tokens.output;
-    const ranked = [...this.groups].sort(([ka, a], [kb, b]) => size(b) - size(a) || ka.localeCompare(kb));
-    const shown = ranked.filter(([k]) => k !== OTHER).slice(0, this.q.top);
-    const rest = ranked.filter((entry) => !shown.includes(entry));
-    if (rest.length) {
-      const other: Group = { total: new Cell(), buckets: [] };
-      for (const [, g] of rest) {
-        other.total.merge(g.total);
-        g.buckets.forEach((c, i) => {
-          if (!c) return;
-          const into = other.buckets[i] ?? new Cell();
-          into.merge(c);
-          other.buckets[i] = into;
-        });
-      }
-      shown.push([OTHER, other]);
-    }
+    const size = (c: Cell) => c.calls + c.ratings + c.tokens.input + c.tokens.output;
+    const ranked = [...this.groups]
+      .map(([key, buckets]) => ({ key, buckets, total: sum(buckets) }))
+      .sort((a, b) => size(b.total) - size(a.total) || a.key.localeCompare(b.key));
+    const shown = ranked.filter((g) => g.key !== OTHER).slice(0, this.q.top);
+    const rest = ranked.filter((g) => !shown.includes(g));
+    if (rest.length)
+      shown.push({
+        key: OTHER,
+        buckets: Array.from({ length: this.q.buckets }, (_, i) =>
+          rest.some((g) => g.buckets[i]) ? sum(rest.map((g) => g.buckets[i])) : undefined,
+        ),
+        total: sum(rest.map((g) => g.total)),
+      });
     return {
       by: this.q.by,
       startTimeUnixNano: this.q.startNs.toString(),
       endTimeUnixNano: this.q.endNs.toString(),
       bucketMs: Number(this.width) / 1e6,
       estimated: this.estimated,
-      groups: shown.map(([k, g]) => g.total.figures(k)),
+      groups: shown.map((g) => g.total.figures(g.key)),
       series: Array.from({ length: this.q.buckets }, (_, i) => ({
         startTimeUnixNano: (this.q.startNs + this.width * BigInt(i)).toString(),
-        groups: shown.flatMap(([k, g]) => {
+        groups: shown.flatMap((g) => {
           const c = g.buckets[i];
-          return c ? [c.figures(k)] : [];
+          return c ? [c.figures(g.key)] : [];
         }),
       })),
     };

@@ -1,6 +1,6 @@
 // The dashboard: LLM calls, tokens, cost, latency, error rate and ratings over time, grouped by model,
-// service, prompt version or tenant (GET /api/v1/dashboard, reweighted by sampling), as a table of
-// groups over the range and a chart per figure.
+// service, prompt version, end user or tenant (GET /api/v1/dashboard, reweighted by sampling), as a
+// table of groups over the range and a chart per figure.
 import { useMemo } from 'preact/hooks';
 import { api, type DashboardFigures } from './api.ts';
 import { FIGURE_HEADS, FigureCells } from './call-figures.tsx';
