@@ -16,6 +16,7 @@ import { discardSink, type SpanSink } from './export/sink.ts';
 import { createByteBudget } from './memory/byte-budget.ts';
 import { createMetrics } from './metrics.ts';
 import { createPipeline } from './pipeline/pipeline.ts';
+import { countLedgerTokens } from './pipeline/usage.ts';
 import { limitConnections } from './receive/connections.ts';
 import { createGrpcReceiver } from './receive/grpc.ts';
 import { createHttpReceiver } from './receive/http.ts';
@@ -130,6 +131,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
     policyOf: (tenant) => registry.tenants.get(tenant)?.policy,
     settings: () => config.tail,
     log,
+    countTokens: (tenant, counted) => countLedgerTokens(counted, tenant, metrics),
   });
   // What an earlier run acknowledged and storage had not yet taken goes out first; spans whose trace
   // was not decided yet (pending records) go back into the trace buffer.

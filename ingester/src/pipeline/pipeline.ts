@@ -118,10 +118,11 @@ export function createPipeline(deps: {
       tagTenant(batch, t);
       // Ledger attributes are the ingester's to write: a client cannot forge usage.
       stripLedgerMarks(batch);
-      countUsage(batch, t, metrics);
+      // Whole traces are decided here: their tokens are counted then, from the usage ledger.
+      const wholeTraces = tail !== undefined && tenant.policy.mode === 'trace' && !tenant.policy.keepsAll;
+      countUsage(batch, t, metrics, !wholeTraces);
 
-      if (tail && tenant.policy.mode === 'trace' && !tenant.policy.keepsAll)
-        return routeAndBuffer(t, batch, received);
+      if (wholeTraces) return routeAndBuffer(t, batch, received);
 
       const sampled = sampleBatch(batch, tenant.policy);
       if (sampled.dropped) metrics.spansSampledOut.inc({ tenant: t }, sampled.dropped);

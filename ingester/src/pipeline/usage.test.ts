@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { capLabelValue, createMetrics, MAX_LABEL_VALUE_CHARS, type Metrics } from '../metrics.ts';
 import type { Attribute, ResourceSpans, Span, TraceBatch } from '../otlp/model.ts';
 import { testSpan } from '../testing/spans.ts';
-import { countUsage } from './usage.ts';
+import { countLedgerTokens, countUsage } from './usage.ts';
 
 const resource = (service: string, spans: Span[]): ResourceSpans => ({
   resource: { attributes: [{ key: 'service.name', value: service }], droppedAttributesCount: 0, unknown: [] },
@@ -174,5 +174,46 @@ describe('countUsage and aggregate spans', () => {
     countUsage(batch(resource('a', [agent, chat('gpt-4o', '', 5n), chat('gpt-4o', '', 7n)])), 't', m);
     expect(total(await samples(m, 'koder_usage_tokens_total'))).toBe(12);
     expect(total(await samples(m, 'koder_usage_spans_total'))).toBe(3);
+  });
+});
+
+describe('countLedgerTokens', () => {
+  it('sums settled tokens per label set and admits labels to the same budget as countUsage', async () => {
+    const m = createMetrics({ maxLabelValues: () => 1 });
+    countUsage(batch(resource('a', [chat('gpt-4o', 'v1')])), 't', m, false);
+    expect(await samples(m, 'koder_usage_tokens_total')).toEqual([]); // tokens left to the ledger
+    countLedgerTokens(
+      [
+        { service: 'a', model: 'gpt-4o', promptVersion: 'v1', tokens: [['input', 10]] },
+        {
+          service: 'a',
+          model: 'gpt-4o',
+          promptVersion: 'v1',
+          tokens: [
+            ['input', 5],
+            ['output', 2],
+          ],
+        },
+        { service: 'b', model: 'o3', promptVersion: '', tokens: [['input', 7]] },
+      ],
+      't',
+      m,
+    );
+    const tokens = await samples(m, 'koder_usage_tokens_total');
+    expect(tokens).toContainEqual({
+      labels: { tenant: 't', service: 'a', model: 'gpt-4o', prompt_version: 'v1', type: 'input' },
+      value: 15,
+    });
+    expect(tokens).toContainEqual({
+      labels: { tenant: 't', service: 'a', model: 'gpt-4o', prompt_version: 'v1', type: 'output' },
+      value: 2,
+    });
+    // Past the budget of one value each: counted, exactly, as other.
+    expect(tokens).toContainEqual({
+      labels: { tenant: 't', service: 'other', model: 'other', prompt_version: '', type: 'input' },
+      value: 7,
+    });
+    const over = await samples(m, 'koder_usage_label_values_overflowed_total');
+    expect(total(over)).toBe(2);
   });
 });

@@ -1,5 +1,8 @@
 // Usage counted before sampling, per tenant × service × model × prompt version: spans, traces (root
-// spans), errors and tokens by type. Totals stay exact however little sampling stores. Counts are
+// spans), errors and tokens by type. Totals stay exact however little sampling stores. Tokens follow
+// the rollup rule (usage/rollup.ts) where the whole trace is seen: in mode `trace` they are counted
+// when a trace is decided, from what its usage ledger settled (countLedgerTokens). Elsewhere they are
+// counted here span by span, leaving out the aggregate operations' tokens. Counts are
 // summed per batch first so the metrics library is touched once per label set, not once per span.
 // Service, model and prompt version come from clients, so each keeps at most `metrics.maxLabelValues`
 // distinct values per tenant (first come, first kept, each cut to 128 characters); later values count
@@ -28,6 +31,7 @@ import {
   ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
   ATTR_KODER_PROMPT_VERSION,
 } from '../semconv/attributes.ts';
+import type { CountedTokens } from '../tail/ledger.ts';
 
 const TOKEN_TYPES: [string, string][] = [
   [ATTR_GEN_AI_USAGE_INPUT_TOKENS, 'input'],
@@ -49,10 +53,10 @@ const NONE = new Map<string, AnyValue>();
 
 /**
  * Operations whose usage is the sum of the model calls inside them (the Vercel AI SDK's invoke_agent
- * and ai.generateText, OpenInference AGENT and CHAIN spans): their tokens are counted on those calls,
- * not again here. Counted per span as they stream by, these totals cannot see a run whose framework
- * reports usage only on the agent span; the query API's totals, which see the whole trace, count such
- * a run once (ingester/src/usage/rollup.ts).
+ * and ai.generateText, OpenInference AGENT and CHAIN spans): counting span by span (mode `head`, or a
+ * policy that keeps everything), their tokens are counted on those calls, not again here. Such totals
+ * cannot see a run whose framework reports usage only on the agent span; the ledger's, which see the
+ * whole trace, count such a run once.
  */
 const AGGREGATE_OPERATIONS = new Set(['invoke_agent', 'invoke_workflow', 'create_agent']);
 
@@ -66,7 +70,8 @@ interface Tally {
 
 const text = (v: unknown) => (typeof v === 'string' ? v : '');
 
-export function countUsage(batch: TraceBatch, tenant: string, metrics: Metrics): void {
+/** Counts a batch's spans, traces and errors, and its tokens span by span unless `tokens` is false. */
+export function countUsage(batch: TraceBatch, tenant: string, metrics: Metrics, tokens = true): void {
   const budget = metrics.usageLabels.forTenant(tenant);
   // service → model → prompt version → tally, keyed by the values counted under (no key built per span).
   const tallies = new Map<string, Map<string, Map<string, Tally>>>();
@@ -133,7 +138,7 @@ export function countUsage(batch: TraceBatch, tenant: string, metrics: Metrics):
         t.spans++;
         if (spanIsRoot(span)) t.traces++;
         if (isError(span)) t.errors++;
-        if (model && !AGGREGATE_OPERATIONS.has(text(picked.get(ATTR_GEN_AI_OPERATION_NAME)))) {
+        if (tokens && model && !AGGREGATE_OPERATIONS.has(text(picked.get(ATTR_GEN_AI_OPERATION_NAME)))) {
           for (const [attr, type] of TOKEN_TYPES) {
             const v = picked.get(attr);
             if (typeof v === 'bigint' && v > 0n) t.tokens.set(type, (t.tokens.get(type) ?? 0) + Number(v));
@@ -156,4 +161,39 @@ export function countUsage(batch: TraceBatch, tenant: string, metrics: Metrics):
   if (servicesOver) over.inc({ tenant, label: 'service' }, servicesOver);
   if (modelsOver) over.inc({ tenant, label: 'model' }, modelsOver);
   if (versionsOver) over.inc({ tenant, label: 'prompt_version' }, versionsOver);
+}
+
+/**
+ * Counts the tokens a decided trace's ledger settled (mode `trace`): each span's counted usage under
+ * its service, model and prompt version, admitted to the tenant's label budget as countUsage admits
+ * them. Summed per label set first, so the metrics library is touched once per set.
+ */
+export function countLedgerTokens(counted: readonly CountedTokens[], tenant: string, metrics: Metrics): void {
+  if (counted.length === 0) return;
+  const budget = metrics.usageLabels.forTenant(tenant);
+  const sums = new Map<string, { labels: Record<string, string>; n: number }>();
+  const over = { service: 0, model: 0, prompt_version: 0 };
+  const admit = (label: keyof typeof over, value: string) => {
+    const admitted = budget[label].admit(value);
+    if (admitted !== undefined) return admitted;
+    over[label]++;
+    return OTHER_LABEL_VALUE;
+  };
+  for (const c of counted) {
+    const labels = {
+      tenant,
+      service: admit('service', c.service),
+      model: admit('model', c.model),
+      prompt_version: admit('prompt_version', c.promptVersion),
+    };
+    for (const [type, n] of c.tokens) {
+      const key = `${labels.service}\0${labels.model}\0${labels.prompt_version}\0${type}`;
+      const sum = sums.get(key);
+      if (sum) sum.n += n;
+      else sums.set(key, { labels: { ...labels, type }, n });
+    }
+  }
+  for (const { labels, n } of sums.values()) metrics.usageTokens.inc(labels, n);
+  for (const [label, n] of Object.entries(over))
+    if (n) metrics.usageLabelsOverflowed.inc({ tenant, label }, n);
 }

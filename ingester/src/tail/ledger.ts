@@ -66,7 +66,18 @@ export interface UsageTally {
 /** A span the rollup rule counts: it carries usage, or is an LLM or tool call. */
 interface Carrier extends UsageNode {
   model: string;
+  service: string;
+  promptVersion: string;
   tally: UsageTally;
+}
+
+/** Tokens one span adds to its trace's totals once settled, under the usage metric's labels. */
+export interface CountedTokens {
+  service: string;
+  model: string;
+  promptVersion: string;
+  /** [token type, count] for each type counted (count > 0). */
+  tokens: [string, number][];
 }
 
 export interface TraceLedger {
@@ -74,6 +85,8 @@ export interface TraceLedger {
   byRequest: Map<string, UsageTally>;
   /** The trace's carriers, settled into the tallies' tokens when the ledger is emitted. */
   carriers: Carrier[];
+  /** What settling counted, span by span, for the usage metric (taken by whoever emits the ledger). */
+  counted: CountedTokens[];
   rootSpanId: Uint8Array | undefined;
   /** The root span's resource, else the first resource seen: the ledger spans' resource. */
   resource: Resource | undefined;
@@ -82,6 +95,7 @@ export interface TraceLedger {
 export const emptyLedger = (): TraceLedger => ({
   byRequest: new Map(),
   carriers: [],
+  counted: [],
   rootSpanId: undefined,
   resource: undefined,
 });
@@ -148,6 +162,8 @@ export function addSpanUsage(ledger: TraceLedger, span: Span, resource: Resource
     cache_creation_tokens: 0,
     reasoning_tokens: 0,
     model,
+    service,
+    promptVersion: version,
     tally: t,
   };
   for (const [attr, , field] of TOKEN_TYPES) {
@@ -192,12 +208,15 @@ function settle(ledger: TraceLedger, links: (() => Iterable<SpanLink>) | undefin
     t.byModel ??= new Map();
     const byType = t.byModel.get(c.model) ?? new Map<string, number>();
     t.byModel.set(c.model, byType);
+    const tokens: [string, number][] = [];
     for (const [, type, field] of TOKEN_TYPES) {
       const n = u[field];
       if (n <= 0) continue;
       t.tokens.set(type, (t.tokens.get(type) ?? 0) + n);
       byType.set(type, (byType.get(type) ?? 0) + n);
+      tokens.push([type, n]);
     }
+    ledger.counted.push({ service: c.service, model: c.model, promptVersion: c.promptVersion, tokens });
   }
   ledger.carriers = [];
 }

@@ -15,6 +15,7 @@ import { createMetrics } from '../metrics.ts';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
 import { getAttribute, type Span, type TraceBatch } from '../otlp/model.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
+import { countLedgerTokens } from '../pipeline/usage.ts';
 import { ADJUSTED_COUNT_ATTRIBUTE, RULE_ATTRIBUTE } from '../sample/sampler.ts';
 import { thresholdFor, traceIdRandomness } from '../sample/threshold.ts';
 import { buildRegistry } from '../tenants/registry.ts';
@@ -131,6 +132,7 @@ function rig(opts: { config?: string; budgetBytes?: number; wal?: Wal; rescue?: 
     policyOf: (t) => registry.tenants.get(t)?.policy,
     settings: () => config.tail,
     log,
+    countTokens: (t, counted) => countLedgerTokens(counted, t, metrics),
   });
   const pipeline = createPipeline({ queue, metrics, tail, ...(opts.wal ? { wal: opts.wal } : {}) });
   const tenant = registry.tenants.get('shop');
@@ -146,6 +148,12 @@ function rig(opts: { config?: string; budgetBytes?: number; wal?: Wal; rescue?: 
     ...(opts.wal ? { wal: opts.wal } : {}),
     queueDepth: () => queue.depth,
   };
+}
+
+/** koder_usage_tokens_total of one token type, summed over its labels. */
+async function metricTokens(r: Rig, type: string): Promise<number> {
+  const m = (await r.metrics.registry.getMetricsAsJSON()).find((x) => x.name === 'koder_usage_tokens_total');
+  return (m?.values ?? []).filter((v) => v.labels.type === type).reduce((n, v) => n + v.value, 0);
 }
 
 const settle = async (r: Rig) => {
@@ -271,6 +279,8 @@ describe('trace-complete sampling (one replica)', () => {
     await settle(r);
     const input = (l: Span) => getAttribute(l.attributes, 'koder.usage.tokens.input');
     expect(r.ledgers.map(input)).toEqual([100n, 300n]);
+    // The usage metric counts the late calls too, once each.
+    expect(await metricTokens(r, 'input')).toBe(400);
   });
 
   it('a keep handed over for a trace buffered here keeps it at once, whole; a drop leaves it to be decided here', async () => {
@@ -556,6 +566,9 @@ describe('trace-complete sampling (one replica)', () => {
       ]),
     );
     expect(tokens).toEqual({ sum: [300n, 30n], 'only-agent': [500n, 50n], more: [400n, 40n] });
+    // koder_usage_tokens_total follows the same rule: counted from the settled ledger, not span by span.
+    expect(await metricTokens(r, 'input')).toBe(300 + 500 + 400);
+    expect(await metricTokens(r, 'output')).toBe(30 + 50 + 40);
   });
 
   it('brings a dropped trace back whole when a rating comes inside the rescue window, not after it', async () => {

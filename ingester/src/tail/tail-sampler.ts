@@ -29,7 +29,14 @@ import { decideTrace, type TraceDecision } from './decide-trace.ts';
 import { DECISION_ENTRY_BYTES, DecisionCache } from './decision-cache.ts';
 import type { HandedDecision } from './decision-wire.ts';
 import { bufferedBatch, keptBatch, type Stamp, stampBatch } from './kept-batch.ts';
-import { addSpanUsage, emptyLedger, ledgerBatch, type SpanLink, type TraceLedger } from './ledger.ts';
+import {
+  addSpanUsage,
+  type CountedTokens,
+  emptyLedger,
+  ledgerBatch,
+  type SpanLink,
+  type TraceLedger,
+} from './ledger.ts';
 import type { TailMetrics } from './metrics.ts';
 import type { RescueStore } from './rescue-store.ts';
 import { bufferedLinks } from './span-links.ts';
@@ -59,6 +66,8 @@ export interface TailDeps {
   log: Logger;
   /** Where dropped traces wait for a late rating (tail.rescue.dir); none: late ratings are kept alone. */
   rescue?: RescueStore;
+  /** Takes the tokens a decided trace's ledger counted (the usage metric, exact by the rollup rule). */
+  countTokens?(tenant: string, counted: readonly CountedTokens[]): void;
   now?: () => number;
 }
 
@@ -175,6 +184,11 @@ export function createTailSampler(deps: TailDeps): TailSampler {
     tm.cachedDecisions.set(cacheEntries);
   };
 
+  const takeCounted = (tenant: string, ledger: TraceLedger) => {
+    if (ledger.counted.length) deps.countTokens?.(tenant, ledger.counted);
+    ledger.counted = [];
+  };
+
   const releaseSegments = (segments: readonly number[]) => {
     if (wal) for (const s of segments) wal.release(s);
   };
@@ -192,6 +206,7 @@ export function createTailSampler(deps: TailDeps): TailSampler {
     // The usage ledger goes out whatever the decision, with the kept spans or alone; the trace's
     // pending records stay referenced until it is queued, so a crash before that loses nothing.
     const ledger = ledgerBatch(trace.traceId, trace.ledger, d, () => bufferedLinks(trace.groups));
+    takeCounted(trace.tenant, trace.ledger);
     const ledgerSpans = ledger ? spanCount(ledger) : 0;
     if (!d.keep) {
       metrics.spansSampledOut.inc({ tenant: trace.tenant }, spans);
@@ -480,6 +495,7 @@ export function createTailSampler(deps: TailDeps): TailSampler {
     for (const t of lateLedgers.values()) {
       budget?.release(LATE_LEDGER_BYTES);
       const batch = ledgerBatch(t.traceId, t.ledger, t.d, () => t.links);
+      takeCounted(t.tenant, t.ledger);
       if (!batch) {
         releaseSegments(t.segments);
         continue;
