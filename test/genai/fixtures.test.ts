@@ -80,6 +80,8 @@ interface Expected {
   totals: ReturnType<typeof agentRun>;
   /** The provider of the spans that name a model (null: the library does not say). */
   provider: string | null;
+  /** Spans that name a model of another provider than `provider` (span name → provider). */
+  spanProviders?: Record<string, string | null>;
   models: string[];
   /** Span names whose usage is their children's, not counted again. */
   rollups: string[];
@@ -418,6 +420,43 @@ const EXPECTED: Record<string, Expected> = {
       ['llm', 'ChatOpenAI'],
     ],
   },
+  'openllmetry-llamaindex': {
+    // A query engine's one chat (no tools) and an OpenAIAgent's two (a tool call, the answer). The
+    // library sends input and output tokens only: the cached 1,024 of each agent call are priced in
+    // full. It sends no span for the tool LlamaIndex runs (no tool call) nor for the embeddings
+    // requests (the query embedding's task span carries no usage); workflow and agent spans carry no
+    // usage of their own.
+    totals: uncachedCalls(
+      USAGE.plain.prompt + USAGE.toolCall.prompt + USAGE.afterTool.prompt, // 2,550
+      USAGE.plain.completion + USAGE.toolCall.completion + USAGE.afterTool.completion, // 75
+      3,
+      miniCost(USAGE.plain) +
+        miniCost({ ...USAGE.toolCall, cached: 0 }) +
+        miniCost({ ...USAGE.afterTool, cached: 0 }),
+    ),
+    provider: 'openai',
+    models: ['gpt-4o-mini'], // it sends the request's model as the response model
+    rollups: [],
+    calls: [
+      ['llm', 'chat gpt-4o-mini'],
+      ['llm', 'chat gpt-4o-mini'],
+      ['llm', 'chat gpt-4o-mini'],
+    ],
+  },
+  'openinference-core-agent': {
+    // traceAgent round a retriever, a reranker, two chats through the OpenInference OpenAI
+    // instrumentation (cache reads and reasoning tokens sent) and the traceTool weather tool.
+    totals: agentRun(USAGE.afterTool.reasoning),
+    provider: 'openai',
+    spanProviders: { 'rerank-notes': null }, // the reranker's model, no provider named
+    models: ['gpt-4o-mini-2024-07-18', 'bge-reranker-v2-m3'],
+    rollups: [],
+    calls: [
+      ['llm', 'OpenAI Chat Completions'],
+      ['tool', 'weather'],
+      ['llm', 'OpenAI Chat Completions'],
+    ],
+  },
 };
 
 interface Fixture {
@@ -464,7 +503,9 @@ describe('captured GenAI shapes through the ingester, the embedded store and the
       for (const s of trace.spans.filter(
         (x: { genAi?: { requestModel: string | null } }) => x.genAi?.requestModel,
       ))
-        expect(s.genAi.provider, s.name).toBe(want.provider);
+        expect(s.genAi.provider, s.name).toBe(
+          want.spanProviders && s.name in want.spanProviders ? want.spanProviders[s.name] : want.provider,
+        );
 
       const { body: search } = await stack.get('/api/v1/traces?limit=50');
       const row = search.traces.find((t: { traceId: string }) => t.traceId === id);
@@ -511,6 +552,73 @@ describe('captured GenAI shapes through the ingester, the embedded store and the
     const tool = trace.spans.find((s: { name: string }) => s.name === 'weather').genAi;
     expect(tool.toolName).toBe('weather');
     expect(tool.toolCallArguments).toBe('Paris'); // as LangChain gives the tool its input
+  });
+
+  it("OpenInference core helpers' span kinds: agent, retriever, reranker, tool", async () => {
+    const id = traceIdOf(load('openinference-core-agent'));
+    const { body: trace } = await stack.get(`/api/v1/traces/${id}`);
+    const ops = trace.spans.map((s: { name: string; genAi?: { operation: string } }) => [
+      s.name,
+      s.genAi?.operation ?? null,
+    ]);
+    expect(ops).toEqual([
+      ['handle request', null],
+      ['weather-agent', 'invoke_agent'],
+      ['search-notes', 'retrieval'],
+      ['rerank-notes', 'rerank'],
+      ['OpenAI Chat Completions', 'chat'],
+      ['weather', 'execute_tool'],
+      ['OpenAI Chat Completions', 'chat'],
+    ]);
+    const byName = (n: string) => trace.spans.find((s: { name: string }) => s.name === n);
+    expect(byName('weather-agent').attributes['gen_ai.agent.name']).toBe('weather-agent');
+    expect(byName('weather').genAi).toMatchObject({
+      toolName: 'weather',
+      toolCallArguments: { city: 'Paris' },
+      toolCallResult: { city: 'Paris', weather: 'sunny', celsius: 21 },
+    });
+    // The reranker's model is its request model; what it kept stays as OpenInference sends it.
+    const rerank = byName('rerank-notes');
+    expect(rerank.genAi).toMatchObject({ requestModel: 'bge-reranker-v2-m3', provider: null });
+    expect(rerank.attributes).toMatchObject({
+      'reranker.query': 'What is the weather in Paris?',
+      'reranker.top_k': 1,
+      'reranker.output_documents.0.document.id': 'paris',
+    });
+    expect(byName('search-notes').attributes['retrieval.documents.1.document.id']).toBe('london');
+  });
+
+  it("LlamaIndex's query engine, retriever and agent spans as OpenLLMetry sends them", async () => {
+    const id = traceIdOf(load('openllmetry-llamaindex'));
+    const { body: trace } = await stack.get(`/api/v1/traces/${id}`);
+    const ops = Object.fromEntries(
+      trace.spans.map((s: { name: string; genAi?: { operation: string } }) => [
+        s.name,
+        s.genAi?.operation ?? null,
+      ]),
+    );
+    expect(ops).toEqual({
+      'handle request': null,
+      'retriever_query_engine.query': 'invoke_workflow',
+      // OpenLLMetry's "task" spans: no GenAI operation of their own
+      'retriever_query_engine.retrieve': null,
+      'vector_index_retriever.retrieve': null,
+      'base_embedding.get_query_embedding': null,
+      'compact_and_refine.synthesize': null,
+      'chat gpt-4o-mini': 'chat',
+      'open_ai_agent.agent': 'invoke_agent',
+    });
+    const query = trace.spans.find((s: { name: string }) => s.name === 'retriever_query_engine.query');
+    expect(query.attributes['gen_ai.workflow.name']).toBe('retriever_query_engine.query');
+    const chats = trace.spans.filter((s: { name: string }) => s.name === 'chat gpt-4o-mini');
+    expect(chats.map((s: { genAi: { finishReasons: string[] } }) => s.genAi.finishReasons)).toEqual([
+      ['stop'],
+      ['tool_call'],
+      ['stop'],
+    ]);
+    expect(chats[2].genAi.outputMessages[0].parts).toEqual([
+      { type: 'text', content: 'It is sunny in Paris.' },
+    ]);
   });
 
   it('the legacy ai.* shape reads as the current conventions: messages, tools, provider, agent', async () => {

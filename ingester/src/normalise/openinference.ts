@@ -100,8 +100,10 @@ export function normaliseOpenInference(m: Attrs): void {
     }
   }
 
-  // EMBEDDING spans name their model embedding.model_name.
+  // EMBEDDING spans name their model embedding.model_name, RERANKER spans reranker.model_name (its
+  // other reranker.* attributes — query, top_k, documents — have no GenAI counterpart and stay).
   move(m, 'embedding.model_name', 'gen_ai.request.model');
+  if (kind === 'RERANKER') move(m, 'reranker.model_name', 'gen_ai.request.model');
   const model = m.get('llm.model_name');
   if (model !== undefined) {
     setDefault(m, 'gen_ai.request.model', model);
