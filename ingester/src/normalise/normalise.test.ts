@@ -122,6 +122,24 @@ const cases: Case[] = [
     absent: ['tool.name', 'input.value', 'output.value'],
   },
   {
+    name: 'OpenInference RERANKER span (as openinference-core traceReranker and its app set it)',
+    input: {
+      'openinference.span.kind': 'RERANKER',
+      'reranker.query': 'weather in Paris',
+      'reranker.model_name': 'bge-reranker-v2-m3',
+      'reranker.top_k': 1n,
+      'reranker.output_documents.0.document.id': 'paris',
+    },
+    expect: {
+      'gen_ai.operation.name': 'rerank',
+      'gen_ai.request.model': 'bge-reranker-v2-m3',
+      'reranker.query': 'weather in Paris',
+      'reranker.top_k': 1n,
+      'reranker.output_documents.0.document.id': 'paris',
+    },
+    absent: ['reranker.model_name', 'gen_ai.request.top_k'],
+  },
+  {
     name: 'OpenInference AGENT span with Anthropic cache writes',
     input: {
       'openinference.span.kind': 'AGENT',
@@ -285,6 +303,67 @@ const cases: Case[] = [
     },
     expect: { 'gen_ai.tool.name': 'search' },
     absent: ['gen_ai.tool.call.arguments', 'gen_ai.input.messages'],
+  },
+  {
+    name: 'content capture "metadata": retrieved documents keep ids, scores and metadata, not their text',
+    capture: 'metadata',
+    input: {
+      'openinference.span.kind': 'RETRIEVER',
+      'retrieval.documents.0.document.id': 'paris',
+      'retrieval.documents.0.document.score': 0.9,
+      'retrieval.documents.0.document.metadata': '{"source":"notes"}',
+      'retrieval.documents.0.document.content': 'Paris is often sunny in June.',
+      'retrieval.documents.11.document.content': 'London is often rainy in November.',
+    },
+    expect: {
+      'gen_ai.operation.name': 'retrieval',
+      'retrieval.documents.0.document.id': 'paris',
+      'retrieval.documents.0.document.score': 0.9,
+      'retrieval.documents.0.document.metadata': '{"source":"notes"}',
+    },
+    absent: ['retrieval.documents.0.document.content', 'retrieval.documents.11.document.content'],
+  },
+  {
+    name: 'content capture "none": a reranker loses its query and documents\' text, an embedding its text and vectors',
+    capture: 'none',
+    input: {
+      'openinference.span.kind': 'RERANKER',
+      'reranker.query': 'weather in Paris',
+      'reranker.model_name': 'bge-reranker-v2-m3',
+      'reranker.input_documents.0.document.content': 'Paris is often sunny in June.',
+      'reranker.output_documents.0.document.content': 'Paris is often sunny in June.',
+      'reranker.output_documents.0.document.id': 'paris',
+      'embedding.embeddings.0.embedding.text': 'sunny',
+      'embedding.embeddings.0.embedding.vector': [0.1, 0.2],
+      'llm.prompt_template.template': 'Answer about {city}',
+      'llm.invocation_parameters':
+        '{"model":"m","max_tokens":256,"system":"You answer in French.","stream":true}',
+    },
+    expect: {
+      'gen_ai.operation.name': 'rerank',
+      'reranker.output_documents.0.document.id': 'paris',
+      'llm.invocation_parameters': '{"model":"m","max_tokens":256,"stream":true}',
+    },
+    absent: [
+      'reranker.query',
+      'reranker.input_documents.0.document.content',
+      'reranker.output_documents.0.document.content',
+      'embedding.embeddings.0.embedding.text',
+      'embedding.embeddings.0.embedding.vector',
+      'llm.prompt_template.template',
+    ],
+  },
+  {
+    name: 'content capture "none": the AI SDK\'s embedded values and vectors',
+    capture: 'none',
+    input: {
+      'ai.operationId': 'ai.embedMany',
+      'ai.model.id': 'text-embedding-3-small',
+      'ai.values': ['"sunny"', '"rainy"'],
+      'ai.embeddings': ['[0.1,0.2]', '[0.3,0.4]'],
+    },
+    expect: { 'gen_ai.operation.name': 'embeddings' },
+    absent: ['ai.values', 'ai.embeddings'],
   },
 ];
 

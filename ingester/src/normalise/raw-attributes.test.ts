@@ -63,6 +63,14 @@ const sets: [string, Buffer[]][] = [
   ],
   ['OpenInference without kind', [attribute('llm.token_count.prompt', int(3n))]],
   [
+    'documents in the current conventions',
+    [
+      attribute('gen_ai.operation.name', str('retrieval')),
+      attribute('retrieval.documents.0.document.id', str('paris')),
+      attribute('retrieval.documents.0.document.content', str('Paris is often sunny in June.')),
+    ],
+  ],
+  [
     'tool payloads',
     [
       attribute('gen_ai.operation.name', str('execute_tool')),
@@ -92,6 +100,17 @@ describe('normalising from the bytes', () => {
       expect(fast.raw === null).toBe(changed);
     });
   }
+
+  it('takes documents out under content capture even when nothing else would change the span', () => {
+    const docs = sets.find(([name]) => name === 'documents in the current conventions')?.[1] ?? [];
+    expect(normaliseSpan(wireSpan(docs), 'full')).toBe(false);
+    const s = wireSpan(docs);
+    expect(normaliseSpan(s, 'none')).toBe(true);
+    expect(s.attributes.map((a) => a.key)).toEqual([
+      'gen_ai.operation.name',
+      'retrieval.documents.0.document.id',
+    ]);
+  });
 
   it('never decodes the content of a span already in the current conventions', () => {
     const s = wireSpan(CURRENT);

@@ -7,7 +7,7 @@
 import { readAnyValue } from '../otlp/any-value-proto.ts';
 import { type AnyValue, GENAI_KEY_PREFIXES, type Span } from '../otlp/model.ts';
 import { WIRE_LEN, WireError, WireReader } from '../otlp/wire.ts';
-import { MESSAGE_KEYS, PAYLOAD_KEYS } from './content-capture.ts';
+import { isContentKey } from './content-capture.ts';
 
 // Classes of keys, worked out once per distinct key (keys repeat across spans) so that a stage asks
 // "does this span have any key that…" with bit tests.
@@ -46,7 +46,6 @@ const TOKEN_KEYS = new Set([
   'gen_ai.usage.cache_creation.input_tokens',
   'gen_ai.usage.reasoning.output_tokens',
 ]);
-const CONTENT_KEYS = new Set([...MESSAGE_KEYS, ...PAYLOAD_KEYS]);
 
 export function classifyKey(key: string): number {
   let cls = 0;
@@ -55,7 +54,7 @@ export function classifyKey(key: string): number {
   if (TOKEN_KEYS.has(key)) cls |= K_TOKENS;
   if (key === 'gen_ai.response.finish_reasons') cls |= K_FINISH_REASONS;
   if (key === 'gen_ai.provider.name') cls |= K_PROVIDER;
-  if (CONTENT_KEYS.has(key)) cls |= K_CONTENT;
+  if (isContentKey(key)) cls |= K_CONTENT;
   return cls;
 }
 

@@ -111,7 +111,7 @@ maxRequestBytes?: number
  */
 retention?: string
 /**
- * GenAI content kept: full (messages and tool payloads), metadata (roles, tool names, finish reasons, no text), or none (message and tool payload attributes removed).
+ * GenAI content kept: full (messages and tool payloads), metadata (roles, tool names, finish reasons, no text), or none (message and tool payload attributes removed). metadata and none also remove retrieved and reranked documents' text, embedded text and vectors, prompt templates and request bodies.
  */
 contentCapture?: ("full" | "metadata" | "none")
 /**
