@@ -86,7 +86,7 @@ soak: deps
 
 # Benchmarks are apart from tests: they report ratios against a reference, they do not pass or fail.
 bench: deps
-	test/testbin/build.sh otelcol
+	test/testbin/build.sh otelcol otelcol-tail
 	node bench/ingest-vs-collector.ts --seconds 5
 	node bench/ingest-vs-collector.ts --mode receive --spans llm --concurrency 1 --seconds 5 # below saturation: ack latency
 	node bench/hot-path.ts --seconds 3

@@ -93,15 +93,19 @@ export function startIngester(
 }
 
 /**
- * An OpenTelemetry Collector (OTLP receiver, no processors) with `exporters`, on `cpu` when given, with
- * GOMAXPROCS=1 (one core's worth of Go scheduler, like the ingester's one event loop), and `extensions`
- * (such as `file_storage` for a persistent sending queue).
+ * An OpenTelemetry Collector (OTLP receiver, no processors unless given) with `exporters`, on `cpu` when
+ * given, with GOMAXPROCS=1 (one core's worth of Go scheduler, like the ingester's one event loop), and
+ * `extensions` (such as `file_storage` for a persistent sending queue). `binary`: another build, such as
+ * `otelcol-tail` with the tail sampling processor.
  */
 export function startCollector(
   exporters: Record<string, unknown>,
   cpu?: number,
   extensions: Record<string, unknown> = {},
+  opts: { binary?: 'otelcol' | 'otelcol-tail'; processors?: Record<string, unknown> } = {},
 ): Promise<Server> {
+  const binary = opts.binary ?? 'otelcol';
+  const processors = opts.processors ?? {};
   return retryOnPortClash(async () => {
     const dir = await mkdtemp(join(tmpdir(), 'koder-bench-otelcol-'));
     const [grpcPort, httpPort, metricsPort] = (await freePorts(3)) as [number, number, number];
@@ -116,6 +120,7 @@ export function startCollector(
       },
       exporters,
       extensions,
+      processors,
       service: {
         extensions: Object.keys(extensions),
         telemetry: {
@@ -124,21 +129,27 @@ export function startCollector(
             readers: [{ pull: { exporter: { prometheus: { host: '127.0.0.1', port: metricsPort } } } }],
           },
         },
-        pipelines: { traces: { receivers: ['otlp'], processors: [], exporters: Object.keys(exporters) } },
+        pipelines: {
+          traces: {
+            receivers: ['otlp'],
+            processors: Object.keys(processors),
+            exporters: Object.keys(exporters),
+          },
+        },
       },
     };
     const configPath = join(dir, 'config.yaml');
     await writeFile(configPath, yaml.dump(config));
-    const cmd = onCpu(cpu, binaryPath('otelcol'), [`--config=${configPath}`]);
+    const cmd = onCpu(cpu, binaryPath(binary), [`--config=${configPath}`]);
     const proc = startProcess({
-      name: 'otelcol',
+      name: binary,
       ...cmd,
       env: { ...process.env, GOMAXPROCS: '1' },
-      logFile: join(dir, 'otelcol.log'),
+      logFile: join(dir, `${binary}.log`),
     });
     const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     await waitUntilReady(proc, async () => (await fetch(metricsUrl)).ok, 30_000);
-    return server('otelcol', proc, dir, {
+    return server(binary, proc, dir, {
       httpUrl: `http://127.0.0.1:${httpPort}`,
       grpcEndpoint: `127.0.0.1:${grpcPort}`,
       metricsUrl,

@@ -2,7 +2,10 @@
 // 1. Spans per CPU-second of the ingester processes (all of them, summed) for the same traces sent
 //    as OTLP/HTTP requests of scattered spans: one replica in head mode, one in trace mode, and three
 //    in trace mode forwarding to each other (requests spread over the three). Exporter `none`, so
-//    only the ingesters' own work is measured; each run ends when every trace is decided.
+//    only the ingesters' own work is measured; each run ends when every trace is decided. Beside them
+//    the reference: the OpenTelemetry Collector's tail sampling processor (contrib, GOMAXPROCS=1,
+//    `nop` exporter) with the same policy — errors kept, 10 % of the rest — on the same requests.
+//    Single servers run on core 1, this process (the load) on core 0, when the machine allows.
 // 2. Memory per 10,000 buffered traces in this process: heap and buffers before and after buffering
 //    them (after a GC), next to what the trace buffer holds against the byte budget for them.
 //   node --expose-gc bench/trace-sampling.ts [--traces 20000] [--concurrency 8]
@@ -22,7 +25,7 @@ import { buildRegistry, sha256Hex } from '../ingester/src/tenants/registry.ts';
 import { request } from '../ingester/src/testing/otlp-builder.ts';
 import { batchOf, makeTraces, scatter } from '../ingester/src/testing/traces.ts';
 import { freePorts } from '../test/harness/ports.ts';
-import { cpuSeconds, type Server, startIngester } from './servers.ts';
+import { canPin, cpuSeconds, pin, type Server, startCollector, startIngester } from './servers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -63,37 +66,75 @@ async function send(servers: Server[]): Promise<void> {
   );
 }
 
-async function run(name: string, servers: Server[]): Promise<void> {
+/** Sends every request, waits until `decided` says every trace is, and prints spans per CPU-second. */
+async function run(name: string, servers: Server[], decided = ingestersDecided): Promise<number> {
   const before = servers.map((s) => cpuSeconds(s.pid));
   const t0 = performance.now();
   await send(servers);
-  // Until every buffered trace is decided (trace mode), then the CPU time so far.
-  for (;;) {
-    const left = await Promise.all(servers.map((s) => s.metric('koder_ingester_trace_buffer_traces')));
-    if (left.every((n) => !n)) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  while (!(await decided(servers))) await new Promise((r) => setTimeout(r, 100));
   const wall = (performance.now() - t0) / 1000;
   const cpu = servers.reduce((n, s, i) => n + cpuSeconds(s.pid) - (before[i] as number), 0);
+  const rate = spans / cpu;
   console.log(
-    `${name.padEnd(44)} ${Math.round(spans / cpu)
+    `${name.padEnd(52)} ${Math.round(rate)
       .toLocaleString('en')
       .padStart(9)} spans/CPU-s  (${cpu.toFixed(2)} CPU-s, ${wall.toFixed(1)} s wall incl. the quiet period)`,
   );
+  return rate;
+}
+
+/** Every trace decided: none left in any ingester's buffer (trace mode; at once in head mode). */
+async function ingestersDecided(servers: Server[]): Promise<boolean> {
+  const left = await Promise.all(servers.map((s) => s.metric('koder_ingester_trace_buffer_traces')));
+  return left.every((n) => !n);
+}
+
+/** The collector decided every trace: its sampled and not-sampled trace counts add up to all of them. */
+async function collectorDecided([s]: Server[]): Promise<boolean> {
+  return ((await s?.metric('otelcol_processor_tail_sampling_global_count_traces_sampled')) ?? 0) >= TRACES;
 }
 
 console.log(
   `${TRACES.toLocaleString('en')} traces, ${spans.toLocaleString('en')} spans, ${bodies.length} requests\n`,
 );
 const base = { exporter: { kind: 'none' }, memory: { maxBytes: 1024 * 1024 * 1024 } };
+const pinned = canPin();
+if (pinned) pin(process.pid, 0);
+const serverCpu = pinned ? 1 : undefined;
 {
-  const s = await startIngester({ ...base, tenants: [tenant('head')] });
+  const s = await startIngester({ ...base, tenants: [tenant('head')] }, serverCpu);
   await run('1 replica, mode head', [s]);
   await s.stop();
 }
+let traceRate: number;
 {
-  const s = await startIngester({ ...base, tenants: [tenant('trace')] });
-  await run('1 replica, mode trace', [s]);
+  const s = await startIngester({ ...base, tenants: [tenant('trace')] }, serverCpu);
+  traceRate = await run('1 replica, mode trace', [s]);
+  await s.stop();
+}
+{
+  // The same policy in the collector: keep error traces, 10 % of the rest (by trace id), decided
+  // once a trace has been quiet for decision_wait (its shortest useful value: it decides once a second).
+  const s = await startCollector(
+    { nop: {} },
+    serverCpu,
+    {},
+    {
+      binary: 'otelcol-tail',
+      processors: {
+        tail_sampling: {
+          decision_wait: '1s',
+          num_traces: 2 * TRACES,
+          policies: [
+            { name: 'errors', type: 'status_code', status_code: { status_codes: ['ERROR'] } },
+            { name: 'rest', type: 'probabilistic', probabilistic: { sampling_percentage: 10 } },
+          ],
+        },
+      },
+    },
+  );
+  const reference = await run('otelcol tail_sampling (reference)', [s], collectorDecided);
+  console.log(`${'mode trace / reference'.padEnd(52)} ${(traceRate / reference).toFixed(2).padStart(9)}×`);
   await s.stop();
 }
 {

@@ -5,7 +5,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-export type BinaryName = 'helm' | 'etcd' | 'kube-apiserver' | 'kubectl' | 'telemetrygen' | 'otelcol';
+export type BinaryName =
+  | 'helm'
+  | 'etcd'
+  | 'kube-apiserver'
+  | 'kubectl'
+  | 'telemetrygen'
+  | 'otelcol'
+  | 'otelcol-tail';
 
 const versionsFile = new URL('../testbin/versions.env', import.meta.url);
 
@@ -25,6 +32,7 @@ const folderOf: Record<BinaryName, [folder: string, versionKey: string, recipeKe
   kubectl: ['kubernetes', 'KUBERNETES_VERSION'],
   telemetrygen: ['telemetrygen', 'TELEMETRYGEN_VERSION'],
   otelcol: ['otelcol', 'OTELCOL_VERSION', 'OTELCOL_RECIPE'],
+  'otelcol-tail': ['otelcol-tail', 'OTELCOL_TAIL_VERSION'],
 };
 
 function testbinDir(): string {

@@ -192,9 +192,30 @@ YAML
   mkdir -p "$w/out" && mv "$w/dist/otelcol" "$w/out/otelcol"
 }
 
+# The tail sampling reference for the benchmarks (built only when named, by `make bench`): OTLP
+# receiver, contrib's tail sampling processor and the nop exporter, at its own release.
+build_otelcol_tail() {
+  local v=$1 w=$2
+  GOBIN="$w/tools" go install "go.opentelemetry.io/collector/cmd/builder@$v"
+  cat >"$w/builder.yaml" <<YAML
+dist:
+  name: otelcol-tail
+  description: Koder Trace tail sampling reference for benchmarks
+  output_path: $w/dist
+receivers:
+  - gomod: go.opentelemetry.io/collector/receiver/otlpreceiver $v
+exporters:
+  - gomod: go.opentelemetry.io/collector/exporter/nopexporter $v
+processors:
+  - gomod: github.com/open-telemetry/opentelemetry-collector-contrib/processor/tailsamplingprocessor $v
+YAML
+  "$w/tools/builder" --config "$w/builder.yaml"
+  mkdir -p "$w/out" && mv "$w/dist/otelcol-tail" "$w/out/otelcol-tail"
+}
+
 declare -A versions=(
   [helm]=$HELM_VERSION [telemetrygen]=$TELEMETRYGEN_VERSION [etcd]=$ETCD_VERSION
-  [otelcol]=$OTELCOL_VERSION [kubernetes]=$KUBERNETES_VERSION
+  [otelcol]=$OTELCOL_VERSION [otelcol-tail]=$OTELCOL_TAIL_VERSION [kubernetes]=$KUBERNETES_VERSION
   [kubernetes-node]=$KUBERNETES_VERSION [coredns]=$COREDNS_VERSION [pause]=$PAUSE_VERSION
 )
 # A recipe change that keeps the version (otelcol gained file_storage for the durable benchmark)
@@ -202,7 +223,7 @@ declare -A versions=(
 declare -A revisions=([otelcol]=-$OTELCOL_RECIPE)
 declare -A builders=(
   [helm]=build_helm [telemetrygen]=build_telemetrygen [etcd]=build_etcd
-  [otelcol]=build_otelcol [kubernetes]=build_kubernetes
+  [otelcol]=build_otelcol [otelcol-tail]=build_otelcol_tail [kubernetes]=build_kubernetes
   [kubernetes-node]=build_kubernetes_node [coredns]=build_coredns [pause]=build_pause
 )
 
