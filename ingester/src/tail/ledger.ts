@@ -11,13 +11,11 @@ import { pickAttributes, rawAttributes } from '../normalise/raw-attributes.ts';
 import { fmix32 } from '../otlp/fmix32.ts';
 import {
   type AnyValue,
-  type Attribute,
   getAttribute,
   KEY_GENAI,
   KEY_KODER,
   type Resource,
   type Span,
-  SpanKind,
   spanIsRoot,
   spanMayHaveKeys,
   type TraceBatch,
@@ -25,6 +23,7 @@ import {
 import { isError } from '../sample/policy.ts';
 import { ADJUSTED_COUNT_ATTRIBUTE, RULE_ATTRIBUTE } from '../sample/sampler.ts';
 import { isCarrier, rollups, USAGE_FIELDS, type Usage, type UsageNode } from '../usage/rollup.ts';
+import { FixedKey, type LedgerValue, ledgerSpan } from './ledger-span.ts';
 
 export const LEDGER_SPAN_NAME = 'koder.usage';
 /** Set on ledger spans by the ingester and removed from every span a client sends (see stripLedgerMarks). */
@@ -253,6 +252,29 @@ function ledgerSpanId(traceId: Uint8Array, requestId: string, first: Uint8Array)
 }
 
 const int = (n: number): bigint => BigInt(Math.round(n));
+const NONE: readonly string[] = [];
+
+/** The ledger span's keys, each encoded once (ledger-span.ts). */
+const K = {
+  ledger: new FixedKey(LEDGER_MARK),
+  requestId: new FixedKey('koder.request_id'),
+  spans: new FixedKey('koder.usage.spans'),
+  errors: new FixedKey('koder.usage.errors'),
+  error: new FixedKey('koder.usage.error'),
+  tokens: TOKEN_TYPES.map(([, type]) => [type, new FixedKey(`koder.usage.tokens.${type}`)] as const),
+  models: new FixedKey('koder.usage.models'),
+  tokensByModel: new FixedKey('koder.usage.tokens_by_model'),
+  promptVersions: new FixedKey('koder.usage.prompt_versions'),
+  services: new FixedKey('koder.usage.services'),
+  durationMs: new FixedKey('koder.usage.duration_ms'),
+  decision: new FixedKey('koder.sampling.decision'),
+  traceRule: new FixedKey('koder.sampling.trace_rule'),
+  adjustedCount: new FixedKey(ADJUSTED_COUNT_ATTRIBUTE),
+  rule: new FixedKey(RULE_ATTRIBUTE),
+};
+
+const tokensByModel = (byModel: Map<string, Map<string, number>>) =>
+  JSON.stringify(Object.fromEntries([...byModel].map(([m, byType]) => [m, Object.fromEntries(byType)])));
 
 /**
  * The ledger spans of a decided trace, as a batch under the trace's root resource. `links` gives the
@@ -269,51 +291,32 @@ export function ledgerBatch(
   settle(ledger, links);
   const spans: Span[] = [];
   for (const [requestId, t] of ledger.byRequest) {
-    const attributes: Attribute[] = [
-      { key: LEDGER_MARK, value: true },
-      ...(requestId ? [{ key: 'koder.request_id', value: requestId }] : []),
-      { key: 'koder.usage.spans', value: int(t.spans) },
-      { key: 'koder.usage.errors', value: int(t.errors) },
-      { key: 'koder.usage.error', value: t.errors > 0 },
-      ...TOKEN_TYPES.map(([, type]) => ({
-        key: `koder.usage.tokens.${type}`,
-        value: int(t.tokens?.get(type) ?? 0),
-      })),
-      { key: 'koder.usage.models', value: [...(t.byModel?.keys() ?? [])].sort() },
-      {
-        key: 'koder.usage.tokens_by_model',
-        value: JSON.stringify(
-          Object.fromEntries([...(t.byModel ?? [])].map(([m, byType]) => [m, Object.fromEntries(byType)])),
-        ),
-      },
-      { key: 'koder.usage.prompt_versions', value: [...(t.promptVersions ?? [])].sort() },
-      { key: 'koder.usage.services', value: [...t.services].sort() },
-      { key: 'koder.usage.duration_ms', value: Number(t.end - t.start) / 1e6 },
-      { key: 'koder.sampling.decision', value: decision.keep ? 'kept' : 'dropped' },
-      { key: 'koder.sampling.trace_rule', value: decision.rule },
-      { key: ADJUSTED_COUNT_ATTRIBUTE, value: 1 },
-      { key: RULE_ATTRIBUTE, value: 'usage-ledger' },
-    ];
-    spans.push({
-      raw: null,
-      traceId,
-      spanId: ledgerSpanId(traceId, requestId, t.first),
-      parentSpanId: ledger.rootSpanId ?? new Uint8Array(0),
-      traceState: '',
-      flags: 1,
-      name: LEDGER_SPAN_NAME,
-      kind: SpanKind.INTERNAL,
-      startTimeUnixNano: t.start,
-      endTimeUnixNano: t.end,
-      attributes,
-      droppedAttributesCount: 0,
-      events: [],
-      droppedEventsCount: 0,
-      links: [],
-      droppedLinksCount: 0,
-      status: { code: 0, message: '' },
-      unknown: [],
-    });
+    const attributes: [FixedKey, LedgerValue][] = [[K.ledger, true]];
+    if (requestId) attributes.push([K.requestId, requestId]);
+    attributes.push([K.spans, int(t.spans)], [K.errors, int(t.errors)], [K.error, t.errors > 0]);
+    for (const [type, key] of K.tokens) attributes.push([key, int(t.tokens?.get(type) ?? 0)]);
+    attributes.push(
+      [K.models, t.byModel ? [...t.byModel.keys()].sort() : NONE],
+      [K.tokensByModel, t.byModel ? tokensByModel(t.byModel) : '{}'],
+      [K.promptVersions, t.promptVersions ? [...t.promptVersions].sort() : NONE],
+      [K.services, t.services.length > 1 ? [...t.services].sort() : t.services],
+      [K.durationMs, Number(t.end - t.start) / 1e6],
+      [K.decision, decision.keep ? 'kept' : 'dropped'],
+      [K.traceRule, decision.rule],
+      [K.adjustedCount, 1],
+      [K.rule, 'usage-ledger'],
+    );
+    spans.push(
+      ledgerSpan({
+        traceId,
+        spanId: ledgerSpanId(traceId, requestId, t.first),
+        parentSpanId: ledger.rootSpanId ?? new Uint8Array(0),
+        name: LEDGER_SPAN_NAME,
+        start: t.start,
+        end: t.end,
+        attributes,
+      }),
+    );
   }
   return {
     resourceSpans: [

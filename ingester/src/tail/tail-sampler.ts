@@ -22,7 +22,7 @@ import type { ByteBudget } from '../memory/byte-budget.ts';
 import type { Metrics } from '../metrics.ts';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
 import { encodeTraceRequest, requestSize } from '../otlp/encode-proto.ts';
-import { spanCount, type TraceBatch } from '../otlp/model.ts';
+import { type Resource, type ResourceSpans, spanCount, type TraceBatch } from '../otlp/model.ts';
 import { type CompiledPolicy, compilePolicy, isError, isRating } from '../sample/policy.ts';
 import type { DurableLog } from '../wal/durable-log.ts';
 import { decideTrace, type TraceDecision } from './decide-trace.ts';
@@ -156,7 +156,12 @@ export function createTailSampler(deps: TailDeps): TailSampler {
     },
   );
   const outbox: OutboxItem[] = [];
-  const droppedLedgers = new Map<string, { batch: TraceBatch; spans: number; segments: number[] }>();
+  // Per tenant, by resource: the traces of one request share its resource's copy, and their ledger
+  // spans one ResourceSpans, so a sweep's ledgers carry each resource once, not once per trace.
+  const droppedLedgers = new Map<
+    string,
+    { byResource: Map<Resource, ResourceSpans>; spans: number; segments: number[] }
+  >();
   // Late spans' usage per trace until the next sweep (gatherLateUsage). A pending ledger keeps its
   // spans' resource (the request's) until then: one sweep interval.
   const lateLedgers = new Map<
@@ -224,10 +229,14 @@ export function createTailSampler(deps: TailDeps): TailSampler {
       // Ledgers of dropped traces decided together go out together (one queue item per tenant).
       let l = droppedLedgers.get(trace.tenant);
       if (!l) {
-        l = { batch: { resourceSpans: [] }, spans: 0, segments: [] };
+        l = { byResource: new Map(), spans: 0, segments: [] };
         droppedLedgers.set(trace.tenant, l);
       }
-      l.batch.resourceSpans.push(...ledger.resourceSpans);
+      for (const rs of ledger.resourceSpans) {
+        const same = l.byResource.get(rs.resource)?.scopeSpans[0];
+        if (same) for (const ss of rs.scopeSpans) same.spans.push(...ss.spans);
+        else l.byResource.set(rs.resource, rs);
+      }
       l.spans += ledgerSpans;
       l.segments.push(...trace.segments);
       return;
@@ -265,8 +274,10 @@ export function createTailSampler(deps: TailDeps): TailSampler {
 
   /** Moves the ledgers of dropped traces gathered by decide() to the outbox. */
   function outboxLedgers(): void {
-    for (const [tenant, l] of droppedLedgers)
-      toOutbox({ tenant, batch: l.batch, spans: l.spans, bytes: requestSize(l.batch), segments: l.segments });
+    for (const [tenant, l] of droppedLedgers) {
+      const batch = { resourceSpans: [...l.byResource.values()] };
+      toOutbox({ tenant, batch, spans: l.spans, bytes: requestSize(batch), segments: l.segments });
+    }
     droppedLedgers.clear();
   }
 
