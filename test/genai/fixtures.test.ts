@@ -457,6 +457,25 @@ const EXPECTED: Record<string, Expected> = {
       ['llm', 'OpenAI Chat Completions'],
     ],
   },
+  'azure-ai-inference': {
+    // Two chats (the tool call, then the answer) through Azure's AI Inference client: input and output
+    // tokens only, so the cached 1,024 of each are priced in full; no span for the tool the app runs.
+    // Provider azure.ai.inference (sent as gen_ai.system "az.ai.inference"), priced as OpenAI's
+    // gpt-4o-mini, a model it hosts. The pipeline's HTTP POST spans are no calls.
+    totals: uncachedCalls(
+      USAGE.toolCall.prompt + USAGE.afterTool.prompt, // 2,500
+      USAGE.toolCall.completion + USAGE.afterTool.completion, // 65
+      2,
+      miniCost({ ...USAGE.toolCall, cached: 0 }) + miniCost({ ...USAGE.afterTool, cached: 0 }),
+    ),
+    provider: 'azure.ai.inference',
+    models: ['gpt-4o-mini-2024-07-18'],
+    rollups: [],
+    calls: [
+      ['llm', 'chat gpt-4o-mini'],
+      ['llm', 'chat gpt-4o-mini'],
+    ],
+  },
 };
 
 interface Fixture {
@@ -540,6 +559,53 @@ describe('captured GenAI shapes through the ingester, the embedded store and the
       expect.objectContaining({ type: 'tool_call', name: 'weather' }),
     );
     expect(Object.keys(first.attributes).filter((k) => k.startsWith('gen_ai.prompt.'))).toEqual([]);
+  });
+
+  it("Azure AI Inference's content span events read as messages", async () => {
+    const id = traceIdOf(load('azure-ai-inference'));
+    const { body: trace } = await stack.get(`/api/v1/traces/${id}`);
+    const [first, second] = trace.spans.filter((s: { name: string }) => s.name === 'chat gpt-4o-mini');
+    const asked = {
+      role: 'assistant',
+      parts: [{ type: 'tool_call', id: 'call_weather_1', name: 'weather', arguments: { city: 'Paris' } }],
+    };
+    expect(first.genAi).toMatchObject({
+      operation: 'chat',
+      provider: 'azure.ai.inference',
+      requestModel: 'gpt-4o-mini',
+      responseModel: 'gpt-4o-mini-2024-07-18',
+      inputMessages: [
+        { role: 'system', parts: [{ type: 'text', content: 'You answer weather questions.' }] },
+        { role: 'user', parts: [{ type: 'text', content: 'What is the weather in Paris?' }] },
+      ],
+      outputMessages: [{ ...asked, finish_reason: 'tool_calls' }],
+      finishReasons: ['tool_calls'],
+    });
+    expect(second.genAi.inputMessages.slice(2)).toEqual([
+      asked,
+      {
+        role: 'tool',
+        parts: [
+          {
+            type: 'tool_call_response',
+            id: 'call_weather_1',
+            response: '{"city":"Paris","weather":"sunny","celsius":21}',
+          },
+        ],
+      },
+    ]);
+    expect(second.genAi.outputMessages).toEqual([
+      {
+        role: 'assistant',
+        parts: [{ type: 'text', content: 'It is sunny in Paris.' }],
+        finish_reason: 'stop',
+      },
+    ]);
+    // The events became the messages: none is kept, nor the old provider attribute.
+    for (const s of [first, second]) {
+      expect(s.events, s.name).toEqual([]);
+      expect(s.attributes['gen_ai.system']).toBeUndefined();
+    }
   });
 
   it('OpenInference span kinds are recognised: retriever, tool, chain', async () => {

@@ -1,9 +1,11 @@
 // Content carried as span events by older GenAI instrumentations → message attributes:
-// gen_ai.{system,user,assistant,tool}.message and gen_ai.choice events (semconv ≤ 1.36), and the
-// older gen_ai.content.prompt / gen_ai.content.completion events with JSON gen_ai.prompt /
-// gen_ai.completion. Converted events are removed: the content now lives in the attributes.
+// gen_ai.{system,user,assistant,tool}.message and gen_ai.choice events (semconv ≤ 1.36), their
+// fields as attributes or packed as JSON in gen_ai.event.content (the Azure SDK's AI Inference
+// client), and the older gen_ai.content.prompt / gen_ai.content.completion events with JSON
+// gen_ai.prompt / gen_ai.completion. Converted events are removed: the content now lives in the
+// attributes.
 import { decodeEvent } from '../otlp/decode-parts.ts';
-import { getAttribute, type Span } from '../otlp/model.ts';
+import { type AnyValue, type Attribute, getAttribute, type Span } from '../otlp/model.ts';
 import { type Attrs, lookupTable, parseJson, setDefault, str } from './attrs.ts';
 import type { Message, Part } from './messages.ts';
 
@@ -24,6 +26,33 @@ function toolCalls(v: unknown): Part[] {
       ? { arguments: parseJson(c.function.arguments as string) ?? c.function.arguments }
       : {}),
   }));
+}
+
+/**
+ * An event's fields: its own attributes (content, tool_calls, id, message, finish_reason), else the
+ * same fields in the JSON object of its gen_ai.event.content attribute, where the Azure SDK's AI
+ * Inference tracing (@azure-rest/ai-inference) puts them all: {content, tool_calls, id} for a
+ * message, {finish_reason, index, message: {content, toolCalls}} for a choice.
+ */
+function eventFields(attributes: readonly Attribute[]): (k: string) => unknown {
+  const packed = parseJson(getAttribute(attributes, 'gen_ai.event.content'));
+  const fields =
+    packed && typeof packed === 'object' && !Array.isArray(packed)
+      ? (packed as Record<string, unknown>)
+      : undefined;
+  return (k) => getAttribute(attributes, k) ?? (fields && Object.hasOwn(fields, k) ? fields[k] : undefined);
+}
+
+/** A field that is JSON text in an attribute and a value already inside gen_ai.event.content. */
+const jsonValue = (v: unknown): unknown => (typeof v === 'string' ? parseJson(v) : v);
+
+/** A message's text: a string, or the text of a list of {type: "text", text} items. */
+function textOf(v: unknown): string | undefined {
+  if (!Array.isArray(v)) return str(v as AnyValue | undefined);
+  const texts = v.flatMap((x: { type?: unknown; text?: unknown } | null) =>
+    x?.type === 'text' && typeof x.text === 'string' ? [x.text] : [],
+  );
+  return texts.length ? texts.join('') : undefined;
 }
 
 /** Messages from a JSON list of {role, content} (the old gen_ai.prompt / gen_ai.completion format). */
@@ -55,29 +84,28 @@ export function normaliseContentEvents(span: Span, m: Attrs): boolean {
   for (const bytes of span.events) {
     const e = decodeEvent(bytes);
     const role = ROLE_EVENTS[e.name];
-    const a = (k: string) => getAttribute(e.attributes, k);
+    const a = eventFields(e.attributes);
     if (role) {
       const parts: Part[] = [];
-      const content = str(a('content'));
+      const content = textOf(a('content'));
       if (role === 'tool') {
-        parts.push({
-          type: 'tool_call_response',
-          ...(str(a('id')) ? { id: str(a('id')) } : {}),
-          response: content ?? '',
-        });
+        const id = str(a('id') as AnyValue | undefined);
+        parts.push({ type: 'tool_call_response', ...(id ? { id } : {}), response: content ?? '' });
       } else if (content !== undefined) parts.push({ type: 'text', content });
-      parts.push(...toolCalls(parseJson(a('tool_calls'))));
+      parts.push(...toolCalls(jsonValue(a('tool_calls'))));
       input.push({ role, parts });
     } else if (e.name === 'gen_ai.choice') {
-      const msg = parseJson(a('message')) as { content?: string; tool_calls?: unknown } | undefined;
-      const content = msg?.content ?? str(a('content'));
+      const msg = jsonValue(a('message')) as
+        | { content?: unknown; tool_calls?: unknown; toolCalls?: unknown }
+        | undefined;
+      const content = textOf(msg?.content ?? a('content'));
       const parts: Part[] = content !== undefined ? [{ type: 'text', content }] : [];
-      parts.push(...toolCalls(msg?.tool_calls ?? parseJson(a('tool_calls'))));
-      const finish = str(a('finish_reason'));
+      parts.push(...toolCalls(msg?.tool_calls ?? msg?.toolCalls ?? jsonValue(a('tool_calls'))));
+      const finish = str(a('finish_reason') as AnyValue | undefined);
       output.push({ role: 'assistant', parts, ...(finish ? { finish_reason: finish } : {}) });
     } else if (e.name === 'gen_ai.content.prompt' || e.name === 'gen_ai.content.completion') {
       const list = fromJsonList(
-        parseJson(a(e.name === 'gen_ai.content.prompt' ? 'gen_ai.prompt' : 'gen_ai.completion')),
+        jsonValue(a(e.name === 'gen_ai.content.prompt' ? 'gen_ai.prompt' : 'gen_ai.completion')),
       );
       if (!list) {
         kept.push(bytes);

@@ -270,6 +270,68 @@ const cases: Case[] = [
     eventsLeft: 1,
   },
   {
+    // As @azure-rest/ai-inference 1.0.0-beta.6 sends them (fixture azure-ai-inference): every field
+    // packed as JSON in gen_ai.event.content, the choice's tool calls as toolCalls.
+    name: "the Azure AI Inference client's events: fields as JSON in gen_ai.event.content",
+    input: {
+      'gen_ai.system': 'az.ai.inference',
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.request.model': 'gpt-4o-mini',
+    },
+    events: [
+      {
+        name: 'gen_ai.user.message',
+        attributes: {
+          'gen_ai.system': 'az.ai.inference',
+          'gen_ai.event.content': '{"content":[{"type":"text","text":"Weather in Paris?"}]}',
+        },
+      },
+      {
+        name: 'gen_ai.assistant.message',
+        attributes: {
+          'gen_ai.system': 'az.ai.inference',
+          'gen_ai.event.content':
+            '{"tool_calls":[{"id":"c1","type":"function","function":{"name":"weather","arguments":"{\\"city\\":\\"Paris\\"}"}}]}',
+        },
+      },
+      {
+        name: 'gen_ai.tool.message',
+        attributes: {
+          'gen_ai.system': 'az.ai.inference',
+          'gen_ai.event.content': '{"content":"sunny","id":"c1"}',
+        },
+      },
+      {
+        name: 'gen_ai.choice',
+        attributes: {
+          'gen_ai.system': 'az.ai.inference',
+          'gen_ai.event.content':
+            '{"finish_reason":"tool_calls","index":0,"message":{"toolCalls":[{"id":"c2","type":"function","function":{"name":"weather","arguments":"{}"}}]}}',
+        },
+      },
+    ],
+    expect: { 'gen_ai.provider.name': 'azure.ai.inference' },
+    messages: {
+      input: [
+        { role: 'user', parts: [{ type: 'text', content: 'Weather in Paris?' }] },
+        {
+          role: 'assistant',
+          parts: [{ type: 'tool_call', id: 'c1', name: 'weather', arguments: { city: 'Paris' } }],
+        },
+        { role: 'tool', parts: [{ type: 'tool_call_response', id: 'c1', response: 'sunny' }] },
+      ],
+      output: [
+        {
+          role: 'assistant',
+          parts: [{ type: 'tool_call', id: 'c2', name: 'weather', arguments: {} }],
+          finish_reason: 'tool_calls',
+        },
+      ],
+    },
+    absent: ['gen_ai.system', 'gen_ai.event.content'],
+    eventsLeft: 0,
+  },
+  {
     name: 'content capture "metadata": structure kept, text removed',
     capture: 'metadata',
     input: {
