@@ -3,11 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
 import { encodeSpan, encodeTraceRequest } from '../otlp/encode-proto.ts';
+import { FixedKey, type FixedValue } from '../otlp/fixed-attributes.ts';
 import { type Attribute, SpanKind } from '../otlp/model.ts';
 import { testSpan } from '../testing/spans.ts';
-import { FixedKey, type LedgerValue, ledgerSpan } from './ledger-span.ts';
+import { ledgerSpan } from './ledger-span.ts';
 
-const values: [string, LedgerValue][] = [
+const values: [string, FixedValue][] = [
   ['flag', true],
   ['off', false],
   ['count', 0n],

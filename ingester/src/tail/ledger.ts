@@ -8,6 +8,7 @@
 // parent links of its other spans read then — only for the traces with two such spans or more.
 import { looksGenAi } from '../normalise/normalise.ts';
 import { pickAttributes, rawAttributes } from '../normalise/raw-attributes.ts';
+import { FixedKey, type FixedValue } from '../otlp/fixed-attributes.ts';
 import { fmix32 } from '../otlp/fmix32.ts';
 import {
   type AnyValue,
@@ -23,7 +24,7 @@ import {
 import { isError } from '../sample/policy.ts';
 import { ADJUSTED_COUNT_ATTRIBUTE, RULE_ATTRIBUTE } from '../sample/sampler.ts';
 import { isCarrier, rollups, USAGE_FIELDS, type Usage, type UsageNode } from '../usage/rollup.ts';
-import { FixedKey, type LedgerValue, ledgerSpan } from './ledger-span.ts';
+import { ledgerSpan } from './ledger-span.ts';
 
 export const LEDGER_SPAN_NAME = 'koder.usage';
 /** Set on ledger spans by the ingester and removed from every span a client sends (see stripLedgerMarks). */
@@ -291,7 +292,7 @@ export function ledgerBatch(
   settle(ledger, links);
   const spans: Span[] = [];
   for (const [requestId, t] of ledger.byRequest) {
-    const attributes: [FixedKey, LedgerValue][] = [[K.ledger, true]];
+    const attributes: [FixedKey, FixedValue][] = [[K.ledger, true]];
     if (requestId) attributes.push([K.requestId, requestId]);
     attributes.push([K.spans, int(t.spans)], [K.errors, int(t.errors)], [K.error, t.errors > 0]);
     for (const [type, key] of K.tokens) attributes.push([key, int(t.tokens?.get(type) ?? 0)]);
