@@ -255,7 +255,7 @@ function ledgerSpanId(traceId: Uint8Array, requestId: string, first: Uint8Array)
 const int = (n: number): bigint => BigInt(Math.round(n));
 const NONE: readonly string[] = [];
 
-/** The ledger span's keys, each encoded once (ledger-span.ts). */
+/** The ledger span's keys, each encoded once (otlp/fixed-attributes.ts). */
 const K = {
   ledger: new FixedKey(LEDGER_MARK),
   requestId: new FixedKey('koder.request_id'),
