@@ -128,7 +128,7 @@ describe('query API contract (embedded store; Tempo backend against the stand-in
       for (const rs of batch.resourceSpans)
         for (const ss of rs.scopeSpans) for (const span of ss.spans) addSpanUsage(ledger, span, rs.resource);
       const first = batch.resourceSpans[0]?.scopeSpans[0]?.spans[0];
-      const ledgerSpans = first && ledgerBatch(first.traceId, ledger, { keep: true, rule: 'default' });
+      const ledgerSpans = first && ledgerBatch(first.traceId, ledger, { keep: true, rule: 'default' })?.batch;
       if (ledgerSpans) {
         store.insert(TENANT, ledgerSpans);
         standin.push(TENANT, batchJson(ledgerSpans));

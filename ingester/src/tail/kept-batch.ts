@@ -105,8 +105,10 @@ export function stampBatch(batch: TraceBatch, stamp: Stamp): void {
 }
 
 /**
- * The kept trace as a batch of decoded, stamped spans. The buffered bytes are framed into one export
- * request and decoded as any request is (checked again, so nothing unchecked reaches storage).
+ * The kept trace as a batch of stamped spans: each stamped in its bytes (stampBytes), or, when one
+ * already carries a stamp key, the whole trace decoded and stamped. Either way the bytes are framed
+ * into one export request and decoded as any request is (checked again, so nothing unchecked reaches
+ * storage; attributes stay undecoded until something reads them).
  */
 export function keptBatch(groups: readonly SpanGroup[], stamp: Stamp): TraceBatch {
   const stamped = groups.map((g) => {

@@ -85,8 +85,6 @@ export interface TraceLedger {
   byRequest: Map<string, UsageTally>;
   /** The trace's carriers, settled into the tallies' tokens when the ledger is emitted. */
   carriers: Carrier[];
-  /** What settling counted, span by span, for the usage metric (taken by whoever emits the ledger). */
-  counted: CountedTokens[];
   rootSpanId: Uint8Array | undefined;
   /** The root span's resource, else the first resource seen: the ledger spans' resource. */
   resource: Resource | undefined;
@@ -95,7 +93,6 @@ export interface TraceLedger {
 export const emptyLedger = (): TraceLedger => ({
   byRequest: new Map(),
   carriers: [],
-  counted: [],
   rootSpanId: undefined,
   resource: undefined,
 });
@@ -184,7 +181,8 @@ export type SpanLink = readonly [spanId: Uint8Array, parentSpanId: Uint8Array];
  * usage its descendants carry, only what it adds beyond them. With fewer than two carriers nothing
  * can roll up, and the other spans' links are not read.
  */
-function settle(ledger: TraceLedger, links: (() => Iterable<SpanLink>) | undefined): void {
+function settle(ledger: TraceLedger, links: (() => Iterable<SpanLink>) | undefined): CountedTokens[] {
+  const out: CountedTokens[] = [];
   const carriers = ledger.carriers;
   let counted = (c: Carrier): Usage | undefined => c;
   if (carriers.length > 1) {
@@ -216,9 +214,10 @@ function settle(ledger: TraceLedger, links: (() => Iterable<SpanLink>) | undefin
       byType.set(type, (byType.get(type) ?? 0) + n);
       tokens.push([type, n]);
     }
-    ledger.counted.push({ service: c.service, model: c.model, promptVersion: c.promptVersion, tokens });
+    out.push({ service: c.service, model: c.model, promptVersion: c.promptVersion, tokens });
   }
   ledger.carriers = [];
+  return out;
 }
 
 const NO_USAGE: Usage = {
@@ -278,18 +277,18 @@ const tokensByModel = (byModel: Map<string, Map<string, number>>) =>
   JSON.stringify(Object.fromEntries([...byModel].map(([m, byType]) => [m, Object.fromEntries(byType)])));
 
 /**
- * The ledger spans of a decided trace, as a batch under the trace's root resource. `links` gives the
- * parent link of every span of the trace the ledger tallied; without it only the carriers' own links
- * join them.
+ * The ledger spans of a decided trace, as a batch under the trace's root resource, and the tokens
+ * settling counted span by span (for the usage metric). `links` gives the parent link of every span
+ * of the trace the ledger tallied; without it only the carriers' own links join them.
  */
 export function ledgerBatch(
   traceId: Uint8Array,
   ledger: TraceLedger,
   decision: { keep: boolean; rule: string },
   links?: () => Iterable<SpanLink>,
-): TraceBatch | undefined {
+): { batch: TraceBatch; counted: CountedTokens[] } | undefined {
   if (!ledger.resource || ledger.byRequest.size === 0) return undefined;
-  settle(ledger, links);
+  const counted = settle(ledger, links);
   const spans: Span[] = [];
   for (const [requestId, t] of ledger.byRequest) {
     const attributes: [FixedKey, FixedValue][] = [[K.ledger, true]];
@@ -319,7 +318,7 @@ export function ledgerBatch(
       }),
     );
   }
-  return {
+  const batch: TraceBatch = {
     resourceSpans: [
       {
         resource: ledger.resource,
@@ -328,6 +327,7 @@ export function ledgerBatch(
       },
     ],
   };
+  return { batch, counted };
 }
 
 /**

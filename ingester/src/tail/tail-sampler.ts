@@ -189,11 +189,6 @@ export function createTailSampler(deps: TailDeps): TailSampler {
     tm.cachedDecisions.set(cacheEntries);
   };
 
-  const takeCounted = (tenant: string, ledger: TraceLedger) => {
-    if (ledger.counted.length) deps.countTokens?.(tenant, ledger.counted);
-    ledger.counted = [];
-  };
-
   const releaseSegments = (segments: readonly number[]) => {
     if (wal) for (const s of segments) wal.release(s);
   };
@@ -210,8 +205,9 @@ export function createTailSampler(deps: TailDeps): TailSampler {
     tm.spansDecided.inc({ tenant: trace.tenant, outcome }, spans);
     // The usage ledger goes out whatever the decision, with the kept spans or alone; the trace's
     // pending records stay referenced until it is queued, so a crash before that loses nothing.
-    const ledger = ledgerBatch(trace.traceId, trace.ledger, d, () => bufferedLinks(trace.groups));
-    takeCounted(trace.tenant, trace.ledger);
+    const settled = ledgerBatch(trace.traceId, trace.ledger, d, () => bufferedLinks(trace.groups));
+    if (settled?.counted.length) deps.countTokens?.(trace.tenant, settled.counted);
+    const ledger = settled?.batch;
     const ledgerSpans = ledger ? spanCount(ledger) : 0;
     if (!d.keep) {
       metrics.spansSampledOut.inc({ tenant: trace.tenant }, spans);
@@ -505,8 +501,9 @@ export function createTailSampler(deps: TailDeps): TailSampler {
   function outboxLateLedgers(): void {
     for (const t of lateLedgers.values()) {
       budget?.release(LATE_LEDGER_BYTES);
-      const batch = ledgerBatch(t.traceId, t.ledger, t.d, () => t.links);
-      takeCounted(t.tenant, t.ledger);
+      const settled = ledgerBatch(t.traceId, t.ledger, t.d, () => t.links);
+      if (settled?.counted.length) deps.countTokens?.(t.tenant, settled.counted);
+      const batch = settled?.batch;
       if (!batch) {
         releaseSegments(t.segments);
         continue;
