@@ -3,17 +3,25 @@
 // (default 1,000) and POLICIES SamplingPolicies (default 100) in 10 namespaces are created at once
 // (64 requests in flight, the policies first but not awaited), with the operator already running under
 // the chart's NODE_OPTIONS. Measured from the first create: when the ingester ConfigMap holds every
-// tenant, when every TraceTenant is Ready; the writes in the API server's audit log by kind; writes
+// tenant, when every TraceTenant is Ready (both watched); the writes in the API server's audit log by kind; writes
 // while idle afterwards; the operator's peak RSS (VmHWM), heap in use and reconcile count.
 // BENCH_COLD=1 creates them all with the operator stopped and then starts it, times measured from its
 // start: the operator's own work, without the API server also taking the creates. Either way the
 // operator is then restarted and the writes of the restart (goal: none) are counted from the audit log.
-// BENCH_KEEP_LOG=FILE keeps the operator's log; BENCH_NODE_OPTIONS replaces the chart's NODE_OPTIONS.
+// BENCH_KEEP_LOG=FILE keeps the operator's log; BENCH_NODE_OPTIONS replaces the chart's NODE_OPTIONS;
+// BENCH_OPERATOR_ARGS adds flags (say `--api-concurrency 32`).
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '@koder-trace/ingester/config';
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubernetesListObject,
+  type KubernetesObject,
+  makeInformer,
+  type V1ConfigMap,
+} from '@kubernetes/client-node';
 import { startControlPlane } from '../test/harness/control-plane.ts';
 import { freePort } from '../test/harness/ports.ts';
 import { startProcess, waitUntilReady } from '../test/harness/process.ts';
@@ -51,6 +59,7 @@ async function startOperator() {
       'koder-trace',
       '--admin-port',
       String(port),
+      ...(process.env.BENCH_OPERATOR_ARGS?.split(' ').filter(Boolean) ?? []),
     ],
     env: { ...process.env, NODE_OPTIONS },
     logFile: join(cp.dir, `operator-${++starts}.log`),
@@ -59,6 +68,11 @@ async function startOperator() {
   return p;
 }
 let op = COLD ? undefined : await startOperator();
+// The operator's CPU time (user + system) so far, in seconds.
+const cpuSeconds = () => {
+  const fields = readFileSync(`/proc/${op?.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return Number(((Number(fields[11]) + Number(fields[12])) / 100).toFixed(1));
+};
 const rssPeakMiB = () => {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${op?.pid}/status`, 'utf8'));
   return Math.round(Number(m?.[1] ?? 0) / 1024);
@@ -93,6 +107,52 @@ const tenant = (i: number) => ({
 const create = (plural: string) => (o: { metadata: { namespace: string } }) =>
   custom.createNamespacedCustomObject({ ...GROUP, plural, namespace: o.metadata.namespace, body: o });
 
+// Progress is watched, as `kubectl wait` does, not polled: listing 10,000 TraceTenants every 250 ms
+// cost the API server more than the operator's own status writes did.
+let configComplete = false;
+const ready = new Set<string>();
+let onProgress = () => {};
+const keyOf = (o: KubernetesObject) => `${o.metadata?.namespace}/${o.metadata?.name}`;
+type Tenant = KubernetesObject & { status?: { conditions?: { type?: string; status?: string }[] } };
+const tenantWatch = makeInformer<Tenant>(
+  cp.kubeConfig,
+  `/apis/${GROUP.group}/${GROUP.version}/tracetenants`,
+  () =>
+    custom.listClusterCustomObject({ ...GROUP, plural: 'tracetenants' }) as Promise<
+      KubernetesListObject<Tenant>
+    >,
+);
+const noteTenant = (t: Tenant) => {
+  const isReady = t.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+  if (isReady) ready.add(keyOf(t));
+  else ready.delete(keyOf(t));
+  onProgress();
+};
+tenantWatch.on('add', noteTenant);
+tenantWatch.on('update', noteTenant);
+tenantWatch.on('delete', (t) => ready.delete(keyOf(t)));
+const configWatch = makeInformer<V1ConfigMap>(
+  cp.kubeConfig,
+  '/api/v1/namespaces/koder-trace/configmaps',
+  () => core.listNamespacedConfigMap({ namespace: 'koder-trace' }),
+);
+const noteConfig = (cm: V1ConfigMap) => {
+  if (cm.metadata?.name !== 'koder-trace-ingester' || configComplete) return;
+  const parsed = parseConfig(cm.data?.['config.yaml'] ?? '');
+  configComplete = parsed.ok && parsed.config.tenants.length === TENANTS;
+  onProgress();
+};
+configWatch.on('add', noteConfig);
+configWatch.on('update', noteConfig);
+const watches = [tenantWatch, configWatch];
+// An informer stops on a watch error other than 410 Gone; start it again (it relists) as the operator does.
+let watching = true;
+for (const w of watches)
+  w.on('error', () => {
+    if (watching) setTimeout(() => watching && void w.start().catch(() => {}), 500);
+  });
+await Promise.all(watches.map((w) => w.start()));
+
 let t0 = performance.now();
 const secs = (t: number) => ((t - t0) / 1000).toFixed(1);
 const applying = Promise.all([
@@ -110,6 +170,7 @@ const applying = Promise.all([
 let appliedAt = 0;
 void applying.then(() => {
   appliedAt = performance.now();
+  onProgress();
 });
 // Cold: everything exists before the operator starts; its start is time zero.
 let coldApplySeconds: number | undefined;
@@ -121,9 +182,14 @@ if (COLD) {
   op = await startOperator();
 }
 
-// The operator's heap in use (the live set plus garbage not yet collected), sampled every second.
+// The operator's heap in use (the live set plus garbage not yet collected) and its anonymous memory
+// (RSS less the pages mapped from files — Node's binary and libraries, shared and reclaimable —
+// which is what a container's memory limit has to hold), sampled every second.
 let heapPeakMiB = 0;
+let anonPeakMiB = 0;
 const heapSampler = setInterval(() => {
+  const anon = /RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${op?.pid}/status`, 'utf8'));
+  anonPeakMiB = Math.max(anonPeakMiB, Math.round(Number(anon?.[1] ?? 0) / 1024));
   void scrapeMetric(`${admin}/metrics`, 'nodejs_heap_size_used_bytes')
     .then((b) => {
       heapPeakMiB = Math.max(heapPeakMiB, Math.round(b / 2 ** 20));
@@ -132,24 +198,24 @@ const heapSampler = setInterval(() => {
 }, 1000);
 let configAt = 0;
 let readyAt = 0;
-while (!readyAt) {
-  await new Promise((r) => setTimeout(r, 250));
-  if (!configAt) {
-    const cm = await core
-      .readNamespacedConfigMap({ name: 'koder-trace-ingester', namespace: 'koder-trace' })
-      .catch(() => undefined);
-    const parsed = cm ? parseConfig(cm.data?.['config.yaml'] ?? '') : undefined;
-    if (parsed?.ok && parsed.config.tenants.length === TENANTS) configAt = performance.now();
-  }
-  if (configAt && appliedAt) {
-    const list = (await custom.listClusterCustomObject({ ...GROUP, plural: 'tracetenants' })) as {
-      items: { status?: { conditions?: { status?: string }[] } }[];
-    };
-    const ready = list.items.filter((t) => t.status?.conditions?.[0]?.status === 'True').length;
-    if (ready === TENANTS) readyAt = performance.now();
-  }
-  if (performance.now() - t0 > 600_000) throw new Error('did not converge in 10 minutes');
-}
+const converged = new Promise<void>((resolve) => {
+  const check = () => {
+    if (!configAt && configComplete) configAt = performance.now();
+    if (!readyAt && configAt && appliedAt && ready.size === TENANTS) {
+      readyAt = performance.now();
+      resolve();
+    }
+  };
+  onProgress = check;
+  check();
+});
+const timeout = setTimeout(() => {
+  throw new Error('did not converge in 10 minutes');
+}, 600_000);
+await converged;
+clearTimeout(timeout);
+watching = false;
+await Promise.all(watches.map((w) => w.stop()));
 // Settled: no write for 3 s (SamplingPolicies' usedBy may still follow the last tenants). Then idle.
 const writesNow = () => scrapeMetric(`${admin}/metrics`, 'koder_operator_writes_total');
 let settled = await writesNow();
@@ -176,6 +242,7 @@ for (const w of writes) {
 }
 const reconciles = await scrapeMetric(`${admin}/metrics`, 'koder_operator_reconciles_total');
 const peakRssMiB = rssPeakMiB();
+const operatorCpuSeconds = cpuSeconds();
 const heapUsedAtEndMiB = Math.round(
   (await scrapeMetric(`${admin}/metrics`, 'nodejs_heap_size_used_bytes')) / 2 ** 20,
 );
@@ -215,7 +282,9 @@ console.log(
       auditedByKind: Object.fromEntries([...byKind].sort((a, b) => b[1] - a[1])),
       idleWritesIn5sAfterSettling: idle,
       reconciles,
+      operatorCpuSeconds,
       peakRssMiB,
+      peakAnonRssMiB: anonPeakMiB,
       peakHeapUsedMiB: heapPeakMiB,
       heapUsedAtEndMiB,
       restart: {
