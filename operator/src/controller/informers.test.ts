@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterEach, expect, it } from 'vitest';
-import { startInformers } from './informers.ts';
+import { slim, startInformers } from './informers.ts';
 
 const open: ServerResponse[] = [];
 const servers: ReturnType<typeof createServer>[] = [];
@@ -76,4 +76,34 @@ it('resolves only once every cache holds a complete list, a list refused with 42
   } finally {
     await caches.stop();
   }
+});
+
+it('slim drops managedFields and kubectl last-applied copy, and keeps everything else', () => {
+  const obj = {
+    metadata: {
+      name: 't',
+      namespace: 'team-a',
+      uid: 'u',
+      resourceVersion: '9',
+      labels: { a: 'b' },
+      annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{...}', keep: 'me' },
+      managedFields: [{ manager: 'kubectl' }],
+    },
+    spec: { tenantId: 'x' },
+  };
+  slim(obj);
+  expect(obj).toEqual({
+    metadata: {
+      name: 't',
+      namespace: 'team-a',
+      uid: 'u',
+      resourceVersion: '9',
+      labels: { a: 'b' },
+      annotations: { keep: 'me' },
+    },
+    spec: { tenantId: 'x' },
+  });
+  const bare = { metadata: { name: 'n' } };
+  slim(bare);
+  expect(bare).toEqual({ metadata: { name: 'n' } });
 });

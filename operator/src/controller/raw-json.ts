@@ -2,7 +2,8 @@
 // typed client mangles a field: client-node serialises a Lease's MicroTime fields with millisecond
 // precision, which the API server refuses (it wants RFC 3339 with microseconds). They reuse kept-alive
 // connections (connections.ts) rather than a handshake per request.
-import { request } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { httpsOptions } from './connections.ts';
 
@@ -15,16 +16,24 @@ export class ApiError extends Error {
   }
 }
 
-export async function rawJson<T>(kc: KubeConfig, method: string, path: string, body?: unknown): Promise<T> {
+export async function rawJson<T>(
+  kc: KubeConfig,
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<T> {
   const server = kc.getCurrentCluster()?.server;
   if (!server) throw new Error('kubeconfig has no current cluster');
   const url = new URL(path, server);
-  const opts = await httpsOptions(kc, {
+  const { agent, ...opts } = await httpsOptions(kc, {
     method,
-    headers: { accept: 'application/json', 'content-type': 'application/json' },
+    headers: { accept: 'application/json', 'content-type': contentType },
   });
+  // Plain http only for a local stand-in API server (tests); the shared agent is an HTTPS one.
+  const plain = url.protocol === 'http:';
   return new Promise((resolve, reject) => {
-    const req = request(url, opts, (res) => {
+    const req = (plain ? httpRequest : httpsRequest)(url, plain ? opts : { ...opts, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
