@@ -2,23 +2,21 @@
 // the first list of SamplingPolicies with 429 (as a real one does while its storage for a new CRD
 // initialises), startInformers waits for the retried list instead of returning with no policies,
 // which made the first reconcile report a false PolicyNotFound.
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { ServerResponse } from 'node:http';
 import { pino } from 'pino';
 import { afterEach, expect, it } from 'vitest';
 import { slim, startInformers } from './informers.ts';
+import { closeStandIns, standInApi } from './stand-in-api.ts';
 
 const open: ServerResponse[] = [];
-const servers: ReturnType<typeof createServer>[] = [];
 afterEach(() => {
   for (const res of open.splice(0)) res.destroy();
-  for (const s of servers.splice(0)) s.close();
+  closeStandIns();
 });
 
 it('resolves only once every cache holds a complete list, a list refused with 429 included', async () => {
   let policyLists = 0;
-  const server = createServer((req, res) => {
+  const kc = await standInApi((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.searchParams.get('watch') === 'true') {
       res.writeHead(200, { 'content-type': 'application/json' }).flushHeaders();
@@ -49,21 +47,6 @@ it('resolves only once every cache holds a complete list, a list refused with 42
       return list([{ apiVersion: 'trace.koder.dev/v1alpha1', kind: 'TraceTenant', metadata: meta('t') }]);
     return list([]);
   });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [
-      {
-        name: 'c',
-        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        skipTLSVerify: true,
-      },
-    ],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
 
   let changes = 0;
   const caches = await startInformers(kc, () => changes++, pino({ level: 'silent' }));
@@ -79,30 +62,17 @@ it('resolves only once every cache holds a complete list, a list refused with 42
 });
 
 it('slim drops managedFields and kubectl last-applied copy, and keeps everything else', () => {
+  const kept = { name: 't', namespace: 'team-a', uid: 'u', resourceVersion: '9', labels: { a: 'b' } };
   const obj = {
     metadata: {
-      name: 't',
-      namespace: 'team-a',
-      uid: 'u',
-      resourceVersion: '9',
-      labels: { a: 'b' },
+      ...kept,
       annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{...}', keep: 'me' },
       managedFields: [{ manager: 'kubectl' }],
     },
     spec: { tenantId: 'x' },
   };
   slim(obj);
-  expect(obj).toEqual({
-    metadata: {
-      name: 't',
-      namespace: 'team-a',
-      uid: 'u',
-      resourceVersion: '9',
-      labels: { a: 'b' },
-      annotations: { keep: 'me' },
-    },
-    spec: { tenantId: 'x' },
-  });
+  expect(obj).toEqual({ metadata: { ...kept, annotations: { keep: 'me' } }, spec: { tenantId: 'x' } });
   const bare = { metadata: { name: 'n' } };
   slim(bare);
   expect(bare).toEqual({ metadata: { name: 'n' } });

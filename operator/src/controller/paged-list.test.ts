@@ -1,15 +1,11 @@
 // Paged lists against a stand-in API server that pages as the real one does (limit/continue, one
 // snapshot resourceVersion) and can expire a continue token with 410, as etcd compaction does.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterEach, expect, it } from 'vitest';
 import { listPaged } from './paged-list.ts';
+import { closeStandIns, standInApi } from './stand-in-api.ts';
 
-const servers: ReturnType<typeof createServer>[] = [];
-afterEach(() => {
-  for (const s of servers.splice(0)) s.close();
-});
+afterEach(closeStandIns);
 
 const ITEMS = Array.from({ length: 7 }, (_, i) => ({
   metadata: { name: `s${i}`, namespace: 'team-a', managedFields: [{ manager: 'kubectl' }] },
@@ -18,7 +14,7 @@ const ITEMS = Array.from({ length: 7 }, (_, i) => ({
 /** Serves ITEMS in pages; `expireAfter` pages in, a continue token is refused with 410. */
 async function standIn(expireAfter = Infinity) {
   const queries: URLSearchParams[] = [];
-  const server = createServer((req, res) => {
+  const kc = await standInApi((req, res) => {
     const q = new URL(req.url ?? '/', 'http://x').searchParams;
     queries.push(q);
     const from = Number(q.get('continue') ?? 0);
@@ -35,21 +31,6 @@ async function standIn(expireAfter = Infinity) {
     res
       .writeHead(200, { 'content-type': 'application/json' })
       .end(JSON.stringify({ apiVersion: 'v1', kind: 'SecretList', metadata, items: ITEMS.slice(from, to) }));
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [
-      {
-        name: 'c',
-        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        skipTLSVerify: true,
-      },
-    ],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
   });
   return { kc, queries };
 }
