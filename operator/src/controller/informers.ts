@@ -48,7 +48,7 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
  * managedFields of every field manager (and kubectl's last-applied copy). The cache holds the very
  * object the informer hands to its callbacks, so this runs in place, before anything else sees it.
  * The metadata is replaced by a copy rather than trimmed with `delete`: V8 turns an object that
- * loses a property into a hash table, which at 10,000 tenants and Secrets was about 8 MiB more.
+ * loses a property into a hash table (a heap snapshot at 10,000 tenants held 11.6 MiB of them).
  */
 export function slim(obj: KubernetesObject): void {
   const meta = obj.metadata;
