@@ -20,6 +20,13 @@ export type FixedValue = string | bigint | number | boolean | readonly string[];
 
 const stringValueSize = (s: string) => size.string(1, s);
 
+/** An ArrayValue's body: its `values` (field 1), each a string AnyValue. */
+function listBodySize(v: readonly string[]): number {
+  let n = 0;
+  for (const s of v) n += size.len(1, stringValueSize(s));
+  return n;
+}
+
 /** The AnyValue message's size. */
 function valueSize(v: FixedValue): number {
   switch (typeof v) {
@@ -31,11 +38,8 @@ function valueSize(v: FixedValue): number {
       return size.fixed64(4);
     case 'boolean':
       return size.varint(2, v ? 1 : 0);
-    default: {
-      let n = 0;
-      for (const s of v) n += size.len(1, stringValueSize(s));
-      return size.len(5, n);
-    }
+    default:
+      return size.len(5, listBodySize(v));
   }
 }
 
@@ -56,9 +60,7 @@ function writeValue(w: WireWriter, v: FixedValue): void {
       w.varintField(2, v ? 1 : 0);
       return;
     default: {
-      let n = 0;
-      for (const s of v) n += size.len(1, stringValueSize(s));
-      w.beginLen(5, n);
+      w.beginLen(5, listBodySize(v));
       for (const s of v) {
         w.beginLen(1, stringValueSize(s));
         w.stringField(1, s);
