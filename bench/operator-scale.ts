@@ -3,8 +3,9 @@
 // (default 1,000) and POLICIES SamplingPolicies (default 100) in 10 namespaces are created at once
 // (64 requests in flight, the policies first but not awaited), with the operator already running under
 // the chart's NODE_OPTIONS. Measured from the first create: when the ingester ConfigMap holds every
-// tenant, when every TraceTenant is Ready (both watched); the writes in the API server's audit log by kind; writes
-// while idle afterwards; the operator's peak RSS (VmHWM), heap in use and reconcile count.
+// tenant, when every TraceTenant is Ready (both watched); the writes in the API server's audit log by
+// kind; writes while idle afterwards; the operator's CPU time, peak RSS (VmHWM) and peak anonymous RSS,
+// heap in use and reconcile count.
 // BENCH_COLD=1 creates them all with the operator stopped and then starts it, times measured from its
 // start: the operator's own work, without the API server also taking the creates. Either way the
 // operator is then restarted and the writes of the restart (goal: none) are counted from the audit log.

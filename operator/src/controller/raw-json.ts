@@ -1,7 +1,9 @@
-// Plain JSON requests to the API server with the kubeconfig's credentials, for the few objects whose
-// typed client mangles a field: client-node serialises a Lease's MicroTime fields with millisecond
-// precision, which the API server refuses (it wants RFC 3339 with microseconds). They reuse kept-alive
-// connections (connections.ts) rather than a handshake per request.
+// Plain JSON requests to the API server with the kubeconfig's credentials, where client-node's typed
+// client is wrong or too costly: it serialises a Lease's MicroTime fields with millisecond precision,
+// which the API server refuses (it wants RFC 3339 with microseconds), and its typed round trip is
+// most of the operator's CPU for the requests there is one of per tenant (the informers' paged lists,
+// token Secret creates, status patches). They reuse kept-alive connections (connections.ts) rather
+// than a handshake per request.
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
