@@ -52,7 +52,7 @@ describe('compile (golden)', () => {
         tenantOutcomes: Object.fromEntries(out.tenantOutcomes),
         policyOutcomes: Object.fromEntries(out.policyOutcomes),
       },
-      { sortKeys: false, lineWidth: 120 },
+      { sortKeys: false, lineWidth: 120, noRefs: true },
     );
     const golden = new URL(`${name}.golden.yaml`, dir);
     if (process.env.UPDATE_GOLDEN) writeFileSync(golden, rendered);
@@ -60,6 +60,18 @@ describe('compile (golden)', () => {
     // What the operator writes must be a config the ingester accepts.
     const config = parseConfig(yaml.dump({ tenants: out.tenants }));
     expect(config.ok ? [] : config.errors).toEqual([]);
+  });
+
+  it('gives tenants with the same limits and retention one object each (the overrides share blocks)', () => {
+    const out = compile(load('tenants'));
+    const { overrides } = out.tempoOverrides;
+    const limits = new Map(out.tenants.map((t) => [t.id, t.limits]));
+    // support-bot sets its own limits and retention; the others keep the defaults.
+    expect(overrides.audited).toBe(overrides.unread);
+    expect(limits.get('audited')).toBe(limits.get('unread'));
+    expect(overrides['support-bot']).not.toBe(overrides.audited);
+    expect(overrides['support-bot']?.compaction.block_retention).toBe('720h');
+    expect(limits.get('support-bot')).toMatchObject({ spansPerSecond: 2000, burst: 4000 });
   });
 
   it('is deterministic: the same input in another order gives the same output', () => {

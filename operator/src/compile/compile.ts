@@ -133,13 +133,24 @@ export function compile(input: CompileInput): CompileOutput {
   const tenantIdsByAge: string[] = [];
   const tenantKeys = new Map<string, string>();
 
-  // Oldest first, so that on a duplicate tenant id the first one keeps it.
-  const ordered = [...input.tenants].sort(
-    (a, b) => created(a).localeCompare(created(b)) || keyOf(a).localeCompare(keyOf(b)),
-  );
+  // Oldest first, so that on a duplicate tenant id the first one keeps it. Sort keys are made once,
+  // not twice per comparison (at 10,000 tenants, most of what the sort allocated).
+  const ordered = input.tenants
+    .map((tt) => ({ tt, key: keyOf(tt), at: created(tt) }))
+    .sort((a, b) => a.at.localeCompare(b.at) || a.key.localeCompare(b.key));
+  // Tenants mostly share limits and retention: one object each, so the Tempo overrides share blocks.
+  const once = <T>(made: Map<string, T>, id: string, make: () => T): T => {
+    const known = made.get(id);
+    if (known !== undefined) return known;
+    const one = make();
+    made.set(id, one);
+    return one;
+  };
+  const sharedLimits = new Map<string, NonNullable<TenantConfig['limits']>>();
+  const parsedRetention = new Map<string, ReturnType<typeof tempoDuration>>();
+  const tempoBlocks = new Map<string, TempoTenantOverrides>();
   const owners = new Map<string, string>();
-  for (const tt of ordered) {
-    const key = keyOf(tt);
+  for (const { tt, key } of ordered) {
     const ns = tt.metadata?.namespace ?? 'default';
     const spec = tt.spec ?? {};
     const tenantId = spec.tenantId ?? tt.metadata?.name ?? '';
@@ -206,12 +217,18 @@ export function compile(input: CompileInput): CompileOutput {
       });
       continue;
     }
-    const limits = {
-      spansPerSecond: spec.limits?.spansPerSecond ?? DEFAULT_LIMITS.spansPerSecond,
-      burst: spec.limits?.burst ?? DEFAULT_LIMITS.burst,
-      maxAttributeValueBytes: spec.limits?.maxAttributeValueBytes ?? DEFAULT_LIMITS.maxAttributeValueBytes,
-      maxRequestBytes: spec.limits?.maxRequestBytes ?? DEFAULT_LIMITS.maxRequestBytes,
-    };
+    const l = spec.limits;
+    const spansPerSecond = l?.spansPerSecond ?? DEFAULT_LIMITS.spansPerSecond;
+    const burst = l?.burst ?? DEFAULT_LIMITS.burst;
+    const maxAttributeValueBytes = l?.maxAttributeValueBytes ?? DEFAULT_LIMITS.maxAttributeValueBytes;
+    const maxRequestBytes = l?.maxRequestBytes ?? DEFAULT_LIMITS.maxRequestBytes;
+    const limitsId = l ? `${spansPerSecond}/${burst}/${maxAttributeValueBytes}/${maxRequestBytes}` : '';
+    const limits = once(sharedLimits, limitsId, () => ({
+      spansPerSecond,
+      burst,
+      maxAttributeValueBytes,
+      maxRequestBytes,
+    }));
     // Read tokens: Secrets the user made; one that is missing or empty leaves that reader out, says so.
     const read = spec.read ?? {};
     const readTokens = (read.tokenSecrets ?? []).map((name) => ({
@@ -257,7 +274,7 @@ export function compile(input: CompileInput): CompileOutput {
     // Tempo limits in bytes, from the largest span the ingester lets through (tempo-overrides.ts). A
     // retention Tempo cannot parse would make it refuse the whole file: the default is kept instead.
     let retention = spec.retention ?? DEFAULT_RETENTION;
-    const parsed = tempoDuration(retention);
+    const parsed = once(parsedRetention, retention, () => tempoDuration(retention));
     if ('error' in parsed || parsed.ns === 0n) {
       if (verdict.ready)
         verdict = {
@@ -281,7 +298,9 @@ export function compile(input: CompileInput): CompileOutput {
           ? `Secret ${ns}/${reg.signingSecretRef.name} has no key "${reg.signingSecretRef.key}" (spec.promptRegistry.signingSecretRef): ratings are stored but not sent to the prompt registry`
           : 'this installation cannot give the ingester prompt-registry signing secrets yet: ratings are stored but not sent to the prompt registry',
       };
-    overrides[tenantId] = tempoTenantOverrides(limits, retention);
+    overrides[tenantId] = once(tempoBlocks, `${limitsId} ${retention}`, () =>
+      tempoTenantOverrides(limits, retention),
+    );
     tenantOutcomes.set(key, { ...base, sampling: summary, ...verdict });
   }
 

@@ -171,6 +171,17 @@ describe('ingester ConfigMap at scale', () => {
     expect(parsed.config.tenants.map((t) => t.id)).toContain('tenant-00000');
   });
 
+  it('anchors equal Tempo blocks whether or not compile handed them over as one object', () => {
+    const out = cluster(50);
+    const cloned = Object.fromEntries(
+      Object.entries(out.tempoOverrides.overrides).map(([id, block]) => [id, structuredClone(block)]),
+    );
+    const apart = tempoOverridesConfigMap({ ...out, tempoOverrides: { overrides: cloned } }, cfg);
+    const shared = text(tempoOverridesConfigMap(out, cfg).configMap);
+    expect(text(apart.configMap)).toBe(shared);
+    expect(shared.match(/\*ref_0/g)).toHaveLength(49);
+  });
+
   it('keeps distinct Tempo blocks apart, and leaves the newest out when full', () => {
     const out = cluster(300, { retention: (i) => `${i + 1}h` });
     const tempo = tempoOverridesConfigMap(out, cfg, 32 * 1024);

@@ -182,20 +182,33 @@ export function tempoOverridesConfigMap(
   cfg: OperatorConfig,
   budget = CONFIGMAP_BUDGET_BYTES,
 ): BuiltConfigMap {
-  const ids = out.tenantIdsByAge.filter((id) => out.tempoOverrides.overrides[id]);
+  const all = out.tempoOverrides.overrides;
+  const ids = out.tenantIdsByAge.filter((id) => all[id]);
   // Tenants with the same limits and retention share one block (a YAML anchor, which Tempo reads).
-  const shared = new Map<string, TempoTenantOverrides>();
+  // compile already hands them one object; equal blocks that are not the same object are found by
+  // content, each object serialised once.
+  const byContent = new Map<string, TempoTenantOverrides>();
+  const canonical = new Map<TempoTenantOverrides, TempoTenantOverrides>();
+  const canon = (block: TempoTenantOverrides) => {
+    let one = canonical.get(block);
+    if (!one) {
+      const key = JSON.stringify(block);
+      one = byContent.get(key) ?? block;
+      byContent.set(key, one);
+      canonical.set(block, one);
+    }
+    return one;
+  };
+  const renders = new Map<number, string>(); // each size dumped once
   const render = (k: number) => {
+    const known = renders.get(k);
+    if (known !== undefined) return known;
     const kept = new Set(ids.slice(0, k));
     const overrides: Record<string, TempoTenantOverrides> = {};
-    for (const [id, block] of Object.entries(out.tempoOverrides.overrides)) {
-      if (!kept.has(id)) continue;
-      const key = JSON.stringify(block);
-      const one = shared.get(key) ?? block;
-      shared.set(key, one);
-      overrides[id] = one;
-    }
-    return dump({ overrides }, true);
+    for (const id in all) if (kept.has(id)) overrides[id] = canon(all[id] as TempoTenantOverrides);
+    const text = dump({ overrides }, true);
+    renders.set(k, text);
+    return text;
   };
   const kept = largestFitting(ids.length, (k) => bytes(TEMPO_OVERRIDES_KEY, render(k)) <= budget);
   return {
