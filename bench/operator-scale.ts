@@ -2,15 +2,15 @@
 // kube-apiserver + etcd (test binaries), the way docs/operator.md reports it. TENANTS TraceTenants
 // (default 1,000) and POLICIES SamplingPolicies (default 100) in 10 namespaces are created at once
 // (64 requests in flight, the policies first but not awaited), with the operator already running under
-// the chart's NODE_OPTIONS. Measured from the first create: when the ingester ConfigMap holds every
-// tenant, when every TraceTenant is Ready (both watched); the writes in the API server's audit log by
-// kind; writes while idle afterwards; the operator's CPU time, peak RSS (VmHWM) and peak anonymous RSS,
-// heap in use and reconcile count.
+// the chart's NODE_OPTIONS and GLIBC_TUNABLES. Measured from the first create: when the ingester
+// ConfigMap holds every tenant, when every TraceTenant is Ready (both watched); the writes in the API
+// server's audit log by kind; writes while idle afterwards; the operator's CPU time, peak RSS (VmHWM)
+// and peak anonymous RSS, heap in use and reconcile count.
 // BENCH_COLD=1 creates them all with the operator stopped and then starts it, times measured from its
 // start: the operator's own work, without the API server also taking the creates. Either way the
 // operator is then restarted and the writes of the restart (goal: none) are counted from the audit log.
-// BENCH_KEEP_LOG=FILE keeps the operator's log; BENCH_NODE_OPTIONS replaces the chart's NODE_OPTIONS;
-// BENCH_OPERATOR_ARGS adds flags (say `--api-concurrency 32`).
+// BENCH_KEEP_LOG=FILE keeps the operator's log; BENCH_NODE_OPTIONS and BENCH_GLIBC_TUNABLES replace
+// the chart's; BENCH_OPERATOR_ARGS adds flags (say `--api-concurrency 32`).
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,8 +32,10 @@ const TENANTS = Number(process.argv[2] ?? 1000);
 const POLICIES = Number(process.argv[3] ?? 100);
 const NAMESPACES = 10;
 const IN_FLIGHT = 64;
-// The chart's (charts/koder-trace values operator.nodeOptions), unless BENCH_NODE_OPTIONS says otherwise.
+// The chart's (charts/koder-trace values operator.nodeOptions, operator.glibcTunables), unless
+// BENCH_NODE_OPTIONS or BENCH_GLIBC_TUNABLES (empty: glibc's defaults) says otherwise.
 const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? '--max-semi-space-size=4 --max-old-space-size=192';
+const GLIBC_TUNABLES = process.env.BENCH_GLIBC_TUNABLES ?? 'glibc.malloc.mmap_threshold=131072';
 const MAIN = fileURLToPath(new URL('../operator/src/main.ts', import.meta.url));
 const GROUP = { group: 'trace.koder.dev', version: 'v1alpha1' };
 
@@ -62,7 +64,7 @@ async function startOperator() {
       String(port),
       ...(process.env.BENCH_OPERATOR_ARGS?.split(' ').filter(Boolean) ?? []),
     ],
-    env: { ...process.env, NODE_OPTIONS },
+    env: { ...process.env, NODE_OPTIONS, GLIBC_TUNABLES },
     logFile: join(cp.dir, `operator-${++starts}.log`),
   });
   await waitUntilReady(p, async () => (await fetch(`${admin}/readyz`)).ok, 30_000);
@@ -270,6 +272,8 @@ console.log(
       mode: COLD
         ? 'created with the operator stopped, then started (times from its start)'
         : 'created while running',
+      nodeOptions: NODE_OPTIONS,
+      glibcTunables: GLIBC_TUNABLES,
       applySeconds: coldApplySeconds ?? Number(secs(appliedAt)),
       configCompleteSeconds: Number(secs(configAt)),
       allReadySeconds: Number(secs(readyAt)),

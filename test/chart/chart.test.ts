@@ -86,9 +86,14 @@ describe.skipIf(!bins.ok)(suiteTitle('Helm chart', bins), () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain("at '/tempo/distributor': 'not a host' does not match pattern");
     expect(bad.stderr).toContain("at '/ingester/replicas': minimum: got 0, want 1");
+    const tunables = await helm('template', 'kt', chart, '--set', 'operator.glibcTunables=mmap_threshold');
+    expect(tunables.code).not.toBe(0);
+    expect(tunables.stderr).toContain(
+      "at '/operator/glibcTunables': 'mmap_threshold' does not match pattern",
+    );
   });
 
-  it("passes the operator's settings to its flags and NODE_OPTIONS, lease timing only with leader election", async () => {
+  it("passes the operator's settings to its flags, NODE_OPTIONS and GLIBC_TUNABLES, lease timing only with leader election", async () => {
     const operator = async (...set: string[]) => {
       const out = await helm(
         'template',
@@ -108,13 +113,16 @@ describe.skipIf(!bins.ok)(suiteTitle('Helm chart', bins), () => {
           ),
         ),
         nodeOptions: container?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value,
+        glibcTunables: container?.env?.find((e) => e.name === 'GLIBC_TUNABLES')?.value,
       };
     };
     expect(await operator()).toEqual({
       flags: ['--api-concurrency=16', '--configmap-budget-bytes=1032192'],
       nodeOptions: '--max-semi-space-size=4 --max-old-space-size=192',
+      glibcTunables: 'glibc.malloc.mmap_threshold=131072',
     });
     expect((await operator('operator.nodeOptions=')).nodeOptions).toBeUndefined();
+    expect((await operator('operator.glibcTunables=')).glibcTunables).toBeUndefined();
     expect(
       (
         await operator(
