@@ -13,7 +13,7 @@ import {
   type V1Secret,
 } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../api/crds.ts';
-import { rawJson } from './raw-json.ts';
+import { rawWrite } from './raw-json.ts';
 
 export interface Kube {
   apply<T extends KubernetesObject>(obj: T): Promise<T>;
@@ -100,7 +100,7 @@ export function createKube(kc: KubeConfig, fieldManager: string, component: stri
     async createSecret(secret) {
       try {
         const ns = encodeURIComponent(secret.metadata?.namespace ?? 'default');
-        await rawJson(kc, 'POST', `/api/v1/namespaces/${ns}/secrets?${manager}`, secret);
+        await rawWrite(kc, 'POST', `/api/v1/namespaces/${ns}/secrets?${manager}`, secret);
         return 'created';
       } catch (err) {
         if (statusCode(err) === 409) return 'exists';
@@ -138,7 +138,7 @@ export function createKube(kc: KubeConfig, fieldManager: string, component: stri
     },
     async patchStatus(plural, namespace, name, status) {
       const path = `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${plural}/${encodeURIComponent(name)}/status`;
-      await rawJson(kc, 'PATCH', `${path}?${manager}`, { status }, MERGE_PATCH);
+      await rawWrite(kc, 'PATCH', `${path}?${manager}`, { status }, MERGE_PATCH);
     },
     async event(involved, type, reason, message) {
       const ns = involved.metadata?.namespace ?? 'default';
