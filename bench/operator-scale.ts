@@ -9,9 +9,13 @@
 // BENCH_COLD=1 creates them all with the operator stopped and then starts it, times measured from its
 // start: the operator's own work, without the API server also taking the creates. Either way the
 // operator is then restarted and the writes of the restart (goal: none) are counted from the audit log.
+// Then, the operator stopped, the API server's floor: the same two writes per tenant from a bare
+// client (apiServerFloor; BENCH_FLOOR=0 leaves it out).
 // BENCH_KEEP_LOG=FILE keeps the operator's log; BENCH_NODE_OPTIONS and BENCH_GLIBC_TUNABLES replace
 // the chart's; BENCH_OPERATOR_ARGS adds flags (say `--api-concurrency 32`).
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, readFileSync } from 'node:fs';
+import { type AgentOptions, Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '@koder-trace/ingester/config';
@@ -264,6 +268,71 @@ for (let quiet = 0; quiet < 5; ) {
   restartWrites = n;
 }
 const auditedRestartWrites = (await operatorWrites()).slice(writes.length);
+const restartQuietAfterSeconds = Number(((performance.now() - restartedAt) / 1000 - 5).toFixed(1));
+const restartPeakRssMiB = rssPeakMiB();
+await op?.stop();
+
+// The API server's floor for the same work, the operator stopped: each tenant's two writes (a token
+// Secret create, a status merge patch that changes the status) sent by a bare keep-alive client at
+// the operator's default concurrency (16), nothing in between. What the operator takes beyond this
+// is its own; the floor is what two shared cores give. (Slightly optimistic: no watcher is served.)
+async function apiServerFloorSeconds(): Promise<number> {
+  const opts: AgentOptions & { headers?: Record<string, string> } = {};
+  await cp.kubeConfig.applyToHTTPSOptions(opts);
+  const agent = new HttpsAgent({ ...opts, keepAlive: true });
+  const server = cp.kubeConfig.getCurrentCluster()?.server ?? '';
+  const send = (method: string, path: string, type: string, body: unknown) =>
+    new Promise<void>((resolve, reject) => {
+      const req = httpsRequest(
+        new URL(path, server),
+        { method, agent, headers: { ...opts.headers, 'content-type': type, accept: 'application/json' } },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            (res.statusCode ?? 0) < 300
+              ? resolve()
+              : reject(new Error(`${method} ${path}: ${res.statusCode}`)),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify(body));
+    });
+  const listed = (await custom.listClusterCustomObject({ ...GROUP, plural: 'tracetenants' })) as {
+    items: Tenant[];
+  };
+  const start = performance.now();
+  await inParallel(listed.items, 16, async (t) => {
+    const { name = '', namespace = '', uid = '' } = t.metadata ?? {};
+    await send('POST', `/api/v1/namespaces/${namespace}/secrets?fieldManager=floor`, 'application/json', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'Opaque',
+      metadata: {
+        name: `${name}-floor`,
+        namespace,
+        labels: { 'app.kubernetes.io/managed-by': 'floor', 'trace.koder.dev/tenant-token': name },
+        ownerReferences: [
+          { apiVersion: 'trace.koder.dev/v1alpha1', kind: 'TraceTenant', name, uid, controller: true },
+        ],
+      },
+      stringData: { token: randomBytes(32).toString('base64url') },
+    });
+    const status = {
+      ...t.status,
+      conditions: t.status?.conditions?.map((c) => ({ ...c, message: 'floor' })),
+    };
+    await send(
+      'PATCH',
+      `/apis/${GROUP.group}/${GROUP.version}/namespaces/${namespace}/tracetenants/${name}/status?fieldManager=floor`,
+      'application/merge-patch+json',
+      { status },
+    );
+  });
+  agent.destroy();
+  return Number(((performance.now() - start) / 1000).toFixed(1));
+}
+const floorSeconds = process.env.BENCH_FLOOR === '0' ? undefined : await apiServerFloorSeconds();
 console.log(
   JSON.stringify(
     {
@@ -293,18 +362,28 @@ console.log(
       peakHeapUsedMiB: heapPeakMiB,
       heapUsedAtEndMiB,
       restart: {
-        quietAfterSeconds: Number(((performance.now() - restartedAt) / 1000 - 5).toFixed(1)),
+        quietAfterSeconds: restartQuietAfterSeconds,
         operatorWrites: restartWrites,
         auditedOperatorWrites: auditedRestartWrites.length,
-        peakRssMiB: rssPeakMiB(),
+        peakRssMiB: restartPeakRssMiB,
       },
+      ...(floorSeconds === undefined
+        ? {}
+        : {
+            apiServerFloor: {
+              seconds: floorSeconds,
+              // Operator start → all Ready over the floor: cold runs only (else the creates are in it).
+              ...(COLD
+                ? { allReadyOverFloor: Number((Number(secs(readyAt)) / floorSeconds).toFixed(2)) }
+                : {}),
+            },
+          }),
       load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     },
     null,
     2,
   ),
 );
-await op?.stop();
 // The operator's log (each run's writes and duration) outlives the control plane's directory.
 if (process.env.BENCH_KEEP_LOG) copyFileSync(join(cp.dir, 'operator-1.log'), process.env.BENCH_KEEP_LOG);
 await cp.stop();
