@@ -5,8 +5,9 @@
 // Appends arriving while a write is under way are written together and synced once (group commit).
 // Every record holds a reference on its segment; the queue passes references on to the items it
 // makes and returns them when the items leave (stored or dead-lettered). A segment no one references
-// any more, and no longer appended to, is deleted. On start, older segments are read back (replayed);
-// a torn or corrupt tail is cut off, never a crash.
+// any more, and no longer appended to, is deleted — a step at a time (free-gradually.ts), so the
+// appends' syncs never wait for the disk to free a whole segment. On start, older segments are read
+// back (replayed); a torn or corrupt tail is cut off, never a crash.
 import {
   closeSync,
   fdatasync,
@@ -16,11 +17,11 @@ import {
   openSync,
   readdirSync,
   readFileSync,
-  unlink,
   unlinkSync,
   writev,
 } from 'node:fs';
 import { join } from 'node:path';
+import { gradualFreer, removeLeftovers } from './free-gradually.ts';
 import { encodeRecordParts, parseRecords, type WalRecord } from './record.ts';
 
 export type Durability = 'fsync' | 'batch';
@@ -49,6 +50,8 @@ export interface Wal {
   release(segment: number): void;
   /** Bytes in segments on disk. */
   readonly bytes: number;
+  /** Resolves once the segments released so far are gone from disk (tests). */
+  freed(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,6 +69,8 @@ interface Pending {
 
 export function openWal(opts: WalOptions): Wal {
   mkdirSync(opts.dir, { recursive: true });
+  removeLeftovers(opts.dir);
+  const freer = gradualFreer();
   const refs = new Map<number, number>();
   const sizes = new Map<number, number>();
   const replayed: ReplayedRecord[] = [];
@@ -109,16 +114,17 @@ export function openWal(opts: WalOptions): Wal {
   let unsynced = false;
 
   /**
-   * Deletes a segment no one needs any more. Off the event loop but for the last one at close: freeing
-   * tens of megabytes of file takes the kernel milliseconds, which requests should not wait for. A
-   * segment whose deletion a crash interrupts is replayed once more (duplicates, never loss).
+   * Deletes a segment no one needs any more. In the background, a step at a time, but for the last
+   * one at close: freeing tens of megabytes of file at once stalls the next sync of the live segment.
+   * A segment whose deletion a crash interrupts before it is renamed is replayed once more
+   * (duplicates, never loss).
    */
   const maybeDelete = (seq: number, sync = false) => {
     if (seq === active || (refs.get(seq) ?? 0) > 0) return;
     refs.delete(seq);
     sizes.delete(seq);
     const file = fileOf(opts.dir, seq);
-    if (!sync) return unlink(file, () => {}); // already gone is fine
+    if (!sync) return freer.free(file);
     try {
       unlinkSync(file);
     } catch {
@@ -229,6 +235,7 @@ export function openWal(opts: WalOptions): Wal {
       for (const s of sizes.values()) n += s;
       return n;
     },
+    freed: () => freer.idle(),
     async close() {
       closed = true;
       if (syncTimer) clearInterval(syncTimer);
@@ -240,6 +247,8 @@ export function openWal(opts: WalOptions): Wal {
       const last = active;
       active = -1;
       maybeDelete(last, true);
+      // No deletion left half done behind us (one would be finished at the next open anyway).
+      await freer.idle();
     },
   };
 }
