@@ -6,6 +6,7 @@ import { type SamplingConfig, type TenantConfig, TRACE_WAIT_DEFAULTS } from '@ko
 import { sha256Hex } from '@koder-trace/ingester/tenants';
 import type { SamplingPolicy, TraceTenant } from '../api/types.generated.ts';
 import { keyOf, tokenSecretName } from '../naming.ts';
+import { remember } from '../remember.ts';
 import { type TempoTenantOverrides, tempoDuration, tempoTenantOverrides } from './tempo-overrides.ts';
 
 export type { TempoTenantOverrides } from './tempo-overrides.ts';
@@ -139,13 +140,6 @@ export function compile(input: CompileInput): CompileOutput {
     .map((tt) => ({ tt, key: keyOf(tt), at: created(tt) }))
     .sort((a, b) => a.at.localeCompare(b.at) || a.key.localeCompare(b.key));
   // Tenants mostly share limits and retention: one object each, so the Tempo overrides share blocks.
-  const once = <T>(made: Map<string, T>, id: string, make: () => T): T => {
-    const known = made.get(id);
-    if (known !== undefined) return known;
-    const one = make();
-    made.set(id, one);
-    return one;
-  };
   const sharedLimits = new Map<string, NonNullable<TenantConfig['limits']>>();
   const parsedRetention = new Map<string, ReturnType<typeof tempoDuration>>();
   const tempoBlocks = new Map<string, TempoTenantOverrides>();
@@ -223,7 +217,7 @@ export function compile(input: CompileInput): CompileOutput {
     const maxAttributeValueBytes = l?.maxAttributeValueBytes ?? DEFAULT_LIMITS.maxAttributeValueBytes;
     const maxRequestBytes = l?.maxRequestBytes ?? DEFAULT_LIMITS.maxRequestBytes;
     const limitsId = l ? `${spansPerSecond}/${burst}/${maxAttributeValueBytes}/${maxRequestBytes}` : '';
-    const limits = once(sharedLimits, limitsId, () => ({
+    const limits = remember(sharedLimits, limitsId, () => ({
       spansPerSecond,
       burst,
       maxAttributeValueBytes,
@@ -274,7 +268,7 @@ export function compile(input: CompileInput): CompileOutput {
     // Tempo limits in bytes, from the largest span the ingester lets through (tempo-overrides.ts). A
     // retention Tempo cannot parse would make it refuse the whole file: the default is kept instead.
     let retention = spec.retention ?? DEFAULT_RETENTION;
-    const parsed = once(parsedRetention, retention, () => tempoDuration(retention));
+    const parsed = remember(parsedRetention, retention, () => tempoDuration(retention));
     if ('error' in parsed || parsed.ns === 0n) {
       if (verdict.ready)
         verdict = {
@@ -298,7 +292,7 @@ export function compile(input: CompileInput): CompileOutput {
           ? `Secret ${ns}/${reg.signingSecretRef.name} has no key "${reg.signingSecretRef.key}" (spec.promptRegistry.signingSecretRef): ratings are stored but not sent to the prompt registry`
           : 'this installation cannot give the ingester prompt-registry signing secrets yet: ratings are stored but not sent to the prompt registry',
       };
-    overrides[tenantId] = once(tempoBlocks, `${limitsId} ${retention}`, () =>
+    overrides[tenantId] = remember(tempoBlocks, `${limitsId} ${retention}`, () =>
       tempoTenantOverrides(limits, retention),
     );
     tenantOutcomes.set(key, { ...base, sampling: summary, ...verdict });

@@ -10,7 +10,7 @@
 // - Updates go through the Lease's resourceVersion, so two candidates cannot both win a race.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { ApiError, microTime, rawJson } from './raw-json.ts';
+import { ApiError, microTime, rawJson, rawWrite } from './raw-json.ts';
 
 interface Lease {
   metadata?: { resourceVersion?: string };
@@ -91,7 +91,7 @@ export function startLeaderElection(
       lease = await rawJson<Lease>(kc, 'GET', `${collection}/${opts.name}`);
     } catch (err) {
       if (!(err instanceof ApiError) || err.code !== 404) throw err;
-      await rawJson(kc, 'POST', collection, desired(undefined, new Date()));
+      await rawWrite(kc, 'POST', collection, desired(undefined, new Date()));
       renewedAt = started;
       return true;
     }
@@ -103,7 +103,7 @@ export function startLeaderElection(
       const duration = (lease.spec?.leaseDurationSeconds ?? leaseMs / 1000) * 1000;
       if (clock() - observed.at < duration) return false; // the holder renewed within its lease
     }
-    await rawJson(kc, 'PUT', `${collection}/${opts.name}`, desired(lease, new Date()));
+    await rawWrite(kc, 'PUT', `${collection}/${opts.name}`, desired(lease, new Date()));
     // Counted from before the request: the deadline never stretches by the request's duration.
     renewedAt = started;
     return true;
@@ -142,7 +142,7 @@ export function startLeaderElection(
         await rawJson<Lease>(kc, 'GET', `${collection}/${opts.name}`)
           .then((lease) =>
             lease.spec?.holderIdentity === opts.identity
-              ? rawJson(kc, 'PUT', `${collection}/${opts.name}`, {
+              ? rawWrite(kc, 'PUT', `${collection}/${opts.name}`, {
                   ...lease,
                   spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 },
                 })

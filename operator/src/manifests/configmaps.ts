@@ -14,6 +14,7 @@ import * as yaml from 'js-yaml';
 import { type CompileOutput, DEFAULT_LIMITS, type TempoTenantOverrides } from '../compile/compile.ts';
 import { CONFIGMAP_BUDGET_BYTES, type OperatorConfig } from '../config.ts';
 import { INSTANCE_LABEL, instanceOf, MANAGED_BY } from '../naming.ts';
+import { remember } from '../remember.ts';
 
 export const INGESTER_CONFIG_KEY = 'config.yaml';
 export const TEMPO_OVERRIDES_KEY = 'overrides.yaml';
@@ -139,11 +140,7 @@ export function ingesterConfigMap(
   const n = out.tenantIdsByAge.length;
   const fits = (text: string) => bytes(INGESTER_CONFIG_KEY, text) <= budget;
   const packedRenders = new Map<number, string>(); // each size rendered (dumped, gzipped) once
-  const packed = (k: number) => {
-    const text = packedRenders.get(k) ?? render(k, true);
-    packedRenders.set(k, text);
-    return text;
-  };
+  const packed = (k: number) => remember(packedRenders, k, () => render(k, true));
   // The plain list cannot fit when even its bare keys and values pass the budget: then it is not
   // rendered at all (at 10,000 tenants that YAML is over a megabyte, made on every run for nothing).
   const plainAtLeast = out.tenants.reduce((sum, t) => {
@@ -189,27 +186,16 @@ export function tempoOverridesConfigMap(
   // content, each object serialised once.
   const byContent = new Map<string, TempoTenantOverrides>();
   const canonical = new Map<TempoTenantOverrides, TempoTenantOverrides>();
-  const canon = (block: TempoTenantOverrides) => {
-    let one = canonical.get(block);
-    if (!one) {
-      const key = JSON.stringify(block);
-      one = byContent.get(key) ?? block;
-      byContent.set(key, one);
-      canonical.set(block, one);
-    }
-    return one;
-  };
+  const canon = (block: TempoTenantOverrides) =>
+    remember(canonical, block, () => remember(byContent, JSON.stringify(block), () => block));
   const renders = new Map<number, string>(); // each size dumped once
-  const render = (k: number) => {
-    const known = renders.get(k);
-    if (known !== undefined) return known;
-    const kept = new Set(ids.slice(0, k));
-    const overrides: Record<string, TempoTenantOverrides> = {};
-    for (const id in all) if (kept.has(id)) overrides[id] = canon(all[id] as TempoTenantOverrides);
-    const text = dump({ overrides }, true);
-    renders.set(k, text);
-    return text;
-  };
+  const render = (k: number) =>
+    remember(renders, k, () => {
+      const kept = new Set(ids.slice(0, k));
+      const overrides: Record<string, TempoTenantOverrides> = {};
+      for (const id in all) if (kept.has(id)) overrides[id] = canon(all[id] as TempoTenantOverrides);
+      return dump({ overrides }, true);
+    });
   const kept = largestFitting(ids.length, (k) => bytes(TEMPO_OVERRIDES_KEY, render(k)) <= budget);
   return {
     configMap: {
