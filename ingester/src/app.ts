@@ -99,7 +99,8 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   const discovery = config.cluster.discovery
     ? await startDiscovery(config.cluster.discovery, { log })
     : undefined;
-  const wal = config.wal.dir ? openWal(config.wal) : undefined;
+  const wal = config.wal.dir ? await openWal(config.wal) : undefined;
+  if (wal) metrics.wal.bytes = () => wal.bytes;
   for (const problem of wal?.problems ?? [])
     log.warn({ problem }, 'write-ahead log: a torn or damaged tail was cut');
   const budget = createByteBudget(config.memory.maxBytes, (used) => metrics.bufferedBytes.set(used));

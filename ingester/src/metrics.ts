@@ -73,8 +73,11 @@ export function createMetrics(opts: MetricsOptions = {}) {
     new Counter({ name, help, labelNames, registers: [registry] });
   const gauge = <L extends string>(name: string, help: string, labelNames: L[]) =>
     new Gauge({ name, help, labelNames, registers: [registry] });
+  // Read at each scrape from the write-ahead log, once there is one (app.ts sets it).
+  const wal = { bytes: () => 0 };
   return {
     registry,
+    wal,
     requests: counter('koder_ingester_requests_total', 'Export requests by transport and outcome', [
       'transport',
       'code',
@@ -126,6 +129,14 @@ export function createMetrics(opts: MetricsOptions = {}) {
       'Bytes held against memory.maxBytes: request bodies in progress and spans waiting for storage',
       [],
     ),
+    walBytes: new Gauge({
+      name: 'koder_ingester_wal_bytes',
+      help: 'Bytes of records in the write-ahead log for spans not yet stored (its directory also holds up to two spent segment files kept for reuse)',
+      registers: [registry],
+      collect() {
+        this.set(wal.bytes());
+      },
+    }),
     walReplayedSpans: counter(
       'koder_ingester_wal_replayed_spans_total',
       'Spans an earlier run acknowledged and left in the write-ahead log, queued again at start',

@@ -377,12 +377,12 @@ describe('trace-complete sampling (one replica)', () => {
     const traces = makeTraces(300, { seed: 8, errorRate: 0.05, llmRate: 0.2 });
     const batches = scatter(traces, 8, 25);
     // First run: every span accepted (durable), none decided yet; then the process "dies".
-    const first = rig({ wal: openWal(walOpts) });
+    const first = rig({ wal: await openWal(walOpts) });
     for (const b of batches) await first.push(batchOf(b));
     expect(first.stored.size).toBe(0);
     expect(first.tail.bufferedTraces).toBe(traces.length);
     // Second run on the same directory: the pending records go back into the buffer.
-    const wal = openWal(walOpts);
+    const wal = await openWal(walOpts);
     expect(wal.replayed.every((r) => r.pending)).toBe(true);
     const second = rig({ wal });
     for (const rec of wal.replayed) second.tail.replay(rec.tenant, rec.request, rec.segment);

@@ -13,7 +13,7 @@ describe('write-ahead-log records', () => {
   it('read back what was written, in order', () => {
     fc.assert(
       fc.property(fc.array(record, { maxLength: 8 }), (records: WalRecord[]) => {
-        const buf = Buffer.concat(records.map(encodeRecord));
+        const buf = Buffer.concat(records.map((r) => encodeRecord(r)));
         const parsed = parseRecords(buf);
         expect(parsed.problem).toBeUndefined();
         expect(parsed.goodLength).toBe(buf.length);
@@ -30,7 +30,7 @@ describe('write-ahead-log records', () => {
         fc.nat(),
         fc.boolean(),
         (records, at, flip) => {
-          const whole = records.map(encodeRecord);
+          const whole = records.map((r) => encodeRecord(r));
           const buf = Buffer.concat(whole);
           const cut = at % buf.length;
           const damaged = flip ? Buffer.from(buf) : buf.subarray(0, cut);
