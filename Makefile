@@ -88,9 +88,10 @@ soak: deps
 bench: deps
 	test/testbin/build.sh otelcol otelcol-tail
 	node bench/ingest-vs-collector.ts --seconds 5
-	node bench/ingest-vs-collector.ts --mode receive --spans llm --concurrency 1 --seconds 5 # below saturation: ack latency
+	node bench/ingest-vs-collector.ts --mode receive --spans llm --concurrency 1 --rate 10000 --seconds 20 # below saturation: ack latency
 	node bench/hot-path.ts --seconds 3
 	node bench/wal-record.ts --seconds 2 # the write-ahead log per request: encode, checksum (vs node:zlib), write
+	node bench/wal-append.ts # the write-ahead log's durable appends vs the disk's floor
 	node bench/worker-threads.ts --spans llm --workers 0,1,2 --seconds 3
 	node --expose-gc bench/query-trace-detail.ts --spans 1000000
 	node --expose-gc bench/trace-sampling.ts --traces 10000 # head vs trace mode vs three forwarding replicas

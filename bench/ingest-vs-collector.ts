@@ -17,6 +17,8 @@
 //   node bench/ingest-vs-collector.ts [--mode receive|forward|all] [--spans plain|llm|all]
 //     [--seconds 5] [--warmup 1] [--spans-per-request 256] [--concurrency 8]
 //     [--server-cpu 0] [--load-cpu 1] [--wal fsync|batch|none] [--json results.json]
+//     [--rate spans-per-second]   (paced: each sender sends on a fixed schedule, not as fast as answered;
+//     latency counts from the scheduled send, so a late answer delays no measurement)
 //   --wal adds a run of the ingester with its write-ahead log in that durability mode (none: no such run)
 //     [--cpu-prof dir]   (the ingester writes a V8 CPU profile per case into dir, for Chrome DevTools)
 //     [--ingester-main path/to/ingester/src/main.ts]   (another checkout's ingester: before/after)
@@ -47,12 +49,15 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'string' },
     'ingester-main': { type: 'string' },
     only: { type: 'string', default: 'all' },
+    rate: { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
 const warmup = Number(values.warmup);
 const perRequest = Number(values['spans-per-request']);
 const concurrency = Number(values.concurrency);
+/** With --rate: the time between one sender's requests. */
+const intervalMs = values.rate ? (concurrency * perRequest * 1000) / Number(values.rate) : 0;
 const pinned = canPin();
 const serverCpu = pinned ? Number(values['server-cpu']) : undefined;
 const loadCpu = Number(values['load-cpu']);
@@ -90,9 +95,9 @@ async function load(url: string, body: Buffer, pid: number): Promise<Load> {
     cpuSeconds: 0,
     rssEnd: 0,
   };
-  const one = () =>
+  const one = (scheduled: number) =>
     new Promise<void>((resolve) => {
-      const t0 = performance.now();
+      const t0 = Math.min(performance.now(), scheduled);
       const req = request(
         {
           host: u.hostname,
@@ -123,8 +128,14 @@ async function load(url: string, body: Buffer, pid: number): Promise<Load> {
       req.end(body);
     });
   let stop = false;
-  const senders = Array.from({ length: concurrency }, async () => {
-    while (!stop) await one();
+  const senders = Array.from({ length: concurrency }, async (_, i) => {
+    let next = performance.now() + (i * intervalMs) / concurrency;
+    while (!stop) {
+      const wait = next - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      await one(intervalMs ? next : Number.POSITIVE_INFINITY);
+      next += intervalMs;
+    }
   });
   await new Promise((r) => setTimeout(r, warmup * 1000));
   measuring = true;
@@ -172,7 +183,7 @@ const bodies = {
 };
 console.log(
   `${perRequest} spans per request (plain ${bodies.plain.length.toLocaleString('en')} B, llm ${bodies.llm.length.toLocaleString('en')} B), ` +
-    `${concurrency} concurrent senders, ${warmup}s warm-up + ${seconds}s measured per case; ` +
+    `${concurrency} concurrent senders${values.rate ? ` paced at ${Number(values.rate).toLocaleString('en')} spans/s` : ''}, ${warmup}s warm-up + ${seconds}s measured per case; ` +
     (pinned
       ? `servers on CPU ${serverCpu}, load generator and sink on CPU ${loadCpu}`
       : 'NOT pinned (taskset or a second CPU missing): figures are not per core'),

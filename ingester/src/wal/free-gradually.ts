@@ -62,7 +62,10 @@ export function gradualFreer(opts: { chunkBytes?: number; pauseMs?: number } = {
     },
     /** Resolves once every queued file is gone (tests, close). */
     idle(): Promise<void> {
-      return running ?? Promise.resolve();
+      if (!running) return Promise.resolve();
+      // Whoever waits keeps the process up until then: the steps' own timers do not.
+      const hold = setInterval(() => {}, 1 << 30);
+      return running.finally(() => clearInterval(hold));
     },
   };
 }
