@@ -68,7 +68,8 @@ function storageOn(port: number) {
 
 function walBytes(dir: string): number {
   let n = 0;
-  for (const f of readdirSync(dir)) n += statSync(join(dir, f)).size;
+  // A file listed may be gone by the time it is looked at (the log frees spent segments meanwhile).
+  for (const f of readdirSync(dir)) n += statSync(join(dir, f), { throwIfNoEntry: false })?.size ?? 0;
   return n;
 }
 
