@@ -5,7 +5,8 @@
 // without deletions; with 40 MB segments unlinked at once p99 62–66 ms (max 73–106 ms); with the
 // same freed 4 MiB every 20 ms p99 13 ms (max 21–28 ms). Smaller steps spread the cost over more
 // syncs (2 MiB every 5 ms: the same p99, a higher median). RocksDB deletes its files the same way
-// for the same reason (SstFileManager's bytes_max_delete_chunk).
+// for the same reason (SstFileManager's bytes_max_delete_chunk). The log keeps up to two spent
+// segments to write over (wal.ts); only the rest come here.
 //
 // A segment is first renamed out of the log's name pattern, so a crash part way through never
 // replays a segment that was already delivered; what is left is removed when the log next opens.

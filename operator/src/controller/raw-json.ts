@@ -3,8 +3,8 @@
 // which the API server refuses (it wants RFC 3339 with microseconds), and its typed round trip is
 // most of the operator's CPU for the requests there is one of per tenant (the informers' paged lists,
 // token Secret creates, status patches). Writes whose answer is not needed (those creates and
-// patches, the Lease's) go by rawWrite, which does not parse the object the API server sends back. They reuse kept-alive connections (connections.ts)
-// rather than a handshake per request.
+// patches, the Lease's) go by rawWrite, which does not parse the object the API server sends back.
+// They reuse kept-alive connections (connections.ts) rather than a handshake per request.
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
