@@ -1,14 +1,15 @@
 // Benchmark: the ingester's per-request work in this process, stage by stage, on the same requests as
 // bench/ingest-vs-collector.ts (256 plain or LLM spans from the OTel SDK). CPU time per span for:
 // decode (with validation), normalise + content capture, attribute caps, tenant stamp, usage counts,
-// sampling, and encoding for export. Steadier than the end-to-end benchmark on a busy machine (no
-// network, no other process), so it is the one to compare a hot-path change before and after.
+// sampling, and encoding for export (as the log and the queue take it: parts, mostly views).
+// Steadier than the end-to-end benchmark on a busy machine (no network, no other process), so it is
+// the one to compare a hot-path change before and after.
 //   node bench/hot-path.ts [--spans plain|llm|all] [--seconds 3] [--capture full|metadata|none]
 import { parseArgs } from 'node:util';
 import { createMetrics } from '../ingester/src/metrics.ts';
 import { normaliseBatch } from '../ingester/src/normalise/normalise.ts';
 import { decodeTraceRequest } from '../ingester/src/otlp/decode-proto.ts';
-import { encodeTraceRequest } from '../ingester/src/otlp/encode-proto.ts';
+import { encodeTraceRequestParts } from '../ingester/src/otlp/encode-proto.ts';
 import { tagTenant } from '../ingester/src/pipeline/tenant-tag.ts';
 import { truncateAttributes } from '../ingester/src/pipeline/truncate-attributes.ts';
 import { countUsage } from '../ingester/src/pipeline/usage.ts';
@@ -55,7 +56,7 @@ for (const kind of kinds) {
     lap('usage');
     sampleBatch(batch, policy);
     lap('sample');
-    encodeTraceRequest(batch);
+    encodeTraceRequestParts(batch);
     lap('encode');
     requests++;
   }

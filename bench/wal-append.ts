@@ -11,6 +11,7 @@ import { closeSync, fdatasync, mkdtempSync, openSync, rmSync, writev } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { encodedRequest } from '../ingester/src/otlp/encode-proto.ts';
 import { openWal } from '../ingester/src/wal/wal.ts';
 
 const { values } = parseArgs({
@@ -44,7 +45,7 @@ async function logRound(samples: number[]): Promise<void> {
   const end = performance.now() + seconds * 1000;
   while (performance.now() < end) {
     const t0 = performance.now();
-    const segment = await wal.append({ tenant: 't', spans: 256, request });
+    const segment = await wal.append({ tenant: 't', spans: 256, request: encodedRequest(request) });
     samples.push(performance.now() - t0);
     // Storage takes it a little later, as the export queue would.
     setTimeout(() => wal.release(segment), 50);

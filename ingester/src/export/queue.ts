@@ -12,7 +12,13 @@ import type { ExporterConfig } from '../config/schema.ts';
 import type { ByteBudget } from '../memory/byte-budget.ts';
 import type { Metrics } from '../metrics.ts';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
-import { encodeTraceRequest, requestSize } from '../otlp/encode-proto.ts';
+import {
+  type EncodedRequest,
+  encodedRequest,
+  encodeTraceRequestParts,
+  joinRequests,
+  requestSize,
+} from '../otlp/encode-proto.ts';
 import { spanCount, type TraceBatch } from '../otlp/model.ts';
 import type { DeadLetter } from './dead-letter.ts';
 import type { ExportResult, SpanSink } from './sink.ts';
@@ -24,7 +30,7 @@ export interface Reservation {
    * Queues the batch; `segment` is the write-ahead-log segment holding it (its reference passes on),
    * `request` the batch already encoded as an export request (kept instead of the decoded batch).
    */
-  commit(batch: TraceBatch, segment?: number, request?: Buffer): void;
+  commit(batch: TraceBatch, segment?: number, request?: EncodedRequest): void;
   cancel(): void;
 }
 
@@ -51,7 +57,7 @@ export interface ExportQueue {
    * log (`logged`), or because the sink sends bytes — the batch then leaves as those bytes, neither
    * encoded again at export nor kept decoded while it waits (far less memory for LLM spans).
    */
-  requestFor(batch: TraceBatch, logged: boolean): Buffer | undefined;
+  requestFor(batch: TraceBatch, logged: boolean): EncodedRequest | undefined;
   /** A wait worth suggesting to the tenant's refused clients, from how its exports are doing. */
   retryAfterMs(tenant: string): number;
   /** Sends everything now and waits until the queue is empty or the deadline passes; returns spans left. */
@@ -65,7 +71,7 @@ interface Item {
    * needed (the embedded store, a split, a dead letter).
    */
   batch?: TraceBatch;
-  encoded?: Buffer;
+  encoded?: EncodedRequest;
   spans: number;
   bytes: number;
   at: number;
@@ -174,7 +180,7 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
 
   /** The items' spans as one batch (decoding those kept encoded). */
   const decodedOf = (it: Item): TraceBatch => {
-    it.batch ??= decodeTraceRequest(it.encoded as Buffer);
+    it.batch ??= decodeTraceRequest(joinRequests([it.encoded as EncodedRequest]));
     return it.batch;
   };
   const batchOf = (items: readonly Item[]): TraceBatch => ({
@@ -185,7 +191,7 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
    * Items for an incoming batch, cut so that each fits one export. Every item holds a reference on
    * each segment; the caller brought one reference per segment, the rest are taken here.
    */
-  function itemsOf(batch: TraceBatch, spans: number, segments: number[], encoded?: Buffer): Item[] {
+  function itemsOf(batch: TraceBatch, spans: number, segments: number[], encoded?: EncodedRequest): Item[] {
     const now = Date.now();
     if (encoded && encoded.length <= batchBytes) {
       deps.budget?.take(encoded.length);
@@ -295,10 +301,10 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
   async function send(tenant: string, q: TenantQueue, items: Item[]): Promise<void> {
     inFlight++;
     const spans = items.reduce((n, it) => n + it.spans, 0);
-    // Items kept encoded go out as the bytes they are: requests concatenated are one request.
+    // Items kept encoded go out as the bytes they are, joined once: requests concatenated are one request.
     const encoded =
       sink.exportEncoded && items.every((it) => it.encoded)
-        ? items.map((it) => it.encoded as Buffer)
+        ? items.map((it) => it.encoded as EncodedRequest)
         : undefined;
     let decoded: TraceBatch | undefined;
     const batch = () => {
@@ -307,7 +313,7 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
     };
     try {
       const result: ExportResult = await (encoded && sink.exportEncoded
-        ? sink.exportEncoded(tenant, encoded.length === 1 ? (encoded[0] as Buffer) : Buffer.concat(encoded))
+        ? sink.exportEncoded(tenant, joinRequests(encoded))
         : sink.export(tenant, batch())
       ).catch((err: Error) => ({ kind: 'retryable', reason: `sink threw: ${err.message}` }));
       switch (result.kind) {
@@ -386,7 +392,7 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
 
   return {
     requestFor: (batch, logged) =>
-      logged || sink.exportEncoded !== undefined ? encodeTraceRequest(batch) : undefined,
+      logged || sink.exportEncoded !== undefined ? encodeTraceRequestParts(batch) : undefined,
     get depth() {
       return depth;
     },
@@ -425,7 +431,7 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
       hold(tenant, spans);
       // A request larger than one export is decoded to be cut; others stay bytes.
       const batch = request.length > batchBytes ? decodeTraceRequest(request) : { resourceSpans: [] };
-      enqueue(tenant, itemsOf(batch, spans, [segment], request));
+      enqueue(tenant, itemsOf(batch, spans, [segment], encodedRequest(request)));
     },
     retryAfterMs(tenant) {
       const q = tenants.get(tenant);

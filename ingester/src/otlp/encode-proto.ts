@@ -1,9 +1,11 @@
-// TraceBatch → ExportTraceServiceRequest (protobuf). Spans that still hold their received bytes are
-// copied as they are; changed spans are encoded from their fields. Sizes are computed first so the
-// request is written into one buffer with no copying of intermediate messages.
+// TraceBatch → ExportTraceServiceRequest (protobuf), as parts to be written one after another: the
+// request's own fields (resources, scopes, lengths) freshly encoded into one buffer, changed spans
+// encoded from their fields, and unchanged spans as views of the bytes they arrived in — a run of
+// them, with the field headers between, is one view of the received request. So the log writes a
+// request (writev) and the queue keeps it without a copy of the spans; an export joins its parts once.
 import { keyValuesSize, writeKeyValues } from './any-value-proto.ts';
 import type { Resource, ResourceSpans, Scope, ScopeSpans, Span, TraceBatch } from './model.ts';
-import { size, WireWriter } from './wire.ts';
+import { size, varintSize, WIRE_LEN, WireWriter } from './wire.ts';
 
 function statusSize(st: Span['status']): number {
   return (st.message ? size.string(2, st.message) : 0) + (st.code ? size.varint(3, st.code) : 0);
@@ -115,9 +117,107 @@ export function requestSize(batch: TraceBatch): number {
   return planRequest(batch).total;
 }
 
-export function encodeTraceRequest(batch: TraceBatch): Buffer {
+/** An encoded ExportTraceServiceRequest as parts to be written in order; `length` is their sum. */
+export interface EncodedRequest {
+  readonly parts: readonly Uint8Array[];
+  readonly length: number;
+}
+
+/** A request that is already one buffer (read back from the log or a peer), as parts. */
+export const encodedRequest = (bytes: Buffer): EncodedRequest => ({ parts: [bytes], length: bytes.length });
+
+/** Requests as one buffer (requests concatenated are one request): a lone part as it is, else one copy. */
+export function joinRequests(requests: readonly EncodedRequest[]): Buffer {
+  const only = requests.length === 1 && requests[0]?.parts.length === 1 ? requests[0].parts[0] : undefined;
+  if (only) return Buffer.isBuffer(only) ? only : Buffer.from(only.buffer, only.byteOffset, only.length);
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  for (const r of requests) {
+    parts.push(...r.parts);
+    length += r.length;
+  }
+  return Buffer.concat(parts, length);
+}
+
+/** Spans are field 2 of ScopeSpans: this tag byte, then the length as a varint. */
+const SPAN_TAG = (2 << 3) | WIRE_LEN;
+
+/** Whether the `n` bytes before `span` in its buffer are the field header the encoder would write. */
+function headerPrecedes(span: Uint8Array, n: number): boolean {
+  if (span.byteOffset < n) return false;
+  const before = new Uint8Array(span.buffer, span.byteOffset - n, n);
+  if (before[0] !== SPAN_TAG) return false;
+  let v = span.length;
+  for (let i = 1; i < n; i++, v >>>= 7) if (before[i] !== (i < n - 1 ? (v & 0x7f) | 0x80 : v)) return false;
+  return true;
+}
+
+/** Writes the request's own fields into one buffer and cuts it into parts around the spans' bytes. */
+class PartsWriter {
+  readonly parts: Uint8Array[] = [];
+  private from = 0;
+  readonly w: WireWriter;
+  constructor(w: WireWriter) {
+    this.w = w;
+  }
+
+  /** A span field: a view of its received bytes where they can be, joined to the view before it. */
+  span(bytes: Uint8Array): void {
+    const w = this.w;
+    const header = 1 + varintSize(bytes.length);
+    if (!headerPrecedes(bytes, header)) {
+      w.beginLen(2, bytes.length);
+      this.cut();
+      this.parts.push(bytes);
+      return;
+    }
+    const start = bytes.byteOffset - header;
+    const last = this.parts[this.parts.length - 1];
+    if (
+      w.pos === this.from &&
+      last &&
+      last.buffer === bytes.buffer &&
+      last.byteOffset + last.length === start
+    ) {
+      this.parts[this.parts.length - 1] = new Uint8Array(
+        bytes.buffer,
+        last.byteOffset,
+        last.length + header + bytes.length,
+      );
+      return;
+    }
+    this.cut();
+    this.parts.push(new Uint8Array(bytes.buffer, start, header + bytes.length));
+  }
+
+  /** Ends the fields written so far as a part. */
+  cut(): void {
+    if (this.w.pos > this.from) this.parts.push(this.w.buf.subarray(this.from, this.w.pos));
+    this.from = this.w.pos;
+  }
+}
+
+/**
+ * Parts holding more than twice the request's bytes (spans kept from a large request whose other
+ * spans were sampled out) are joined instead, so a queued request holds about what it counts.
+ */
+function compact(parts: Uint8Array[], length: number): Uint8Array[] {
+  const held = new Set<ArrayBufferLike>();
+  let heldBytes = 0;
+  for (const p of parts) {
+    if (held.has(p.buffer)) continue;
+    held.add(p.buffer);
+    heldBytes += p.buffer.byteLength;
+  }
+  return heldBytes > 2 * length + 65536 ? [Buffer.concat(parts, length)] : parts;
+}
+
+export function encodeTraceRequestParts(batch: TraceBatch): EncodedRequest {
   const { plan, total } = planRequest(batch);
-  const w = new WireWriter(total);
+  let spanBytes = 0;
+  for (const p of plan) for (const s of p.scopes) for (const span of s.spans) spanBytes += span.length;
+  const w = new WireWriter(total - spanBytes);
+  const out = new PartsWriter(w);
   for (const p of plan) {
     w.beginLen(1, p.size);
     w.beginLen(1, p.res);
@@ -133,10 +233,18 @@ export function encodeTraceRequest(batch: TraceBatch): Buffer {
         if (sc.name) w.stringField(1, sc.name);
         if (sc.version) w.stringField(2, sc.version);
       }
-      for (const span of s.spans) w.lenField(2, span);
+      for (const span of s.spans) out.span(span);
       if (s.ss.schemaUrl) w.stringField(3, s.ss.schemaUrl);
     }
     if (p.rs.schemaUrl) w.stringField(3, p.rs.schemaUrl);
   }
-  return w.finish();
+  out.cut();
+  let length = 0;
+  for (const part of out.parts) length += part.length;
+  if (length !== total) throw new Error(`encoder size mismatch: wrote ${length} of ${total} bytes`);
+  return { parts: compact(out.parts, length), length };
+}
+
+export function encodeTraceRequest(batch: TraceBatch): Buffer {
+  return joinRequests([encodeTraceRequestParts(batch)]);
 }

@@ -9,7 +9,7 @@ import { IngestError } from '../errors.ts';
 import type { ExportQueue } from '../export/queue.ts';
 import type { Metrics } from '../metrics.ts';
 import { normaliseBatch } from '../normalise/normalise.ts';
-import { encodeTraceRequest, requestSize } from '../otlp/encode-proto.ts';
+import { encodeTraceRequestParts, requestSize } from '../otlp/encode-proto.ts';
 import { spanCount, type TraceBatch } from '../otlp/model.ts';
 import type { Router } from '../route/router.ts';
 import { sampleBatch } from '../sample/sampler.ts';
@@ -74,7 +74,7 @@ export function createPipeline(deps: {
   /** Into the trace buffer: made durable as a pending record first (with a log), then buffered. */
   async function buffer(t: string, batch: TraceBatch, received: number): Promise<PushResult> {
     const tb = tail as TailSampler;
-    const request = deps.wal ? encodeTraceRequest(batch) : undefined;
+    const request = deps.wal ? encodeTraceRequestParts(batch) : undefined;
     if (!tb.makeRoom(request?.length ?? requestSize(batch))) {
       metrics.spansRejected.inc({ tenant: t, reason: 'queue_full' }, received);
       throw new IngestError(

@@ -13,7 +13,7 @@ import {
 } from '@grpc/grpc-js';
 import type { ClusterConfig } from '../config/schema.ts';
 import { IngestError } from '../errors.ts';
-import { encodeTraceRequest } from '../otlp/encode-proto.ts';
+import { type EncodedRequest, encodeTraceRequestParts, joinRequests } from '../otlp/encode-proto.ts';
 import { EXPORT_PATH, rawBuffers } from '../otlp/grpc-service.ts';
 import type { TraceBatch } from '../otlp/model.ts';
 import { encodeDecisions, type HandedDecision, MAX_HANDED } from '../tail/decision-wire.ts';
@@ -34,7 +34,7 @@ export interface Forwarder {
 }
 
 interface Pending {
-  parts: Buffer[];
+  parts: EncodedRequest[];
   spans: number;
   waiters: { resolve: () => void; reject: (e: Error) => void }[];
   timer?: NodeJS.Timeout;
@@ -70,7 +70,7 @@ export function createForwarder(deps: {
     md.set(SECRET_KEY, deps.secret);
     md.set(TENANT_KEY, tenant);
     const started = process.hrtime.bigint();
-    const body = Buffer.concat(p.parts);
+    const body = joinRequests(p.parts);
     clientOf(peer.endpoint).makeUnaryRequest(
       EXPORT_PATH,
       rawBuffers.serialize,
@@ -110,7 +110,7 @@ export function createForwarder(deps: {
       }
       const mine = p;
       const done = new Promise<void>((resolve, reject) => mine.waiters.push({ resolve, reject }));
-      mine.parts.push(encodeTraceRequest(batch));
+      mine.parts.push(encodeTraceRequestParts(batch));
       mine.spans += spans;
       if (mine.spans >= settings.forwardMaxSpans || settings.forwardMaxDelayMs === 0) {
         pending.delete(key);

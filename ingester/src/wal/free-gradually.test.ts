@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { encodedRequest } from '../otlp/encode-proto.ts';
 import { FREEING_SUFFIX, gradualFreer, removeLeftovers } from './free-gradually.ts';
 import { openWal } from './wal.ts';
 
@@ -48,7 +49,7 @@ it('goes on to the next file when one is already gone', async () => {
 it('a log opened over a half-freed segment removes it and does not replay it', async () => {
   const dir = mkdtempSync(join(root, 'c-'));
   const wal = await openWal({ dir, durability: 'fsync', segmentBytes: 1024 * 1024, syncIntervalMs: 50 });
-  const seg = await wal.append({ tenant: 't', spans: 3, request: Buffer.alloc(100, 3) });
+  const seg = await wal.append({ tenant: 't', spans: 3, request: encodedRequest(Buffer.alloc(100, 3)) });
   await wal.close();
   // A crash while freeing: the segment was renamed, not yet removed.
   const [name] = readdirSync(dir).filter((f) => f.endsWith('.wal'));

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { encodedRequest } from '../otlp/encode-proto.ts';
 import { openWal } from './wal.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'koder-wal-'));
@@ -12,8 +13,8 @@ const options = (dir: string) => ({
   segmentBytes: 1024 * 1024,
   syncIntervalMs: 50,
 });
-const rec = (i: number) => ({ tenant: 't', spans: i, request: Buffer.alloc(100, i) });
-const big = (i: number) => ({ tenant: 't', spans: i, request: Buffer.alloc(600 * 1024, i) });
+const rec = (i: number) => ({ tenant: 't', spans: i, request: encodedRequest(Buffer.alloc(100, i)) });
+const big = (i: number) => ({ tenant: 't', spans: i, request: encodedRequest(Buffer.alloc(600 * 1024, i)) });
 const segments = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.wal'));
 const spares = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.spare'));
 const fileOf = (dir: string, seq: number) => join(dir, `${String(seq).padStart(12, '0')}.wal`);

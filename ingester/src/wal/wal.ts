@@ -33,7 +33,7 @@ import {
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gradualFreer, removeLeftovers } from './free-gradually.ts';
-import { END_FRAME, encodeRecordParts, type WalRecord } from './record.ts';
+import { END_FRAME, encodeRecordParts, type WalEntry, type WalRecord } from './record.ts';
 import { parseSegment, SEGMENT_HEADER, seedOf, segmentStart } from './segment.ts';
 
 export type Durability = 'fsync' | 'batch';
@@ -57,7 +57,7 @@ export interface Wal {
   /** Problems found while reading the old segments (cut tails), for the log. */
   readonly problems: readonly string[];
   /** Appends a record; resolves with its segment once durable (holding one reference on it). */
-  append(record: WalRecord): Promise<number>;
+  append(record: WalEntry): Promise<number>;
   ref(segment: number, n: number): void;
   release(segment: number): void;
   /** Bytes in segments on disk. */
@@ -86,7 +86,7 @@ const closeAsync = promisify(close);
 
 interface Pending {
   /** Framed when its group is written, under that segment's checksum seed. */
-  record: WalRecord;
+  record: WalEntry;
   resolve: (segment: number) => void;
   reject: (err: Error) => void;
 }
@@ -267,12 +267,13 @@ export async function openWal(opts: WalOptions): Promise<Wal> {
       for (const p of group) p.resolve(segment);
       flush();
     };
-    const buffers: Buffer[] = [];
+    const buffers: Uint8Array[] = [];
     let bytes = 0;
     for (const p of group) {
-      const parts = encodeRecordParts(p.record, seed);
-      buffers.push(parts[0], parts[1]);
-      bytes += parts[0].length + parts[1].length;
+      for (const part of encodeRecordParts(p.record, seed)) {
+        buffers.push(part);
+        bytes += part.length;
+      }
     }
     // The end frame after the group; the next group is written over it.
     buffers.push(END_FRAME);
