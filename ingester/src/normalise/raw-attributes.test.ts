@@ -2,13 +2,26 @@
 // attribute set below goes through normaliseSpan twice — as received over protobuf (the fast path may
 // decide from keys alone) and as a decoded span without bytes (every normaliser runs) — and the two
 // must agree. Spans already in the current conventions must leave with their content never decoded.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
-import type { Span } from '../otlp/model.ts';
-import { arrayValue, attribute, double, int, request, span, str } from '../testing/otlp-builder.ts';
+import { getAttribute, type Span } from '../otlp/model.ts';
+import {
+  arrayValue,
+  attribute,
+  double,
+  int,
+  kvlistValue,
+  len,
+  message,
+  request,
+  span,
+  str,
+  uint,
+} from '../testing/otlp-builder.ts';
 import { spanFields } from '../testing/spans.ts';
 import { normaliseSpan } from './normalise.ts';
-import { pickAttributes, rawAttributes } from './raw-attributes.ts';
+import { pickAttributes, rawAttributes, rawValue } from './raw-attributes.ts';
 
 const boolValue = (b: boolean) => Buffer.from([0x10, b ? 1 : 0]);
 const CURRENT = [
@@ -139,5 +152,60 @@ describe('normalising from the bytes', () => {
     const s = wireSpan(ints.map((v, i) => attribute(`gen_ai.usage.n${i}`, int(v))));
     const picked = pickAttributes(s, new Set(ints.map((_, i) => `gen_ai.usage.n${i}`)));
     expect([...picked.values()]).toEqual(ints);
+  });
+
+  it('reads the same attributes from where decoding found them as from walking the bytes again', () => {
+    const key = fc.constantFrom(
+      'gen_ai.request.model',
+      'gen_ai.operation.name',
+      'koder.prompt.version',
+      'http.route',
+      'k',
+    );
+    const value: fc.Arbitrary<Buffer> = fc.letrec<{ v: Buffer }>((tie) => ({
+      v: fc.oneof(
+        { depthSize: 'small' },
+        fc.string({ maxLength: 200 }).map(str),
+        fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(int),
+        fc.double({ noNaN: true }).map((d) => double(4, d)),
+        fc.array(tie('v'), { maxLength: 3 }).map((vs) => arrayValue(...vs)),
+        fc
+          .array(fc.tuple(key, tie('v')), { maxLength: 3 })
+          .map((kvs) => kvlistValue(...kvs.map(([k, v]) => message(len(1, k), len(2, v))))),
+      ),
+    })).v;
+    // KeyValues as senders may write them: a key or value repeated (the last wins), unknown fields.
+    const keyValue = fc
+      .tuple(
+        key,
+        value,
+        fc.constantFrom('plain', 'key twice', 'value twice', 'unknown field', 'no value'),
+        key,
+        value,
+      )
+      .map(([k, v, odd, k2, v2]) => {
+        if (odd === 'key twice') return message(len(1, k2), len(2, v), len(1, k));
+        if (odd === 'value twice') return message(len(1, k), len(2, v2), len(2, v));
+        if (odd === 'unknown field') return message(uint(3, 7), len(1, k), len(2, message(v, uint(9, 1))));
+        if (odd === 'no value') return message(len(1, k));
+        return message(len(1, k), len(2, v));
+      });
+    fc.assert(
+      fc.property(fc.array(keyValue, { minLength: 1, maxLength: 12 }), (kvs) => {
+        const s = wireSpan([attribute('gen_ai.operation.name', str('chat')), ...kvs.map((kv) => len(9, kv))]);
+        const fromDecode = rawAttributes(s);
+        // The same bytes on a span that does not know where its attributes lie: walked again.
+        const walked = rawAttributes({ ...spanFields(s), raw: s.raw, keyClasses: s.keyClasses });
+        if (!fromDecode || !walked) throw new Error('not read from the bytes');
+        const view = (r: typeof walked) => r.list.map((a) => [a.key, a.cls, a.kind, rawValue(r, a)]);
+        expect(view(fromDecode)).toEqual(view(walked));
+        expect(fromDecode.classes).toBe(walked.classes);
+        // And what full decoding reads (the first copy of each key).
+        const decoded = spanFields(s).attributes;
+        const keys = new Set(decoded.map((a) => a.key));
+        expect(pickAttributes(s, keys)).toEqual(new Map([...keys].map((k) => [k, getAttribute(decoded, k)])));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

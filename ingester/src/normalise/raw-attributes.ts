@@ -58,24 +58,35 @@ export function classifyKey(key: string): number {
   return cls;
 }
 
-interface KeyInfo {
-  key: string;
-  cls: number;
+interface Interned {
   bytes: Buffer;
+  text: string;
+}
+
+interface KeyInfo extends Interned {
+  cls: number;
 }
 
 /**
- * Keys seen so far, by a hash of their bytes: a key that repeats (nearly all do) costs a hash and a
- * byte comparison, no string and no classification. Bounded, since clients choose keys; a key that
- * does not fit, or collides, is decoded each time.
+ * Short strings seen so far, by a hash of their bytes: attribute keys, and the short values usage
+ * counts by (operation, model, prompt version). They repeat across spans, so a repeat costs a hash and
+ * a byte comparison, no new string. Bounded, since clients choose them; one that does not fit, or
+ * collides, is decoded each time.
  */
-const interned = new Map<number, KeyInfo>();
 const MAX_INTERNED = 4096;
+const internedKeys = new Map<number, KeyInfo>();
+const internedValues = new Map<number, Interned>();
 
-function keyAt(buf: Buffer, s: number, e: number): KeyInfo {
+function interned<T extends Interned>(
+  table: Map<number, T>,
+  buf: Buffer,
+  s: number,
+  e: number,
+  make: (text: string, bytes: Buffer) => T,
+): T {
   let h = 0x811c9dc5 ^ (e - s);
   for (let i = s; i < e; i++) h = Math.imul(h ^ (buf[i] as number), 16777619);
-  const hit = interned.get(h);
+  const hit = table.get(h);
   if (hit && hit.bytes.length === e - s) {
     let same = true;
     for (let i = 0; i < e - s; i++) {
@@ -86,9 +97,33 @@ function keyAt(buf: Buffer, s: number, e: number): KeyInfo {
     }
     if (same) return hit;
   }
-  const key = buf.toString('utf8', s, e);
-  const info: KeyInfo = { key, cls: classifyKey(key), bytes: Buffer.from(buf.subarray(s, e)) };
-  if (!hit && interned.size < MAX_INTERNED) interned.set(h, info);
+  const info = make(buf.toString('utf8', s, e), Buffer.from(buf.subarray(s, e)));
+  if (!hit && table.size < MAX_INTERNED) table.set(h, info);
+  return info;
+}
+
+const makeKey = (text: string, bytes: Buffer): KeyInfo => ({ text, bytes, cls: classifyKey(text) });
+const makeValue = (text: string, bytes: Buffer): Interned => ({ text, bytes });
+const keyAt = (buf: Buffer, s: number, e: number) => interned(internedKeys, buf, s, e, makeKey);
+
+/**
+ * The key last seen at each attribute position: spans from one instrumentation list the same keys in
+ * the same order, so the key at position i is most often the one before it there, found by comparing
+ * bytes with no hash.
+ */
+const keyBySlot: (KeyInfo | undefined)[] = [];
+const MAX_SLOTS = 256;
+
+function keyInSlot(slot: number, buf: Buffer, s: number, e: number): KeyInfo {
+  const last = keyBySlot[slot];
+  if (last !== undefined && last.bytes.length === e - s) {
+    const bytes = last.bytes;
+    let i = 0;
+    while (i < e - s && bytes[i] === buf[s + i]) i++;
+    if (i === e - s) return last;
+  }
+  const info = keyAt(buf, s, e);
+  if (slot < MAX_SLOTS) keyBySlot[slot] = info;
   return info;
 }
 
@@ -128,7 +163,9 @@ export function rawAttributes(span: Span): RawAttributes | undefined {
   // the span (a WeakMap costs the garbage collector more than the scan saves).
   const kept = (span as { [SCANNED]?: Scanned })[SCANNED];
   if (kept !== undefined && kept.raw === raw) return kept.attrs;
-  const attrs = scan(raw);
+  // Decoding recorded where the attributes lie; other spans are walked here.
+  const known = span.attributeBounds?.();
+  const attrs = known ? fromBounds(known.buf, known.bounds) : scan(raw);
   (span as { [SCANNED]?: Scanned })[SCANNED] = { raw, attrs };
   return attrs;
 }
@@ -138,6 +175,26 @@ const SCANNED = Symbol('koder.rawAttributes');
 interface Scanned {
   raw: Uint8Array;
   attrs: RawAttributes | undefined;
+}
+
+function fromBounds(buf: Buffer, bounds: readonly number[]): RawAttributes {
+  const list: RawAttribute[] = [];
+  let classes = 0;
+  for (let i = 0; i < bounds.length; i += 5) {
+    const ks = bounds[i] as number;
+    const info = ks >= 0 ? keyInSlot(i / 5, buf, ks, bounds[i + 1] as number) : undefined;
+    const cls = info?.cls ?? 0;
+    classes |= cls;
+    const start = bounds[i + 2] as number;
+    list.push({
+      key: info?.text ?? '',
+      cls,
+      start,
+      end: bounds[i + 3] as number,
+      kind: bounds[i + 4] as number,
+    });
+  }
+  return { buf, list, classes };
 }
 
 function scan(raw: Uint8Array): RawAttributes | undefined {
@@ -162,7 +219,7 @@ function scan(raw: Uint8Array): RawAttributes | undefined {
         const t = kv.uint32();
         if (t === KEY) {
           const ks = kv.payload();
-          info = keyAt(buf, ks, kv.pos);
+          info = keyInSlot(list.length, buf, ks, kv.pos);
         } else if (t === VALUE) {
           start = kv.payload();
           end = kv.pos;
@@ -178,7 +235,7 @@ function scan(raw: Uint8Array): RawAttributes | undefined {
           v.skip(t & 7);
         }
       }
-      const key = info?.key ?? '';
+      const key = info?.text ?? '';
       const cls = info?.cls ?? 0;
       classes |= cls;
       list.push({ key, cls, start, end, kind });
@@ -193,6 +250,15 @@ function scan(raw: Uint8Array): RawAttributes | undefined {
 /** The decoded value of one raw attribute (null when it has none), as span.attributes would hold it. */
 export function rawValue(attrs: RawAttributes, a: RawAttribute): AnyValue {
   if (a.start < 0) return null;
+  if (a.kind === 1) {
+    // A short string (a model or operation name) is interned: a string_value alone in its AnyValue,
+    // under 128 bytes, is its tag (0x0a), a one-byte length and the bytes. Longer ones (message
+    // content, which nothing here asks for) are decoded each time.
+    const buf = attrs.buf;
+    const n = buf[a.start + 1] as number;
+    if (buf[a.start] === 0x0a && n < 0x80 && a.start + 2 + n === a.end)
+      return interned(internedValues, buf, a.start + 2, a.end, makeValue).text;
+  }
   if (a.kind === 3) {
     // An int that fits in 49 bits (token counts): read without a bigint per byte.
     const buf = attrs.buf;

@@ -66,6 +66,11 @@ export interface Span {
   readonly statusCodeFast?: number;
   /** Whether the span has no parent, without materialising the parent id. */
   readonly isRoot?: boolean;
+  /**
+   * Where each attribute lies in `buf` while the span is unchanged (GenAI and koder.* spans only): per
+   * attribute key start, key end, value start, value end (-1 when absent) and the value's kind.
+   */
+  attributeBounds?(): { buf: Buffer; bounds: readonly number[] } | undefined;
 }
 
 export interface ScopeSpans {

@@ -97,34 +97,61 @@ const KEY_TAG = (1 << 3) | WIRE_LEN;
 const VALUE_TAG = (2 << 3) | WIRE_LEN;
 
 /**
+ * Where the KeyValue checkKeyValue last returned from lies: its key's and its value's bounds (-1 when
+ * absent; the last of each, as decoding takes) and the value's kind (the number of its last field). So a
+ * span's attributes are read later without walking them again (normalise/raw-attributes.ts).
+ */
+export const lastKeyValue = { keyStart: -1, keyEnd: -1, valueStart: -1, valueEnd: -1, kind: 0 };
+
+/**
  * A KeyValue at [r.pos, end); r.pos is `end` afterwards. Returns the KEY_* classes of its key (of every
  * key field, should a sender repeat it: the last one wins when decoded, so none may hide).
  */
 export function checkKeyValue(r: WireReader, end: number, depth: number): number {
   let classes = 0;
+  let keyStart = -1;
+  let keyEnd = -1;
+  let valueStart = -1;
+  let valueEnd = -1;
+  let kind = 0;
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag === KEY_TAG) {
       const e = lenEnd(r, end);
       if (e - r.pos > MAX_KEY_BYTES) throw INVALID;
       classes |= keyClass(r.buf, r.pos, e);
+      keyStart = r.pos;
+      keyEnd = e;
       r.pos = e;
     } else if (tag === VALUE_TAG) {
       const e = lenEnd(r, end);
-      checkAnyValue(r, e, depth);
+      valueStart = r.pos;
+      valueEnd = e;
+      kind = checkAnyValue(r, e, depth);
     } else {
       const num = tag >>> 3;
       if (num === 1 || num === 2) throw INVALID; // a known field with another wire type
       skipUnknown(r, tag & 7, end);
     }
   }
+  // Written last, after any KeyValues nested in the value.
+  lastKeyValue.keyStart = keyStart;
+  lastKeyValue.keyEnd = keyEnd;
+  lastKeyValue.valueStart = valueStart;
+  lastKeyValue.valueEnd = valueEnd;
+  lastKeyValue.kind = kind;
   return classes;
 }
 
-/** An AnyValue at [r.pos, end); its arrays and lists are one level deeper than `depth`. */
-function checkAnyValue(r: WireReader, end: number, depth: number): void {
+/**
+ * An AnyValue at [r.pos, end); its arrays and lists are one level deeper than `depth`. Returns the
+ * number of its last field: which value it holds (0 if none).
+ */
+function checkAnyValue(r: WireReader, end: number, depth: number): number {
+  let kind = 0;
   while (r.pos < end) {
     const tag = r.uint32();
+    kind = tag >>> 3;
     switch (tag) {
       case (1 << 3) | WIRE_LEN: // string_value
       case (7 << 3) | WIRE_LEN: // bytes_value
@@ -157,6 +184,7 @@ function checkAnyValue(r: WireReader, end: number, depth: number): void {
       }
     }
   }
+  return kind;
 }
 
 function checkArrayValue(r: WireReader, end: number, depth: number): void {

@@ -5,19 +5,25 @@
 // change a span, as with any Span.
 import { readKeyValues } from './any-value-proto.ts';
 import { MAX_ATTRIBUTES } from './limits.ts';
-import type { Attribute, Span } from './model.ts';
+import { type Attribute, KEY_GENAI, KEY_KODER, type Span } from './model.ts';
 import {
   checkEvent,
   checkKeyValue,
   checkLink,
   checkTime,
   INVALID,
+  lastKeyValue,
   lenEnd,
   skipUnknown,
 } from './validate-fast.ts';
 import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from './wire.ts';
 
 const EMPTY = new Uint8Array(0);
+/**
+ * Attribute bounds of the span being scanned (5 per attribute), kept only for spans that need them. A
+ * plain array: a typed array's copy would get its own store off the heap, which costs far more.
+ */
+const scratch: number[] = [];
 
 function isZero(buf: Buffer, s: number, e: number): boolean {
   for (let i = s; i < e; i++) if (buf[i] !== 0) return false;
@@ -56,6 +62,9 @@ export class WireSpan implements Span {
   private stMsg = -1;
   private stMsgEnd = -1;
   private stCode = 0;
+  /** The bytes `raw` was when scanned: attribute bounds hold only while it is still these. */
+  private readonly received: Uint8Array;
+  private bounds?: number[];
   // Values once read or set.
   private _traceId?: Uint8Array;
   private _spanId?: Uint8Array;
@@ -80,6 +89,7 @@ export class WireSpan implements Span {
     this.start = start;
     this.end = end;
     this.raw = buf.subarray(start, end);
+    this.received = this.raw;
     let attributes = 0;
     while (r.pos < end) {
       const fieldStart = r.pos;
@@ -126,6 +136,12 @@ export class WireSpan implements Span {
           const e = lenEnd(r, end);
           if (++attributes > MAX_ATTRIBUTES) throw INVALID;
           this.keyClasses |= checkKeyValue(r, e, 0);
+          const at = 5 * (attributes - 1);
+          scratch[at] = lastKeyValue.keyStart;
+          scratch[at + 1] = lastKeyValue.keyEnd;
+          scratch[at + 2] = lastKeyValue.valueStart;
+          scratch[at + 3] = lastKeyValue.valueEnd;
+          scratch[at + 4] = lastKeyValue.kind;
           break;
         }
         case (10 << 3) | WIRE_VARINT:
@@ -165,6 +181,12 @@ export class WireSpan implements Span {
         }
       }
     }
+    // Normalisation and usage read the attributes of GenAI and koder.* spans from these bounds.
+    if (this.keyClasses & (KEY_GENAI | KEY_KODER)) this.bounds = scratch.slice(0, 5 * attributes);
+  }
+
+  attributeBounds(): { buf: Buffer; bounds: readonly number[] } | undefined {
+    return this.bounds && this.raw === this.received ? { buf: this.buf, bounds: this.bounds } : undefined;
   }
 
   /** The Status at [r.pos, e): message and code, validated; r.pos is e afterwards. */
