@@ -46,6 +46,8 @@ export interface ExportQueue {
    * because the queue, the tenant's share or the budget is full.
    */
   reserve(tenant: string, spans: number, bytes: number): Reservation | undefined;
+  /** Whether reserve would hold room for these now (a check; nothing is held). */
+  hasRoom(tenant: string, spans: number, bytes: number): boolean;
   /** reserve + commit in one step (re-driven dead letters): true when taken. */
   offer(tenant: string, batch: TraceBatch, spans: number): boolean;
   /** Takes back what an earlier run left in the write-ahead log (an encoded request), whatever the limits. */
@@ -128,6 +130,11 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
   // The byte cap in force: maxBatchBytes, lowered for good when the receiver refuses a batch for its
   // size (so parts of a split are not joined again into what it refused).
   let batchBytes = config.maxBatchBytes;
+
+  const spansFit = (tenant: string, spans: number) =>
+    !draining &&
+    depth + spans <= config.queueMaxSpans &&
+    (tenants.get(tenant)?.spans ?? 0) + spans <= tenantMax();
 
   const queueOf = (tenant: string): TenantQueue => {
     let q = tenants.get(tenant);
@@ -396,10 +403,11 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
     get depth() {
       return depth;
     },
+    hasRoom(tenant, spans, bytes) {
+      return spansFit(tenant, spans) && (!deps.budget || deps.budget.used + bytes <= deps.budget.max);
+    },
     reserve(tenant, spans, bytes) {
-      const q = tenants.get(tenant);
-      if (draining || depth + spans > config.queueMaxSpans || (q?.spans ?? 0) + spans > tenantMax())
-        return undefined;
+      if (!spansFit(tenant, spans)) return undefined;
       if (deps.budget && !deps.budget.tryTake(bytes)) return undefined;
       hold(tenant, spans);
       let open = true;

@@ -19,7 +19,7 @@ import type { TenantRuntime } from '../tenants/registry.ts';
 import type { DurableLog } from '../wal/durable-log.ts';
 import { tagTenant } from './tenant-tag.ts';
 import { truncateAttributes } from './truncate-attributes.ts';
-import { countUsage } from './usage.ts';
+import { tallyUsage } from './usage.ts';
 
 export interface PushResult {
   /** Spans received in the request. */
@@ -36,8 +36,11 @@ export interface Pipeline {
   /**
    * Resolves with what happened once the kept spans are queued (and, with a write-ahead log, durable:
    * only then may the client be told 200/OK), or rejects with an IngestError to return to the client.
+   * `bytes`: the size of the request as received, to refuse it before any work when storage is
+   * backed up. Usage and sampling are counted only for a request that is accepted, so one refused
+   * and sent again is counted once.
    */
-  push(tenant: TenantRuntime, batch: TraceBatch): Promise<PushResult>;
+  push(tenant: TenantRuntime, batch: TraceBatch, bytes?: number): Promise<PushResult>;
   /**
    * Spans a peer forwarded for traces this replica owns: already limited, normalised, tagged and
    * counted by the replica that received them; they only join the trace buffer here.
@@ -96,8 +99,13 @@ export function createPipeline(deps: {
     return { received, queued: 0, sampledOut: 0, buffered: received };
   }
 
+  function refuseFull(t: string, received: number): never {
+    metrics.spansRejected.inc({ tenant: t, reason: 'queue_full' }, received);
+    throw new IngestError('QUEUE_FULL', `${queue.depth} spans waiting for storage`, queue.retryAfterMs(t));
+  }
+
   return {
-    async push(tenant, batch) {
+    async push(tenant, batch, bytes = 0) {
       const received = spanCount(batch);
       const t = tenant.id;
       metrics.spansReceived.inc({ tenant: t }, received);
@@ -111,6 +119,11 @@ export function createPipeline(deps: {
           wait,
         );
       }
+      const wholeTraces = tail !== undefined && tenant.policy.mode === 'trace' && !tenant.policy.keepsAll;
+      // Storage is backed up: refused before the work below, so clients retrying under overload cost
+      // little. (The trace buffer makes room by deciding traces early instead.)
+      if (!wholeTraces && !queue.hasRoom(t, tenant.policy.keepsAll ? received : 1, bytes))
+        refuseFull(t, received);
 
       normaliseBatch(batch, tenant.contentCapture);
       const truncated = truncateAttributes(batch, tenant.limits.maxAttributeValueBytes);
@@ -118,29 +131,30 @@ export function createPipeline(deps: {
       tagTenant(batch, t);
       // Ledger attributes are the ingester's to write: a client cannot forge usage.
       stripLedgerMarks(batch);
-      // Whole traces are decided here: their tokens are counted then, from the usage ledger.
-      const wholeTraces = tail !== undefined && tenant.policy.mode === 'trace' && !tenant.policy.keepsAll;
-      countUsage(batch, t, metrics, !wholeTraces);
+      // Whole traces are decided later: their tokens are counted then, from the usage ledger.
+      const recordUsage = tallyUsage(batch, t, metrics, !wholeTraces);
 
-      if (wholeTraces) return routeAndBuffer(t, batch, received);
+      if (wholeTraces) {
+        const buffered = await routeAndBuffer(t, batch, received);
+        recordUsage();
+        return buffered;
+      }
 
       const sampled = sampleBatch(batch, tenant.policy);
-      if (sampled.dropped) metrics.spansSampledOut.inc({ tenant: t }, sampled.dropped);
-      if (sampled.keptErrors) metrics.spansKeptErrors.inc({ tenant: t }, sampled.keptErrors);
-
+      const accepted = () => {
+        recordUsage();
+        if (sampled.dropped) metrics.spansSampledOut.inc({ tenant: t }, sampled.dropped);
+        if (sampled.keptErrors) metrics.spansKeptErrors.inc({ tenant: t }, sampled.keptErrors);
+      };
       const result = { received, queued: sampled.kept, sampledOut: sampled.dropped, buffered: 0 };
-      if (sampled.kept === 0) return result;
+      if (sampled.kept === 0) {
+        accepted();
+        return result;
+      }
       // Encoded once here, for the log, for its size and for the sink, which sends these very bytes.
       const request = queue.requestFor(batch, deps.wal !== undefined);
       const room = queue.reserve(t, sampled.kept, request?.length ?? requestSize(batch));
-      if (!room) {
-        metrics.spansRejected.inc({ tenant: t, reason: 'queue_full' }, received);
-        throw new IngestError(
-          'QUEUE_FULL',
-          `${queue.depth} spans waiting for storage`,
-          queue.retryAfterMs(t),
-        );
-      }
+      if (!room) refuseFull(t, received);
       let segment: number | undefined;
       if (deps.wal && request) {
         try {
@@ -154,6 +168,7 @@ export function createPipeline(deps: {
       }
       room.commit(batch, segment, request);
       metrics.spansQueued.inc({ tenant: t }, sampled.kept);
+      accepted();
       return result;
     },
     async pushForwarded(tenant, batch) {

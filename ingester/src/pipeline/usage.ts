@@ -72,6 +72,15 @@ const text = (v: unknown) => (typeof v === 'string' ? v : '');
 
 /** Counts a batch's spans, traces and errors, and its tokens span by span unless `tokens` is false. */
 export function countUsage(batch: TraceBatch, tenant: string, metrics: Metrics, tokens = true): void {
+  tallyUsage(batch, tenant, metrics, tokens)();
+}
+
+/**
+ * Tallies what countUsage counts and returns what records it: the pipeline records a request's usage
+ * only once the request is accepted, so one refused and sent again is counted once. (Label values are
+ * admitted to the tenant's budget while tallying.)
+ */
+export function tallyUsage(batch: TraceBatch, tenant: string, metrics: Metrics, tokens = true): () => void {
   const budget = metrics.usageLabels.forTenant(tenant);
   // service → model → prompt version → tally, keyed by the values counted under (no key built per span).
   const tallies = new Map<string, Map<string, Map<string, Tally>>>();
@@ -147,20 +156,22 @@ export function countUsage(batch: TraceBatch, tenant: string, metrics: Metrics, 
       }
     }
   }
-  for (const byModel of tallies.values()) {
-    for (const byVersion of byModel.values()) {
-      for (const t of byVersion.values()) {
-        metrics.usageSpans.inc(t.labels, t.spans);
-        if (t.traces) metrics.usageTraces.inc(t.labels, t.traces);
-        if (t.errors) metrics.usageErrors.inc(t.labels, t.errors);
-        for (const [type, n] of t.tokens) metrics.usageTokens.inc({ ...t.labels, type }, n);
+  return () => {
+    for (const byModel of tallies.values()) {
+      for (const byVersion of byModel.values()) {
+        for (const t of byVersion.values()) {
+          metrics.usageSpans.inc(t.labels, t.spans);
+          if (t.traces) metrics.usageTraces.inc(t.labels, t.traces);
+          if (t.errors) metrics.usageErrors.inc(t.labels, t.errors);
+          for (const [type, n] of t.tokens) metrics.usageTokens.inc({ ...t.labels, type }, n);
+        }
       }
     }
-  }
-  const over = metrics.usageLabelsOverflowed;
-  if (servicesOver) over.inc({ tenant, label: 'service' }, servicesOver);
-  if (modelsOver) over.inc({ tenant, label: 'model' }, modelsOver);
-  if (versionsOver) over.inc({ tenant, label: 'prompt_version' }, versionsOver);
+    const over = metrics.usageLabelsOverflowed;
+    if (servicesOver) over.inc({ tenant, label: 'service' }, servicesOver);
+    if (modelsOver) over.inc({ tenant, label: 'model' }, modelsOver);
+    if (versionsOver) over.inc({ tenant, label: 'prompt_version' }, versionsOver);
+  };
 }
 
 /**

@@ -142,7 +142,7 @@ export function createGrpcReceiver(deps: GrpcReceiverDeps): GrpcReceiver {
         throw err;
       }
       pipeline
-        .push(tenant, batch)
+        .push(tenant, batch, held)
         .finally(done)
         .then(() => {
           count('ok');

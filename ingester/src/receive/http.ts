@@ -84,7 +84,7 @@ export function createHttpReceiver(deps: ReceiverDeps, limits: HttpLimits): Serv
         const batch = decodeOrBadData(() =>
           format === 'proto' ? decodeTraceRequest(body) : decodeTraceRequestJson(body),
         );
-        await pipeline.push(tenant, batch);
+        await pipeline.push(tenant, batch, body.length);
       } finally {
         deps.budget?.release(body.length);
       }

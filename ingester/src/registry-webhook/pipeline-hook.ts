@@ -17,8 +17,8 @@ export function deliverRatings(
   hasRegistry: (tenant: string) => boolean,
 ): Pipeline {
   return {
-    async push(tenant, batch) {
-      if (!hasRegistry(tenant.id) || !hasRating(batch)) return pipeline.push(tenant, batch);
+    async push(tenant, batch, bytes) {
+      if (!hasRegistry(tenant.id) || !hasRating(batch)) return pipeline.push(tenant, batch, bytes);
       // Only the rating spans are kept aside: the pipeline changes the batch's arrays as it goes.
       const ratings: TraceBatch = {
         resourceSpans: batch.resourceSpans.map((rs) => ({
@@ -26,7 +26,7 @@ export function deliverRatings(
           scopeSpans: rs.scopeSpans.map((ss) => ({ ...ss, spans: ss.spans.filter(isRating) })),
         })),
       };
-      const result = await pipeline.push(tenant, batch);
+      const result = await pipeline.push(tenant, batch, bytes);
       await webhook.accept(tenant.id, ratings);
       return result;
     },
