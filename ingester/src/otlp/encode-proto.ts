@@ -142,56 +142,71 @@ export function joinRequests(requests: readonly EncodedRequest[]): Buffer {
 /** Spans are field 2 of ScopeSpans: this tag byte, then the length as a varint. */
 const SPAN_TAG = (2 << 3) | WIRE_LEN;
 
-/** Whether the `n` bytes before `span` in its buffer are the field header the encoder would write. */
-function headerPrecedes(span: Uint8Array, n: number): boolean {
-  if (span.byteOffset < n) return false;
-  const before = new Uint8Array(span.buffer, span.byteOffset - n, n);
-  if (before[0] !== SPAN_TAG) return false;
-  let v = span.length;
-  for (let i = 1; i < n; i++, v >>>= 7) if (before[i] !== (i < n - 1 ? (v & 0x7f) | 0x80 : v)) return false;
+/** Whether the `n` bytes at `at` of `buf` are the header the encoder writes for a span of `length`. */
+function headerAt(buf: Uint8Array, at: number, n: number, length: number): boolean {
+  if (at < 0 || buf[at] !== SPAN_TAG) return false;
+  let v = length;
+  for (let i = 1; i < n; i++, v >>>= 7) if (buf[at + i] !== (i < n - 1 ? (v & 0x7f) | 0x80 : v)) return false;
   return true;
 }
 
-/** Writes the request's own fields into one buffer and cuts it into parts around the spans' bytes. */
+/**
+ * Writes the request's own fields into one buffer and cuts it into parts around the spans. A span whose
+ * received bytes are preceded by the very header the encoder would write is taken with its header, and
+ * spans that follow one another in the received request make one run: one part, however many spans.
+ */
 class PartsWriter {
   readonly parts: Uint8Array[] = [];
-  private from = 0;
   readonly w: WireWriter;
+  /** Skeleton bytes before this are in parts already. */
+  private from = 0;
+  /** The open run of received bytes: [runStart, runEnd) of runBuffer. */
+  private runBuffer: ArrayBufferLike | undefined;
+  private runStart = 0;
+  private runEnd = 0;
+  /** The last received buffer seen, whole, to read headers before its spans without a view per span. */
+  private seen: Uint8Array | undefined;
   constructor(w: WireWriter) {
     this.w = w;
   }
 
-  /** A span field: a view of its received bytes where they can be, joined to the view before it. */
   span(bytes: Uint8Array): void {
-    const w = this.w;
     const header = 1 + varintSize(bytes.length);
-    if (!headerPrecedes(bytes, header)) {
-      w.beginLen(2, bytes.length);
+    if (this.seen?.buffer !== bytes.buffer) this.seen = new Uint8Array(bytes.buffer);
+    const start = bytes.byteOffset - header;
+    if (!headerAt(this.seen, start, header, bytes.length)) {
+      this.endRun();
+      this.w.beginLen(2, bytes.length);
       this.cut();
       this.parts.push(bytes);
       return;
     }
-    const start = bytes.byteOffset - header;
-    const last = this.parts[this.parts.length - 1];
-    if (
-      w.pos === this.from &&
-      last &&
-      last.buffer === bytes.buffer &&
-      last.byteOffset + last.length === start
-    ) {
-      this.parts[this.parts.length - 1] = new Uint8Array(
-        bytes.buffer,
-        last.byteOffset,
-        last.length + header + bytes.length,
-      );
+    const end = bytes.byteOffset + bytes.length;
+    if (this.runBuffer === bytes.buffer && this.runEnd === start && this.w.pos === this.from) {
+      this.runEnd = end;
       return;
     }
+    this.endRun();
     this.cut();
-    this.parts.push(new Uint8Array(bytes.buffer, start, header + bytes.length));
+    this.runBuffer = bytes.buffer;
+    this.runStart = start;
+    this.runEnd = end;
   }
 
-  /** Ends the fields written so far as a part. */
-  cut(): void {
+  /** Ends the open run and the fields written since, as parts in that order. */
+  finish(): Uint8Array[] {
+    this.endRun();
+    this.cut();
+    return this.parts;
+  }
+
+  private endRun(): void {
+    if (this.runBuffer === undefined) return;
+    this.parts.push(new Uint8Array(this.runBuffer, this.runStart, this.runEnd - this.runStart));
+    this.runBuffer = undefined;
+  }
+
+  private cut(): void {
     if (this.w.pos > this.from) this.parts.push(this.w.buf.subarray(this.from, this.w.pos));
     this.from = this.w.pos;
   }
@@ -238,11 +253,11 @@ export function encodeTraceRequestParts(batch: TraceBatch): EncodedRequest {
     }
     if (p.rs.schemaUrl) w.stringField(3, p.rs.schemaUrl);
   }
-  out.cut();
+  const parts = out.finish();
   let length = 0;
-  for (const part of out.parts) length += part.length;
+  for (const part of parts) length += part.length;
   if (length !== total) throw new Error(`encoder size mismatch: wrote ${length} of ${total} bytes`);
-  return { parts: compact(out.parts, length), length };
+  return { parts: compact(parts, length), length };
 }
 
 export function encodeTraceRequest(batch: TraceBatch): Buffer {

@@ -97,17 +97,19 @@ const KEY_TAG = (1 << 3) | WIRE_LEN;
 const VALUE_TAG = (2 << 3) | WIRE_LEN;
 
 /**
- * Where the KeyValue checkKeyValue last returned from lies: its key's and its value's bounds (-1 when
- * absent; the last of each, as decoding takes) and the value's kind (the number of its last field). So a
- * span's attributes are read later without walking them again (normalise/raw-attributes.ts).
+ * Where the span attributes checked with `record` lie, five numbers each: key start and end, value
+ * start and end (-1 when absent; the last of each, as decoding takes) and the value's kind (the number
+ * of its last field). So a span's attributes are read later without walking them again
+ * (normalise/raw-attributes.ts). The scanning span resets `recorded.length`.
  */
-export const lastKeyValue = { keyStart: -1, keyEnd: -1, valueStart: -1, valueEnd: -1, kind: 0 };
+export const recorded = { bounds: [] as number[], length: 0 };
 
 /**
  * A KeyValue at [r.pos, end); r.pos is `end` afterwards. Returns the KEY_* classes of its key (of every
- * key field, should a sender repeat it: the last one wins when decoded, so none may hide).
+ * key field, should a sender repeat it: the last one wins when decoded, so none may hide). `record`:
+ * add where it lies to `recorded`.
  */
-export function checkKeyValue(r: WireReader, end: number, depth: number): number {
+export function checkKeyValue(r: WireReader, end: number, depth: number, record = false): number {
   let classes = 0;
   let keyStart = -1;
   let keyEnd = -1;
@@ -134,12 +136,16 @@ export function checkKeyValue(r: WireReader, end: number, depth: number): number
       skipUnknown(r, tag & 7, end);
     }
   }
-  // Written last, after any KeyValues nested in the value.
-  lastKeyValue.keyStart = keyStart;
-  lastKeyValue.keyEnd = keyEnd;
-  lastKeyValue.valueStart = valueStart;
-  lastKeyValue.valueEnd = valueEnd;
-  lastKeyValue.kind = kind;
+  if (record) {
+    const { bounds } = recorded;
+    const at = recorded.length;
+    bounds[at] = keyStart;
+    bounds[at + 1] = keyEnd;
+    bounds[at + 2] = valueStart;
+    bounds[at + 3] = valueEnd;
+    bounds[at + 4] = kind;
+    recorded.length = at + 5;
+  }
   return classes;
 }
 

@@ -12,18 +12,13 @@ import {
   checkLink,
   checkTime,
   INVALID,
-  lastKeyValue,
   lenEnd,
+  recorded,
   skipUnknown,
 } from './validate-fast.ts';
 import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from './wire.ts';
 
 const EMPTY = new Uint8Array(0);
-/**
- * Attribute bounds of the span being scanned (5 per attribute), kept only for spans that need them. A
- * plain array: a typed array's copy would get its own store off the heap, which costs far more.
- */
-const scratch: number[] = [];
 
 function isZero(buf: Buffer, s: number, e: number): boolean {
   for (let i = s; i < e; i++) if (buf[i] !== 0) return false;
@@ -90,6 +85,7 @@ export class WireSpan implements Span {
     this.end = end;
     this.raw = buf.subarray(start, end);
     this.received = this.raw;
+    recorded.length = 0;
     let attributes = 0;
     while (r.pos < end) {
       const fieldStart = r.pos;
@@ -135,13 +131,7 @@ export class WireSpan implements Span {
           this.hasAttributes = true;
           const e = lenEnd(r, end);
           if (++attributes > MAX_ATTRIBUTES) throw INVALID;
-          this.keyClasses |= checkKeyValue(r, e, 0);
-          const at = 5 * (attributes - 1);
-          scratch[at] = lastKeyValue.keyStart;
-          scratch[at + 1] = lastKeyValue.keyEnd;
-          scratch[at + 2] = lastKeyValue.valueStart;
-          scratch[at + 3] = lastKeyValue.valueEnd;
-          scratch[at + 4] = lastKeyValue.kind;
+          this.keyClasses |= checkKeyValue(r, e, 0, true);
           break;
         }
         case (10 << 3) | WIRE_VARINT:
@@ -182,7 +172,8 @@ export class WireSpan implements Span {
       }
     }
     // Normalisation and usage read the attributes of GenAI and koder.* spans from these bounds.
-    if (this.keyClasses & (KEY_GENAI | KEY_KODER)) this.bounds = scratch.slice(0, 5 * attributes);
+    // (A plain array: a typed array's copy would get its own store off the heap, which costs far more.)
+    if (this.keyClasses & (KEY_GENAI | KEY_KODER)) this.bounds = recorded.bounds.slice(0, recorded.length);
   }
 
   attributeBounds(): { buf: Buffer; bounds: readonly number[] } | undefined {
