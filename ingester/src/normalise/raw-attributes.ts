@@ -77,6 +77,13 @@ const MAX_INTERNED = 4096;
 const internedKeys = new Map<number, KeyInfo>();
 const internedValues = new Map<number, Interned>();
 
+/** Whether `bytes` are the bytes at [s, e) of `buf`. */
+function sameBytes(bytes: Buffer, buf: Buffer, s: number, e: number): boolean {
+  if (bytes.length !== e - s) return false;
+  for (let i = 0; i < e - s; i++) if (bytes[i] !== buf[s + i]) return false;
+  return true;
+}
+
 function interned<T extends Interned>(
   table: Map<number, T>,
   buf: Buffer,
@@ -87,16 +94,7 @@ function interned<T extends Interned>(
   let h = 0x811c9dc5 ^ (e - s);
   for (let i = s; i < e; i++) h = Math.imul(h ^ (buf[i] as number), 16777619);
   const hit = table.get(h);
-  if (hit && hit.bytes.length === e - s) {
-    let same = true;
-    for (let i = 0; i < e - s; i++) {
-      if (hit.bytes[i] !== buf[s + i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return hit;
-  }
+  if (hit && sameBytes(hit.bytes, buf, s, e)) return hit;
   const info = make(buf.toString('utf8', s, e), Buffer.from(buf.subarray(s, e)));
   if (!hit && table.size < MAX_INTERNED) table.set(h, info);
   return info;
@@ -116,12 +114,7 @@ const MAX_SLOTS = 256;
 
 function keyInSlot(slot: number, buf: Buffer, s: number, e: number): KeyInfo {
   const last = keyBySlot[slot];
-  if (last !== undefined && last.bytes.length === e - s) {
-    const bytes = last.bytes;
-    let i = 0;
-    while (i < e - s && bytes[i] === buf[s + i]) i++;
-    if (i === e - s) return last;
-  }
+  if (last !== undefined && sameBytes(last.bytes, buf, s, e)) return last;
   const info = keyAt(buf, s, e);
   if (slot < MAX_SLOTS) keyBySlot[slot] = info;
   return info;
