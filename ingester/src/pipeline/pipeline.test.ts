@@ -13,13 +13,13 @@ import { buildRegistry } from '../tenants/registry.ts';
 import { testSpan } from '../testing/spans.ts';
 import { createPipeline } from './pipeline.ts';
 
-const config = (sampling: string) => `
+const config = (sampling: string, rate = '{ spansPerSecond: 1000000000, burst: 1000000000 }') => `
 defaultLimits: { spansPerSecond: 1000000000, burst: 1000000000 }
 exporter: { queueMaxSpans: 4, maxBatchDelayMs: 1 }
 tenants:
   - id: shop
     tokenSha256: []
-    limits: { spansPerSecond: 1000000000, burst: 1000000000 }
+    limits: ${rate}
     sampling: ${sampling}
 `;
 
@@ -58,8 +58,8 @@ async function total(m: Metrics, name: string): Promise<number> {
 }
 
 /** A pipeline whose storage holds every export until `open()`. */
-function rig(sampling: string) {
-  const parsed = parseConfig(config(sampling));
+function rig(sampling: string, rate?: string) {
+  const parsed = parseConfig(config(sampling, rate));
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
   const metrics = createMetrics();
   let open = () => {};
@@ -114,6 +114,17 @@ describe('pipeline under a full queue', () => {
     span?.attributes.push({ key: 'gen_ai.usage.prompt_tokens', value: 3n });
     await expect(r.push(b)).rejects.toThrow(IngestError);
     expect(span?.attributes.some((a) => a.key === 'gen_ai.usage.prompt_tokens')).toBe(true);
+  });
+
+  it('gives back the rate a refused request was charged, so its retry is not rate limited', async () => {
+    // 5 spans of burst, refilled at 1 a second: the test is over long before a token comes back.
+    const r = rig('{ defaultProbability: 1 }', '{ spansPerSecond: 1, burst: 5 }');
+    await r.push(batchOf(3));
+    await expect(r.push(batchOf(2))).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+    r.open();
+    await expect.poll(() => r.queue.depth).toBe(0);
+    await r.push(batchOf(2));
+    await expect(r.push(batchOf(1))).rejects.toMatchObject({ code: 'RATE_LIMITED' });
   });
 
   it('does not count sampled-out spans of a refused request', async () => {

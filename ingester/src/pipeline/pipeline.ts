@@ -104,6 +104,67 @@ export function createPipeline(deps: {
     throw new IngestError('QUEUE_FULL', `${queue.depth} spans waiting for storage`, queue.retryAfterMs(t));
   }
 
+  /** Everything after the rate limit; throws an IngestError when the request is refused. */
+  async function admit(
+    tenant: TenantRuntime,
+    batch: TraceBatch,
+    received: number,
+    bytes: number,
+  ): Promise<PushResult> {
+    const t = tenant.id;
+    const wholeTraces = tail !== undefined && tenant.policy.mode === 'trace' && !tenant.policy.keepsAll;
+    // Storage is backed up: refused before the work below, so clients retrying under overload cost
+    // little. (The trace buffer makes room by deciding traces early instead.)
+    if (!wholeTraces && !queue.hasRoom(t, tenant.policy.keepsAll ? received : 1, bytes))
+      refuseFull(t, received);
+
+    normaliseBatch(batch, tenant.contentCapture);
+    const truncated = truncateAttributes(batch, tenant.limits.maxAttributeValueBytes);
+    if (truncated) metrics.attributesTruncated.inc({ tenant: t }, truncated);
+    tagTenant(batch, t);
+    // Ledger attributes are the ingester's to write: a client cannot forge usage.
+    stripLedgerMarks(batch);
+    // Whole traces are decided later: their tokens are counted then, from the usage ledger.
+    const recordUsage = tallyUsage(batch, t, metrics, !wholeTraces);
+
+    if (wholeTraces) {
+      const buffered = await routeAndBuffer(t, batch, received);
+      recordUsage();
+      return buffered;
+    }
+
+    const sampled = sampleBatch(batch, tenant.policy);
+    const accepted = () => {
+      recordUsage();
+      if (sampled.dropped) metrics.spansSampledOut.inc({ tenant: t }, sampled.dropped);
+      if (sampled.keptErrors) metrics.spansKeptErrors.inc({ tenant: t }, sampled.keptErrors);
+    };
+    const result = { received, queued: sampled.kept, sampledOut: sampled.dropped, buffered: 0 };
+    if (sampled.kept === 0) {
+      accepted();
+      return result;
+    }
+    // Encoded once here, for the log, for its size and for the sink, which sends these very bytes.
+    const request = queue.requestFor(batch, deps.wal !== undefined);
+    const room = queue.reserve(t, sampled.kept, request?.length ?? requestSize(batch));
+    if (!room) refuseFull(t, received);
+    let segment: number | undefined;
+    if (deps.wal && request) {
+      try {
+        segment = await deps.wal.append({ tenant: t, spans: sampled.kept, request });
+      } catch (err) {
+        // Not durable, so not accepted: the client keeps the spans and retries (disk full passes).
+        room.cancel();
+        metrics.spansRejected.inc({ tenant: t, reason: 'wal_unavailable' }, received);
+        throw new IngestError('QUEUE_FULL', `write-ahead log: ${(err as Error).message}`, 1000);
+      }
+    }
+    room.commit(batch, segment, request);
+    metrics.spansQueued.inc({ tenant: t }, sampled.kept);
+    accepted();
+    return result;
+  }
+
   return {
     async push(tenant, batch, bytes = 0) {
       const received = spanCount(batch);
@@ -119,57 +180,13 @@ export function createPipeline(deps: {
           wait,
         );
       }
-      const wholeTraces = tail !== undefined && tenant.policy.mode === 'trace' && !tenant.policy.keepsAll;
-      // Storage is backed up: refused before the work below, so clients retrying under overload cost
-      // little. (The trace buffer makes room by deciding traces early instead.)
-      if (!wholeTraces && !queue.hasRoom(t, tenant.policy.keepsAll ? received : 1, bytes))
-        refuseFull(t, received);
-
-      normaliseBatch(batch, tenant.contentCapture);
-      const truncated = truncateAttributes(batch, tenant.limits.maxAttributeValueBytes);
-      if (truncated) metrics.attributesTruncated.inc({ tenant: t }, truncated);
-      tagTenant(batch, t);
-      // Ledger attributes are the ingester's to write: a client cannot forge usage.
-      stripLedgerMarks(batch);
-      // Whole traces are decided later: their tokens are counted then, from the usage ledger.
-      const recordUsage = tallyUsage(batch, t, metrics, !wholeTraces);
-
-      if (wholeTraces) {
-        const buffered = await routeAndBuffer(t, batch, received);
-        recordUsage();
-        return buffered;
+      // A refused request is sent again: the rate it was charged is given back, so it pays once.
+      try {
+        return await admit(tenant, batch, received, bytes);
+      } catch (err) {
+        tenant.bucket.giveBack(received);
+        throw err;
       }
-
-      const sampled = sampleBatch(batch, tenant.policy);
-      const accepted = () => {
-        recordUsage();
-        if (sampled.dropped) metrics.spansSampledOut.inc({ tenant: t }, sampled.dropped);
-        if (sampled.keptErrors) metrics.spansKeptErrors.inc({ tenant: t }, sampled.keptErrors);
-      };
-      const result = { received, queued: sampled.kept, sampledOut: sampled.dropped, buffered: 0 };
-      if (sampled.kept === 0) {
-        accepted();
-        return result;
-      }
-      // Encoded once here, for the log, for its size and for the sink, which sends these very bytes.
-      const request = queue.requestFor(batch, deps.wal !== undefined);
-      const room = queue.reserve(t, sampled.kept, request?.length ?? requestSize(batch));
-      if (!room) refuseFull(t, received);
-      let segment: number | undefined;
-      if (deps.wal && request) {
-        try {
-          segment = await deps.wal.append({ tenant: t, spans: sampled.kept, request });
-        } catch (err) {
-          // Not durable, so not accepted: the client keeps the spans and retries (disk full passes).
-          room.cancel();
-          metrics.spansRejected.inc({ tenant: t, reason: 'wal_unavailable' }, received);
-          throw new IngestError('QUEUE_FULL', `write-ahead log: ${(err as Error).message}`, 1000);
-        }
-      }
-      room.commit(batch, segment, request);
-      metrics.spansQueued.inc({ tenant: t }, sampled.kept);
-      accepted();
-      return result;
     },
     async pushForwarded(tenant, batch) {
       const n = spanCount(batch);

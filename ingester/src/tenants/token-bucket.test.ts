@@ -12,6 +12,20 @@ describe('token bucket', () => {
     expect(b.take(10, 100)).toBe(0);
   });
 
+  it('takes back what a refused request was charged, up to the burst, a debt included', () => {
+    const b = new TokenBucket(100, 50, 0);
+    expect(b.take(30, 0)).toBe(0);
+    b.giveBack(30);
+    expect(b.take(50, 0)).toBe(0);
+    b.giveBack(80); // more than was taken: never above the burst
+    expect(b.take(50, 0)).toBe(0);
+    expect(b.take(1, 0)).toBe(10);
+    // A request on credit, refused after: its debt goes with it.
+    expect(b.take(200, 1000)).toBe(0);
+    b.giveBack(200);
+    expect(b.take(50, 1000)).toBe(0);
+  });
+
   it('admits a request larger than the burst once the bucket is full, on credit', () => {
     const b = new TokenBucket(100, 50, 0);
     expect(b.take(20, 0)).toBe(0);

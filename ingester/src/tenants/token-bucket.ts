@@ -46,6 +46,11 @@ export class TokenBucket {
     return Math.max(1, Math.ceil((missing / this.rate) * 1000));
   }
 
+  /** Returns n tokens taken for a request that was then refused (its client sends it again). */
+  giveBack(n: number): void {
+    this.tokens = Math.min(this.burst, this.tokens + n);
+  }
+
   /** Changes the limits in place (config reload) without refilling: no free burst on reload. */
   reconfigure(rate: number, burst: number): void {
     this.rate = rate;
