@@ -78,30 +78,29 @@ export function createPipeline(deps: {
   async function buffer(t: string, batch: TraceBatch, received: number): Promise<PushResult> {
     const tb = tail as TailSampler;
     const request = deps.wal ? encodeTraceRequestParts(batch) : undefined;
-    if (!tb.makeRoom(request?.length ?? requestSize(batch))) {
-      metrics.spansRejected.inc({ tenant: t, reason: 'queue_full' }, received);
-      throw new IngestError(
-        'QUEUE_FULL',
-        'the trace buffer and the export queue are full',
-        queue.retryAfterMs(t),
-      );
-    }
+    if (!tb.makeRoom(request?.length ?? requestSize(batch)))
+      refuseFull(t, received, 'the trace buffer and the export queue are full');
     let segment: number | undefined;
     if (deps.wal && request) {
       try {
         segment = await deps.wal.append({ tenant: t, spans: received, request, pending: true });
       } catch (err) {
-        metrics.spansRejected.inc({ tenant: t, reason: 'wal_unavailable' }, received);
-        throw new IngestError('QUEUE_FULL', `write-ahead log: ${(err as Error).message}`, 1000);
+        refuseUnlogged(t, received, err as Error);
       }
     }
     tb.add(t, batch, segment);
     return { received, queued: 0, sampledOut: 0, buffered: received };
   }
 
-  function refuseFull(t: string, received: number): never {
+  function refuseFull(t: string, received: number, why = `${queue.depth} spans waiting for storage`): never {
     metrics.spansRejected.inc({ tenant: t, reason: 'queue_full' }, received);
-    throw new IngestError('QUEUE_FULL', `${queue.depth} spans waiting for storage`, queue.retryAfterMs(t));
+    throw new IngestError('QUEUE_FULL', why, queue.retryAfterMs(t));
+  }
+
+  /** Not durable, so not accepted: the client keeps the spans and retries (disk full passes). */
+  function refuseUnlogged(t: string, received: number, err: Error): never {
+    metrics.spansRejected.inc({ tenant: t, reason: 'wal_unavailable' }, received);
+    throw new IngestError('QUEUE_FULL', `write-ahead log: ${err.message}`, 1000);
   }
 
   /** Everything after the rate limit; throws an IngestError when the request is refused. */
@@ -153,10 +152,8 @@ export function createPipeline(deps: {
       try {
         segment = await deps.wal.append({ tenant: t, spans: sampled.kept, request });
       } catch (err) {
-        // Not durable, so not accepted: the client keeps the spans and retries (disk full passes).
         room.cancel();
-        metrics.spansRejected.inc({ tenant: t, reason: 'wal_unavailable' }, received);
-        throw new IngestError('QUEUE_FULL', `write-ahead log: ${(err as Error).message}`, 1000);
+        refuseUnlogged(t, received, err as Error);
       }
     }
     room.commit(batch, segment, request);
