@@ -23,6 +23,8 @@
 //     [--cpu-prof dir]   (the ingester writes a V8 CPU profile per case into dir, for Chrome DevTools)
 //     [--ingester-main path/to/ingester/src/main.ts]   (another checkout's ingester: before/after)
 //     [--only ingester|otelcol]   (run one side only)
+//     [--node-options=FLAGS]   (the ingester's NODE_OPTIONS; by default the chart's ingester.nodeOptions,
+//     empty for V8's defaults)
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -31,7 +33,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sdkProtobuf } from '@koder-trace/ingester/testing';
-import { canPin, cpuSeconds, memory, pin, type Server, startCollector, startIngester } from './servers.ts';
+import {
+  canPin,
+  cpuSeconds,
+  INGESTER_NODE_OPTIONS,
+  memory,
+  pin,
+  type Server,
+  startCollector,
+  startIngester,
+} from './servers.ts';
 import { llmSpans, plainSpans } from './spans.ts';
 
 const { values } = parseArgs({
@@ -50,6 +61,7 @@ const { values } = parseArgs({
     'ingester-main': { type: 'string' },
     only: { type: 'string', default: 'all' },
     rate: { type: 'string' },
+    'node-options': { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -186,7 +198,8 @@ console.log(
     `${concurrency} concurrent senders${values.rate ? ` paced at ${Number(values.rate).toLocaleString('en')} spans/s` : ''}, ${warmup}s warm-up + ${seconds}s measured per case; ` +
     (pinned
       ? `servers on CPU ${serverCpu}, load generator and sink on CPU ${loadCpu}`
-      : 'NOT pinned (taskset or a second CPU missing): figures are not per core'),
+      : 'NOT pinned (taskset or a second CPU missing): figures are not per core') +
+    `; ingester NODE_OPTIONS '${values['node-options'] ?? INGESTER_NODE_OPTIONS}'`,
 );
 
 const MB = 1024 * 1024;
@@ -215,9 +228,15 @@ for (const mode of modes) {
           ...(wal && walDir ? { wal: { dir: join(walDir, `${mode}-${kind}`), durability: wal } } : {}),
         },
         serverCpu,
-        values['cpu-prof']
-          ? { ...process.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values['cpu-prof']}` }
-          : process.env,
+        {
+          ...process.env,
+          NODE_OPTIONS: [
+            values['node-options'] ?? INGESTER_NODE_OPTIONS,
+            values['cpu-prof'] ? `--cpu-prof --cpu-prof-dir=${values['cpu-prof']}` : '',
+          ]
+            .join(' ')
+            .trim(),
+        },
         values['ingester-main'],
       );
     const servers: [string, () => Promise<Server>][] = [

@@ -65,11 +65,25 @@ export function memory(pid: number): { rss: number; peak: number } {
 const onCpu = (cpu: number | undefined, command: string, args: string[]) =>
   cpu === undefined ? { command, args } : { command: 'taskset', args: ['-c', String(cpu), command, ...args] };
 
-/** The ingester program with `config` (listen filled in here), on `cpu` when given. */
+/**
+ * The ingesters' NODE_OPTIONS as the chart ships them (values.yaml `ingester.nodeOptions`), so a
+ * benchmark measures the ingester as it is deployed.
+ */
+export const INGESTER_NODE_OPTIONS: string =
+  (
+    yaml.load(readFileSync(new URL('../charts/koder-trace/values.yaml', import.meta.url), 'utf8')) as {
+      ingester: { nodeOptions?: string };
+    }
+  ).ingester.nodeOptions ?? '';
+
+/**
+ * The ingester program with `config` (listen filled in here), on `cpu` when given, run with the chart's
+ * NODE_OPTIONS unless `env` says otherwise.
+ */
 export function startIngester(
   config: Record<string, unknown>,
   cpu?: number,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: INGESTER_NODE_OPTIONS },
   main: string = INGESTER_MAIN,
 ): Promise<Server> {
   return retryOnPortClash(async () => {

@@ -271,6 +271,22 @@ describe.skipIf(!helmOnly.ok)(suiteTitle('Helm chart: the managed Tempo', helmOn
     expect(refused.stderr).toContain('query.identity.header needs query.identity.trustedProxies');
   });
 
+  it("ingester.nodeOptions: the ingesters' NODE_OPTIONS (a 16 MiB young generation), beside POD_NAME or alone", async () => {
+    const env = async (...set: string[]) =>
+      (await render(...set))
+        .find((d) => d.kind === 'Deployment' && d.metadata.name === 'kt-ingester')
+        ?.spec?.template.spec.containers[0]?.env?.map((e) => [e.name, e.value ?? 'from field']);
+    expect(await env()).toEqual([
+      ['POD_NAME', 'from field'],
+      ['NODE_OPTIONS', '--max-semi-space-size=16'],
+    ]);
+    expect(await env('ingester.traceRouting.enabled=false')).toEqual([
+      ['NODE_OPTIONS', '--max-semi-space-size=16'],
+    ]);
+    expect(await env('ingester.nodeOptions=')).toEqual([['POD_NAME', 'from field']]);
+    expect(await env('ingester.nodeOptions=', 'ingester.traceRouting.enabled=false')).toBeUndefined();
+  });
+
   it('ingester.persistence: a StatefulSet with a claim per replica for its log, the autoscaler following it', async () => {
     const ingester = (docs: Doc[]) =>
       docs.find((d) => d.metadata.name === 'kt-ingester' && ['Deployment', 'StatefulSet'].includes(d.kind));
