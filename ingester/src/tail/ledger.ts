@@ -7,7 +7,7 @@
 // that carry usage or a call are noted as they arrive, and settled once the trace is decided, with the
 // parent links of its other spans read then — only for the traces with two such spans or more.
 import { looksGenAi } from '../normalise/normalise.ts';
-import { pickAttributes, rawAttributes } from '../normalise/raw-attributes.ts';
+import { AttributePicker, rawAttributes } from '../normalise/raw-attributes.ts';
 import { FixedKey, type FixedValue } from '../otlp/fixed-attributes.ts';
 import { fmix32 } from '../otlp/fmix32.ts';
 import {
@@ -39,7 +39,8 @@ const TOKEN_TYPES: readonly [string, string, keyof Usage][] = [
   ['gen_ai.usage.cache_creation.input_tokens', 'cache_creation', 'cache_creation_tokens'],
   ['gen_ai.usage.reasoning.output_tokens', 'reasoning', 'reasoning_tokens'],
 ];
-const KEYS = new Set([
+/** The attributes a span's usage is read from (one picker for all spans: its values hold until the next). */
+const picker = new AttributePicker([
   'gen_ai.response.model',
   'gen_ai.request.model',
   'gen_ai.operation.name',
@@ -114,7 +115,7 @@ function serviceOf(resource: Resource): string {
 export function addSpanUsage(ledger: TraceLedger, span: Span, resource: Resource): void {
   const raw = spanMayHaveKeys(span, KEY_GENAI | KEY_KODER) ? rawAttributes(span) : undefined;
   const genAi = looksGenAi(span, raw);
-  const picked = genAi || spanMayHaveKeys(span, KEY_KODER) ? pickAttributes(span, KEYS, raw) : undefined;
+  const picked = genAi || spanMayHaveKeys(span, KEY_KODER) ? picker.pick(span, raw) : undefined;
   const requestId = text(picked?.get('koder.request_id'));
   let t = ledger.byRequest.get(requestId);
   if (!t) {
