@@ -31,6 +31,7 @@ import { startControlPlane } from '../test/harness/control-plane.ts';
 import { freePort } from '../test/harness/ports.ts';
 import { startProcess, waitUntilReady } from '../test/harness/process.ts';
 import { scrapeMetric } from '../test/harness/prometheus.ts';
+import { CHART_VALUES } from './servers.ts';
 
 const TENANTS = Number(process.argv[2] ?? 1000);
 const POLICIES = Number(process.argv[3] ?? 100);
@@ -38,8 +39,8 @@ const NAMESPACES = 10;
 const IN_FLIGHT = 64;
 // The chart's (charts/koder-trace values operator.nodeOptions, operator.glibcTunables), unless
 // BENCH_NODE_OPTIONS or BENCH_GLIBC_TUNABLES (empty: glibc's defaults) says otherwise.
-const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? '--max-semi-space-size=4 --max-old-space-size=192';
-const GLIBC_TUNABLES = process.env.BENCH_GLIBC_TUNABLES ?? 'glibc.malloc.mmap_threshold=131072';
+const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? CHART_VALUES.operator.nodeOptions ?? '';
+const GLIBC_TUNABLES = process.env.BENCH_GLIBC_TUNABLES ?? CHART_VALUES.operator.glibcTunables ?? '';
 const MAIN = fileURLToPath(new URL('../operator/src/main.ts', import.meta.url));
 const GROUP = { group: 'trace.koder.dev', version: 'v1alpha1' };
 

@@ -66,15 +66,16 @@ const onCpu = (cpu: number | undefined, command: string, args: string[]) =>
   cpu === undefined ? { command, args } : { command: 'taskset', args: ['-c', String(cpu), command, ...args] };
 
 /**
- * The ingesters' NODE_OPTIONS as the chart ships them (values.yaml `ingester.nodeOptions`), so a
- * benchmark measures the ingester as it is deployed.
+ * The process settings the chart ships (values.yaml), so a benchmark measures a program as it is
+ * deployed.
  */
-export const INGESTER_NODE_OPTIONS: string =
-  (
-    yaml.load(readFileSync(new URL('../charts/koder-trace/values.yaml', import.meta.url), 'utf8')) as {
-      ingester: { nodeOptions?: string };
-    }
-  ).ingester.nodeOptions ?? '';
+export const CHART_VALUES = yaml.load(
+  readFileSync(new URL('../charts/koder-trace/values.yaml', import.meta.url), 'utf8'),
+) as {
+  ingester: { nodeOptions?: string };
+  operator: { nodeOptions?: string; glibcTunables?: string };
+};
+export const INGESTER_NODE_OPTIONS = CHART_VALUES.ingester.nodeOptions ?? '';
 
 /**
  * The ingester program with `config` (listen filled in here), on `cpu` when given, run with the chart's
