@@ -404,7 +404,7 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
       return depth;
     },
     hasRoom(tenant, spans, bytes) {
-      return spansFit(tenant, spans) && (!deps.budget || deps.budget.used + bytes <= deps.budget.max);
+      return spansFit(tenant, spans) && (deps.budget?.fits(bytes) ?? true);
     },
     reserve(tenant, spans, bytes) {
       if (!spansFit(tenant, spans)) return undefined;

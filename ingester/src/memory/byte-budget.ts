@@ -5,6 +5,8 @@
 // drain however full the budget is.
 
 export interface ByteBudget {
+  /** Whether n more bytes fit now (a check; nothing is taken). */
+  fits(n: number): boolean;
   /** Takes n bytes if they fit; false when they do not (refuse the work). */
   tryTake(n: number): boolean;
   /** Takes n bytes whether or not they fit (data already accepted that must stay: replay, splits). */
@@ -16,9 +18,11 @@ export interface ByteBudget {
 
 export function createByteBudget(max: number, onChange: (used: number) => void = () => {}): ByteBudget {
   let used = 0;
+  const fits = (n: number) => used + n <= max;
   return {
+    fits,
     tryTake(n) {
-      if (used + n > max) return false;
+      if (!fits(n)) return false;
       used += n;
       onChange(used);
       return true;

@@ -573,10 +573,10 @@ export function createTailSampler(deps: TailDeps): TailSampler {
 
   return {
     makeRoom(bytes) {
-      if (!budget || budget.used + bytes <= budget.max) return true;
+      if (!budget || budget.fits(bytes)) return true;
       let decided = false;
       for (const trace of [...buffer.traces.values()]) {
-        if (budget.used + bytes <= budget.max) break;
+        if (budget.fits(bytes)) break;
         if (handingOff.has(trace)) continue;
         decide(trace, 'memory');
         decided = true;
@@ -587,7 +587,7 @@ export function createTailSampler(deps: TailDeps): TailSampler {
         gauges();
         void flushOutbox();
       }
-      return budget.used + bytes <= budget.max;
+      return budget.fits(bytes);
     },
     add,
     replay(tenant, request, segment) {
