@@ -14,6 +14,7 @@ import { createOtlpGrpcSink } from './export/otlp-grpc-sink.ts';
 import { createExportQueue } from './export/queue.ts';
 import { discardSink, type SpanSink } from './export/sink.ts';
 import { createByteBudget } from './memory/byte-budget.ts';
+import { containerMemoryLimit, fitBudget } from './memory/fit-budget.ts';
 import { createMetrics } from './metrics.ts';
 import { createPipeline } from './pipeline/pipeline.ts';
 import { countLedgerTokens } from './pipeline/usage.ts';
@@ -78,6 +79,12 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   const first = opts.config !== undefined ? configFrom(opts.config) : parseConfig(readText());
   if (!first.ok) throw new Error(`invalid ingester config:\n  ${first.errors.join('\n  ')}`);
   let config = first.config;
+  // Before anything is opened: a budget the container cannot hold would end in an OOM kill.
+  const memoryLimit = containerMemoryLimit();
+  const fitted = fitBudget(config.memory.maxBytes, memoryLimit);
+  if (!fitted.ok) throw new Error(fitted.error);
+  const budgetBytes = fitted.maxBytes;
+  log.info({ budgetBytes, memoryLimit }, 'memory budget');
   const metrics = createMetrics({ maxLabelValues: () => config.metrics.maxLabelValues });
   metrics.configValid.set(1);
   let registry: TenantRegistry = buildRegistry(config, undefined, Date.now());
@@ -103,7 +110,8 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   if (wal) metrics.wal.bytes = () => wal.bytes;
   for (const problem of wal?.problems ?? [])
     log.warn({ problem }, 'write-ahead log: a torn or damaged tail was cut');
-  const budget = createByteBudget(config.memory.maxBytes, (used) => metrics.bufferedBytes.set(used));
+  const budget = createByteBudget(budgetBytes, (used) => metrics.bufferedBytes.set(used));
+  metrics.budgetBytes.set(budgetBytes);
   const queue = createExportQueue({
     sink,
     config: config.exporter,

@@ -129,6 +129,11 @@ export function createMetrics(opts: MetricsOptions = {}) {
       'Bytes held against memory.maxBytes: request bodies in progress and spans waiting for storage',
       [],
     ),
+    budgetBytes: gauge(
+      'koder_ingester_memory_budget_bytes',
+      "The memory budget in force: memory.maxBytes, or the size fitted to the container's memory limit",
+      [],
+    ),
     walBytes: new Gauge({
       name: 'koder_ingester_wal_bytes',
       help: 'Bytes of records in the write-ahead log for spans not yet stored (its directory also holds up to two spent segment files kept for reuse)',

@@ -3,6 +3,7 @@
 // resources (and `make run` does the same from manifests), so this schema is the contract between the
 // two programs. Types are derived from the schema, never written twice.
 import Type, { type Static } from 'typebox';
+import { MIN_BUDGET_BYTES } from '../memory/fit-budget.ts';
 
 const Probability = Type.Number({ minimum: 0, maximum: 1, description: 'Probability in [0, 1]' });
 
@@ -307,12 +308,13 @@ export const Exporter = Type.Object(
 
 export const Memory = Type.Object(
   {
-    maxBytes: Type.Integer({
-      minimum: 16 * 1024 * 1024,
-      default: 256 * 1024 * 1024,
-      description:
-        'Bytes held for clients at once: request bodies being read and processed, and spans waiting for storage; past it, requests are refused with 503 and a retry delay',
-    }),
+    maxBytes: Type.Optional(
+      Type.Integer({
+        minimum: MIN_BUDGET_BYTES,
+        description:
+          "Bytes held for clients at once: request bodies being read and processed, and spans waiting for storage; past it, requests are refused with 503 and a retry delay. Unset: 256 MiB, or less to fit the container's memory limit; a value the limit cannot hold stops the start",
+      }),
+    ),
   },
   { additionalProperties: false, default: {} },
 );

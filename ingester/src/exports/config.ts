@@ -10,3 +10,5 @@ export type {
   TenantConfig,
 } from '../config/schema.ts';
 export { TRACE_WAIT_DEFAULTS } from '../config/schema.ts';
+/** The container memory limit a memory budget needs (tests size their memory cgroups with it). */
+export { limitNeeded } from '../memory/fit-budget.ts';
