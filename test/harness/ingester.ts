@@ -28,6 +28,8 @@ export interface IngesterProcessOptions {
   host?: string;
   /** Extra environment (POD_NAME, as a pod has it). */
   env?: NodeJS.ProcessEnv;
+  /** Runs the program through another command (inside a memory cgroup: memory-cgroup.ts). */
+  wrap?: (command: string, args: string[]) => { command: string; args: string[] };
 }
 
 /** `config` is the ingester config; `listen`'s host and ports are filled in here. */
@@ -50,10 +52,10 @@ async function startOnce(
   const write = (c: Record<string, unknown>) =>
     writeFile(configPath, yaml.dump({ ...c, listen: { ...(c.listen as object), ...ports } }));
   await write(config);
+  const program = { command: process.execPath, args: [INGESTER_MAIN, '--config', configPath] };
   const proc = startProcess({
     name: 'ingester',
-    command: process.execPath,
-    args: [INGESTER_MAIN, '--config', configPath],
+    ...(opts.wrap ? opts.wrap(program.command, program.args) : program),
     ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
     logFile: join(dir, 'ingester.log'),
   });

@@ -1,16 +1,20 @@
 // Overload with LLM-sized spans: several times more than storage takes, against a small memory
 // budget and the write-ahead log. Refusals must carry retry hints, memory must stay bounded, and every
-// span acknowledged must reach storage once the load stops. `make soak` runs it for 60 s
+// span acknowledged must reach storage once the load stops. Where a memory cgroup can be made, the
+// ingester runs in one at the smallest limit its budget asks for (limitNeeded), with the budget left
+// for it to fit to that limit, and must not be OOM-killed. `make soak` runs it for 60 s
 // (KODER_OVERLOAD_SECONDS); `make test` for a few seconds.
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { limitNeeded } from '@koder-trace/ingester/config';
 import { decodeTraceRequest } from '@koder-trace/ingester/otlp';
 import { attribute, request, span, spanId, str } from '@koder-trace/ingester/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
+import { createMemoryCgroup, type MemoryCgroup } from '../harness/memory-cgroup.ts';
 import { until } from '../harness/wait.ts';
 
 const SECONDS = Number(process.env.KODER_OVERLOAD_SECONDS ?? 6);
@@ -38,24 +42,34 @@ describe('overload with LLM spans', () => {
   let storage: GrpcCapture;
   let ing: RunningIngester;
   let walDir: string;
+  let cgroup: MemoryCgroup | undefined;
   beforeAll(async () => {
     walDir = await mkdtemp(join(tmpdir(), 'koder-overload-'));
     storage = await startGrpcCapture();
-    ing = await startIngesterProcess({
-      auth: 'none',
-      exporter: { endpoint: storage.endpoint, maxBatchDelayMs: 20, retryInitialMs: 100, retryMaxMs: 1000 },
-      defaultLimits: { spansPerSecond: 1e7, burst: 1e7 },
-      memory: { maxBytes: BUDGET },
-      wal: { dir: walDir },
-    });
+    const made = await createMemoryCgroup(limitNeeded(BUDGET));
+    if ('reason' in made)
+      console.warn(`[overload] no memory limit (${made.reason}): the budget is set instead`);
+    else cgroup = made;
+    ing = await startIngesterProcess(
+      {
+        auth: 'none',
+        exporter: { endpoint: storage.endpoint, maxBatchDelayMs: 20, retryInitialMs: 100, retryMaxMs: 1000 },
+        defaultLimits: { spansPerSecond: 1e7, burst: 1e7 },
+        ...(cgroup ? {} : { memory: { maxBytes: BUDGET } }),
+        wal: { dir: walDir },
+      },
+      cgroup ? { wrap: cgroup.wrap } : {},
+    );
   });
   afterAll(async () => {
     await ing?.stop();
+    await cgroup?.remove();
     await storage?.close();
     await rm(walDir, { recursive: true, force: true });
   });
 
   it(`stays within its memory budget for ${SECONDS} s of overload and delivers all it acknowledged`, async () => {
+    expect(await ing.metric('koder_ingester_memory_budget_bytes')).toBe(BUDGET);
     const pid = ing.process.pid as number;
     const idle = rssBytes(pid);
     // Storage takes a few batches a second at best: it is down every other half second.
@@ -112,6 +126,9 @@ describe('overload with LLM spans', () => {
       idleRssMiB: Math.round(idle / 2 ** 20),
       peakRssMiB: Math.round(peak / 2 ** 20),
       budgetMiB: BUDGET / 2 ** 20,
+      ...(cgroup
+        ? { limitMiB: cgroup.limit / 2 ** 20, cgroupPeakMiB: Math.round(cgroup.peak() / 2 ** 20) }
+        : {}),
     };
     console.log(`[overload] ${JSON.stringify(figures)}`);
     expect(refusals.count).toBeGreaterThan(0);
@@ -120,5 +137,9 @@ describe('overload with LLM spans', () => {
     // and garbage not yet collected, so the bar is a loose idle + 8 × budget (RSS on a shared machine is noisy) — far below the 2 GB once seen
     // at 20k LLM spans/s, and what docs/reliability.md reports.
     expect(peak - idle).toBeLessThan(8 * BUDGET);
+    if (cgroup) {
+      expect(cgroup.oomKills()).toBe(0);
+      expect(ing.process.exitCode()).toBeUndefined();
+    }
   }, 180_000);
 });
