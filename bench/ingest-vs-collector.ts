@@ -25,6 +25,9 @@
 //     [--only ingester|otelcol]   (run one side only)
 //     [--node-options=FLAGS]   (the ingester's NODE_OPTIONS; by default the chart's ingester.nodeOptions,
 //     empty for V8's defaults)
+//     [--memory-mib N]   (the ingester's memory.maxBytes in MiB; by default its own default)
+//     [--memory-limit-mib N]   (each ingester in a memory cgroup of N MiB, as a pod's limit: the budget,
+//     unless --memory-mib, is fitted to it; reports the cgroup's peak and OOM kills; needs root)
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -33,6 +36,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sdkProtobuf } from '@koder-trace/ingester/testing';
+import { createMemoryCgroup, type MemoryCgroup } from '../test/harness/memory-cgroup.ts';
 import {
   canPin,
   cpuSeconds,
@@ -62,6 +66,8 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'all' },
     rate: { type: 'string' },
     'node-options': { type: 'string' },
+    'memory-mib': { type: 'string' },
+    'memory-limit-mib': { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -186,6 +192,10 @@ interface Result {
   /** Spans acknowledged in the whole run (warm-up included), and how many of them the sink counted. */
   acknowledgedTotal: number;
   delivered?: number;
+  /** With --memory-limit-mib: the cgroup's limit, its peak use and the OOM kills in it. */
+  limitMB?: number;
+  cgroupPeakMB?: number;
+  oomKills?: number;
 }
 
 if (pinned) pin(process.pid, loadCpu); // children start here too; servers are moved to their own CPU
@@ -204,6 +214,16 @@ console.log(
 
 const MB = 1024 * 1024;
 const results: Result[] = [];
+const memoryLimit = values['memory-limit-mib'] ? Number(values['memory-limit-mib']) * MB : undefined;
+/** The memory cgroup of the ingester being measured (--memory-limit-mib). */
+let cgroup: MemoryCgroup | undefined;
+async function limitedCgroup(): Promise<MemoryCgroup | undefined> {
+  if (memoryLimit === undefined) return undefined;
+  const made = await createMemoryCgroup(memoryLimit);
+  if ('reason' in made) throw new Error(`--memory-limit-mib: ${made.reason}`);
+  cgroup = made;
+  return made;
+}
 const walDir = wal === 'none' ? undefined : await mkdtemp(join(tmpdir(), 'koder-bench-wal-'));
 
 for (const mode of modes) {
@@ -219,12 +239,13 @@ for (const mode of modes) {
   };
   for (const kind of kinds) {
     const body = bodies[kind as keyof typeof bodies];
-    const ingester = (wal?: 'fsync' | 'batch') => () =>
+    const ingester = (wal?: 'fsync' | 'batch') => async () =>
       startIngester(
         {
           auth: 'none',
           exporter: sink ? { endpoint: sink.grpcEndpoint } : { kind: 'none' },
           defaultLimits: { spansPerSecond: 1e9, burst: 1e9 },
+          ...(values['memory-mib'] ? { memory: { maxBytes: Number(values['memory-mib']) * MB } } : {}),
           ...(wal && walDir ? { wal: { dir: join(walDir, `${mode}-${kind}`), durability: wal } } : {}),
         },
         serverCpu,
@@ -238,6 +259,7 @@ for (const mode of modes) {
             .trim(),
         },
         values['ingester-main'],
+        (await limitedCgroup())?.wrap,
       );
     const servers: [string, () => Promise<Server>][] = [
       ['koder ingester', ingester()],
@@ -290,6 +312,11 @@ for (const mode of modes) {
       const r = await load(server.httpUrl, body, server.pid);
       const peak = memory(server.pid).peak;
       await server.stop(); // both flush what they hold to the sink on SIGTERM
+      const limited = cgroup
+        ? { limitMB: cgroup.limit / MB, cgroupPeakMB: cgroup.peak() / MB, oomKills: cgroup.oomKills() }
+        : {};
+      await cgroup?.remove();
+      cgroup = undefined;
       const acknowledged = r.ok * perRequest;
       const acknowledgedTotal = r.okTotal * perRequest;
       results.push({
@@ -307,6 +334,7 @@ for (const mode of modes) {
         refused: r.refused,
         acknowledgedTotal,
         ...(forward ? { delivered: await delivered() } : {}),
+        ...limited,
       });
       printRow(results.at(-1) as Result);
     }
@@ -329,6 +357,9 @@ function printRow(r: Result): void {
       `  ack p50/p99 ${r.ackP50Ms.toFixed(1)}/${r.ackP99Ms.toFixed(1)} ms  refused ${r.refused}` +
       (r.delivered !== undefined
         ? `  delivered ${r.delivered.toLocaleString('en')} of ${r.acknowledgedTotal.toLocaleString('en')} acknowledged`
+        : '') +
+      (r.limitMB !== undefined
+        ? `  limit ${r.limitMB} MiB: cgroup peak ${r.cgroupPeakMB?.toFixed(0)} MiB, OOM kills ${r.oomKills}`
         : ''),
   );
 }

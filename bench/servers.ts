@@ -86,6 +86,8 @@ export function startIngester(
   cpu?: number,
   env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: INGESTER_NODE_OPTIONS },
   main: string = INGESTER_MAIN,
+  /** Runs the program through another command (inside a memory cgroup: test/harness/memory-cgroup.ts). */
+  wrap?: (command: string, args: string[]) => { command: string; args: string[] },
 ): Promise<Server> {
   return retryOnPortClash(async () => {
     const dir = await mkdtemp(join(tmpdir(), 'koder-bench-ingester-'));
@@ -95,7 +97,8 @@ export function startIngester(
       configPath,
       yaml.dump({ ...config, listen: { host: '127.0.0.1', grpcPort, httpPort, adminPort } }),
     );
-    const cmd = onCpu(cpu, process.execPath, [main, '--config', configPath, '--log-level', 'warn']);
+    const pinned = onCpu(cpu, process.execPath, [main, '--config', configPath, '--log-level', 'warn']);
+    const cmd = wrap ? wrap(pinned.command, pinned.args) : pinned;
     const proc = startProcess({ name: 'ingester', ...cmd, env, logFile: join(dir, 'ingester.log') });
     const adminUrl = `http://127.0.0.1:${adminPort}`;
     await waitUntilReady(proc, async () => (await fetch(`${adminUrl}/readyz`)).ok, 30_000);
