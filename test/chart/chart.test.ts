@@ -271,17 +271,17 @@ describe.skipIf(!helmOnly.ok)(suiteTitle('Helm chart: the managed Tempo', helmOn
     expect(refused.stderr).toContain('query.identity.header needs query.identity.trustedProxies');
   });
 
-  it("ingester.nodeOptions: the ingesters' NODE_OPTIONS (a 16 MiB young generation), beside POD_NAME or alone", async () => {
+  it("ingester.nodeOptions: the ingesters' NODE_OPTIONS (a 16 MiB young generation, a 2 GiB old one), beside POD_NAME or alone", async () => {
     const env = async (...set: string[]) =>
       (await render(...set))
         .find((d) => d.kind === 'Deployment' && d.metadata.name === 'kt-ingester')
         ?.spec?.template.spec.containers[0]?.env?.map((e) => [e.name, e.value ?? 'from field']);
     expect(await env()).toEqual([
       ['POD_NAME', 'from field'],
-      ['NODE_OPTIONS', '--max-semi-space-size=16'],
+      ['NODE_OPTIONS', '--max-semi-space-size=16 --max-old-space-size=2048'],
     ]);
     expect(await env('ingester.traceRouting.enabled=false')).toEqual([
-      ['NODE_OPTIONS', '--max-semi-space-size=16'],
+      ['NODE_OPTIONS', '--max-semi-space-size=16 --max-old-space-size=2048'],
     ]);
     expect(await env('ingester.nodeOptions=')).toEqual([['POD_NAME', 'from field']]);
     expect(await env('ingester.nodeOptions=', 'ingester.traceRouting.enabled=false')).toBeUndefined();
