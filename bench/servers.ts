@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { INGESTER_MAIN } from '../test/harness/ingester.ts';
+import type { CommandWrap } from '../test/harness/memory-cgroup.ts';
 import { freePorts, retryOnPortClash } from '../test/harness/ports.ts';
 import { type ManagedProcess, startProcess, waitUntilReady } from '../test/harness/process.ts';
 import { scrapeMetric } from '../test/harness/prometheus.ts';
@@ -87,7 +88,7 @@ export function startIngester(
   env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: INGESTER_NODE_OPTIONS },
   main: string = INGESTER_MAIN,
   /** Runs the program through another command (inside a memory cgroup: test/harness/memory-cgroup.ts). */
-  wrap?: (command: string, args: string[]) => { command: string; args: string[] },
+  wrap?: CommandWrap,
 ): Promise<Server> {
   return retryOnPortClash(async () => {
     const dir = await mkdtemp(join(tmpdir(), 'koder-bench-ingester-'));

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as yaml from 'js-yaml';
+import type { CommandWrap } from './memory-cgroup.ts';
 import { freePorts, retryOnPortClash } from './ports.ts';
 import { type ManagedProcess, startProcess, waitUntilReady } from './process.ts';
 import { scrapeMetric } from './prometheus.ts';
@@ -29,7 +30,7 @@ export interface IngesterProcessOptions {
   /** Extra environment (POD_NAME, as a pod has it). */
   env?: NodeJS.ProcessEnv;
   /** Runs the program through another command (inside a memory cgroup: memory-cgroup.ts). */
-  wrap?: (command: string, args: string[]) => { command: string; args: string[] };
+  wrap?: CommandWrap;
 }
 
 /** `config` is the ingester config; `listen`'s host and ports are filled in here. */

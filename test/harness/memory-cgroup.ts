@@ -7,10 +7,13 @@ import { mkdir, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** A command line turned into another that runs it (inside a cgroup, say). */
+export type CommandWrap = (command: string, args: string[]) => { command: string; args: string[] };
+
 export interface MemoryCgroup {
   readonly limit: number;
   /** `command args`, run inside the cgroup (the same process id: the wrapper execs it). */
-  wrap(command: string, args: string[]): { command: string; args: string[] };
+  wrap: CommandWrap;
   /** The most memory the cgroup's processes used at once (bytes). */
   peak(): number;
   /** How many times the kernel killed a process in it for memory. */
