@@ -36,7 +36,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sdkProtobuf } from '@koder-trace/ingester/testing';
-import { createMemoryCgroup, type MemoryCgroup } from '../test/harness/memory-cgroup.ts';
+import { type CommandWrap, createMemoryCgroup, type MemoryCgroup } from '../test/harness/memory-cgroup.ts';
 import {
   canPin,
   cpuSeconds,
@@ -215,15 +215,15 @@ console.log(
 const MB = 1024 * 1024;
 const results: Result[] = [];
 const memoryLimit = values['memory-limit-mib'] ? Number(values['memory-limit-mib']) * MB : undefined;
-/** The memory cgroup of the ingester being measured (--memory-limit-mib). */
-let cgroup: MemoryCgroup | undefined;
-async function limitedCgroup(): Promise<MemoryCgroup | undefined> {
+/** With --memory-limit-mib: a memory cgroup for one ingester (the collector sizes nothing from one). */
+async function memoryCgroup(): Promise<MemoryCgroup | undefined> {
   if (memoryLimit === undefined) return undefined;
   const made = await createMemoryCgroup(memoryLimit);
   if ('reason' in made) throw new Error(`--memory-limit-mib: ${made.reason}`);
-  cgroup = made;
   return made;
 }
+/** Starts a server, through `wrap` when given (ingesters only). */
+type Start = (wrap?: CommandWrap) => Promise<Server>;
 const walDir = wal === 'none' ? undefined : await mkdtemp(join(tmpdir(), 'koder-bench-wal-'));
 
 for (const mode of modes) {
@@ -239,33 +239,33 @@ for (const mode of modes) {
   };
   for (const kind of kinds) {
     const body = bodies[kind as keyof typeof bodies];
-    const ingester = (wal?: 'fsync' | 'batch') => async () =>
-      startIngester(
-        {
-          auth: 'none',
-          exporter: sink ? { endpoint: sink.grpcEndpoint } : { kind: 'none' },
-          defaultLimits: { spansPerSecond: 1e9, burst: 1e9 },
-          ...(values['memory-mib'] ? { memory: { maxBytes: Number(values['memory-mib']) * MB } } : {}),
-          ...(wal && walDir ? { wal: { dir: join(walDir, `${mode}-${kind}`), durability: wal } } : {}),
-        },
-        serverCpu,
-        {
-          ...process.env,
-          NODE_OPTIONS: [
-            values['node-options'] ?? INGESTER_NODE_OPTIONS,
-            values['cpu-prof'] ? `--cpu-prof --cpu-prof-dir=${values['cpu-prof']}` : '',
-          ]
-            .join(' ')
-            .trim(),
-        },
-        values['ingester-main'],
-        (await limitedCgroup())?.wrap,
-      );
-    const servers: [string, () => Promise<Server>][] = [
+    const ingester =
+      (wal?: 'fsync' | 'batch'): Start =>
+      (wrap) =>
+        startIngester(
+          {
+            auth: 'none',
+            exporter: sink ? { endpoint: sink.grpcEndpoint } : { kind: 'none' },
+            defaultLimits: { spansPerSecond: 1e9, burst: 1e9 },
+            ...(values['memory-mib'] ? { memory: { maxBytes: Number(values['memory-mib']) * MB } } : {}),
+            ...(wal && walDir ? { wal: { dir: join(walDir, `${mode}-${kind}`), durability: wal } } : {}),
+          },
+          serverCpu,
+          {
+            ...process.env,
+            NODE_OPTIONS: [
+              values['node-options'] ?? INGESTER_NODE_OPTIONS,
+              values['cpu-prof'] ? `--cpu-prof --cpu-prof-dir=${values['cpu-prof']}` : '',
+            ]
+              .join(' ')
+              .trim(),
+          },
+          values['ingester-main'],
+          wrap,
+        );
+    const servers: [string, Start][] = [
       ['koder ingester', ingester()],
-      ...(wal === 'none'
-        ? []
-        : [[`koder ingester, WAL ${wal}`, ingester(wal)] as [string, () => Promise<Server>]]),
+      ...(wal === 'none' ? [] : [[`koder ingester, WAL ${wal}`, ingester(wal)] as [string, Start]]),
       [
         'otelcol',
         () =>
@@ -298,7 +298,7 @@ for (const mode of modes) {
                     },
                   },
                 ),
-            ] as [string, () => Promise<Server>],
+            ] as [string, Start],
           ]
         : []),
     ];
@@ -306,7 +306,11 @@ for (const mode of modes) {
       ([name]) => values.only === 'all' || name.startsWith(values.only === 'ingester' ? 'koder' : 'otelcol'),
     );
     for (const [name, start] of wanted) {
-      const server = await start();
+      const cgroup = name.startsWith('koder') ? await memoryCgroup() : undefined;
+      const server = await start(cgroup?.wrap).catch(async (err) => {
+        await cgroup?.remove();
+        throw err;
+      });
       await new Promise((r) => setTimeout(r, 300));
       const idle = memory(server.pid).rss;
       const r = await load(server.httpUrl, body, server.pid);
@@ -316,7 +320,6 @@ for (const mode of modes) {
         ? { limitMB: cgroup.limit / MB, cgroupPeakMB: cgroup.peak() / MB, oomKills: cgroup.oomKills() }
         : {};
       await cgroup?.remove();
-      cgroup = undefined;
       const acknowledged = r.ok * perRequest;
       const acknowledgedTotal = r.okTotal * perRequest;
       results.push({

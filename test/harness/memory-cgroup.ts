@@ -58,9 +58,14 @@ export async function createMemoryCgroup(limit: number): Promise<MemoryCgroup | 
   if ('reason' in where) return where;
   try {
     await mkdir(where.dir);
-    await writeFile(join(where.dir, where.limitFile), String(limit));
   } catch (err) {
     return { reason: `cannot make a memory cgroup: ${(err as Error).message}` };
+  }
+  try {
+    await writeFile(join(where.dir, where.limitFile), String(limit));
+  } catch (err) {
+    await rmdir(where.dir).catch(() => {});
+    return { reason: `cannot set a memory cgroup's limit: ${(err as Error).message}` };
   }
   const read = (file: string) => readFileSync(join(where.dir, file), 'utf8');
   return {
