@@ -120,8 +120,8 @@ function readScopeSpans(buf: Buffer, start: number, end: number, where: string):
         break;
       }
       case (2 << 3) | WIRE_LEN: {
-        const [s, e] = r.span();
-        out.spans.push(readSpan(buf, s, e, where, out.spans.length));
+        const s = r.payload(); // no tuple per span
+        out.spans.push(readSpan(buf, s, r.pos, where, out.spans.length));
         break;
       }
       case (3 << 3) | WIRE_LEN:
@@ -141,7 +141,7 @@ function readScopeSpans(buf: Buffer, start: number, end: number, where: string):
 export function readSpan(buf: Buffer, start: number, end: number, scopeWhere: string, index: number): Span {
   let span: WireSpan;
   try {
-    span = new WireSpan(new WireReader(buf, start, end), start, end);
+    span = new WireSpan(buf, start, end);
   } catch (err) {
     if (err !== INVALID && !(err instanceof WireError)) throw err;
     explainWire(buf, start, end, SPAN, `${scopeWhere}.spans[${index}]`, err);

@@ -24,7 +24,7 @@ import { agentSpans, sdkProtobuf } from '../testing/sdk-spans.ts';
 import { decodeTraceRequest } from './decode-proto.ts';
 import { INVALID } from './validate-fast.ts';
 import { checkWire, SPAN } from './validate-wire.ts';
-import { WireError, WireReader } from './wire.ts';
+import { WireError } from './wire.ts';
 import { WireSpan } from './wire-span.ts';
 
 const now = BigInt(Date.now()) * 1_000_000n;
@@ -76,7 +76,7 @@ function tableWalkAccepts(b: Buffer): boolean {
 /** Whether the scan accepts; 'number-too-long' where only it reads a varint as a number. */
 function scanAccepts(b: Buffer): boolean | 'number-too-long' {
   try {
-    new WireSpan(new WireReader(b), 0, b.length);
+    new WireSpan(b, 0, b.length);
     return true;
   } catch (err) {
     if (err instanceof WireError && err.message === 'varint too long') return 'number-too-long';

@@ -4,7 +4,7 @@
 // only if something looks at them), so it leaves as the bytes written here.
 import { attributeSize, type FixedKey, type FixedValue, writeAttribute } from '../otlp/fixed-attributes.ts';
 import { type Span, SpanKind } from '../otlp/model.ts';
-import { size, WireReader, WireWriter } from '../otlp/wire.ts';
+import { size, WireWriter } from '../otlp/wire.ts';
 import { WireSpan } from '../otlp/wire-span.ts';
 
 export interface LedgerSpanFields {
@@ -39,5 +39,5 @@ export function ledgerSpan(f: LedgerSpanFields): Span {
   for (const [k, v] of f.attributes) writeAttribute(w, k, v);
   w.fixed32Field(16, 1);
   const bytes = w.finish();
-  return new WireSpan(new WireReader(bytes, 0, bytes.length), 0, bytes.length);
+  return new WireSpan(bytes, 0, bytes.length);
 }
