@@ -166,29 +166,37 @@ class PartsWriter {
   private runEnd = 0;
   /** The last received buffer seen, whole, to read headers before its spans without a view per span. */
   private seen: Uint8Array | undefined;
+  private seenBuffer: ArrayBufferLike | undefined;
   constructor(w: WireWriter) {
     this.w = w;
   }
 
   span(bytes: Uint8Array): void {
-    const header = 1 + varintSize(bytes.length);
-    if (this.seen?.buffer !== bytes.buffer) this.seen = new Uint8Array(bytes.buffer);
-    const start = bytes.byteOffset - header;
-    if (!headerAt(this.seen, start, header, bytes.length)) {
+    // `buffer` and `byteOffset` are getters: each is read once (this runs for every span).
+    const buffer = bytes.buffer;
+    const offset = bytes.byteOffset;
+    const length = bytes.length;
+    const header = 1 + varintSize(length);
+    if (this.seenBuffer !== buffer) {
+      this.seen = new Uint8Array(buffer);
+      this.seenBuffer = buffer;
+    }
+    const start = offset - header;
+    if (!headerAt(this.seen as Uint8Array, start, header, length)) {
       this.endRun();
-      this.w.beginLen(2, bytes.length);
+      this.w.beginLen(2, length);
       this.cut();
       this.parts.push(bytes);
       return;
     }
-    const end = bytes.byteOffset + bytes.length;
-    if (this.runBuffer === bytes.buffer && this.runEnd === start && this.w.pos === this.from) {
+    const end = offset + length;
+    if (this.runBuffer === buffer && this.runEnd === start && this.w.pos === this.from) {
       this.runEnd = end;
       return;
     }
     this.endRun();
     this.cut();
-    this.runBuffer = bytes.buffer;
+    this.runBuffer = buffer;
     this.runStart = start;
     this.runEnd = end;
   }
