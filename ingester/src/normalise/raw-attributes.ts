@@ -281,6 +281,8 @@ export class AttributePicker {
   private readonly values: AnyValue[];
   /** Which slots the current span filled (a key may be absent, or present with no value: null). */
   private readonly filled: Uint8Array;
+  /** Whether a slot may be filled: clearing after a span that had none of the keys costs nothing. */
+  private dirty = false;
 
   constructor(keys: Iterable<string>) {
     this.slots = new Map([...new Set(keys)].map((k, i) => [k, i]));
@@ -290,7 +292,8 @@ export class AttributePicker {
 
   /** Reads `span`'s values of the keys (`known`: its raw attributes, when the caller has them). */
   pick(span: Span, known?: RawAttributes): this {
-    this.filled.fill(0);
+    this.clear();
+    this.dirty = true;
     const raw = known ?? rawAttributes(span);
     if (raw) {
       for (const a of raw.list) {
@@ -308,7 +311,8 @@ export class AttributePicker {
 
   /** Forgets the last span's values, as if a span without any of the keys was picked. */
   clear(): this {
-    this.filled.fill(0);
+    if (this.dirty) this.filled.fill(0);
+    this.dirty = false;
     return this;
   }
 

@@ -90,6 +90,11 @@ export function tallyUsage(batch: TraceBatch, tenant: string, metrics: Metrics, 
     let service = '';
     let serviceOver = false;
     let byModel: Map<string, Map<string, Tally>> | undefined;
+    // The tally of the span before, and what it was found under: runs of spans of one model (plain
+    // spans: none) count into it without two map lookups each.
+    let last: Tally | undefined;
+    let lastModel = '';
+    let lastVersion = '';
     for (const ss of rs.scopeSpans) {
       for (const span of ss.spans) {
         if (!byModel) {
@@ -126,21 +131,27 @@ export function tallyUsage(batch: TraceBatch, tenant: string, metrics: Metrics, 
           promptVersion = OTHER_LABEL_VALUE;
           versionsOver++;
         }
-        let byVersion = byModel.get(model);
-        if (!byVersion) {
-          byVersion = new Map();
-          byModel.set(model, byVersion);
-        }
-        let t = byVersion.get(promptVersion);
+        let t = last !== undefined && model === lastModel && promptVersion === lastVersion ? last : undefined;
         if (!t) {
-          t = {
-            labels: { tenant, service, model, prompt_version: promptVersion },
-            spans: 0,
-            traces: 0,
-            errors: 0,
-            tokens: new Map(),
-          };
-          byVersion.set(promptVersion, t);
+          let byVersion = byModel.get(model);
+          if (!byVersion) {
+            byVersion = new Map();
+            byModel.set(model, byVersion);
+          }
+          t = byVersion.get(promptVersion);
+          if (!t) {
+            t = {
+              labels: { tenant, service, model, prompt_version: promptVersion },
+              spans: 0,
+              traces: 0,
+              errors: 0,
+              tokens: new Map(),
+            };
+            byVersion.set(promptVersion, t);
+          }
+          last = t;
+          lastModel = model;
+          lastVersion = promptVersion;
         }
         t.spans++;
         if (spanIsRoot(span)) t.traces++;
