@@ -9,7 +9,7 @@ import {
   type ServiceError,
   status,
 } from '@grpc/grpc-js';
-import { encodeTraceRequest } from '../otlp/encode-proto.ts';
+import { type EncodedRequest, encodeTraceRequest, joinRequests } from '../otlp/encode-proto.ts';
 import { EXPORT_PATH, rawBuffers } from '../otlp/grpc-service.ts';
 import type { TraceBatch } from '../otlp/model.ts';
 import { decodeExportResponse, decodeRetryInfo } from '../otlp/responses.ts';
@@ -80,7 +80,7 @@ export function createOtlpGrpcSink(opts: OtlpGrpcSinkOptions): SpanSink {
     'grpc.max_reconnect_backoff_ms': 2_000,
     ...opts.channelOptions,
   });
-  const exportEncoded = (tenant: string, body: Buffer): Promise<ExportResult> => {
+  const send = (tenant: string, body: Buffer): Promise<ExportResult> => {
     const md = new Metadata();
     md.set('x-scope-orgid', tenant);
     return new Promise((resolve) => {
@@ -103,8 +103,10 @@ export function createOtlpGrpcSink(opts: OtlpGrpcSinkOptions): SpanSink {
     });
   };
   return {
-    export: (tenant: string, batch: TraceBatch) => exportEncoded(tenant, encodeTraceRequest(batch)),
-    exportEncoded,
+    export: (tenant: string, batch: TraceBatch) => send(tenant, encodeTraceRequest(batch)),
+    // grpc-js sends one buffer: the requests are joined once, here.
+    exportEncoded: (tenant: string, requests: readonly EncodedRequest[]) =>
+      send(tenant, joinRequests(requests)),
     async close() {
       client.close();
     },

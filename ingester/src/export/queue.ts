@@ -308,7 +308,7 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
   async function send(tenant: string, q: TenantQueue, items: Item[]): Promise<void> {
     inFlight++;
     const spans = items.reduce((n, it) => n + it.spans, 0);
-    // Items kept encoded go out as the bytes they are, joined once: requests concatenated are one request.
+    // Items kept encoded go out as the bytes they are: requests concatenated are one request.
     const encoded =
       sink.exportEncoded && items.every((it) => it.encoded)
         ? items.map((it) => it.encoded as EncodedRequest)
@@ -320,7 +320,7 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
     };
     try {
       const result: ExportResult = await (encoded && sink.exportEncoded
-        ? sink.exportEncoded(tenant, joinRequests(encoded))
+        ? sink.exportEncoded(tenant, encoded)
         : sink.export(tenant, batch())
       ).catch((err: Error) => ({ kind: 'retryable', reason: `sink threw: ${err.message}` }));
       switch (result.kind) {

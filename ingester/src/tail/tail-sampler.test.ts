@@ -13,6 +13,7 @@ import type { SpanSink } from '../export/sink.ts';
 import { type ByteBudget, createByteBudget } from '../memory/byte-budget.ts';
 import { createMetrics } from '../metrics.ts';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
+import { joinRequests } from '../otlp/encode-proto.ts';
 import { getAttribute, type Span, type TraceBatch } from '../otlp/model.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
 import { countLedgerTokens } from '../pipeline/usage.ts';
@@ -69,8 +70,8 @@ function storingSink() {
       put(batch);
       return { kind: 'success' };
     },
-    async exportEncoded(_tenant, request) {
-      put(decodeTraceRequest(request));
+    async exportEncoded(_tenant, requests) {
+      put(decodeTraceRequest(joinRequests(requests)));
       return { kind: 'success' };
     },
     close: async () => {},
