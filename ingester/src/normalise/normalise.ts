@@ -18,13 +18,13 @@ import { isOpenInference, normaliseOpenInference } from './openinference.ts';
 import { isOpenLlmetry, normaliseOpenLlmetry } from './openllmetry.ts';
 import { providerName } from './providers.ts';
 import {
+  hasDuplicateKey,
   K_CONTENT,
   K_FINISH_REASONS,
   K_GENAI,
   K_MAPPED,
   K_PROVIDER,
   K_TOKENS,
-  type RawAttribute,
   type RawAttributes,
   rawAttributes,
   rawValue,
@@ -47,16 +47,6 @@ export function looksGenAi(span: Span, raw?: RawAttributes): boolean {
 
 const ANY_STRING = 1;
 const ANY_INT = 3;
-
-/** Whether two attributes share a key (the normalisers would merge them). */
-function hasDuplicateKey(list: readonly RawAttribute[]): boolean {
-  if (list.length > 16) return new Set(list.map((a) => a.key)).size !== list.length;
-  for (let i = 1; i < list.length; i++) {
-    const k = (list[i] as RawAttribute).key;
-    for (let j = 0; j < i; j++) if ((list[j] as RawAttribute).key === k) return true;
-  }
-  return false;
-}
 
 /**
  * True when the span, as received, is certainly left unchanged by normaliseSpan — decided from its

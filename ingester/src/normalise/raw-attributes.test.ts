@@ -21,7 +21,7 @@ import {
 } from '../testing/otlp-builder.ts';
 import { spanFields } from '../testing/spans.ts';
 import { normaliseSpan } from './normalise.ts';
-import { AttributePicker, rawAttributes, rawValue } from './raw-attributes.ts';
+import { AttributePicker, hasDuplicateKey, rawAttributes, rawValue } from './raw-attributes.ts';
 
 const boolValue = (b: boolean) => Buffer.from([0x10, b ? 1 : 0]);
 const CURRENT = [
@@ -216,5 +216,47 @@ describe('normalising from the bytes', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('tells keys apart that differ only in one byte, in a whole four-byte word or in the tail', () => {
+    const keys = [
+      'gen_ai.request.model',
+      'gen_ai.request.modeX',
+      'gen_aX.request.model',
+      'gen_ai.requesX.model',
+    ];
+    const picker = new AttributePicker(keys);
+    // Each key in every position (the slot cache compares against the key last seen there).
+    for (let shift = 0; shift < keys.length; shift++) {
+      const order = keys.map((_, i) => keys[(i + shift) % keys.length] as string);
+      const s = wireSpan(order.map((k) => attribute(k, str(`value of ${k}`))));
+      picker.pick(s);
+      for (const k of keys) expect(picker.get(k)).toBe(`value of ${k}`);
+      expect(hasDuplicateKey(rawAttributes(s)?.list ?? [])).toBe(false);
+    }
+  });
+
+  it('finds a repeated key as comparing the strings would, whether or not its keys are interned', () => {
+    const pool = ['gen_ai.request.model', 'gen_ai.request.modeX', 'k', 'kk', 'http.route', 'gen_ai.system'];
+    const check = (names: string[]) =>
+      fc.assert(
+        fc.property(fc.array(fc.constantFrom(...names), { minLength: 1, maxLength: 10 }), (keys) => {
+          const list = rawAttributes(wireSpan(keys.map((k) => attribute(k, str('v')))))?.list ?? [];
+          expect(list.map((a) => a.key)).toEqual(keys);
+          expect(hasDuplicateKey(list)).toBe(new Set(keys).size !== keys.length);
+        }),
+        { numRuns: 300 },
+      );
+    check(pool);
+    // The table of interned keys is bounded: fill it, then mix keys it holds with keys it cannot take.
+    for (let n = 0; n < 3; n++)
+      rawAttributes(
+        wireSpan(Array.from({ length: 2048 }, (_, i) => attribute(`filler.${n}.${i}`, str('v')))),
+      );
+    const late = ['late.a', 'late.b', 'late.a.b'];
+    expect(
+      rawAttributes(wireSpan(late.map((k) => attribute(k, str('v')))))?.list.map((a) => a.keyId),
+    ).toEqual([-1, -1, -1]);
+    check([...pool, ...late]);
   });
 });

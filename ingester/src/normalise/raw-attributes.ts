@@ -60,7 +60,11 @@ export function classifyKey(key: string): number {
 
 interface Interned {
   bytes: Buffer;
+  /** The same bytes, read four at a time when compared. */
+  view: DataView;
   text: string;
+  /** Its index in its table (below MAX_INTERNED), or -1 when not kept there: made for one use. */
+  id: number;
 }
 
 interface KeyInfo extends Interned {
@@ -77,12 +81,33 @@ const MAX_INTERNED = 4096;
 const internedKeys = new Map<number, KeyInfo>();
 const internedValues = new Map<number, Interned>();
 
-/** Whether `bytes` are the bytes at [s, e) of `buf`. */
-function sameBytes(bytes: Buffer, buf: Buffer, s: number, e: number): boolean {
-  if (bytes.length !== e - s) return false;
-  for (let i = 0; i < e - s; i++) if (bytes[i] !== buf[s + i]) return false;
+/** A view of the last buffer compared against, made once per buffer (one per request). */
+let viewed: Buffer | undefined;
+let view: DataView = new DataView(new ArrayBuffer(0));
+
+/**
+ * Whether the interned bytes are the bytes at [s, e) of `buf`. Four bytes at a time: a span's keys
+ * are compared in full (a hash alone can be made to collide), and byte by byte this was half of what
+ * reading an LLM span's attributes cost.
+ */
+function sameBytes(known: Interned, buf: Buffer, s: number, e: number): boolean {
+  const n = e - s;
+  if (known.bytes.length !== n) return false;
+  if (viewed !== buf) {
+    view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+    viewed = buf;
+  }
+  const mine = known.view;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) if (mine.getUint32(i, true) !== view.getUint32(s + i, true)) return false;
+  for (; i < n; i++) if (known.bytes[i] !== buf[s + i]) return false;
   return true;
 }
+
+const interning = (bytes: Buffer) => ({
+  bytes,
+  view: new DataView(bytes.buffer, bytes.byteOffset, bytes.length),
+});
 
 function interned<T extends Interned>(
   table: Map<number, T>,
@@ -94,14 +119,22 @@ function interned<T extends Interned>(
   let h = 0x811c9dc5 ^ (e - s);
   for (let i = s; i < e; i++) h = Math.imul(h ^ (buf[i] as number), 16777619);
   const hit = table.get(h);
-  if (hit && sameBytes(hit.bytes, buf, s, e)) return hit;
+  if (hit && sameBytes(hit, buf, s, e)) return hit;
   const info = make(buf.toString('utf8', s, e), Buffer.from(buf.subarray(s, e)));
-  if (!hit && table.size < MAX_INTERNED) table.set(h, info);
+  if (!hit && table.size < MAX_INTERNED) {
+    info.id = table.size;
+    table.set(h, info);
+  }
   return info;
 }
 
-const makeKey = (text: string, bytes: Buffer): KeyInfo => ({ text, bytes, cls: classifyKey(text) });
-const makeValue = (text: string, bytes: Buffer): Interned => ({ text, bytes });
+const makeKey = (text: string, bytes: Buffer): KeyInfo => ({
+  text,
+  ...interning(bytes),
+  id: -1,
+  cls: classifyKey(text),
+});
+const makeValue = (text: string, bytes: Buffer): Interned => ({ text, ...interning(bytes), id: -1 });
 const keyAt = (buf: Buffer, s: number, e: number) => interned(internedKeys, buf, s, e, makeKey);
 
 /**
@@ -114,7 +147,7 @@ const MAX_SLOTS = 256;
 
 function keyInSlot(slot: number, buf: Buffer, s: number, e: number): KeyInfo {
   const last = keyBySlot[slot];
-  if (last !== undefined && sameBytes(last.bytes, buf, s, e)) return last;
+  if (last !== undefined && sameBytes(last, buf, s, e)) return last;
   const info = keyAt(buf, s, e);
   if (slot < MAX_SLOTS) keyBySlot[slot] = info;
   return info;
@@ -123,6 +156,11 @@ function keyInSlot(slot: number, buf: Buffer, s: number, e: number): KeyInfo {
 /** An attribute as received: its key, and where its AnyValue message lies in the span's bytes. */
 export interface RawAttribute {
   key: string;
+  /**
+   * The key's number among the interned keys (below MAX_INTERNED): equal keys, equal numbers, so
+   * keys are told apart without comparing strings. -1 for a key not interned (compare `key` then).
+   */
+  keyId: number;
   /** K_* classes of the key. */
   cls: number;
   /** The AnyValue message's bounds in `buf` (-1 when the KeyValue has no value). */
@@ -181,6 +219,7 @@ function fromBounds(buf: Buffer, bounds: readonly number[]): RawAttributes {
     const start = bounds[i + 2] as number;
     list.push({
       key: info?.text ?? '',
+      keyId: info?.id ?? -1,
       cls,
       start,
       end: bounds[i + 3] as number,
@@ -231,13 +270,40 @@ function scan(raw: Uint8Array): RawAttributes | undefined {
       const key = info?.text ?? '';
       const cls = info?.cls ?? 0;
       classes |= cls;
-      list.push({ key, cls, start, end, kind });
+      list.push({ key, keyId: info?.id ?? -1, cls, start, end, kind });
     }
   } catch (err) {
     if (err instanceof WireError) return undefined;
     throw err;
   }
   return { buf, list, classes };
+}
+
+/** Per interned key, the call of hasDuplicateKey that last saw it. */
+const seenIn = new Uint32Array(MAX_INTERNED);
+let call = 0;
+
+/** Whether two attributes share a key (the normalisers would merge them): by key number, no string compared. */
+export function hasDuplicateKey(list: readonly RawAttribute[]): boolean {
+  if (++call === 0xffffffff) {
+    seenIn.fill(0);
+    call = 1;
+  }
+  let loose = false;
+  for (let i = 0; i < list.length; i++) {
+    const id = (list[i] as RawAttribute).keyId;
+    if (id < 0) loose = true;
+    else if (seenIn[id] === call) return true;
+    else seenIn[id] = call;
+  }
+  if (!loose) return false;
+  // A key not interned may equal any other: compared as strings.
+  const keys = new Set<string>();
+  for (const a of list) {
+    if (keys.has(a.key)) return true;
+    keys.add(a.key);
+  }
+  return false;
 }
 
 /** The decoded value of one raw attribute (null when it has none), as span.attributes would hold it. */
@@ -281,6 +347,8 @@ export class AttributePicker {
   private readonly values: AnyValue[];
   /** Which slots the current span filled (a key may be absent, or present with no value: null). */
   private readonly filled: Uint8Array;
+  /** By interned key number: 0 not looked up yet, 1 none of the keys, else its slot + 2. */
+  private readonly slotById = new Uint16Array(MAX_INTERNED);
   /** Whether a slot may be filled: clearing after a span that had none of the keys costs nothing. */
   private dirty = false;
 
@@ -297,8 +365,8 @@ export class AttributePicker {
     const raw = known ?? rawAttributes(span);
     if (raw) {
       for (const a of raw.list) {
-        const i = this.slots.get(a.key);
-        if (i !== undefined && this.filled[i] === 0) this.set(i, rawValue(raw, a));
+        const i = this.slotOf(a);
+        if (i >= 0 && this.filled[i] === 0) this.set(i, rawValue(raw, a));
       }
     } else {
       for (const a of span.attributes) {
@@ -316,10 +384,34 @@ export class AttributePicker {
     return this;
   }
 
+  /** The slot of one of the keys, for `at`. */
+  slot(key: string): number {
+    const i = this.slots.get(key);
+    if (i === undefined) throw new Error(`${key} is not one of the picker's keys`);
+    return i;
+  }
+
+  /** The picked span's value in a slot (undefined when absent). */
+  at(slot: number): AnyValue | undefined {
+    return this.filled[slot] === 1 ? this.values[slot] : undefined;
+  }
+
   /** The picked span's value of `key` (undefined when absent or not one of the keys). */
   get(key: string): AnyValue | undefined {
     const i = this.slots.get(key);
     return i !== undefined && this.filled[i] === 1 ? this.values[i] : undefined;
+  }
+
+  /** The slot of the attribute's key, or -1: by its key number (no string hashed or compared) when interned. */
+  private slotOf(a: RawAttribute): number {
+    const id = a.keyId;
+    if (id < 0) return this.slots.get(a.key) ?? -1;
+    let k = this.slotById[id] as number;
+    if (k === 0) {
+      k = (this.slots.get(a.key) ?? -1) + 2;
+      this.slotById[id] = k;
+    }
+    return k - 2;
   }
 
   private set(i: number, value: AnyValue): void {
