@@ -155,18 +155,22 @@ async function load(url: string, body: Buffer, pid: number): Promise<Load> {
       next += intervalMs;
     }
   });
-  await new Promise((r) => setTimeout(r, warmup * 1000));
-  measuring = true;
-  const cpu0 = cpuSeconds(pid);
-  const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  out.cpuSeconds = cpuSeconds(pid) - cpu0;
-  out.wallSeconds = (performance.now() - t0) / 1000;
-  out.rssEnd = memory(pid).rss;
-  measuring = false;
-  stop = true;
-  await Promise.all(senders);
-  agent.destroy();
+  try {
+    await new Promise((r) => setTimeout(r, warmup * 1000));
+    measuring = true;
+    const cpu0 = cpuSeconds(pid);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    // These read /proc/<pid>: they throw if the server died under the load.
+    out.cpuSeconds = cpuSeconds(pid) - cpu0;
+    out.wallSeconds = (performance.now() - t0) / 1000;
+    out.rssEnd = memory(pid).rss;
+  } finally {
+    measuring = false;
+    stop = true;
+    await Promise.all(senders);
+    agent.destroy();
+  }
   return out;
 }
 
@@ -313,7 +317,14 @@ for (const mode of modes) {
       });
       await new Promise((r) => setTimeout(r, 300));
       const idle = memory(server.pid).rss;
-      const r = await load(server.httpUrl, body, server.pid);
+      const r = await load(server.httpUrl, body, server.pid).catch(async (err: Error) => {
+        // A server that died under the load: say whether its cgroup's limit killed it.
+        const kills = cgroup?.oomKills() ?? 0;
+        await server.stop().catch(() => {});
+        await cgroup?.remove();
+        const why = kills ? `OOM-killed in its ${(cgroup?.limit ?? 0) / MB} MiB cgroup` : err.message;
+        throw new Error(`${name} (${mode} ${kind}) died under the load: ${why}`);
+      });
       const peak = memory(server.pid).peak;
       await server.stop(); // both flush what they hold to the sink on SIGTERM
       const limited = cgroup
