@@ -215,22 +215,22 @@ function checkAnyValue(buf: Buffer, pos: number, end: number, depth: number): nu
         pos += 8;
         if (pos > end) throw INVALID;
         break;
-      case 0x2a: // array_value (5, LEN)
-        {
-          const e = lenEnd(buf, pos, end);
-          if (depth + 1 > MAX_VALUE_DEPTH) throw INVALID;
-          checkArrayValue(buf, next, e, depth + 1);
-          pos = e;
-          break;
-        }
-      case 0x32: // kvlist_value (6, LEN)
-        {
-          const e = lenEnd(buf, pos, end);
-          if (depth + 1 > MAX_VALUE_DEPTH) throw INVALID;
-          checkKeyValueList(buf, next, e, depth + 1);
-          pos = e;
-          break;
-        }
+      case 0x2a: {
+        // array_value (5, LEN)
+        const e = lenEnd(buf, pos, end);
+        if (depth + 1 > MAX_VALUE_DEPTH) throw INVALID;
+        checkArrayValue(buf, next, e, depth + 1);
+        pos = e;
+        break;
+      }
+      case 0x32: {
+        // kvlist_value (6, LEN)
+        const e = lenEnd(buf, pos, end);
+        if (depth + 1 > MAX_VALUE_DEPTH) throw INVALID;
+        checkKeyValueList(buf, next, e, depth + 1);
+        pos = e;
+        break;
+      }
       default: {
         const num = tag >>> 3;
         if (num >= 1 && num <= 7) throw INVALID;
@@ -284,14 +284,14 @@ export function checkEvent(buf: Buffer, pos: number, end: number): void {
       case 0x12: // name (2, LEN)
         pos = lenEnd(buf, pos, end);
         break;
-      case 0x1a: // attributes (3, LEN)
-        {
-          const e = lenEnd(buf, pos, end);
-          if (++attributes > MAX_ATTRIBUTES) throw INVALID;
-          checkKeyValue(buf, next, e, 0);
-          pos = e;
-          break;
-        }
+      case 0x1a: {
+        // attributes (3, LEN)
+        const e = lenEnd(buf, pos, end);
+        if (++attributes > MAX_ATTRIBUTES) throw INVALID;
+        checkKeyValue(buf, next, e, 0);
+        pos = e;
+        break;
+      }
       case 0x20: // dropped_attributes_count (4, VARINT)
         pos = skipUnknown(buf, pos, WIRE_VARINT, end);
         break;
@@ -311,31 +311,31 @@ export function checkLink(buf: Buffer, pos: number, end: number): void {
     const tag = tagAt(buf, pos, end);
     pos = next;
     switch (tag) {
-      case 0x0a: // trace_id (1, LEN)
-        {
-          const e = lenEnd(buf, pos, end);
-          if (e - next !== 16) throw INVALID;
-          pos = e;
-          break;
-        }
-      case 0x12: // span_id (2, LEN)
-        {
-          const e = lenEnd(buf, pos, end);
-          if (e - next !== 8) throw INVALID;
-          pos = e;
-          break;
-        }
+      case 0x0a: {
+        // trace_id (1, LEN)
+        const e = lenEnd(buf, pos, end);
+        if (e - next !== 16) throw INVALID;
+        pos = e;
+        break;
+      }
+      case 0x12: {
+        // span_id (2, LEN)
+        const e = lenEnd(buf, pos, end);
+        if (e - next !== 8) throw INVALID;
+        pos = e;
+        break;
+      }
       case 0x1a: // trace_state (3, LEN)
         pos = lenEnd(buf, pos, end);
         break;
-      case 0x22: // attributes (4, LEN)
-        {
-          const e = lenEnd(buf, pos, end);
-          if (++attributes > MAX_ATTRIBUTES) throw INVALID;
-          checkKeyValue(buf, next, e, 0);
-          pos = e;
-          break;
-        }
+      case 0x22: {
+        // attributes (4, LEN)
+        const e = lenEnd(buf, pos, end);
+        if (++attributes > MAX_ATTRIBUTES) throw INVALID;
+        checkKeyValue(buf, next, e, 0);
+        pos = e;
+        break;
+      }
       case 0x28: // dropped_attributes_count (5, VARINT)
         pos = skipUnknown(buf, pos, WIRE_VARINT, end);
         break;
