@@ -81,7 +81,7 @@ const MAX_INTERNED = 4096;
 const internedKeys = new Map<number, KeyInfo>();
 const internedValues = new Map<number, Interned>();
 
-/** A view of the last buffer compared against, made once per buffer (one per request). */
+/** A view of the last buffer compared against, made once per buffer (it keeps one request's body alive until the next). */
 let viewed: Buffer | undefined;
 let view: DataView = new DataView(new ArrayBuffer(0));
 
@@ -306,6 +306,9 @@ export function hasDuplicateKey(list: readonly RawAttribute[]): boolean {
   return false;
 }
 
+/** By interned key number, the short string value that key had last. */
+const lastValueByKey: (Interned | undefined)[] = [];
+
 /** The decoded value of one raw attribute (null when it has none), as span.attributes would hold it. */
 export function rawValue(attrs: RawAttributes, a: RawAttribute): AnyValue {
   if (a.start < 0) return null;
@@ -315,8 +318,14 @@ export function rawValue(attrs: RawAttributes, a: RawAttribute): AnyValue {
     // content, which nothing here asks for) are decoded each time.
     const buf = attrs.buf;
     const n = buf[a.start + 1] as number;
-    if (buf[a.start] === 0x0a && n < 0x80 && a.start + 2 + n === a.end)
-      return interned(internedValues, buf, a.start + 2, a.end, makeValue).text;
+    if (buf[a.start] === 0x0a && n < 0x80 && a.start + 2 + n === a.end) {
+      // Most often the value this key had last time (one model, one provider): compared, not hashed.
+      const last = a.keyId >= 0 ? lastValueByKey[a.keyId] : undefined;
+      if (last !== undefined && sameBytes(last, buf, a.start + 2, a.end)) return last.text;
+      const value = interned(internedValues, buf, a.start + 2, a.end, makeValue);
+      if (a.keyId >= 0) lastValueByKey[a.keyId] = value;
+      return value.text;
+    }
   }
   if (a.kind === 3) {
     // An int that fits in 49 bits (token counts): read without a bigint per byte.

@@ -86,9 +86,11 @@ export function checkTime(buf: Buffer, pos: number, end: number): number {
   return pos + 8;
 }
 
-const bytes = (s: string) => Buffer.from(s, 'latin1');
+// Prefixes as plain arrays of byte values: indexed in a loop with no typed-array length getter (this
+// runs for every attribute key).
+const bytes = (s: string): number[] => [...Buffer.from(s, 'latin1')];
 /** The GenAI prefixes by their first byte, so a key is compared with at most the one or two that can match. */
-const GENAI_BY_FIRST_BYTE: (Buffer[] | undefined)[] = [];
+const GENAI_BY_FIRST_BYTE: (number[][] | undefined)[] = [];
 for (const p of GENAI_KEY_PREFIXES.map(bytes)) {
   const first = p[0] as number;
   GENAI_BY_FIRST_BYTE[first] = [...(GENAI_BY_FIRST_BYTE[first] ?? []), p];
@@ -96,9 +98,11 @@ for (const p of GENAI_KEY_PREFIXES.map(bytes)) {
 const KODER = bytes('koder.');
 const ERROR_TYPE = bytes('error.type');
 
-function hasPrefix(buf: Buffer, start: number, end: number, prefix: Buffer): boolean {
-  if (end - start < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (buf[start + i] !== prefix[i]) return false;
+/** Whether [start, end) of buf begins with `prefix`; its first byte is known to match. */
+function hasPrefix(buf: Buffer, start: number, end: number, prefix: readonly number[]): boolean {
+  const n = prefix.length;
+  if (end - start < n) return false;
+  for (let i = 1; i < n; i++) if (buf[start + i] !== prefix[i]) return false;
   return true;
 }
 
@@ -108,7 +112,7 @@ export function keyClass(buf: Buffer, s: number, e: number): number {
   const first = buf[s] as number;
   const genai = GENAI_BY_FIRST_BYTE[first];
   if (genai !== undefined) {
-    for (const p of genai) if (hasPrefix(buf, s, e, p)) return KEY_GENAI;
+    for (let i = 0; i < genai.length; i++) if (hasPrefix(buf, s, e, genai[i] as number[])) return KEY_GENAI;
     return 0;
   }
   switch (first) {
