@@ -166,6 +166,7 @@ class PartsWriter {
   private runEnd = 0;
   /** The last received buffer seen, whole, to read headers before its spans without a view per span. */
   private seen: Uint8Array | undefined;
+  /** `seen`'s ArrayBuffer, compared without the getter. */
   private seenBuffer: ArrayBufferLike | undefined;
   constructor(w: WireWriter) {
     this.w = w;

@@ -9,7 +9,7 @@
 // WireReader's WireError), and the caller runs the table-driven walk to explain it.
 import { MAX_ATTRIBUTES, MAX_KEY_BYTES, MAX_VALUE_DEPTH } from './limits.ts';
 import { GENAI_KEY_PREFIXES, KEY_ERROR_TYPE, KEY_GENAI, KEY_KODER } from './model.ts';
-import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireError } from './wire.ts';
+import { varint32, varintEnd, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './wire.ts';
 
 /** Thrown at the first problem; preallocated, since it carries nothing. */
 export const INVALID = new Error('invalid OTLP protobuf (fast pass)');
@@ -19,37 +19,25 @@ export const INVALID = new Error('invalid OTLP protobuf (fast pass)');
 // a read has two results, the second (the position after a varint, a payload's start) is left in
 // `next`, a register of this module, so nothing is allocated for it.
 
-/** Where the last varint or length read by this module ended: a payload's start after lenEnd. */
+/** Where the last length or tag read by this module ended: a payload's start after lenEnd. */
 export let next = 0;
 
-/** A varint of up to 32 significant bits at pos (tags, lengths, enums, counts); `next` is after it. */
+/** varint32 (wire.ts) with its end in `next`. */
 export function varint(buf: Buffer, pos: number, end: number): number {
-  let result = 0;
-  for (let shift = 0; shift < 35; shift += 7) {
-    if (pos >= end) throw INVALID;
-    const b = buf[pos++] as number;
-    result |= (b & 0x7f) << shift;
-    if (b < 0x80) {
-      next = pos;
-      return result >>> 0;
-    }
-  }
-  // Longer varints (negative int32 enums) carry 10 bytes; the low 32 bits are what counts.
-  for (let i = 0; i < 5; i++) {
-    if (pos >= end) throw INVALID;
-    if ((buf[pos++] as number) < 0x80) {
-      next = pos;
-      return result >>> 0;
-    }
-  }
-  throw new WireError('varint too long');
+  const v = varint32(buf, pos, end);
+  next = varintEnd;
+  return v;
 }
 
 /** Reads a length at pos; the payload starts at `next` and ends at the returned offset, within `end`. */
 export function lenEnd(buf: Buffer, pos: number, end: number): number {
+  // Lengths of one byte (most fields) and two (up to 16 KiB: prompts, completions) are read here.
   let len = pos < end ? (buf[pos] as number) : 0x80;
   if (len < 0x80) next = pos + 1;
-  else len = varint(buf, pos, end);
+  else if (pos + 1 < end && (buf[pos + 1] as number) < 0x80) {
+    len = (len & 0x7f) | ((buf[pos + 1] as number) << 7);
+    next = pos + 2;
+  } else len = varint(buf, pos, end);
   const e = next + len;
   if (e > end) throw INVALID;
   return e;

@@ -11,6 +11,36 @@ export class WireError extends Error {
   override name = 'WireError';
 }
 
+/** Where the last varint32() read ended: a second result, kept here so a read allocates nothing. */
+export let varintEnd = 0;
+
+/**
+ * A varint of up to 32 significant bits (tags, lengths, enums, uint32 counts) at `pos`, within `end`;
+ * `varintEnd` is where it ends. The position-passing form, for scanners that keep their position in a
+ * local; WireReader.uint32 reads with it too.
+ */
+export function varint32(buf: Buffer, pos: number, end: number): number {
+  let result = 0;
+  for (let shift = 0; shift < 35; shift += 7) {
+    if (pos >= end) throw new WireError('truncated varint');
+    const b = buf[pos++] as number;
+    result |= (b & 0x7f) << shift;
+    if (b < 0x80) {
+      varintEnd = pos;
+      return result >>> 0;
+    }
+  }
+  // Longer varints (negative int32 enums) carry 10 bytes; the low 32 bits are what counts.
+  for (let i = 0; i < 5; i++) {
+    if (pos >= end) throw new WireError('truncated varint');
+    if ((buf[pos++] as number) < 0x80) {
+      varintEnd = pos;
+      return result >>> 0;
+    }
+  }
+  throw new WireError('varint too long');
+}
+
 export class WireReader {
   readonly buf: Buffer;
   pos: number;
@@ -27,27 +57,9 @@ export class WireReader {
 
   /** A varint of up to 32 significant bits (tags, lengths, enums, uint32 counts). */
   uint32(): number {
-    const buf = this.buf;
-    let pos = this.pos;
-    let result = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      if (pos >= this.end) throw new WireError('truncated varint');
-      const b = buf[pos++] as number;
-      result |= (b & 0x7f) << shift;
-      if (b < 0x80) {
-        this.pos = pos;
-        return result >>> 0;
-      }
-    }
-    // Longer varints (negative int32 enums) carry 10 bytes; the low 32 bits are what counts.
-    for (let i = 0; i < 5; i++) {
-      if (pos >= this.end) throw new WireError('truncated varint');
-      if ((buf[pos++] as number) < 0x80) {
-        this.pos = pos;
-        return result >>> 0;
-      }
-    }
-    throw new WireError('varint too long');
+    const v = varint32(this.buf, this.pos, this.end);
+    this.pos = varintEnd;
+    return v;
   }
 
   /** A 64-bit two's-complement varint (int64), as a bigint. */
