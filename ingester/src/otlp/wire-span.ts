@@ -88,7 +88,8 @@ export class WireSpan implements Span {
     this.buf = buf;
     this.start = start;
     this.end = end;
-    this.raw = buf.subarray(start, end);
+    // A plain Uint8Array view: Buffer's subarray builds a FastBuffer through its subclass constructor.
+    this.raw = new Uint8Array(buf.buffer, buf.byteOffset + start, end - start);
     this.received = this.raw;
     recorded.length = 0;
     let attributes = 0;
