@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type GrpcCapture, startGrpcCapture } from './grpc-capture.ts';
-import { freePorts } from './ports.ts';
+import { publishedPorts } from './ports.ts';
 
 export interface PeerReplicas {
   storage: GrpcCapture;
@@ -18,7 +18,7 @@ export async function peerReplicas(tenant: Record<string, unknown>, total: numbe
   const secretFile = join(dir, 'peer-secret');
   await writeFile(secretFile, 'a-long-peer-secret-for-tests\n');
   const storage = await startGrpcCapture();
-  const ports = await freePorts(total);
+  const ports = await publishedPorts(total);
   const peers = ports.map((port, i) => ({ id: `r${i}`, endpoint: `127.0.0.1:${port}` }));
   return {
     storage,

@@ -12,7 +12,7 @@ import { type ControlPlane, startControlPlane } from '../harness/control-plane.t
 import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { postOtlp } from '../harness/otlp-raw.ts';
-import { freePorts } from '../harness/ports.ts';
+import { publishedPorts } from '../harness/ports.ts';
 import { expectWholeTraces } from '../harness/stored-traces.ts';
 import { until } from '../harness/wait.ts';
 
@@ -77,7 +77,7 @@ describe.skipIf(!hostAddress)('ingester replicas found through EndpointSlices', 
     const secretFile = join(dir, 'peer-secret');
     await writeFile(secretFile, 'a-long-peer-secret-for-tests\n');
     storage = await startGrpcCapture();
-    peerPorts = await freePorts(3);
+    peerPorts = await publishedPorts(3);
     for (let i = 0; i < 3; i++) await apply(slice(i, peerPorts[i] as number, true));
     for (let i = 0; i < 3; i++)
       replicas.push(

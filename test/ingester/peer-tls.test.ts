@@ -14,7 +14,7 @@ import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { postOtlp } from '../harness/otlp-raw.ts';
 import { callPeerListener } from '../harness/peer-call.ts';
-import { freePorts } from '../harness/ports.ts';
+import { publishedPorts } from '../harness/ports.ts';
 import { expectWholeTraces } from '../harness/stored-traces.ts';
 
 const TOKEN = 'token-shop';
@@ -51,7 +51,7 @@ describe('mutual TLS between ingester replicas', () => {
     };
     const secretFile = await file('peer-secret', `${SECRET}\n`);
     storage = await startGrpcCapture();
-    ports = await freePorts(2);
+    ports = await publishedPorts(2);
     const peers = ports.map((port, i) => ({ id: `ingester-${i}`, endpoint: `127.0.0.1:${port}` }));
     for (let i = 0; i < 2; i++)
       replicas.push(

@@ -15,7 +15,7 @@ import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { postOtlp } from '../harness/otlp-raw.ts';
 import { callPeerListener } from '../harness/peer-call.ts';
-import { freePorts } from '../harness/ports.ts';
+import { publishedPorts } from '../harness/ports.ts';
 import { expectWholeTraces, ledgerSpans, settled } from '../harness/stored-traces.ts';
 import { until } from '../harness/wait.ts';
 
@@ -46,7 +46,7 @@ describe('routing traces between three ingester replicas', () => {
     await writeFile(secretFile, 'a-long-peer-secret-for-tests\n');
     clusterStorage = await startGrpcCapture();
     singleStorage = await startGrpcCapture();
-    peerPorts = await freePorts(3);
+    peerPorts = await publishedPorts(3);
     const peers = peerPorts.map((port, i) => ({ id: `ingester-${i}`, endpoint: `127.0.0.1:${port}` }));
     const common = {
       tenants: [tenant],
@@ -156,7 +156,7 @@ describe('routing while a replica is killed and another added', () => {
     const secretFile = join(dir, 'peer-secret');
     await writeFile(secretFile, 'another-long-peer-secret\n');
     storage = await startGrpcCapture();
-    const ports = await freePorts(4);
+    const ports = await publishedPorts(4);
     const peer = (i: number) => ({ id: `r${i}`, endpoint: `127.0.0.1:${ports[i]}` });
     const p = 0.25;
     const config = (i: number, n: number) => ({
