@@ -1,16 +1,23 @@
 import { createServer } from 'node:net';
 
-/** A TCP port on loopback that was free a moment ago (the OS picks it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Listens on `port` (0: the OS picks one) and closes again: the port it got, or undefined if refused. */
+function listenOnce(port: number, host: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.on('error', () => resolve(undefined));
+    srv.listen(port, host, () => {
       const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : undefined));
     });
   });
+}
+
+/** A TCP port on loopback that was free a moment ago (the OS picks it). */
+export async function freePort(): Promise<number> {
+  const port = await listenOnce(0, '127.0.0.1');
+  if (port === undefined) throw new Error('no free port on 127.0.0.1');
+  return port;
 }
 
 export async function freePorts(n: number): Promise<number[]> {
@@ -23,15 +30,6 @@ export async function freePorts(n: number): Promise<number[]> {
 const PUBLISHED_LOW = 20_000;
 const PUBLISHED_HIGH = 30_000;
 
-function bindable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', () => resolve(false));
-    srv.listen(port, '0.0.0.0', () => srv.close(() => resolve(true)));
-  });
-}
-
 /**
  * Ports free now, for a test to publish before the process that binds them starts (peer lists,
  * EndpointSlices), where a clash cannot be retried with other ports. freePort() gives one in the
@@ -43,7 +41,7 @@ export async function publishedPorts(n: number): Promise<number[]> {
   const ports = new Set<number>();
   while (ports.size < n) {
     const port = PUBLISHED_LOW + Math.floor(Math.random() * (PUBLISHED_HIGH - PUBLISHED_LOW));
-    if (!ports.has(port) && (await bindable(port))) ports.add(port);
+    if (!ports.has(port) && (await listenOnce(port, '0.0.0.0')) !== undefined) ports.add(port);
   }
   return [...ports];
 }
