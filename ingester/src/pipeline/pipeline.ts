@@ -67,11 +67,15 @@ export function createPipeline(deps: {
     if (!router) return buffer(t, batch, received);
     const { local, forwarded } = router.route(t, batch);
     const mine = local ? spanCount(local) : 0;
-    const [result] = await Promise.all([
+    // Both are waited for, even when one fails: until then either may still read the request's bytes
+    // (a write to the log, a forward waiting to be sent), which go back to the pool when we return.
+    const [result, sent] = await Promise.allSettled([
       local ? buffer(t, local, mine) : Promise.resolve(undefined),
       forwarded,
     ]);
-    return { received, queued: 0, sampledOut: 0, buffered: result?.buffered ?? 0 };
+    if (result.status === 'rejected') throw result.reason;
+    if (sent.status === 'rejected') throw sent.reason;
+    return { received, queued: 0, sampledOut: 0, buffered: result.value?.buffered ?? 0 };
   }
 
   /** Into the trace buffer: made durable as a pending record first (with a log), then buffered. */

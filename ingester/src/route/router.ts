@@ -48,7 +48,16 @@ export function createRouter(deps: { cluster: () => Readonly<ClusterConfig>; for
         const n = spanCount(part);
         sends.push(deps.forwarder.forward(peer, tenant, part, n).then(() => n));
       }
-      const forwarded = Promise.all(sends).then((ns) => ns.reduce((a, b) => a + b, 0));
+      // Settles once every send has: one failing early must not end the request while another still
+      // holds views of its bytes.
+      const forwarded = Promise.allSettled(sends).then((results) => {
+        let n = 0;
+        for (const r of results) {
+          if (r.status === 'rejected') throw r.reason;
+          n += r.value;
+        }
+        return n;
+      });
       // Settled by the caller; a rejection is never left unobserved meanwhile.
       forwarded.catch(() => {});
       return { local: parts.get(self), forwarded };
