@@ -13,6 +13,7 @@ import { createDeadLetter } from './export/dead-letter.ts';
 import { createOtlpGrpcSink } from './export/otlp-grpc-sink.ts';
 import { createExportQueue } from './export/queue.ts';
 import { discardSink, type SpanSink } from './export/sink.ts';
+import { createBufferPool } from './memory/buffer-pool.ts';
 import { createByteBudget } from './memory/byte-budget.ts';
 import { containerMemoryLimit, fitBudget } from './memory/fit-budget.ts';
 import { createMetrics } from './metrics.ts';
@@ -46,6 +47,8 @@ export interface IngesterOptions {
   /** Overrides the exporter from the config (the embedded store plugs in here). */
   sink?: SpanSink;
   logger?: Logger;
+  /** Fill pooled buffers as they are returned, so that a read after release shows (tests). */
+  poisonPooledBuffers?: boolean;
 }
 
 export interface Ingester {
@@ -68,6 +71,10 @@ function listenHttp(server: HttpServer, host: string, port: number): Promise<num
   });
 }
 
+/** Pooled buffers: up to a request at the default maxRequestBytes; kept for reuse at most this. */
+const POOLED_MAX_BYTES = 16 * 1024 * 1024;
+const POOLED_KEEP_BYTES = 64 * 1024 * 1024;
+
 const exporterCredentials = (e: IngesterConfigDoc['exporter']) => {
   const { credentials, options } = grpcClientCredentials(e.insecure, e.tls);
   return { credentials, channelOptions: options };
@@ -85,6 +92,12 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   if (!fitted.ok) throw new Error(fitted.error);
   const budgetBytes = fitted.maxBytes;
   log.info({ budgetBytes, memoryLimit }, 'memory budget');
+  // Request bodies and export requests are joined into reused buffers (memory/buffer-pool.ts).
+  const pool = createBufferPool({
+    maxBytes: POOLED_MAX_BYTES,
+    keepBytes: Math.min(POOLED_KEEP_BYTES, Math.floor(budgetBytes / 4)),
+    ...(opts.poisonPooledBuffers ? { poison: true } : {}),
+  });
   const metrics = createMetrics({ maxLabelValues: () => config.metrics.maxLabelValues });
   metrics.configValid.set(1);
   let registry: TenantRegistry = buildRegistry(config, undefined, Date.now());
@@ -98,6 +111,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
           endpoint: config.exporter.endpoint,
           timeoutMs: config.exporter.timeoutMs,
           ...exporterCredentials(config.exporter),
+          pool,
         }));
   const deadLetter = config.exporter.deadLetterDir
     ? createDeadLetter(config.exporter.deadLetterDir)
@@ -121,6 +135,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
     tenantCount: () => registry.tenants.size,
     wal,
     budget,
+    pool,
   });
   // Dropped traces wait here for a late rating (tail.rescue.dir; none: late ratings are kept alone).
   const rescueCfg = config.tail.rescue;
@@ -288,6 +303,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
     log,
     isShuttingDown: () => shuttingDown,
     budget,
+    pool,
   };
 
   const http = createHttpReceiver(receiverDeps, config.listen);

@@ -30,6 +30,8 @@ try {
   const ingester = await startIngester({
     ...(values.config ? { configPath: values.config } : {}),
     logger: log,
+    // A check for tests and debugging: a pooled buffer read after it was given back reads as 0xdb.
+    poisonPooledBuffers: process.env.KODER_POISON_POOLED_BUFFERS === '1',
   });
   const stop = async (signal: string) => {
     log.info({ signal }, 'shutting down');

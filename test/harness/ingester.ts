@@ -57,7 +57,9 @@ async function startOnce(
   const proc = startProcess({
     name: 'ingester',
     ...(opts.wrap ? opts.wrap(program.command, program.args) : program),
-    ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
+    // Every test's ingester poisons the pooled buffers it gets back, so a span read after its
+    // request's bytes went back to the pool shows up as damaged data in the test that caused it.
+    env: { ...process.env, KODER_POISON_POOLED_BUFFERS: '1', ...opts.env },
     logFile: join(dir, 'ingester.log'),
   });
   const adminUrl = `http://127.0.0.1:${adminPort}`;

@@ -9,6 +9,7 @@ import {
   type ServiceError,
   status,
 } from '@grpc/grpc-js';
+import type { BufferPool, Lease } from '../memory/buffer-pool.ts';
 import { type EncodedRequest, encodeTraceRequest, joinRequests } from '../otlp/encode-proto.ts';
 import { EXPORT_PATH, rawBuffers } from '../otlp/grpc-service.ts';
 import type { TraceBatch } from '../otlp/model.ts';
@@ -67,6 +68,8 @@ export interface OtlpGrpcSinkOptions {
   /** Plain or TLS (with a private CA, a client certificate, a server name), from tls.ts. */
   credentials: ChannelCredentials;
   channelOptions?: ChannelOptions;
+  /** Where requests are joined into one buffer (one per export otherwise: see memory/buffer-pool.ts). */
+  pool?: BufferPool;
 }
 
 export function createOtlpGrpcSink(opts: OtlpGrpcSinkOptions): SpanSink {
@@ -104,9 +107,22 @@ export function createOtlpGrpcSink(opts: OtlpGrpcSinkOptions): SpanSink {
   };
   return {
     export: (tenant: string, batch: TraceBatch) => send(tenant, encodeTraceRequest(batch)),
-    // grpc-js sends one buffer: the requests are joined once, here.
-    exportEncoded: (tenant: string, requests: readonly EncodedRequest[]) =>
-      send(tenant, joinRequests(requests)),
+    // grpc-js sends one buffer: the requests are joined once, here, into a pooled buffer that is
+    // reused once the call has ended (grpc-js frames a copy of its own before sending).
+    async exportEncoded(tenant: string, requests: readonly EncodedRequest[]) {
+      const pool = opts.pool;
+      let joined: Lease | undefined;
+      const fromPool = (n: number) => {
+        joined = pool?.take(n);
+        return joined ? joined.bytes : Buffer.allocUnsafe(n);
+      };
+      const body = joinRequests(requests, fromPool);
+      try {
+        return await send(tenant, body);
+      } finally {
+        joined?.release();
+      }
+    },
     async close() {
       client.close();
     },

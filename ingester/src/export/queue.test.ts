@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createBufferPool, joinInto } from '../memory/buffer-pool.ts';
 import { createByteBudget } from '../memory/byte-budget.ts';
 import { createMetrics } from '../metrics.ts';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
-import { requestSize } from '../otlp/encode-proto.ts';
+import { type EncodedRequest, joinRequests, requestSize } from '../otlp/encode-proto.ts';
 import { spanCount, type TraceBatch } from '../otlp/model.ts';
 import { attribute, request, span, str } from '../testing/otlp-builder.ts';
 import { createDeadLetter } from './dead-letter.ts';
@@ -162,5 +163,90 @@ describe('export queue and the memory budget', () => {
     await until('everything delivered', () => stored.get('a') === taken * 5);
     expect(budget.used).toBe(0);
     expect(q.reserve('a', 5, requestSize(batch))).toBeDefined();
+  });
+});
+
+describe('export queue and pooled request bodies', () => {
+  const MiB = 1024 * 1024;
+  /** Each span's bytes, in order. */
+  const spansOf = (batches: readonly TraceBatch[]) =>
+    batches.flatMap((b) =>
+      b.resourceSpans.flatMap((rs) =>
+        rs.scopeSpans.flatMap((ss) => ss.spans.map((sp) => Buffer.from(sp.raw ?? []))),
+      ),
+    );
+  const received = request(
+    Array.from({ length: 30 }, (_, i) =>
+      span({}, attribute('gen_ai.input.messages', str(`${i}`.repeat(3000)))),
+    ),
+  );
+
+  /**
+   * Tenant `a`'s request as the HTTP receiver holds it (its bytes in a poisoned pool, its spans viewing
+   * them), queued while tenant `b`'s exports take every slot; then the handler lets go of the body and
+   * the pool hands the buffer's class out again. `b`'s exports finish when `open` is called.
+   */
+  function queueFromPool(store: (batch: TraceBatch) => void, maxBatchBytes: number, encoded: boolean) {
+    let open = () => {};
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    const take = async (tenant: string, batch: () => TraceBatch): Promise<ExportResult> => {
+      if (tenant === 'b') await gate;
+      else store(batch());
+      return { kind: 'success' };
+    };
+    const sink: SpanSink = {
+      export: (tenant, batch) => take(tenant, () => batch),
+      ...(encoded
+        ? {
+            exportEncoded: (tenant: string, requests: readonly EncodedRequest[]) =>
+              take(tenant, () => decodeTraceRequest(Buffer.from(joinRequests(requests)))),
+          }
+        : {}),
+      close: async () => {},
+    };
+    const pool = createBufferPool({ maxBytes: 16 * MiB, keepBytes: 64 * MiB, poison: true });
+    const q = createExportQueue({
+      sink,
+      config: { ...config, maxBatchBytes, maxBatchDelayMs: 0 },
+      metrics: createMetrics(),
+      log,
+      pool,
+    });
+    for (let i = 0; i < 4; i++) q.offer('b', llmBatch(1), 1);
+    const body = joinInto(pool, [received], received.length);
+    const batch = decodeTraceRequest(body.bytes);
+    q.reserve('a', 30, body.bytes.length)?.commit(batch, undefined, q.requestFor(batch, false));
+    body.release();
+    const next = pool.take(received.length);
+    next.bytes.fill(0x20);
+    open();
+    return { pool, q, body, next };
+  }
+
+  it('keeps a body its queued spans view out of the pool until they are delivered', async () => {
+    const sent: TraceBatch[] = [];
+    const { pool, q, body, next } = queueFromPool((b) => sent.push(b), 4 * MiB, true);
+    expect(next.bytes.buffer).not.toBe(body.bytes.buffer);
+    await until('delivered', () => q.depth === 0);
+    expect(spansOf(sent)).toEqual(spansOf([decodeTraceRequest(received)]));
+    expect(pool.leaseOf(body.bytes.buffer)).toBeUndefined();
+    next.release();
+    expect(pool.taken).toBe(0);
+  });
+
+  it('holds the body for every part of a split request, and gives decoded batches copies', async () => {
+    // A sink that keeps the batches it is given, as the embedded store does.
+    const stored: TraceBatch[] = [];
+    // Parts of 100 KiB: at least one views the body (a smaller part is copied when it is cut).
+    const { pool, q, next } = queueFromPool((b) => stored.push(b), 100 * 1024, false);
+    await until('delivered', () => q.depth === 0);
+    expect(stored.length).toBeGreaterThan(1);
+    next.release();
+    // Every pooled buffer back in the pool (and poisoned there): what the sink kept is intact.
+    expect(pool.taken).toBe(0);
+    pool.take(received.length).bytes.fill(0x21);
+    expect(spansOf(stored)).toEqual(spansOf([decodeTraceRequest(received)]));
   });
 });

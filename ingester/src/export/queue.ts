@@ -9,6 +9,7 @@
 // for the receiver is split. So one tenant's bad data or rejected batches never slow another's.
 import type { Logger } from 'pino';
 import type { ExporterConfig } from '../config/schema.ts';
+import type { BufferPool, Lease } from '../memory/buffer-pool.ts';
 import type { ByteBudget } from '../memory/byte-budget.ts';
 import type { Metrics } from '../metrics.ts';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
@@ -79,6 +80,8 @@ interface Item {
   at: number;
   /** Write-ahead-log segments holding these spans; the item holds one reference on each. */
   segments: number[];
+  /** Pooled buffers (request bodies) the encoded bytes view; the item holds each until it leaves. */
+  leases?: Lease[];
 }
 
 interface TenantQueue {
@@ -107,6 +110,11 @@ export interface QueueDeps {
   wal?: SegmentRefs;
   /** The ingester's memory budget: queued items hold their bytes of it. */
   budget?: ByteBudget;
+  /**
+   * The pool request bodies are read into. With one, every item is kept encoded and holds the leases
+   * its bytes view, so no body goes back to the pool while a queued span still reads from it.
+   */
+  pool?: BufferPool;
 }
 
 /** Concurrent exports in flight. */
@@ -145,12 +153,35 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
     return q;
   };
 
-  /** Items let go of what they hold: their log segments and their bytes of the budget. */
+  /** Items let go of what they hold: their log segments, their bytes of the budget, their leases. */
   const letGo = (items: readonly Item[]) => {
     for (const it of items) {
       if (deps.wal) for (const s of it.segments) deps.wal.release(s);
       deps.budget?.release(it.bytes);
+      if (it.leases) for (const l of it.leases) l.release();
     }
+  };
+
+  /** The pool's leases the parts view, each held once more (for an item, until it leaves). */
+  const holdLeases = (parts: readonly Uint8Array[]): Lease[] | undefined => {
+    if (!deps.pool) return undefined;
+    const leases: Lease[] = [];
+    for (const p of parts) {
+      const lease = deps.pool.leaseOf(p.buffer);
+      if (!lease || leases.includes(lease)) continue;
+      lease.hold();
+      leases.push(lease);
+    }
+    return leases.length ? leases : undefined;
+  };
+
+  /** An item of encoded bytes; it holds its bytes of the budget and its leases until it leaves. */
+  const encodedItem = (encoded: EncodedRequest, spans: number, at: number, segments: number[]): Item => {
+    deps.budget?.take(encoded.length);
+    const leases = holdLeases(encoded.parts);
+    return leases
+      ? { encoded, spans, bytes: encoded.length, at, segments, leases }
+      : { encoded, spans, bytes: encoded.length, at, segments };
   };
 
   /** Items leave the queue: delivered or dead-lettered (counted by the caller); the log may forget them. */
@@ -173,7 +204,7 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
     if (depth === 0) for (const w of idleWaiters) w();
   };
 
-  /** A queued item; it holds its bytes of the budget until it leaves. */
+  /** A queued item; it holds its bytes of the budget until it leaves. With a pool, kept encoded. */
   const item = (
     batch: TraceBatch,
     spans: number,
@@ -181,13 +212,21 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
     segments: number[],
     bytes = requestSize(batch),
   ): Item => {
+    if (deps.pool) return encodedItem(encodeTraceRequestParts(batch), spans, at, segments);
     deps.budget?.take(bytes);
     return { batch, spans, bytes, at, segments };
   };
 
-  /** The items' spans as one batch (decoding those kept encoded). */
+  /**
+   * The items' spans as one batch (decoding those kept encoded). Bytes viewing pooled buffers are
+   * copied first: the batch may outlive the item (a sink keeps it, a dead letter, a split).
+   */
   const decodedOf = (it: Item): TraceBatch => {
-    it.batch ??= decodeTraceRequest(joinRequests([it.encoded as EncodedRequest]));
+    if (it.batch) return it.batch;
+    const encoded = it.encoded as EncodedRequest;
+    it.batch = decodeTraceRequest(
+      it.leases ? Buffer.concat(encoded.parts, encoded.length) : joinRequests([encoded]),
+    );
     return it.batch;
   };
   const batchOf = (items: readonly Item[]): TraceBatch => ({
@@ -200,10 +239,7 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
    */
   function itemsOf(batch: TraceBatch, spans: number, segments: number[], encoded?: EncodedRequest): Item[] {
     const now = Date.now();
-    if (encoded && encoded.length <= batchBytes) {
-      deps.budget?.take(encoded.length);
-      return [{ encoded, spans, bytes: encoded.length, at: now, segments }];
-    }
+    if (encoded && encoded.length <= batchBytes) return [encodedItem(encoded, spans, now, segments)];
     const bytes = requestSize(batch);
     if (bytes <= batchBytes) return [item(batch, spans, now, segments, bytes)];
     const parts = splitBatch(batch, batchBytes).map((p) => item(p, spanCount(p), now, segments));
@@ -399,7 +435,7 @@ export function createExportQueue(deps: QueueDeps): ExportQueue {
 
   return {
     requestFor: (batch, logged) =>
-      logged || sink.exportEncoded !== undefined ? encodeTraceRequestParts(batch) : undefined,
+      logged || sink.exportEncoded !== undefined || deps.pool ? encodeTraceRequestParts(batch) : undefined,
     get depth() {
       return depth;
     },

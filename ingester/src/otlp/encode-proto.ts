@@ -126,17 +126,26 @@ export interface EncodedRequest {
 /** A request that is already one buffer (read back from the log or a peer), as parts. */
 export const encodedRequest = (bytes: Buffer): EncodedRequest => ({ parts: [bytes], length: bytes.length });
 
-/** Requests as one buffer (requests concatenated are one request): a lone part as it is, else one copy. */
-export function joinRequests(requests: readonly EncodedRequest[]): Buffer {
+/**
+ * Requests as one buffer (requests concatenated are one request): a lone part as it is, else copied
+ * into the buffer `alloc` gives (a pooled one, say).
+ */
+export function joinRequests(
+  requests: readonly EncodedRequest[],
+  alloc: (length: number) => Buffer = Buffer.allocUnsafe,
+): Buffer {
   const only = requests.length === 1 && requests[0]?.parts.length === 1 ? requests[0].parts[0] : undefined;
   if (only) return Buffer.isBuffer(only) ? only : Buffer.from(only.buffer, only.byteOffset, only.length);
-  const parts: Uint8Array[] = [];
   let length = 0;
-  for (const r of requests) {
-    parts.push(...r.parts);
-    length += r.length;
-  }
-  return Buffer.concat(parts, length);
+  for (const r of requests) length += r.length;
+  const out = alloc(length);
+  let at = 0;
+  for (const r of requests)
+    for (const p of r.parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+  return out;
 }
 
 /** Spans are field 2 of ScopeSpans: this tag byte, then the length as a varint. */

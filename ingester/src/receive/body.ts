@@ -4,13 +4,25 @@
 import type { IncomingMessage } from 'node:http';
 import { createGunzip } from 'node:zlib';
 import { IngestError } from '../errors.ts';
+import { type BufferPool, joinInto, type Lease } from '../memory/buffer-pool.ts';
 import type { ByteBudget } from '../memory/byte-budget.ts';
 
+export interface Body {
+  bytes: Buffer;
+  /** The pooled buffer holding `bytes`, for a body read in more than one chunk (joined there). */
+  lease?: Lease;
+}
+
 /**
- * The body, its bytes taken from the memory budget (the caller releases `body.length` when done);
- * refused with back-pressure when the budget cannot hold it.
+ * The body, its bytes taken from the memory budget (the caller releases `bytes.length` when done, and
+ * the lease); refused with back-pressure when the budget cannot hold it.
  */
-export async function readBody(req: IncomingMessage, max: number, budget?: ByteBudget): Promise<Buffer> {
+export async function readBody(
+  req: IncomingMessage,
+  max: number,
+  budget?: ByteBudget,
+  pool?: BufferPool,
+): Promise<Body> {
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
   if (encoding !== 'identity' && encoding !== 'gzip') {
     throw new IngestError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding}`);
@@ -48,5 +60,8 @@ export async function readBody(req: IncomingMessage, max: number, budget?: ByteB
     if (err instanceof IngestError) throw err;
     throw new IngestError('BAD_DATA', `cannot read body: ${(err as Error).message}`);
   }
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
+  if (chunks.length === 1) return { bytes: chunks[0] as Buffer };
+  if (!pool) return { bytes: Buffer.concat(chunks, total) };
+  const lease = joinInto(pool, chunks, total);
+  return { bytes: lease.bytes, lease };
 }

@@ -1,6 +1,7 @@
 // What both OTLP receivers (gRPC and HTTP) are built from, and the one error mapping they share.
 import type { Logger } from 'pino';
 import { IngestError } from '../errors.ts';
+import type { BufferPool } from '../memory/buffer-pool.ts';
 import type { ByteBudget } from '../memory/byte-budget.ts';
 import type { Metrics } from '../metrics.ts';
 import { OtlpDecodeError } from '../otlp/decode-error.ts';
@@ -16,6 +17,8 @@ export interface ReceiverDeps {
   isShuttingDown: () => boolean;
   /** The memory budget request bodies are held against while they are read and processed. */
   budget?: ByteBudget;
+  /** Where bodies read in several chunks are joined (the HTTP receiver; grpc-js joins its own). */
+  pool?: BufferPool;
 }
 
 /** Runs a request decoder; a malformed request becomes the BAD_DATA error sent to the client. */

@@ -79,14 +79,16 @@ export function createHttpReceiver(deps: ReceiverDeps, limits: HttpLimits): Serv
       if (deps.isShuttingDown()) throw new IngestError('SHUTTING_DOWN', undefined, 1000);
       const tenant = deps.registry().authenticate(req.headers.authorization);
       if (!tenant) throw new IngestError('UNAUTHENTICATED');
-      const body = await readBody(req, tenant.limits.maxRequestBytes, deps.budget);
+      const { bytes, lease } = await readBody(req, tenant.limits.maxRequestBytes, deps.budget, deps.pool);
       try {
         const batch = decodeOrBadData(() =>
-          format === 'proto' ? decodeTraceRequest(body) : decodeTraceRequestJson(body),
+          format === 'proto' ? decodeTraceRequest(bytes) : decodeTraceRequestJson(bytes),
         );
-        await pipeline.push(tenant, batch, body.length);
+        await pipeline.push(tenant, batch, bytes.length);
       } finally {
-        deps.budget?.release(body.length);
+        deps.budget?.release(bytes.length);
+        // Queued items that view these bytes hold the lease themselves.
+        lease?.release();
       }
       count('ok');
       reply(res, format, 200, format === 'proto' ? encodeExportResponse() : exportResponseJson());
