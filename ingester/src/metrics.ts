@@ -75,9 +75,12 @@ export function createMetrics(opts: MetricsOptions = {}) {
     new Gauge({ name, help, labelNames, registers: [registry] });
   // Read at each scrape from the write-ahead log, once there is one (app.ts sets it).
   const wal = { bytes: () => 0 };
+  // Read at each scrape from the buffer pool (app.ts sets it).
+  const pool = { taken: () => 0, kept: () => 0 };
   return {
     registry,
     wal,
+    pool,
     requests: counter('koder_ingester_requests_total', 'Export requests by transport and outcome', [
       'transport',
       'code',
@@ -140,6 +143,16 @@ export function createMetrics(opts: MetricsOptions = {}) {
       registers: [registry],
       collect() {
         this.set(wal.bytes());
+      },
+    }),
+    pooledBytes: new Gauge({
+      name: 'koder_ingester_pooled_bytes',
+      help: 'Reused buffers for request bodies and export requests: out (leased) and kept for reuse (kept)',
+      labelNames: ['state'],
+      registers: [registry],
+      collect() {
+        this.set({ state: 'leased' }, pool.taken());
+        this.set({ state: 'kept' }, pool.kept());
       },
     }),
     walReplayedSpans: counter(
