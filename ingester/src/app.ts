@@ -15,6 +15,7 @@ import { createExportQueue } from './export/queue.ts';
 import { discardSink, type SpanSink } from './export/sink.ts';
 import { createBufferPool } from './memory/buffer-pool.ts';
 import { createByteBudget } from './memory/byte-budget.ts';
+import { setHeapGrowth } from './memory/heap-growth.ts';
 import { containerMemoryLimit, fitBudget } from './memory/fit-budget.ts';
 import { createMetrics } from './metrics.ts';
 import { createPipeline } from './pipeline/pipeline.ts';
@@ -82,6 +83,7 @@ const exporterCredentials = (e: IngesterConfigDoc['exporter']) => {
 
 export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   const log = opts.logger ?? pino({ name: 'ingester' });
+  setHeapGrowth();
   const readText = () => opts.configText ?? (opts.configPath ? readFileSync(opts.configPath, 'utf8') : '');
   const first = opts.config !== undefined ? configFrom(opts.config) : parseConfig(readText());
   if (!first.ok) throw new Error(`invalid ingester config:\n  ${first.errors.join('\n  ')}`);
@@ -92,13 +94,15 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   if (!fitted.ok) throw new Error(fitted.error);
   const budgetBytes = fitted.maxBytes;
   log.info({ budgetBytes, memoryLimit }, 'memory budget');
+  const metrics = createMetrics({ maxLabelValues: () => config.metrics.maxLabelValues });
   // Request bodies and export requests are joined into reused buffers (memory/buffer-pool.ts).
   const pool = createBufferPool({
     maxBytes: POOLED_MAX_BYTES,
     keepBytes: Math.min(POOLED_KEEP_BYTES, Math.floor(budgetBytes / 4)),
     ...(opts.poisonPooledBuffers ? { poison: true } : {}),
   });
-  const metrics = createMetrics({ maxLabelValues: () => config.metrics.maxLabelValues });
+  metrics.pool.taken = () => pool.taken;
+  metrics.pool.kept = () => pool.kept;
   metrics.configValid.set(1);
   let registry: TenantRegistry = buildRegistry(config, undefined, Date.now());
   let shuttingDown = false;
