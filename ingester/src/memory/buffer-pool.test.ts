@@ -55,13 +55,15 @@ describe('buffer pool', () => {
     expect(pool.taken + pool.kept).toBe(0);
   });
 
-  it('poisons a returned buffer when asked, so that a read after release shows', () => {
-    const pool = createBufferPool({ maxBytes: MiB, keepBytes: MiB, poison: true });
-    const lease = joinInto(pool, [Buffer.alloc(70_000, 1), Buffer.alloc(30_000, 2)], 100_000);
-    expect(lease.bytes[69_999]).toBe(1);
-    expect(lease.bytes[70_000]).toBe(2);
-    const view = lease.bytes.subarray(10, 20);
-    lease.release();
-    expect([...view]).toEqual(new Array(10).fill(POISON_BYTE));
+  it('poisons a returned buffer when asked, kept or not, so that a read after release shows', () => {
+    for (const keepBytes of [MiB, 0]) {
+      const pool = createBufferPool({ maxBytes: MiB, keepBytes, poison: true });
+      const lease = joinInto(pool, [Buffer.alloc(70_000, 1), Buffer.alloc(30_000, 2)], 100_000);
+      expect(lease.bytes[69_999]).toBe(1);
+      expect(lease.bytes[70_000]).toBe(2);
+      const view = lease.bytes.subarray(10, 20);
+      lease.release();
+      expect([...view]).toEqual(new Array(10).fill(POISON_BYTE));
+    }
   });
 });

@@ -1,8 +1,8 @@
-// Large buffers handed out again instead of allocated per request. V8 starts a full collection each
-// time memory outside its heap has grown by 64 MiB since the last one, however briefly that memory
-// lives. With a fresh ArrayBuffer for every request body and every export request, forwarding 10,000
-// LLM spans/s collected in full three to six times a second (28 % of a core); with both taken from
-// here, three times in 20 s (13 %).
+// Large buffers handed out again instead of allocated per request. V8 counts memory allocated outside
+// its heap since the last full collection towards the next one, however briefly that memory lives.
+// With a fresh ArrayBuffer for every request body and every export request, forwarding 10,000 LLM
+// spans/s collected in full three to six times a second (28 % of a core); with both taken from here
+// (and heap-growth.ts), twice in 20 s (13 %).
 //
 // A lease counts its holders: the request being handled, and each queued item whose bytes view it.
 // The last to let go returns the buffer. Sizes come in classes a quarter power of two apart, so a
@@ -62,8 +62,8 @@ export function createBufferPool(opts: BufferPoolOptions): BufferPool {
   function giveBack(whole: Buffer, cls: number): void {
     out.delete(whole.buffer);
     taken -= whole.length;
-    if (kept + whole.length > opts.keepBytes) return;
     if (opts.poison) whole.fill(POISON_BYTE);
+    if (kept + whole.length > opts.keepBytes) return;
     const list = free[cls] ?? [];
     free[cls] = list;
     list.push(whole);
