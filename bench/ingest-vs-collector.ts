@@ -1,4 +1,4 @@
-// Benchmark: OTLP/HTTP protobuf ingest of our ingester against the OpenTelemetry Collector (the
+// Benchmark: OTLP/HTTP protobuf (or OTLP/gRPC) ingest of our ingester against the OpenTelemetry Collector (the
 // reference), side by side in one run on one machine. Both get the same pre-encoded requests (256 spans
 // each, from the OTel SDK) from the same load generator, for two kinds of spans:
 //   plain  spans of an instrumented HTTP service (~250 B each)
@@ -17,6 +17,8 @@
 //   node bench/ingest-vs-collector.ts [--mode receive|forward|all] [--spans plain|llm|all]
 //     [--seconds 5] [--warmup 1] [--spans-per-request 256] [--concurrency 8]
 //     [--server-cpu 0] [--load-cpu 1] [--wal fsync|batch|none] [--json results.json]
+//     [--protocol http|grpc]   (OTLP/HTTP protobuf, the default, or OTLP/gRPC: one HTTP/2 connection
+//     per sender, as an SDK's exporter has)
 //     [--rate spans-per-second]   (paced: each sender sends on a fixed schedule, not as fast as answered;
 //     latency counts from the scheduled send, so a late answer delays no measurement)
 //   --wal adds a run of the ingester with its write-ahead log in that durability mode (none: no such run)
@@ -35,6 +37,8 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Client, credentials, type ServiceError } from '@grpc/grpc-js';
+import { EXPORT_PATH, rawBuffers } from '@koder-trace/ingester/otlp';
 import { sdkProtobuf } from '@koder-trace/ingester/testing';
 import { type CommandWrap, createMemoryCgroup, type MemoryCgroup } from '../test/harness/memory-cgroup.ts';
 import {
@@ -65,6 +69,7 @@ const { values } = parseArgs({
     'ingester-main': { type: 'string' },
     only: { type: 'string', default: 'all' },
     rate: { type: 'string' },
+    protocol: { type: 'string', default: 'http' },
     'node-options': { type: 'string' },
     'memory-mib': { type: 'string' },
     'memory-limit-mib': { type: 'string' },
@@ -82,6 +87,7 @@ const loadCpu = Number(values['load-cpu']);
 const modes = values.mode === 'all' ? ['receive', 'forward'] : [values.mode as string];
 const kinds = values.spans === 'all' ? ['plain', 'llm'] : [values.spans as string];
 const wal = values.wal as 'none' | 'fsync' | 'batch';
+const protocol = values.protocol === 'grpc' ? 'grpc' : 'http';
 
 interface Load {
   /** Requests answered 200 in the measured window, and their latencies (ms). */
@@ -100,9 +106,10 @@ interface Load {
  * Sends `body` from `concurrency` senders for warmup + seconds; measures the last `seconds` only: the
  * answers, the server's CPU time and its RSS when the load stops.
  */
-async function load(url: string, body: Buffer, pid: number): Promise<Load> {
+async function load(server: Server, body: Buffer, pid: number): Promise<Load> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const u = new URL(url);
+  const u = new URL(server.httpUrl);
+  const clients: Client[] = [];
   let measuring = false;
   const out: Load = {
     ok: 0,
@@ -113,9 +120,9 @@ async function load(url: string, body: Buffer, pid: number): Promise<Load> {
     cpuSeconds: 0,
     rssEnd: 0,
   };
-  const one = (scheduled: number) =>
-    new Promise<void>((resolve) => {
-      const t0 = Math.min(performance.now(), scheduled);
+  /** One request; resolves with whether it was answered 200 / OK. */
+  const sendHttp = () =>
+    new Promise<boolean>((resolve) => {
       const req = request(
         {
           host: u.hostname,
@@ -127,31 +134,51 @@ async function load(url: string, body: Buffer, pid: number): Promise<Load> {
         },
         (res) => {
           res.resume();
-          res.on('end', () => {
-            if (res.statusCode === 200) out.okTotal++;
-            if (measuring) {
-              if (res.statusCode === 200) {
-                out.ok++;
-                out.latencies.push(performance.now() - t0);
-              } else out.refused++;
-            }
-            resolve();
-          });
+          res.on('end', () => resolve(res.statusCode === 200));
         },
       );
-      req.on('error', () => {
-        if (measuring) out.refused++;
-        resolve();
-      });
+      req.on('error', () => resolve(false));
       req.end(body);
     });
+  const sendGrpc = (client: Client) => () =>
+    new Promise<boolean>((resolve) =>
+      client.makeUnaryRequest(
+        EXPORT_PATH,
+        rawBuffers.serialize,
+        rawBuffers.deserialize,
+        body,
+        (err: ServiceError | null) => resolve(!err),
+      ),
+    );
+  const senderOf = () => {
+    if (protocol === 'http') return sendHttp;
+    const client = new Client(server.grpcEndpoint, credentials.createInsecure(), {
+      'grpc.max_send_message_length': 64 * 1024 * 1024,
+      // A channel per sender (grpc-js shares one connection between equal channels otherwise).
+      'grpc.use_local_subchannel_pool': 1,
+    });
+    clients.push(client);
+    return sendGrpc(client);
+  };
+  const one = async (send: () => Promise<boolean>, scheduled: number) => {
+    const t0 = Math.min(performance.now(), scheduled);
+    const ok = await send();
+    if (ok) out.okTotal++;
+    if (!measuring) return;
+    if (!ok) out.refused++;
+    else {
+      out.ok++;
+      out.latencies.push(performance.now() - t0);
+    }
+  };
   let stop = false;
   const senders = Array.from({ length: concurrency }, async (_, i) => {
+    const send = senderOf();
     let next = performance.now() + (i * intervalMs) / concurrency;
     while (!stop) {
       const wait = next - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      await one(intervalMs ? next : Number.POSITIVE_INFINITY);
+      await one(send, intervalMs ? next : Number.POSITIVE_INFINITY);
       next += intervalMs;
     }
   });
@@ -170,6 +197,7 @@ async function load(url: string, body: Buffer, pid: number): Promise<Load> {
     stop = true;
     await Promise.all(senders);
     agent.destroy();
+    for (const c of clients) c.close();
   }
   return out;
 }
@@ -209,7 +237,7 @@ const bodies = {
 };
 console.log(
   `${perRequest} spans per request (plain ${bodies.plain.length.toLocaleString('en')} B, llm ${bodies.llm.length.toLocaleString('en')} B), ` +
-    `${concurrency} concurrent senders${values.rate ? ` paced at ${Number(values.rate).toLocaleString('en')} spans/s` : ''}, ${warmup}s warm-up + ${seconds}s measured per case; ` +
+    `OTLP/${protocol === 'grpc' ? 'gRPC' : 'HTTP'}, ${concurrency} concurrent senders${values.rate ? ` paced at ${Number(values.rate).toLocaleString('en')} spans/s` : ''}, ${warmup}s warm-up + ${seconds}s measured per case; ` +
     (pinned
       ? `servers on CPU ${serverCpu}, load generator and sink on CPU ${loadCpu}`
       : 'NOT pinned (taskset or a second CPU missing): figures are not per core') +
@@ -317,7 +345,7 @@ for (const mode of modes) {
       });
       await new Promise((r) => setTimeout(r, 300));
       const idle = memory(server.pid).rss;
-      const r = await load(server.httpUrl, body, server.pid).catch(async (err: Error) => {
+      const r = await load(server, body, server.pid).catch(async (err: Error) => {
         // A server that died under the load: say whether its cgroup's limit killed it.
         const kills = cgroup?.oomKills() ?? 0;
         await server.stop().catch(() => {});
