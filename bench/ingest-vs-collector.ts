@@ -1,5 +1,5 @@
-// Benchmark: OTLP/HTTP protobuf (or OTLP/gRPC) ingest of our ingester against the OpenTelemetry Collector (the
-// reference), side by side in one run on one machine. Both get the same pre-encoded requests (256 spans
+// Benchmark: OTLP/HTTP protobuf (or OTLP/gRPC) ingest of our ingester against the OpenTelemetry
+// Collector (the reference), side by side in one run on one machine. Both get the same pre-encoded requests (256 spans
 // each, from the OTel SDK) from the same load generator, for two kinds of spans:
 //   plain  spans of an instrumented HTTP service (~250 B each)
 //   llm    GenAI chat spans (~3.5 KB each: 2 KB input messages, 1 KB output, model, usage)
@@ -87,7 +87,9 @@ const loadCpu = Number(values['load-cpu']);
 const modes = values.mode === 'all' ? ['receive', 'forward'] : [values.mode as string];
 const kinds = values.spans === 'all' ? ['plain', 'llm'] : [values.spans as string];
 const wal = values.wal as 'none' | 'fsync' | 'batch';
-const protocol = values.protocol === 'grpc' ? 'grpc' : 'http';
+if (values.protocol !== 'http' && values.protocol !== 'grpc')
+  throw new Error(`--protocol ${values.protocol}: http or grpc`);
+const protocol = values.protocol;
 
 interface Load {
   /** Requests answered 200 in the measured window, and their latencies (ms). */
@@ -106,7 +108,7 @@ interface Load {
  * Sends `body` from `concurrency` senders for warmup + seconds; measures the last `seconds` only: the
  * answers, the server's CPU time and its RSS when the load stops.
  */
-async function load(server: Server, body: Buffer, pid: number): Promise<Load> {
+async function load(server: Server, body: Buffer): Promise<Load> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const u = new URL(server.httpUrl);
   const clients: Client[] = [];
@@ -185,13 +187,13 @@ async function load(server: Server, body: Buffer, pid: number): Promise<Load> {
   try {
     await new Promise((r) => setTimeout(r, warmup * 1000));
     measuring = true;
-    const cpu0 = cpuSeconds(pid);
+    const cpu0 = cpuSeconds(server.pid);
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, seconds * 1000));
     // These read /proc/<pid>: they throw if the server died under the load.
-    out.cpuSeconds = cpuSeconds(pid) - cpu0;
+    out.cpuSeconds = cpuSeconds(server.pid) - cpu0;
     out.wallSeconds = (performance.now() - t0) / 1000;
-    out.rssEnd = memory(pid).rss;
+    out.rssEnd = memory(server.pid).rss;
   } finally {
     measuring = false;
     stop = true;
@@ -345,7 +347,7 @@ for (const mode of modes) {
       });
       await new Promise((r) => setTimeout(r, 300));
       const idle = memory(server.pid).rss;
-      const r = await load(server, body, server.pid).catch(async (err: Error) => {
+      const r = await load(server, body).catch(async (err: Error) => {
         // A server that died under the load: say whether its cgroup's limit killed it.
         const kills = cgroup?.oomKills() ?? 0;
         await server.stop().catch(() => {});
