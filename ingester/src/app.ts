@@ -311,11 +311,8 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   };
 
   const http = createHttpReceiver(receiverDeps, config.listen);
-  // The gRPC cap must admit the largest tenant limit (each tenant's own limit is checked after); it
-  // also bounds what one authenticated call may inflate to.
   const grpc = createGrpcReceiver({
     ...receiverDeps,
-    maxReceiveBytes: registry.maxRequestBytes,
     limits: config.listen,
     ...(config.listen.tls ? { tls: config.listen.tls } : {}),
   });

@@ -40,6 +40,18 @@ export const ERRORS = {
     retryable: false,
     message: 'only POST /v1/traces is served here',
   },
+  UNKNOWN_METHOD: {
+    http: 404,
+    grpc: GrpcStatus.UNIMPLEMENTED,
+    retryable: false,
+    message: 'only opentelemetry.proto.collector.trace.v1.TraceService/Export is served here',
+  },
+  UNSUPPORTED_ENCODING: {
+    http: 415,
+    grpc: GrpcStatus.UNIMPLEMENTED,
+    retryable: false,
+    message: 'compress gRPC messages with gzip or deflate, or not at all',
+  },
   METHOD_NOT_ALLOWED: { http: 405, grpc: GrpcStatus.UNIMPLEMENTED, retryable: false, message: 'use POST' },
   RATE_LIMITED: {
     http: 429,

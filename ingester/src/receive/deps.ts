@@ -17,7 +17,7 @@ export interface ReceiverDeps {
   isShuttingDown: () => boolean;
   /** The memory budget request bodies are held against while they are read and processed. */
   budget?: ByteBudget;
-  /** Where bodies read in several chunks are joined (the HTTP receiver; grpc-js joins its own). */
+  /** Where bodies and gRPC messages read in several chunks are joined. */
   pool?: BufferPool;
 }
 

@@ -1,36 +1,36 @@
-// OTLP/gRPC receiver (TraceService/Export, port 4317). grpc-js inflates gzip/deflate itself; the
-// request reaches us as the raw protobuf buffer and is decoded once by our scanner. Back-pressure
-// errors carry a google.rpc.RetryInfo in grpc-status-details-bin, which OTel exporters honour.
+// OTLP/gRPC receiver (TraceService/Export, port 4317), served on node:http2 directly. grpc-js's server
+// kept Node's 64 KiB flow-control windows and joined every message from one buffer per 16 KiB frame:
+// LLM-sized exports (~900 KB) arrived at half the OpenTelemetry Collector's rate per core, mostly
+// waiting on window updates and collecting the frames' garbage. Here the windows are sized for such
+// messages and each message is read straight into one pooled buffer (grpc-message.ts).
 //
-// Two guards sit in front of grpc-js: our own TCP listener admits connections under the connection
-// limits and hands them to grpc-js (its connection injector), and an interceptor authenticates each
-// call from its metadata before the message is read, so an unknown client never gets a message
-// buffered or inflated (grpc-js reads and inflates only once the call asks to read).
-import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+// A unary call is all this port serves: authenticated from its headers before any of its message is
+// read (an unknown client never gets a byte buffered or inflated), then one length-prefixed message,
+// answered with an empty ExportTraceServiceResponse or a trailers-only error whose
+// grpc-status-details-bin carries RetryInfo for back-pressure (grpc-status.ts).
 import {
-  Metadata,
-  Server,
-  ServerInterceptingCall,
-  type ServerInterceptingCallInterface,
-  type ServerInterceptor,
-  type ServerUnaryCall,
-  type ServiceError,
-  type sendUnaryData,
-} from '@grpc/grpc-js';
+  constants,
+  createSecureServer,
+  createServer,
+  type Http2SecureServer,
+  type Http2Server,
+  type Http2Session,
+  type IncomingHttpHeaders,
+  type ServerHttp2Stream,
+} from 'node:http2';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import type { ListenConfig } from '../config/schema.ts';
 import { IngestError } from '../errors.ts';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
-import { TRACE_SERVICE } from '../otlp/grpc-service.ts';
-import type { TraceBatch } from '../otlp/model.ts';
-import { encodeExportResponse, encodeRpcStatus } from '../otlp/responses.ts';
-import type { TenantRuntime } from '../tenants/registry.ts';
-import { grpcServerCredentials } from '../tls.ts';
+import { EXPORT_PATH } from '../otlp/grpc-service.ts';
+import { encodeExportResponse } from '../otlp/responses.ts';
+import { httpsOptions } from '../tls.ts';
 import { type ConnectionLimits, connectionGuard } from './connections.ts';
 import { decodeOrBadData, type ReceiverDeps } from './deps.ts';
+import { ACCEPTED_ENCODINGS, canInflate, inflateMessage, readUnaryMessage } from './grpc-message.ts';
+import { errorTrailers, OK_TRAILERS, type StatusHeaders } from './grpc-status.ts';
 
 export interface GrpcReceiverDeps extends ReceiverDeps {
-  /** grpc-js refuses larger messages, compressed or inflated, before they reach us (RESOURCE_EXHAUSTED). */
-  maxReceiveBytes: number;
   limits: ConnectionLimits;
   /** TLS (and mTLS when it names a client CA) instead of plain gRPC. */
   tls?: ListenConfig['tls'];
@@ -42,129 +42,141 @@ export interface GrpcReceiver {
   close(): Promise<void>;
 }
 
-function toServiceError(err: IngestError): Pick<ServiceError, 'code' | 'details' | 'metadata'> {
-  const metadata = new Metadata();
-  metadata.set('grpc-status-details-bin', encodeRpcStatus(err.spec.grpc, err.message, err.retryAfterMs));
-  return { code: err.spec.grpc, details: err.message, metadata };
+// A 256-span LLM export is ~900 KB: a stream window that holds a whole one lets a client send it
+// without waiting on the event loop for window updates, and the connection's fits several senders'.
+// What they admit is read at once into budgeted buffers, so the windows bound only what waits in
+// the socket while the event loop is busy.
+export const STREAM_WINDOW_BYTES = 4 * 1024 * 1024;
+export const CONNECTION_WINDOW_BYTES = 16 * 1024 * 1024;
+const SETTINGS = {
+  initialWindowSize: STREAM_WINDOW_BYTES,
+  maxFrameSize: 1024 * 1024,
+  // Each stream is a call that may hold a message; clients queue past this (grpc-go's default too).
+  maxConcurrentStreams: 100,
+};
+
+const RESPONSE_HEADERS = {
+  ':status': 200,
+  'content-type': 'application/grpc',
+  'grpc-accept-encoding': ACCEPTED_ENCODINGS,
+};
+
+/** The empty ExportTraceServiceResponse, framed: not compressed, its length. */
+const OK_MESSAGE = (() => {
+  const body = encodeExportResponse();
+  const framed = Buffer.alloc(5 + body.length);
+  framed.writeUInt32BE(body.length, 1);
+  body.copy(framed, 5);
+  return framed;
+})();
+
+function answer(stream: ServerHttp2Stream, trailers: StatusHeaders, message?: Buffer): void {
+  if (stream.destroyed || stream.headersSent) return;
+  if (message) {
+    stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
+    stream.once('wantTrailers', () => stream.sendTrailers(trailers));
+    stream.end(message);
+  } else {
+    // Trailers-only: the status in the one HEADERS frame.
+    stream.respond({ ...RESPONSE_HEADERS, ...trailers }, { endStream: true });
+  }
+  // A refused call whose client is still sending is reset with NO_ERROR once the answer is out, as
+  // HTTP/2 asks (the client has its status; the rest of its message is not wanted).
+  if (!stream.readableEnded) stream.close(constants.NGHTTP2_NO_ERROR);
 }
 
-/** A call that reads its message only after its metadata was accepted. */
-class AuthenticatedFirst extends ServerInterceptingCall {
-  #accepted = false;
-  #readWanted = false;
-  constructor(
-    next: ServerInterceptingCallInterface,
-    refuse: (metadata: Metadata) => IngestError | undefined,
-  ) {
-    super(next, {
-      start: (startNext) =>
-        startNext({
-          onReceiveMetadata: (metadata, metadataNext) => {
-            const refusal = refuse(metadata);
-            if (refusal) {
-              this.sendStatus(toServiceError(refusal));
-              return;
-            }
-            this.#accepted = true;
-            metadataNext(metadata);
-            if (this.#readWanted) this.#read();
-          },
-        }),
-    });
-  }
-  #read(): void {
-    super.startRead();
-  }
-  override startRead(): void {
-    if (this.#accepted) this.#read();
-    else this.#readWanted = true;
-  }
+/** Not gRPC at all: an HTTP status, as gRPC servers answer these. */
+function answerHttp(stream: ServerHttp2Stream, status: number): void {
+  if (stream.destroyed || stream.headersSent) return;
+  stream.respond({ ':status': status }, { endStream: true });
+  if (!stream.readableEnded) stream.close(constants.NGHTTP2_NO_ERROR);
 }
 
 export function createGrpcReceiver(deps: GrpcReceiverDeps): GrpcReceiver {
-  const { pipeline, metrics, log } = deps;
+  const { pipeline, metrics, log, budget, pool } = deps;
   const count = (code: string) => metrics.requests.inc({ transport: 'grpc', code });
-  // The tenant each accepted call authenticated as, found again by the handler.
-  const tenants = new WeakMap<Metadata, TenantRuntime>();
 
-  const authenticate = (metadata: Metadata): IngestError | undefined => {
-    if (deps.isShuttingDown()) return new IngestError('SHUTTING_DOWN', undefined, 1000);
-    const auth = metadata.get('authorization')[0];
-    const tenant = deps.registry().authenticate(typeof auth === 'string' ? auth : auth?.toString('utf8'));
-    if (!tenant) return new IngestError('UNAUTHENTICATED');
-    tenants.set(metadata, tenant);
-    return undefined;
-  };
-  const authFirst: ServerInterceptor = (_method, call) =>
-    new AuthenticatedFirst(call, (metadata) => {
-      const refusal = authenticate(metadata);
-      if (refusal) count(refusal.code);
-      return refusal;
+  async function exportCall(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
+    if (headers[':path'] !== EXPORT_PATH) throw new IngestError('UNKNOWN_METHOD', headers[':path']);
+    if (deps.isShuttingDown()) throw new IngestError('SHUTTING_DOWN', undefined, 1000);
+    const tenant = deps.registry().authenticate(headers.authorization);
+    if (!tenant) throw new IngestError('UNAUTHENTICATED');
+    const encoding = String(headers['grpc-encoding'] ?? 'identity').toLowerCase();
+    const max = tenant.limits.maxRequestBytes;
+    // Refusing part way must not destroy the stream (a reset with CANCEL): the answer goes first.
+    const chunks = stream.iterator({ destroyOnReturn: false });
+    const message = await readUnaryMessage(chunks, {
+      max,
+      ...(budget ? { budget } : {}),
+      ...(pool ? { pool } : {}),
     });
+    let held = message.bytes.length;
+    try {
+      let bytes = message.bytes;
+      if (message.compressed) {
+        if (!canInflate(encoding)) throw new IngestError('UNSUPPORTED_ENCODING', `grpc-encoding ${encoding}`);
+        bytes = await inflateMessage(message.bytes, encoding, max);
+        if (budget && !budget.tryTake(bytes.length))
+          throw new IngestError('QUEUE_FULL', `memory budget of ${budget.max} bytes in use`, 1000);
+        held += bytes.length;
+      }
+      const batch = decodeOrBadData(() => decodeTraceRequest(bytes));
+      await pipeline.push(tenant, batch, bytes.length);
+    } finally {
+      budget?.release(held);
+      // Queued items that view these bytes hold the lease themselves.
+      message.lease?.release();
+    }
+  }
 
-  const server = new Server({
-    'grpc.max_receive_message_length': deps.maxReceiveBytes,
-    'grpc.max_send_message_length': 4 * 1024 * 1024,
-    'grpc.max_connection_idle_ms': deps.limits.idleTimeoutMs,
-    interceptors: [authFirst],
-  });
-
-  const exportHandler = (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
-    const fail = (err: unknown) => {
+  async function handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
+    // A reset or broken stream concerns that call only.
+    stream.on('error', () => {});
+    if (headers[':method'] !== 'POST') return answerHttp(stream, 405);
+    if (!String(headers['content-type'] ?? '').startsWith('application/grpc')) return answerHttp(stream, 415);
+    try {
+      await exportCall(stream, headers);
+      count('ok');
+      answer(stream, OK_TRAILERS, OK_MESSAGE);
+    } catch (err) {
       if (err instanceof IngestError) {
         count(err.code);
-        callback(toServiceError(err));
+        if (err.spec.http >= 500) log.warn({ err: err.message, code: err.code }, 'refused an export');
+        answer(stream, errorTrailers(err));
         return;
       }
       count('INTERNAL');
       log.error({ err }, 'unexpected error handling an OTLP/gRPC request');
-      callback({ code: 13, details: 'internal error' });
-    };
-    try {
-      const tenant = tenants.get(call.metadata);
-      if (!tenant) throw new IngestError('UNAUTHENTICATED');
-      if (call.request.length > tenant.limits.maxRequestBytes) {
-        throw new IngestError(
-          'BODY_TOO_LARGE',
-          `${call.request.length} > ${tenant.limits.maxRequestBytes} bytes`,
-        );
-      }
-      // grpc-js has read the message already: it is counted while processed, or refused if over.
-      const held = call.request.length;
-      if (deps.budget && !deps.budget.tryTake(held))
-        throw new IngestError('QUEUE_FULL', `memory budget of ${deps.budget.max} bytes in use`, 1000);
-      const done = () => deps.budget?.release(held);
-      let batch: TraceBatch;
-      try {
-        batch = decodeOrBadData(() => decodeTraceRequest(call.request));
-      } catch (err) {
-        done();
-        throw err;
-      }
-      pipeline
-        .push(tenant, batch, held)
-        .finally(done)
-        .then(() => {
-          count('ok');
-          callback(null, encodeExportResponse());
-        }, fail);
-    } catch (err) {
-      fail(err);
+      answer(stream, { 'grpc-status': '13', 'grpc-message': 'internal error' });
     }
-  };
-  server.addService(TRACE_SERVICE, { Export: exportHandler });
+  }
 
-  const injector = server.createConnectionInjector(grpcServerCredentials(deps.tls));
+  const options = { settings: SETTINGS };
+  const server: Http2Server | Http2SecureServer = deps.tls
+    ? createSecureServer({ ...options, ...httpsOptions(deps.tls) })
+    : createServer(options);
+  const sessions = new Set<Http2Session>();
+  server.on('stream', (stream, headers) => void handle(stream, headers));
+  server.on('session', (session: Http2Session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+    // A session's errors (a client gone, a protocol error) end that session only.
+    session.on('error', () => {});
+    session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
+    // No frame either way for this long (calls and pings alike): a GOAWAY, calls in progress finish.
+    session.setTimeout(deps.limits.idleTimeoutMs, () => session.close());
+  });
+
   const guard = connectionGuard(deps.limits, (reason) =>
     metrics.connectionsRefused.inc({ receiver: 'grpc', reason }),
   );
   const listener: NetServer = createNetServer((socket) => {
     if (!guard.admit(socket)) return;
-    // Handed to grpc-js once the client speaks: a socket that sends nothing is closed by the guard's
-    // idle timeout. (After that, HTTP/2 reads the socket itself and grpc-js closes idle sessions.)
+    // Handed to HTTP/2 once the client speaks: a socket that sends nothing is closed by the guard's
+    // idle timeout, and after that the session's own timeout closes it with a GOAWAY.
     socket.once('readable', () => {
       socket.setTimeout(0);
-      injector.injectConnection(socket);
+      server.emit('connection', socket);
     });
   });
 
@@ -177,10 +189,11 @@ export function createGrpcReceiver(deps: GrpcReceiverDeps): GrpcReceiver {
           resolve((listener.address() as { port: number }).port);
         });
       }),
-    close: () =>
-      new Promise((resolve) => {
-        listener.close();
-        server.tryShutdown(() => resolve());
-      }),
+    close: async () => {
+      listener.close();
+      await Promise.all(
+        [...sessions].map((s) => new Promise<void>((resolve) => (s.closed ? resolve() : s.close(resolve)))),
+      );
+    },
   };
 }
