@@ -34,11 +34,6 @@ export interface TenantAuth {
 
 export interface TenantRegistry extends TenantAuth {
   authenticate(authorization: string | undefined): TenantRuntime | undefined;
-  /**
-   * The largest request any tenant may send. Receivers authenticate first and then hold each request to
-   * its tenant's own limit; this value only sizes the gRPC server's message cap, which is set at start-up.
-   */
-  readonly maxRequestBytes: number;
   readonly tenants: ReadonlyMap<string, TenantRuntime>;
 }
 
@@ -123,13 +118,8 @@ export function buildRegistry(
   const fallback = singleTenant
     ? make(SINGLE_TENANT_ID, cfg.defaultLimits, defaultCapture, compilePolicy(undefined))
     : undefined;
-  const maxRequestBytes = Math.max(
-    cfg.defaultLimits.maxRequestBytes,
-    ...[...tenants.values()].map((t) => t.limits.maxRequestBytes),
-  );
   return {
     singleTenant,
-    maxRequestBytes,
     tenants,
     authenticate(authorization) {
       if (fallback) return fallback;
