@@ -3,7 +3,7 @@
 // collector cannot show. It can also be told to fail, to stand in for a storage outage, with any gRPC
 // status code and optionally a google.rpc.RetryInfo (as Tempo or a collector would send).
 import { Metadata, Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
-import { encodeRpcStatus, TRACE_SERVICE } from '@koder-trace/ingester/otlp';
+import { decodeTraceRequest, encodeRpcStatus, type Span, TRACE_SERVICE } from '@koder-trace/ingester/otlp';
 
 export interface GrpcCapture {
   readonly endpoint: string;
@@ -51,4 +51,13 @@ export async function startGrpcCapture(): Promise<GrpcCapture> {
   );
   (capture as { endpoint: string }).endpoint = `127.0.0.1:${port}`;
   return capture;
+}
+
+/** Takes the requests recorded so far and returns their spans, decoded, in order. */
+export function takeSpans(capture: GrpcCapture): Span[] {
+  const out: Span[] = [];
+  for (const { bytes } of capture.requests.splice(0))
+    for (const rs of decodeTraceRequest(bytes).resourceSpans)
+      for (const ss of rs.scopeSpans) out.push(...ss.spans);
+  return out;
 }

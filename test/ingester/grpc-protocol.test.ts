@@ -3,11 +3,11 @@
 // compression, many calls sharing one connection, and node:http2 for what no gRPC client would send.
 import { type ClientHttp2Session, connect, constants } from 'node:http2';
 import { status } from '@grpc/grpc-js';
-import { decodeTraceRequest, EXPORT_PATH, getAttribute } from '@koder-trace/ingester/otlp';
+import { EXPORT_PATH, getAttribute } from '@koder-trace/ingester/otlp';
 import { sha256Hex } from '@koder-trace/ingester/tenants';
 import { agentSpans, attribute, request, sdkProtobuf, span, str } from '@koder-trace/ingester/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
+import { type GrpcCapture, startGrpcCapture, takeSpans } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { grpcChannel, grpcExport } from '../harness/otlp-raw.ts';
 import { until } from '../harness/wait.ts';
@@ -103,11 +103,8 @@ describe('OTLP/gRPC protocol', () => {
     }
     const seen = new Map<string, unknown>();
     await until('every call delivered', () => {
-      for (const { bytes } of storage.requests.splice(0))
-        for (const rs of decodeTraceRequest(bytes).resourceSpans)
-          for (const ss of rs.scopeSpans)
-            for (const sp of ss.spans)
-              if (sp.name.startsWith('call-')) seen.set(sp.name, getAttribute(sp.attributes, 'app.payload'));
+      for (const sp of takeSpans(storage))
+        if (sp.name.startsWith('call-')) seen.set(sp.name, getAttribute(sp.attributes, 'app.payload'));
       return seen.size >= calls * spansPerCall;
     });
     for (let c = 0; c < calls; c++)

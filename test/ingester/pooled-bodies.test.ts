@@ -3,10 +3,10 @@
 // requests arrive; every span must still reach storage exactly as it was sent. The harness has the
 // ingester poison each buffer it gets back, so a body returned too early arrives damaged.
 import { status } from '@grpc/grpc-js';
-import { decodeTraceRequest, getAttribute } from '@koder-trace/ingester/otlp';
+import { getAttribute } from '@koder-trace/ingester/otlp';
 import { attribute, request, span, str } from '@koder-trace/ingester/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GrpcCapture, startGrpcCapture } from '../harness/grpc-capture.ts';
+import { type GrpcCapture, startGrpcCapture, takeSpans } from '../harness/grpc-capture.ts';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
 import { grpcChannel } from '../harness/otlp-raw.ts';
 import { until } from '../harness/wait.ts';
@@ -68,12 +68,9 @@ describe('pooled request bodies', () => {
 
       const delivered = new Map<string, unknown>();
       await until('every span delivered', () => {
-        for (const { bytes } of storage.requests.splice(0))
-          for (const rs of decodeTraceRequest(bytes).resourceSpans)
-            for (const ss of rs.scopeSpans)
-              for (const sp of ss.spans)
-                if (sp.name.startsWith(transport))
-                  delivered.set(sp.name, getAttribute(sp.attributes, 'app.payload'));
+        for (const sp of takeSpans(storage))
+          if (sp.name.startsWith(transport))
+            delivered.set(sp.name, getAttribute(sp.attributes, 'app.payload'));
         return delivered.size >= REQUESTS * SPANS;
       });
       expect(delivered.size).toBe(REQUESTS * SPANS);
