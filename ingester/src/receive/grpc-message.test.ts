@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -14,14 +15,16 @@ const framed = (message: Buffer, compressed = false) => {
 };
 
 /** The bytes as a stream delivers them: cut at the given offsets. */
-async function* cut(bytes: Buffer, at: number[]): AsyncGenerator<Buffer> {
+function cut(bytes: Buffer, at: number[]): Readable {
+  const chunks: Buffer[] = [];
   let from = 0;
   for (const to of [...new Set(at)].sort((a, b) => a - b)) {
     if (to <= from || to >= bytes.length) continue;
-    yield Buffer.from(bytes.subarray(from, to));
+    chunks.push(Buffer.from(bytes.subarray(from, to)));
     from = to;
   }
-  yield Buffer.from(bytes.subarray(from));
+  chunks.push(Buffer.from(bytes.subarray(from)));
+  return Readable.from(chunks);
 }
 
 const codeOf = (p: Promise<unknown>) =>
@@ -91,7 +94,7 @@ describe('readUnaryMessage', () => {
       yield framed(Buffer.alloc(100)).subarray(0, 50);
       throw new Error('stream reset');
     }
-    const err = await readUnaryMessage(reset(), { max: 1000, budget, pool }).catch((e) => e);
+    const err = await readUnaryMessage(Readable.from(reset()), { max: 1000, budget, pool }).catch((e) => e);
     expect(err.code).toBe('BAD_DATA');
     expect(err.message).toContain('stream reset');
     expect([budget.used, pool.taken]).toEqual([0, 0]);

@@ -3,6 +3,7 @@
 // before the bytes arrive, so the message is refused (too large, or over the memory budget) before
 // any of it is held, and otherwise copied straight into one pooled buffer: no per-frame buffers are
 // kept and joined, which is what made grpc-js's server the ingester's slowest path.
+import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import { IngestError } from '../errors.ts';
@@ -27,83 +28,132 @@ export interface MessageLimits {
   pool?: BufferPool;
 }
 
-const tooLarge = (what: string, length: number, max: number) =>
-  new IngestError('BODY_TOO_LARGE', `${what} of ${length} bytes > ${max} bytes`);
+/**
+ * Assembles exactly one message from the chunks pushed in. A call with none, with a second one, or
+ * ending part way through is BAD_DATA. After a throw from push or end, `release()` gives back what
+ * was taken from the budget and the pool.
+ */
+export class UnaryMessage {
+  readonly #limits: MessageLimits;
+  readonly #prefix = Buffer.alloc(PREFIX);
+  #prefixed = 0;
+  #target: Buffer | undefined;
+  #lease: Lease | undefined;
+  #filled = 0;
+
+  constructor(limits: MessageLimits) {
+    this.#limits = limits;
+  }
+
+  push(chunk: Buffer): void {
+    let at = 0;
+    if (this.#prefixed < PREFIX) {
+      at = Math.min(PREFIX - this.#prefixed, chunk.length);
+      chunk.copy(this.#prefix, this.#prefixed, 0, at);
+      this.#prefixed += at;
+      if (this.#prefixed < PREFIX) return;
+      const length = this.#start();
+      // A message that came whole in this chunk is kept as a view of it, like a one-chunk HTTP body.
+      if (chunk.length - at >= length) {
+        this.#target = chunk.subarray(at, at + length);
+        this.#filled = length;
+        at += length;
+      } else {
+        this.#lease = this.#limits.pool?.take(length);
+        this.#target = this.#lease?.bytes ?? Buffer.allocUnsafe(length);
+      }
+    }
+    const target = this.#target as Buffer;
+    const n = Math.min(target.length - this.#filled, chunk.length - at);
+    if (n > 0) {
+      chunk.copy(target, this.#filled, at, at + n);
+      this.#filled += n;
+      at += n;
+    }
+    if (at < chunk.length)
+      throw new IngestError('BAD_DATA', 'a unary call carries one message, this one more');
+  }
+
+  /** The prefix is complete: checks the length and takes it from the budget. */
+  #start(): number {
+    const flag = this.#prefix[0] as number;
+    if (flag > 1) throw new IngestError('BAD_DATA', `gRPC message flag ${flag} (0 or 1)`);
+    const length = this.#prefix.readUInt32BE(1);
+    const { max, budget } = this.#limits;
+    if (length > max) throw new IngestError('BODY_TOO_LARGE', `message of ${length} bytes > ${max} bytes`);
+    if (budget && !budget.tryTake(length))
+      throw new IngestError('QUEUE_FULL', `memory budget of ${budget.max} bytes in use`, 1000);
+    return length;
+  }
+
+  /** The call's end: the message, whole. */
+  end(): GrpcMessage {
+    const target = this.#target;
+    if (!target) {
+      throw new IngestError(
+        'BAD_DATA',
+        this.#prefixed ? 'the call ended inside a message prefix' : 'the call carries no message',
+      );
+    }
+    if (this.#filled < target.length) {
+      throw new IngestError(
+        'BAD_DATA',
+        `the call ended after ${this.#filled} of the message's ${target.length} bytes`,
+      );
+    }
+    return {
+      bytes: target,
+      compressed: this.#prefix[0] === 1,
+      ...(this.#lease ? { lease: this.#lease } : {}),
+    };
+  }
+
+  release(): void {
+    if (this.#target) this.#limits.budget?.release(this.#target.length);
+    this.#lease?.release();
+    this.#target = undefined;
+    this.#lease = undefined;
+  }
+}
 
 /**
- * Reads exactly one message. A call with none, with a second one, or ending part way through is
- * BAD_DATA; on any error, what was taken from the budget and the pool is given back.
+ * Reads a call's one message from its stream, chunk by chunk as 'data' events (an LLM export comes
+ * as ~70 frames; an async iterator cost a promise each). On a refusal the stream is paused, not
+ * destroyed: the caller answers first and then resets it.
  */
-export async function readUnaryMessage(
-  chunks: AsyncIterable<Buffer>,
-  limits: MessageLimits,
-): Promise<GrpcMessage> {
-  const prefix = Buffer.alloc(PREFIX);
-  let prefixed = 0;
-  let target: Buffer | undefined;
-  let lease: Lease | undefined;
-  let filled = 0;
-  let compressed = false;
-  try {
-    for await (const chunk of chunks) {
-      let at = 0;
-      if (prefixed < PREFIX) {
-        const n = Math.min(PREFIX - prefixed, chunk.length);
-        chunk.copy(prefix, prefixed, 0, n);
-        prefixed += n;
-        at = n;
-        if (prefixed < PREFIX) continue;
-        const flag = prefix[0] as number;
-        if (flag > 1) throw new IngestError('BAD_DATA', `gRPC message flag ${flag} (0 or 1)`);
-        compressed = flag === 1;
-        const length = prefix.readUInt32BE(1);
-        if (length > limits.max) throw tooLarge('message', length, limits.max);
-        if (limits.budget && !limits.budget.tryTake(length))
-          throw new IngestError('QUEUE_FULL', `memory budget of ${limits.budget.max} bytes in use`, 1000);
-        // A message that came whole in this chunk is kept as a view of it, like a one-chunk HTTP body.
-        if (chunk.length - at >= length) {
-          target = chunk.subarray(at, at + length);
-          filled = length;
-          at += length;
-        } else {
-          lease = limits.pool?.take(length);
-          target = lease?.bytes ?? Buffer.allocUnsafe(length);
-        }
+export function readUnaryMessage(stream: Readable, limits: MessageLimits): Promise<GrpcMessage> {
+  const message = new UnaryMessage(limits);
+  return new Promise((resolve, reject) => {
+    const settle = (err?: unknown) => {
+      stream.off('data', onData).off('end', onEnd).off('error', settle).off('close', onClose);
+      if (err === undefined) return;
+      stream.pause();
+      message.release();
+      reject(
+        err instanceof IngestError
+          ? err
+          : new IngestError('BAD_DATA', `cannot read the message: ${(err as Error).message}`),
+      );
+    };
+    const onData = (chunk: Buffer) => {
+      try {
+        message.push(chunk);
+      } catch (err) {
+        settle(err);
       }
-      const t = target as Buffer;
-      const n = Math.min(t.length - filled, chunk.length - at);
-      if (n > 0) {
-        chunk.copy(t, filled, at, at + n);
-        filled += n;
-        at += n;
+    };
+    const onEnd = () => {
+      try {
+        const whole = message.end();
+        settle();
+        resolve(whole);
+      } catch (err) {
+        settle(err);
       }
-      if (at < chunk.length)
-        throw new IngestError('BAD_DATA', 'a unary call carries one message, this one more');
-    }
-  } catch (err) {
-    release();
-    if (err instanceof IngestError) throw err;
-    throw new IngestError('BAD_DATA', `cannot read the message: ${(err as Error).message}`);
-  }
-  if (!target) {
-    throw new IngestError(
-      'BAD_DATA',
-      prefixed ? 'the call ended inside a message prefix' : 'the call carries no message',
-    );
-  }
-  if (filled < target.length) {
-    release();
-    throw new IngestError(
-      'BAD_DATA',
-      `the call ended after ${filled} of the message's ${target.length} bytes`,
-    );
-  }
-  return { bytes: target, compressed, ...(lease ? { lease } : {}) };
-
-  function release() {
-    if (target) limits.budget?.release(target.length);
-    lease?.release();
-  }
+    };
+    const onClose = () => settle(new Error('the call was reset before its message ended'));
+    stream.on('data', onData).on('end', onEnd).on('error', settle).on('close', onClose);
+  });
 }
 
 const inflaters = { gzip: promisify(gunzip), deflate: promisify(inflate) } as const;

@@ -103,9 +103,7 @@ export function createGrpcReceiver(deps: GrpcReceiverDeps): GrpcReceiver {
     if (!tenant) throw new IngestError('UNAUTHENTICATED');
     const encoding = String(headers['grpc-encoding'] ?? 'identity').toLowerCase();
     const max = tenant.limits.maxRequestBytes;
-    // Refusing part way must not destroy the stream (a reset with CANCEL): the answer goes first.
-    const chunks = stream.iterator({ destroyOnReturn: false });
-    const message = await readUnaryMessage(chunks, {
+    const message = await readUnaryMessage(stream, {
       max,
       ...(budget ? { budget } : {}),
       ...(pool ? { pool } : {}),
