@@ -2,10 +2,12 @@
 // size, so an oversized, zip-bomb or endless-empty-members request costs at most `max` bytes of memory
 // (and of inflating) before it is refused.
 import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { IngestError } from '../errors.ts';
 import { type BufferPool, joinInto, type Lease } from '../memory/buffer-pool.ts';
 import type { ByteBudget } from '../memory/byte-budget.ts';
+import { consume } from './consume.ts';
 
 export interface Body {
   bytes: Buffer;
@@ -31,7 +33,7 @@ export async function readBody(
   if (declared > max) throw new IngestError('BODY_TOO_LARGE', `Content-Length ${declared} > ${max} bytes`);
   // Refusing part way must not destroy the request: the receiver drains it and answers on the same
   // connection (a destroyed request resets it, and the client sees no status at all).
-  let source: AsyncIterable<Buffer> = req.iterator({ destroyOnReturn: false });
+  let source: Readable = req;
   if (encoding === 'gzip') {
     const gunzip = createGunzip();
     let received = 0;
@@ -40,12 +42,16 @@ export async function readBody(
       if (received > max)
         gunzip.destroy(new IngestError('BODY_TOO_LARGE', `compressed body over ${max} bytes`));
     });
+    // A pipe does not pass on a client's reset: without this the inflated side would never end.
+    req.once('close', () => {
+      if (!req.complete) gunzip.destroy(new Error('the request was reset before its end'));
+    });
     source = req.pipe(gunzip);
   }
   const chunks: Buffer[] = [];
   let total = 0;
   try {
-    for await (const chunk of source) {
+    await consume(source, (chunk) => {
       if (budget && !budget.tryTake(chunk.length))
         throw new IngestError('QUEUE_FULL', `memory budget of ${budget.max} bytes in use`, 1000);
       total += chunk.length;
@@ -54,7 +60,7 @@ export async function readBody(
         throw new IngestError('BODY_TOO_LARGE', `${what} over ${max} bytes`);
       }
       chunks.push(chunk);
-    }
+    });
   } catch (err) {
     budget?.release(total);
     if (err instanceof IngestError) throw err;

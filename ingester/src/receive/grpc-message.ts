@@ -9,6 +9,7 @@ import { gunzip, inflate } from 'node:zlib';
 import { IngestError } from '../errors.ts';
 import type { BufferPool, Lease } from '../memory/buffer-pool.ts';
 import type { ByteBudget } from '../memory/byte-budget.ts';
+import { consume } from './consume.ts';
 
 const PREFIX = 5;
 
@@ -116,44 +117,17 @@ export class UnaryMessage {
   }
 }
 
-/**
- * Reads a call's one message from its stream, chunk by chunk as 'data' events (an LLM export comes
- * as ~70 frames; an async iterator cost a promise each). On a refusal the stream is paused, not
- * destroyed: the caller answers first and then resets it.
- */
-export function readUnaryMessage(stream: Readable, limits: MessageLimits): Promise<GrpcMessage> {
+/** Reads a call's one message from its stream; on a refusal the stream is left paused. */
+export async function readUnaryMessage(stream: Readable, limits: MessageLimits): Promise<GrpcMessage> {
   const message = new UnaryMessage(limits);
-  return new Promise((resolve, reject) => {
-    const settle = (err?: unknown) => {
-      stream.off('data', onData).off('end', onEnd).off('error', settle).off('close', onClose);
-      if (err === undefined) return;
-      stream.pause();
-      message.release();
-      reject(
-        err instanceof IngestError
-          ? err
-          : new IngestError('BAD_DATA', `cannot read the message: ${(err as Error).message}`),
-      );
-    };
-    const onData = (chunk: Buffer) => {
-      try {
-        message.push(chunk);
-      } catch (err) {
-        settle(err);
-      }
-    };
-    const onEnd = () => {
-      try {
-        const whole = message.end();
-        settle();
-        resolve(whole);
-      } catch (err) {
-        settle(err);
-      }
-    };
-    const onClose = () => settle(new Error('the call was reset before its message ended'));
-    stream.on('data', onData).on('end', onEnd).on('error', settle).on('close', onClose);
-  });
+  try {
+    await consume(stream, (chunk) => message.push(chunk));
+    return message.end();
+  } catch (err) {
+    message.release();
+    if (err instanceof IngestError) throw err;
+    throw new IngestError('BAD_DATA', `cannot read the message: ${(err as Error).message}`);
+  }
 }
 
 const inflaters = { gzip: promisify(gunzip), deflate: promisify(inflate) } as const;
