@@ -46,12 +46,12 @@ export interface GrpcReceiver {
 // without waiting on the event loop for window updates, and the connection's fits several senders'.
 // What they admit is read at once into budgeted buffers, so the windows bound only what waits in
 // the socket while the event loop is busy.
-export const STREAM_WINDOW_BYTES = 4 * 1024 * 1024;
-export const CONNECTION_WINDOW_BYTES = 16 * 1024 * 1024;
+const STREAM_WINDOW_BYTES = 4 * 1024 * 1024;
+const CONNECTION_WINDOW_BYTES = 16 * 1024 * 1024;
 const SETTINGS = {
   initialWindowSize: STREAM_WINDOW_BYTES,
   maxFrameSize: 1024 * 1024,
-  // Each stream is a call that may hold a message; clients queue past this (grpc-go's default too).
+  // Each stream is a call that may hold a message; a client queues further calls until one ends.
   maxConcurrentStreams: 100,
 };
 
