@@ -3,7 +3,7 @@
 // compression, many calls sharing one connection, and node:http2 for what no gRPC client would send.
 import { type ClientHttp2Session, connect, constants } from 'node:http2';
 import { status } from '@grpc/grpc-js';
-import { EXPORT_PATH, getAttribute } from '@koder-trace/ingester/otlp';
+import { EXPORT_PATH, frameGrpcMessage as frame, getAttribute } from '@koder-trace/ingester/otlp';
 import { sha256Hex } from '@koder-trace/ingester/tenants';
 import { agentSpans, attribute, request, sdkProtobuf, span, str } from '@koder-trace/ingester/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,14 +13,6 @@ import { grpcChannel, grpcExport } from '../harness/otlp-raw.ts';
 import { until } from '../harness/wait.ts';
 
 const proto = sdkProtobuf(await agentSpans('svc-grpc'));
-
-/** A gRPC message frame: compressed flag, length, bytes. */
-const frame = (message: Buffer, compressed = false) => {
-  const prefix = Buffer.alloc(5);
-  prefix[0] = compressed ? 1 : 0;
-  prefix.writeUInt32BE(message.length, 1);
-  return Buffer.concat([prefix, message]);
-};
 
 interface RawAnswer {
   headers: Record<string, unknown>;

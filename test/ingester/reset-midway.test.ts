@@ -5,7 +5,7 @@
 import { request } from 'node:http';
 import { connect } from 'node:http2';
 import { gzipSync } from 'node:zlib';
-import { EXPORT_PATH } from '@koder-trace/ingester/otlp';
+import { EXPORT_PATH, frameGrpcMessage } from '@koder-trace/ingester/otlp';
 import { agentSpans, sdkProtobuf } from '@koder-trace/ingester/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningIngester, startIngesterProcess } from '../harness/ingester.ts';
@@ -56,10 +56,9 @@ describe('a client resetting part way through a request', () => {
       'content-type': 'application/grpc',
     });
     call.on('error', () => {});
-    const prefix = Buffer.alloc(5);
-    prefix.writeUInt32BE(body.length, 1);
-    call.write(prefix);
-    await new Promise<void>((resolve) => call.write(body.subarray(0, 1024 * 1024), () => resolve()));
+    // The whole message announced, half of it sent.
+    const half = frameGrpcMessage(body).subarray(0, 1024 * 1024);
+    await new Promise<void>((resolve) => call.write(half, () => resolve()));
     await until('gRPC message taken from the budget', async () => (await buffered(ing)) > 0);
     session.destroy();
     await until('gRPC message let go', async () => (await buffered(ing)) === 0);

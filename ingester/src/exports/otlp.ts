@@ -3,7 +3,7 @@ export { OtlpDecodeError } from '../otlp/decode-error.ts';
 export { decodeTraceRequestJson, decodeTraceRequestValue } from '../otlp/decode-json.ts';
 export { decodeEvent, decodeLink } from '../otlp/decode-parts.ts';
 export { decodeTraceRequest } from '../otlp/decode-proto.ts';
-export { EXPORT_PATH, rawBuffers, TRACE_SERVICE } from '../otlp/grpc-service.ts';
+export { EXPORT_PATH, frameGrpcMessage, rawBuffers, TRACE_SERVICE } from '../otlp/grpc-service.ts';
 export type {
   AnyValue,
   Attribute,

@@ -1,7 +1,20 @@
 // The OTLP TraceService/Export method as grpc-js sees it: requests and replies stay raw buffers, so
 // our own decoder and encoder do all the protobuf work (once). Used by the exporter, the peer channel
-// and the test stand-ins for Tempo; the OTLP receiver serves the same path on node:http2.
+// and the test stand-ins for Tempo. The OTLP receiver serves the same path on node:http2 and frames
+// its messages itself (frameGrpcMessage).
 export const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+
+/** Length of a gRPC message's prefix: a compressed flag, then the length as 4 bytes big-endian. */
+export const GRPC_PREFIX_BYTES = 5;
+
+/** A message as a gRPC call carries it: the prefix, then the bytes. */
+export function frameGrpcMessage(message: Uint8Array, compressed = false): Buffer {
+  const framed = Buffer.allocUnsafe(GRPC_PREFIX_BYTES + message.length);
+  framed[0] = compressed ? 1 : 0;
+  framed.writeUInt32BE(message.length, 1);
+  framed.set(message, GRPC_PREFIX_BYTES);
+  return framed;
+}
 
 const identity = (b: Buffer) => b;
 export const rawBuffers = { serialize: identity, deserialize: identity };

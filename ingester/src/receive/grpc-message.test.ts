@@ -5,14 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { IngestError } from '../errors.ts';
 import { createBufferPool } from '../memory/buffer-pool.ts';
 import { createByteBudget } from '../memory/byte-budget.ts';
+import { frameGrpcMessage as framed } from '../otlp/grpc-service.ts';
 import { inflateMessage, readUnaryMessage } from './grpc-message.ts';
-
-const framed = (message: Buffer, compressed = false) => {
-  const prefix = Buffer.alloc(5);
-  prefix[0] = compressed ? 1 : 0;
-  prefix.writeUInt32BE(message.length, 1);
-  return Buffer.concat([prefix, message]);
-};
 
 /** The bytes as a stream delivers them: cut at the given offsets. */
 function cut(bytes: Buffer, at: number[]): Readable {

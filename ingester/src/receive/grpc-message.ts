@@ -9,9 +9,8 @@ import { gunzip, inflate } from 'node:zlib';
 import { IngestError } from '../errors.ts';
 import type { BufferPool, Lease } from '../memory/buffer-pool.ts';
 import type { ByteBudget } from '../memory/byte-budget.ts';
+import { GRPC_PREFIX_BYTES as PREFIX } from '../otlp/grpc-service.ts';
 import { consume } from './consume.ts';
-
-const PREFIX = 5;
 
 export interface GrpcMessage {
   /** The message as sent (still compressed when `compressed`). */

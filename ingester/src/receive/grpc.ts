@@ -22,7 +22,7 @@ import { createServer as createNetServer, type Server as NetServer } from 'node:
 import type { ListenConfig } from '../config/schema.ts';
 import { IngestError } from '../errors.ts';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
-import { EXPORT_PATH } from '../otlp/grpc-service.ts';
+import { EXPORT_PATH, frameGrpcMessage } from '../otlp/grpc-service.ts';
 import { encodeExportResponse } from '../otlp/responses.ts';
 import { httpsOptions } from '../tls.ts';
 import { type ConnectionLimits, connectionGuard } from './connections.ts';
@@ -61,14 +61,8 @@ const RESPONSE_HEADERS = {
   'grpc-accept-encoding': ACCEPTED_ENCODINGS,
 };
 
-/** The empty ExportTraceServiceResponse, framed: not compressed, its length. */
-const OK_MESSAGE = (() => {
-  const body = encodeExportResponse();
-  const framed = Buffer.alloc(5 + body.length);
-  framed.writeUInt32BE(body.length, 1);
-  body.copy(framed, 5);
-  return framed;
-})();
+/** The empty ExportTraceServiceResponse, framed. */
+const OK_MESSAGE = frameGrpcMessage(encodeExportResponse());
 
 function answer(stream: ServerHttp2Stream, trailers: StatusHeaders, message?: Buffer): void {
   if (stream.destroyed || stream.headersSent) return;
