@@ -1,6 +1,6 @@
 // Benchmark: OTLP/HTTP protobuf (or OTLP/gRPC) ingest of our ingester against the OpenTelemetry
-// Collector (the reference), side by side in one run on one machine. Both get the same pre-encoded requests (256 spans
-// each, from the OTel SDK) from the same load generator, for two kinds of spans:
+// Collector (the reference), side by side in one run on one machine. Both get the same pre-encoded
+// requests (256 spans each, from the OTel SDK) from the same load generator, for two kinds of spans:
 //   plain  spans of an instrumented HTTP service (~250 B each)
 //   llm    GenAI chat spans (~3.5 KB each: 2 KB input messages, 1 KB output, model, usage)
 // and in two modes:

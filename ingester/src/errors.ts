@@ -90,3 +90,8 @@ export class IngestError extends Error {
     this.retryAfterMs = retryAfterMs;
   }
 }
+
+/** The refusal when the memory budget cannot hold a request's bytes: back-pressure, retry in a second. */
+export function overBudget(budget: { readonly max: number }): IngestError {
+  return new IngestError('QUEUE_FULL', `memory budget of ${budget.max} bytes in use`, 1000);
+}

@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { IngestError } from '../errors.ts';
+import { IngestError, overBudget } from '../errors.ts';
 import { type BufferPool, joinInto, type Lease } from '../memory/buffer-pool.ts';
 import type { ByteBudget } from '../memory/byte-budget.ts';
 import { consume } from './consume.ts';
@@ -52,8 +52,7 @@ export async function readBody(
   let total = 0;
   try {
     await consume(source, (chunk) => {
-      if (budget && !budget.tryTake(chunk.length))
-        throw new IngestError('QUEUE_FULL', `memory budget of ${budget.max} bytes in use`, 1000);
+      if (budget && !budget.tryTake(chunk.length)) throw overBudget(budget);
       total += chunk.length;
       if (total > max) {
         const what = encoding === 'gzip' ? 'decompressed body' : 'body';

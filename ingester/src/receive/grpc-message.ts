@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
-import { IngestError } from '../errors.ts';
+import { IngestError, overBudget } from '../errors.ts';
 import type { BufferPool, Lease } from '../memory/buffer-pool.ts';
 import type { ByteBudget } from '../memory/byte-budget.ts';
 import { GRPC_PREFIX_BYTES as PREFIX } from '../otlp/grpc-service.ts';
@@ -81,8 +81,7 @@ export class UnaryMessage {
     const length = this.#prefix.readUInt32BE(1);
     const { max, budget } = this.#limits;
     if (length > max) throw new IngestError('BODY_TOO_LARGE', `message of ${length} bytes > ${max} bytes`);
-    if (budget && !budget.tryTake(length))
-      throw new IngestError('QUEUE_FULL', `memory budget of ${budget.max} bytes in use`, 1000);
+    if (budget && !budget.tryTake(length)) throw overBudget(budget);
     return length;
   }
 

@@ -20,7 +20,7 @@ import {
 } from 'node:http2';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import type { ListenConfig } from '../config/schema.ts';
-import { IngestError } from '../errors.ts';
+import { IngestError, overBudget } from '../errors.ts';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
 import { EXPORT_PATH, frameGrpcMessage } from '../otlp/grpc-service.ts';
 import { encodeExportResponse } from '../otlp/responses.ts';
@@ -108,8 +108,7 @@ export function createGrpcReceiver(deps: GrpcReceiverDeps): GrpcReceiver {
       if (message.compressed) {
         if (!canInflate(encoding)) throw new IngestError('UNSUPPORTED_ENCODING', `grpc-encoding ${encoding}`);
         bytes = await inflateMessage(message.bytes, encoding, max);
-        if (budget && !budget.tryTake(bytes.length))
-          throw new IngestError('QUEUE_FULL', `memory budget of ${budget.max} bytes in use`, 1000);
+        if (budget && !budget.tryTake(bytes.length)) throw overBudget(budget);
         held += bytes.length;
       }
       const batch = decodeOrBadData(() => decodeTraceRequest(bytes));

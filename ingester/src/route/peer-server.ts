@@ -13,7 +13,7 @@ import {
   type sendUnaryData,
 } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { IngestError } from '../errors.ts';
+import { IngestError, overBudget } from '../errors.ts';
 import type { ByteBudget } from '../memory/byte-budget.ts';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
 import { TRACE_SERVICE } from '../otlp/grpc-service.ts';
@@ -95,8 +95,7 @@ export function createPeerServer(deps: {
         );
       }
       const held = call.request.length;
-      if (deps.budget && !deps.budget.tryTake(held))
-        throw new IngestError('QUEUE_FULL', `memory budget of ${deps.budget.max} bytes in use`, 1000);
+      if (deps.budget && !deps.budget.tryTake(held)) throw overBudget(deps.budget);
       let batch: ReturnType<typeof decodeTraceRequest>;
       try {
         batch = decodeTraceRequest(call.request);
