@@ -97,11 +97,7 @@ export function createGrpcReceiver(deps: GrpcReceiverDeps): GrpcReceiver {
     if (!tenant) throw new IngestError('UNAUTHENTICATED');
     const encoding = String(headers['grpc-encoding'] ?? 'identity').toLowerCase();
     const max = tenant.limits.maxRequestBytes;
-    const message = await readUnaryMessage(stream, {
-      max,
-      ...(budget ? { budget } : {}),
-      ...(pool ? { pool } : {}),
-    });
+    const message = await readUnaryMessage(stream, { max, budget, pool });
     let held = message.bytes.length;
     try {
       let bytes = message.bytes;
