@@ -35,7 +35,7 @@ import { createTailMetrics } from './tail/metrics.ts';
 import { openRescueStore, RESCUE_ENTRY_BYTES } from './tail/rescue-store.ts';
 import { createTailSampler } from './tail/tail-sampler.ts';
 import { buildRegistry, type TenantRegistry } from './tenants/registry.ts';
-import { grpcClientCredentials, peerCredentials } from './tls.ts';
+import { exporterTls, peerCredentials } from './tls.ts';
 import { openWal } from './wal/wal.ts';
 
 export interface IngesterOptions {
@@ -76,11 +76,6 @@ function listenHttp(server: HttpServer, host: string, port: number): Promise<num
 const POOLED_MAX_BYTES = 16 * 1024 * 1024;
 const POOLED_KEEP_BYTES = 64 * 1024 * 1024;
 
-const exporterCredentials = (e: IngesterConfigDoc['exporter']) => {
-  const { credentials, options } = grpcClientCredentials(e.insecure, e.tls);
-  return { credentials, channelOptions: options };
-};
-
 export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
   const log = opts.logger ?? pino({ name: 'ingester' });
   setHeapGrowth();
@@ -114,7 +109,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
       : createOtlpGrpcSink({
           endpoint: config.exporter.endpoint,
           timeoutMs: config.exporter.timeoutMs,
-          ...exporterCredentials(config.exporter),
+          tls: exporterTls(config.exporter.insecure, config.exporter.tls),
           pool,
         }));
   const deadLetter = config.exporter.deadLetterDir

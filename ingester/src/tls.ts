@@ -1,11 +1,13 @@
-// TLS for the OTLP receivers (and mTLS: client certificates from a given CA) and for the exporter
-// (a private CA, a client certificate, the name to expect), from PEM files named in the config.
+// TLS for the OTLP receivers (and mTLS: client certificates from a given CA), for the exporter (a
+// private CA, a client certificate, the name to expect) and the peer channel, from PEM files named in
+// the config.
 // Files are read once at start-up; a change takes a restart (a rolling one in a cluster).
 import { readFileSync } from 'node:fs';
 import type { SecureContextOptions } from 'node:tls';
 import { type ChannelCredentials, type ChannelOptions, credentials, ServerCredentials } from '@grpc/grpc-js';
 import type { Static } from 'typebox';
 import type { ClientTls, ClusterConfig, ServerTls } from './config/schema.ts';
+import type { GrpcClientTls } from './export/grpc-client.ts';
 
 type ServerTlsConfig = Static<typeof ServerTls>;
 type ClientTlsConfig = Static<typeof ClientTls>;
@@ -37,7 +39,7 @@ export function grpcServerCredentials(tls: ServerTlsConfig | undefined): ServerC
   );
 }
 
-export function grpcClientCredentials(
+function grpcClientCredentials(
   insecure: boolean,
   tls: ClientTlsConfig | undefined,
 ): { credentials: ChannelCredentials; options: ChannelOptions } {
@@ -49,6 +51,20 @@ export function grpcClientCredentials(
       read(tls?.certFile) ?? null,
     ),
     options: tls?.serverName ? { 'grpc.ssl_target_name_override': tls.serverName } : {},
+  };
+}
+
+/** The exporter's TLS (our HTTP/2 client: grpc-client.ts); undefined for plain gRPC. */
+export function exporterTls(insecure: boolean, tls: ClientTlsConfig | undefined): GrpcClientTls | undefined {
+  if (insecure) return undefined;
+  const ca = read(tls?.caFile);
+  const cert = read(tls?.certFile);
+  const key = read(tls?.keyFile);
+  return {
+    ...(ca ? { ca } : {}),
+    ...(cert ? { cert } : {}),
+    ...(key ? { key } : {}),
+    ...(tls?.serverName ? { servername: tls.serverName } : {}),
   };
 }
 

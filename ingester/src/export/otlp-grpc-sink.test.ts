@@ -2,7 +2,6 @@
 // the OTLP specification says (retryable, permanent, or too large for the receiver), and a server's
 // RetryInfo becomes the wait the queue honours.
 import {
-  credentials,
   Metadata,
   Server,
   ServerCredentials,
@@ -47,7 +46,6 @@ beforeAll(async () => {
   );
   sink = createOtlpGrpcSink({
     endpoint: `127.0.0.1:${port}`,
-    credentials: credentials.createInsecure(),
     timeoutMs: 5000,
   });
 });
@@ -126,7 +124,6 @@ describe('OTLP/gRPC sink', () => {
   it('retries when nothing listens (UNAVAILABLE from the client itself)', async () => {
     const nowhere = createOtlpGrpcSink({
       endpoint: '127.0.0.1:1',
-      credentials: credentials.createInsecure(),
       timeoutMs: 2000,
     });
     try {

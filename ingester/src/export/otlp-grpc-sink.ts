@@ -1,19 +1,14 @@
 // A SpanSink that sends OTLP/gRPC to Tempo's distributor (or any OTLP receiver), one request per call,
 // with the tenant in X-Scope-OrgID. Requests are encoded by our encoder (unchanged spans go out as the
-// bytes they came in) and handed to grpc-js as ready-made buffers.
-import {
-  type ChannelCredentials,
-  type ChannelOptions,
-  Client,
-  Metadata,
-  type ServiceError,
-  status,
-} from '@grpc/grpc-js';
+// bytes they came in) and sent by our own HTTP/2 client (grpc-client.ts) without another copy.
+import { status } from '@grpc/grpc-js';
 import type { BufferPool, Lease } from '../memory/buffer-pool.ts';
 import { type EncodedRequest, encodeTraceRequest, joinRequests } from '../otlp/encode-proto.ts';
-import { EXPORT_PATH, rawBuffers } from '../otlp/grpc-service.ts';
+import { EXPORT_PATH } from '../otlp/grpc-service.ts';
 import type { TraceBatch } from '../otlp/model.ts';
 import { decodeExportResponse, decodeRetryInfo } from '../otlp/responses.ts';
+import { createGrpcClient, type GrpcClientTls } from './grpc-client.ts';
+import type { CallStatus } from './grpc-outcome.ts';
 import type { ExportResult, SpanSink } from './sink.ts';
 
 /**
@@ -35,25 +30,20 @@ const RETRYABLE = new Set<number>([
  * Tempo keeps gRPC's 4 MiB), or a Tempo rate limit whose burst is smaller than the request ("... burst:
  * N bytes) exceeded while adding M bytes", M > N), which waiting never cures.
  */
-function isTooLarge(err: ServiceError): boolean {
+function isTooLarge(err: CallStatus): boolean {
   if (err.code !== status.RESOURCE_EXHAUSTED) return false;
-  if (/larger than max/i.test(err.details)) return true;
-  const burst = /burst: (\d+) bytes/.exec(err.details)?.[1];
-  const adding = /while adding (\d+) bytes/.exec(err.details)?.[1];
+  if (/larger than max/i.test(err.message)) return true;
+  const burst = /burst: (\d+) bytes/.exec(err.message)?.[1];
+  const adding = /while adding (\d+) bytes/.exec(err.message)?.[1];
   return burst !== undefined && adding !== undefined && Number(adding) > Number(burst);
 }
 
-/** The server's RetryInfo delay (google.rpc.Status in grpc-status-details-bin), if it sent one. */
-function retryInfoMs(err: ServiceError): number | undefined {
-  const details = err.metadata?.get('grpc-status-details-bin')[0];
-  return Buffer.isBuffer(details) ? decodeRetryInfo(details) : undefined;
-}
-
-/** What the queue should do with a batch the receiver answered with `err`. */
-export function classifyExportError(err: ServiceError): ExportResult {
-  const reason = `${status[err.code] ?? `code ${err.code}`}: ${err.details}`;
+/** What the queue should do with a batch the receiver answered with `err` (not OK). */
+export function classifyExportError(err: CallStatus): ExportResult {
+  const reason = `${status[err.code] ?? `code ${err.code}`}: ${err.message}`;
   if (isTooLarge(err)) return { kind: 'tooLarge', reason };
-  const retryAfterMs = retryInfoMs(err);
+  // The server's RetryInfo delay (google.rpc.Status in grpc-status-details-bin), if it sent one.
+  const retryAfterMs = err.details ? decodeRetryInfo(err.details) : undefined;
   const retryable =
     RETRYABLE.has(err.code) || (err.code === status.RESOURCE_EXHAUSTED && retryAfterMs !== undefined);
   if (!retryable) return { kind: 'failure', reason };
@@ -65,50 +55,24 @@ export function classifyExportError(err: ServiceError): ExportResult {
 export interface OtlpGrpcSinkOptions {
   endpoint: string;
   timeoutMs: number;
-  /** Plain or TLS (with a private CA, a client certificate, a server name), from tls.ts. */
-  credentials: ChannelCredentials;
-  channelOptions?: ChannelOptions;
+  /** Absent: plain gRPC. Otherwise TLS (a private CA, a client certificate, a server name): tls.ts. */
+  tls?: GrpcClientTls;
   /** Where requests are joined into one buffer (one per export otherwise: see memory/buffer-pool.ts). */
   pool?: BufferPool;
 }
 
 export function createOtlpGrpcSink(opts: OtlpGrpcSinkOptions): SpanSink {
-  const client = new Client(opts.endpoint, opts.credentials, {
-    'grpc.max_send_message_length': 64 * 1024 * 1024,
-    'grpc.keepalive_time_ms': 30_000,
-    // The export queue paces retries itself (retryMaxMs, RetryInfo); the channel's own reconnect
-    // backoff (grpc-js: up to 120 s by default) would otherwise keep delivery waiting long after
-    // storage is back from an outage.
-    'grpc.initial_reconnect_backoff_ms': 250,
-    'grpc.max_reconnect_backoff_ms': 2_000,
-    ...opts.channelOptions,
-  });
-  const send = (tenant: string, body: Buffer): Promise<ExportResult> => {
-    const md = new Metadata();
-    md.set('x-scope-orgid', tenant);
-    return new Promise((resolve) => {
-      client.makeUnaryRequest(
-        EXPORT_PATH,
-        rawBuffers.serialize,
-        rawBuffers.deserialize,
-        body,
-        md,
-        { deadline: Date.now() + opts.timeoutMs },
-        (err: ServiceError | null, reply?: Buffer) => {
-          if (!err) {
-            const partial = reply?.length ? decodeExportResponse(reply) : undefined;
-            resolve(partial ? { kind: 'success', partial } : { kind: 'success' });
-          } else {
-            resolve(classifyExportError(err));
-          }
-        },
-      );
-    });
+  const client = createGrpcClient({ endpoint: opts.endpoint, tls: opts.tls });
+  const send = async (tenant: string, body: Buffer): Promise<ExportResult> => {
+    const end = await client.unary(EXPORT_PATH, { 'x-scope-orgid': tenant }, [body], opts.timeoutMs);
+    if (end.code !== status.OK) return classifyExportError(end);
+    const partial = end.reply?.length ? decodeExportResponse(end.reply) : undefined;
+    return partial ? { kind: 'success', partial } : { kind: 'success' };
   };
   return {
     export: (tenant: string, batch: TraceBatch) => send(tenant, encodeTraceRequest(batch)),
-    // grpc-js sends one buffer: the requests are joined once, here, into a pooled buffer that is
-    // reused once the call has ended (grpc-js frames a copy of its own before sending).
+    // One request made of several is joined once, here, into a pooled buffer that is reused once the
+    // call has closed (the client sends it as it is).
     async exportEncoded(tenant: string, requests: readonly EncodedRequest[]) {
       const pool = opts.pool;
       let joined: Lease | undefined;
