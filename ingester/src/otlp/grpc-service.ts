@@ -1,7 +1,7 @@
 // The OTLP TraceService/Export method as grpc-js sees it: requests and replies stay raw buffers, so
-// our own decoder and encoder do all the protobuf work (once). Used by the exporter, the peer channel
-// and the test stand-ins for Tempo. The OTLP receiver serves the same path on node:http2 and frames
-// its messages itself (frameGrpcMessage).
+// our own decoder and encoder do all the protobuf work (once). Used by the peer channel and the test
+// stand-ins for Tempo. The OTLP receiver and the exporter speak the same path on node:http2 and frame
+// their messages themselves.
 export const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
 /** Length of a gRPC message's prefix: a compressed flag, then the length as 4 bytes big-endian. */
