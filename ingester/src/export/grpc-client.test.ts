@@ -201,7 +201,12 @@ describe('connections that never work', () => {
   it('refuses an endpoint that is not host:port when it is made', () => {
     expect(() => createGrpcClient({ endpoint: 'tempo distributor:4317' })).toThrow(/not host:port/);
     expect(() => createGrpcClient({ endpoint: 'tempo' })).toThrow(/not host:port/);
+    expect(() => createGrpcClient({ endpoint: 'user@tempo:4317' })).toThrow(/not host:port/);
+    expect(() => createGrpcClient({ endpoint: 'tempo:4317/x' })).toThrow(/not host:port/);
     expect(() => createGrpcClient({ endpoint: '[::1]:4317' })).not.toThrow();
+    // The scheme's own port is still a port.
+    expect(() => createGrpcClient({ endpoint: 'tempo.example:443', tls: {} })).not.toThrow();
+    expect(() => createGrpcClient({ endpoint: 'tempo:80' })).not.toThrow();
   });
 
   it('answers UNAVAILABLE once closed', async () => {

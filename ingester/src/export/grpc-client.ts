@@ -80,7 +80,7 @@ function replyMessage(chunks: Buffer[]): Buffer | undefined {
 export function createGrpcClient(opts: GrpcClientOptions): GrpcClient {
   const authority = `${opts.tls ? 'https' : 'http'}://${opts.endpoint}`;
   // At start-up, not at the first call: an endpoint that is no host:port stops the ingester there.
-  if (!URL.canParse(authority) || !new URL(authority).port)
+  if (!/^(\[[\da-fA-F:.]+\]|[^\s:/[\]@]+):\d{1,5}$/.test(opts.endpoint) || !URL.canParse(authority))
     throw new Error(`exporter endpoint ${JSON.stringify(opts.endpoint)} is not host:port`);
   let session: ClientHttp2Session | undefined;
   let closed = false;
