@@ -57,14 +57,12 @@ function grpcClientCredentials(
 /** The exporter's TLS (our HTTP/2 client: grpc-client.ts); undefined for plain gRPC. */
 export function exporterTls(insecure: boolean, tls: ClientTlsConfig | undefined): GrpcClientTls | undefined {
   if (insecure) return undefined;
-  const ca = read(tls?.caFile);
-  const cert = read(tls?.certFile);
-  const key = read(tls?.keyFile);
+  // An absent file leaves node:tls its default (the system CAs; no client certificate).
   return {
-    ...(ca ? { ca } : {}),
-    ...(cert ? { cert } : {}),
-    ...(key ? { key } : {}),
-    ...(tls?.serverName ? { servername: tls.serverName } : {}),
+    ca: read(tls?.caFile),
+    cert: read(tls?.certFile),
+    key: read(tls?.keyFile),
+    servername: tls?.serverName || undefined,
   };
 }
 
