@@ -35,7 +35,7 @@ import { createTailMetrics } from './tail/metrics.ts';
 import { openRescueStore, RESCUE_ENTRY_BYTES } from './tail/rescue-store.ts';
 import { createTailSampler } from './tail/tail-sampler.ts';
 import { buildRegistry, type TenantRegistry } from './tenants/registry.ts';
-import { exporterTls, peerCredentials } from './tls.ts';
+import { clientTls, peerCredentials } from './tls.ts';
 import { openWal } from './wal/wal.ts';
 
 export interface IngesterOptions {
@@ -109,7 +109,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
       : createOtlpGrpcSink({
           endpoint: config.exporter.endpoint,
           timeoutMs: config.exporter.timeoutMs,
-          tls: exporterTls(config.exporter.insecure, config.exporter.tls),
+          tls: clientTls(config.exporter.insecure, config.exporter.tls),
           pool,
         }));
   const deadLetter = config.exporter.deadLetterDir
@@ -183,8 +183,7 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
       ? createForwarder({
           settings: () => config.cluster,
           secret: peerSecret.value,
-          credentials: peerTls.client.credentials,
-          channelOptions: peerTls.client.options,
+          tls: peerTls.client,
           metrics: routeMetrics,
         })
       : undefined;

@@ -4,7 +4,7 @@
 // Files are read once at start-up; a change takes a restart (a rolling one in a cluster).
 import { readFileSync } from 'node:fs';
 import type { SecureContextOptions } from 'node:tls';
-import { type ChannelCredentials, type ChannelOptions, credentials, ServerCredentials } from '@grpc/grpc-js';
+import { ServerCredentials } from '@grpc/grpc-js';
 import type { Static } from 'typebox';
 import type { ClientTls, ClusterConfig, ServerTls } from './config/schema.ts';
 import type { GrpcClientTls } from './export/grpc-client.ts';
@@ -39,23 +39,8 @@ export function grpcServerCredentials(tls: ServerTlsConfig | undefined): ServerC
   );
 }
 
-function grpcClientCredentials(
-  insecure: boolean,
-  tls: ClientTlsConfig | undefined,
-): { credentials: ChannelCredentials; options: ChannelOptions } {
-  if (insecure) return { credentials: credentials.createInsecure(), options: {} };
-  return {
-    credentials: credentials.createSsl(
-      read(tls?.caFile) ?? null,
-      read(tls?.keyFile) ?? null,
-      read(tls?.certFile) ?? null,
-    ),
-    options: tls?.serverName ? { 'grpc.ssl_target_name_override': tls.serverName } : {},
-  };
-}
-
-/** The exporter's TLS (our HTTP/2 client: grpc-client.ts); undefined for plain gRPC. */
-export function exporterTls(insecure: boolean, tls: ClientTlsConfig | undefined): GrpcClientTls | undefined {
+/** TLS for our gRPC client (grpc-client.ts: the exporter, the peer channel); undefined for plain gRPC. */
+export function clientTls(insecure: boolean, tls: ClientTlsConfig | undefined): GrpcClientTls | undefined {
   if (insecure) return undefined;
   // An absent file leaves node:tls its default (the system CAs; no client certificate).
   return {
@@ -74,12 +59,11 @@ type PeerTlsConfig = NonNullable<ClusterConfig['tls']>;
  */
 export function peerCredentials(tls: PeerTlsConfig | undefined): {
   server: ServerCredentials;
-  client: { credentials: ChannelCredentials; options: ChannelOptions };
+  client: GrpcClientTls | undefined;
 } {
-  if (!tls)
-    return { server: ServerCredentials.createInsecure(), client: grpcClientCredentials(true, undefined) };
+  if (!tls) return { server: ServerCredentials.createInsecure(), client: undefined };
   return {
     server: grpcServerCredentials({ certFile: tls.certFile, keyFile: tls.keyFile, clientCaFile: tls.caFile }),
-    client: grpcClientCredentials(false, tls),
+    client: clientTls(false, tls),
   };
 }

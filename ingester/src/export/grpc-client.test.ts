@@ -11,37 +11,33 @@ import {
 } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
-import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EXPORT_PATH, TRACE_SERVICE } from '../otlp/grpc-service.ts';
+import { EXPORT_PATH } from '../otlp/grpc-service.ts';
+import { startTraceServer, type TraceServer } from '../testing/trace-server.ts';
 import { createGrpcClient, type GrpcClient } from './grpc-client.ts';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const port = (s: { address(): AddressInfo | string | null }) => (s.address() as AddressInfo).port;
 
 describe('against grpc-js', () => {
-  let server: Server;
+  let server: TraceServer;
   let client: GrpcClient;
   const seen: { tenant: string; sha: string }[] = [];
   beforeAll(async () => {
-    server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
-    server.addService(TRACE_SERVICE, {
-      // Replies with the message's hash, so the client's reply reading is checked too.
-      Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => {
+    // Replies with the message's hash, so the client's reply reading is checked too.
+    server = await startTraceServer(
+      (call, cb) => {
         seen.push({ tenant: String(call.metadata.get('x-scope-orgid')[0]), sha: sha(call.request) });
         cb(null, Buffer.from(sha(call.request)));
       },
-    });
-    const p = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, n) =>
-        e ? reject(e) : resolve(n),
-      ),
+      { 'grpc.max_receive_message_length': 16 * 1024 * 1024 },
     );
-    client = createGrpcClient({ endpoint: `127.0.0.1:${p}` });
+    client = createGrpcClient({ endpoint: server.endpoint });
   });
   afterAll(async () => {
     client?.close();
-    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    await server?.close();
   });
 
   it('sends a message given in parts, with its metadata, and reads the reply', async () => {

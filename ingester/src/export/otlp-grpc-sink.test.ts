@@ -1,19 +1,12 @@
 // The OTLP/gRPC sink against a real gRPC server in this process: each status code is classified the way
 // the OTLP specification says (retryable, permanent, or too large for the receiver), and a server's
 // RetryInfo becomes the wait the queue honours.
-import {
-  Metadata,
-  Server,
-  ServerCredentials,
-  type ServerUnaryCall,
-  type sendUnaryData,
-  status,
-} from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeTraceRequest } from '../otlp/decode-proto.ts';
-import { TRACE_SERVICE } from '../otlp/grpc-service.ts';
 import { decodeRetryInfo, encodeRpcStatus } from '../otlp/responses.ts';
 import { request, span } from '../testing/otlp-builder.ts';
+import { startTraceServer, type TraceServer } from '../testing/trace-server.ts';
 import { createOtlpGrpcSink } from './otlp-grpc-sink.ts';
 import type { SpanSink } from './sink.ts';
 
@@ -21,37 +14,26 @@ import type { SpanSink } from './sink.ts';
 let next: { code: number; details: string; retryAfterMs?: number; rawDetails?: Buffer } | undefined;
 const seen: { orgId: string | undefined }[] = [];
 
-let server: Server;
+let server: TraceServer;
 let sink: SpanSink;
 beforeAll(async () => {
-  server = new Server();
-  server.addService(TRACE_SERVICE, {
-    Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => {
-      seen.push({ orgId: call.metadata.get('x-scope-orgid')[0]?.toString() });
-      if (!next) return cb(null, Buffer.alloc(0));
-      const metadata = new Metadata();
-      const details =
-        next.rawDetails ??
-        (next.retryAfterMs !== undefined
-          ? encodeRpcStatus(next.code, next.details, next.retryAfterMs)
-          : undefined);
-      if (details) metadata.set('grpc-status-details-bin', details);
-      cb({ code: next.code, details: next.details, metadata });
-    },
+  server = await startTraceServer((call, cb) => {
+    seen.push({ orgId: call.metadata.get('x-scope-orgid')[0]?.toString() });
+    if (!next) return cb(null, Buffer.alloc(0));
+    const metadata = new Metadata();
+    const details =
+      next.rawDetails ??
+      (next.retryAfterMs !== undefined
+        ? encodeRpcStatus(next.code, next.details, next.retryAfterMs)
+        : undefined);
+    if (details) metadata.set('grpc-status-details-bin', details);
+    cb({ code: next.code, details: next.details, metadata });
   });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
-  );
-  sink = createOtlpGrpcSink({
-    endpoint: `127.0.0.1:${port}`,
-    timeoutMs: 5000,
-  });
+  sink = createOtlpGrpcSink({ endpoint: server.endpoint, timeoutMs: 5000 });
 });
 afterAll(async () => {
   await sink?.close();
-  await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  await server?.close();
 });
 
 const batch = () => decodeTraceRequest(request([span({})]));

@@ -3,18 +3,17 @@
 // requests concatenated are one request). A client's request is acknowledged only once every owner
 // it was split to has accepted its part (durably, with a write-ahead log there): if an owner cannot be
 // reached, the client is told to retry, so nothing acknowledged depends on a peer that did not take it.
-import {
-  type ChannelCredentials,
-  type ChannelOptions,
-  Client,
-  Metadata,
-  type ServiceError,
-  status,
-} from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import type { ClusterConfig } from '../config/schema.ts';
 import { IngestError } from '../errors.ts';
-import { type EncodedRequest, encodeTraceRequestParts, joinRequests } from '../otlp/encode-proto.ts';
-import { EXPORT_PATH, rawBuffers } from '../otlp/grpc-service.ts';
+import {
+  createGrpcClient,
+  type GrpcClient,
+  type GrpcClientTls,
+  type UnaryOutcome,
+} from '../export/grpc-client.ts';
+import { type EncodedRequest, encodeTraceRequestParts } from '../otlp/encode-proto.ts';
+import { EXPORT_PATH } from '../otlp/grpc-service.ts';
 import type { TraceBatch } from '../otlp/model.ts';
 import { encodeDecisions, type HandedDecision, MAX_HANDED } from '../tail/decision-wire.ts';
 import type { RouteMetrics } from './metrics.ts';
@@ -43,22 +42,17 @@ interface Pending {
 export function createForwarder(deps: {
   settings: () => Pick<ClusterConfig, 'forwardMaxDelayMs' | 'forwardMaxSpans' | 'forwardTimeoutMs'>;
   secret: string;
-  credentials: ChannelCredentials;
-  /** Channel options the credentials need (the name expected in a peer's certificate). */
-  channelOptions?: ChannelOptions;
+  /** Mutual TLS with the replicas' shared certificate (tls.ts); absent: plain gRPC. */
+  tls?: GrpcClientTls;
   metrics: RouteMetrics;
 }): Forwarder {
-  const clients = new Map<string, Client>(); // by endpoint
+  const clients = new Map<string, GrpcClient>(); // by endpoint
   const pending = new Map<string, Pending>(); // by peer id + tenant
 
   const clientOf = (endpoint: string) => {
     let c = clients.get(endpoint);
     if (!c) {
-      c = new Client(endpoint, deps.credentials, {
-        ...deps.channelOptions,
-        'grpc.max_send_message_length': 64 * 1024 * 1024,
-        'grpc.keepalive_time_ms': 30_000,
-      });
+      c = createGrpcClient({ endpoint, tls: deps.tls });
       clients.set(endpoint, c);
     }
     return c;
@@ -66,37 +60,37 @@ export function createForwarder(deps: {
 
   function send(peer: { id: string; endpoint: string }, tenant: string, p: Pending): void {
     if (p.timer) clearTimeout(p.timer);
-    const md = new Metadata();
-    md.set(SECRET_KEY, deps.secret);
-    md.set(TENANT_KEY, tenant);
     const started = process.hrtime.bigint();
-    const body = joinRequests(p.parts);
-    clientOf(peer.endpoint).makeUnaryRequest(
-      EXPORT_PATH,
-      rawBuffers.serialize,
-      rawBuffers.deserialize,
-      body,
-      md,
-      { deadline: Date.now() + deps.settings().forwardTimeoutMs },
-      (err: ServiceError | null) => {
-        deps.metrics.forwardRequests.observe(
-          { peer: peer.id },
-          Number(process.hrtime.bigint() - started) / 1e9,
-        );
-        deps.metrics.forwardedSpans.inc({ peer: peer.id, result: err ? 'failed' : 'ok' }, p.spans);
-        if (!err) {
-          for (const w of p.waiters) w.resolve();
-          return;
-        }
-        const why = `${status[err.code] ?? err.code}: ${err.details}`;
-        const e = new IngestError(
-          'QUEUE_FULL',
-          `the replica owning these traces (${peer.id}) did not take them (${why})`,
-          1000,
-        );
-        for (const w of p.waiters) w.reject(e);
-      },
-    );
+    // The requests' parts go out as they are, one message (requests concatenated are one request):
+    // no joined copy. The client's request holds them (and their pooled bodies) until the call closes.
+    const message = p.parts.flatMap((r) => r.parts);
+    const metadata = { [SECRET_KEY]: deps.secret, [TENANT_KEY]: tenant };
+    let call: Promise<UnaryOutcome>;
+    try {
+      call = clientOf(peer.endpoint).unary(EXPORT_PATH, metadata, message, deps.settings().forwardTimeoutMs);
+    } catch (err) {
+      // A peer endpoint that is not host:port (a static peer list's typo): the call never starts.
+      call = Promise.resolve({ code: status.INVALID_ARGUMENT, message: (err as Error).message });
+    }
+    void call.then((end) => {
+      const ok = end.code === status.OK;
+      deps.metrics.forwardRequests.observe(
+        { peer: peer.id },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
+      deps.metrics.forwardedSpans.inc({ peer: peer.id, result: ok ? 'ok' : 'failed' }, p.spans);
+      if (ok) {
+        for (const w of p.waiters) w.resolve();
+        return;
+      }
+      const why = `${status[end.code] ?? end.code}: ${end.message}`;
+      const e = new IngestError(
+        'QUEUE_FULL',
+        `the replica owning these traces (${peer.id}) did not take them (${why})`,
+        1000,
+      );
+      for (const w of p.waiters) w.reject(e);
+    });
   }
 
   return {
@@ -124,20 +118,16 @@ export function createForwarder(deps: {
       return done;
     },
     async handDecisions(peer, items) {
-      const md = new Metadata();
-      md.set(SECRET_KEY, deps.secret);
-      for (let at = 0; at < items.length; at += MAX_HANDED)
-        await new Promise<void>((resolve, reject) =>
-          clientOf(peer.endpoint).makeUnaryRequest(
-            DECISIONS_PATH,
-            rawBuffers.serialize,
-            rawBuffers.deserialize,
-            encodeDecisions(items.slice(at, at + MAX_HANDED)),
-            md,
-            { deadline: Date.now() + deps.settings().forwardTimeoutMs },
-            (err: ServiceError | null) => (err ? reject(err) : resolve()),
-          ),
+      const metadata = { [SECRET_KEY]: deps.secret };
+      for (let at = 0; at < items.length; at += MAX_HANDED) {
+        const end = await clientOf(peer.endpoint).unary(
+          DECISIONS_PATH,
+          metadata,
+          [encodeDecisions(items.slice(at, at + MAX_HANDED))],
+          deps.settings().forwardTimeoutMs,
         );
+        if (end.code !== status.OK) throw new Error(`${status[end.code] ?? end.code}: ${end.message}`);
+      }
     },
     close() {
       for (const p of pending.values()) {
