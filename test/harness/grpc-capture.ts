@@ -2,8 +2,9 @@
 // where a test must see the headers an exporter sent (Tempo's X-Scope-OrgID), which the reference
 // collector cannot show. It can also be told to fail, to stand in for a storage outage, with any gRPC
 // status code and optionally a google.rpc.RetryInfo (as Tempo or a collector would send).
-import { Metadata, Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
-import { decodeTraceRequest, encodeRpcStatus, type Span, TRACE_SERVICE } from '@koder-trace/ingester/otlp';
+import { Metadata } from '@grpc/grpc-js';
+import { decodeTraceRequest, encodeRpcStatus, type Span } from '@koder-trace/ingester/otlp';
+import { startTraceServer } from '@koder-trace/ingester/testing';
 
 export interface GrpcCapture {
   readonly endpoint: string;
@@ -18,38 +19,32 @@ export interface GrpcCapture {
 }
 
 export async function startGrpcCapture(): Promise<GrpcCapture> {
-  const server = new Server();
+  const requests: GrpcCapture['requests'] = [];
+  const failures: GrpcCapture['failures'] = [];
+  const server = await startTraceServer((call, cb) => {
+    const org = call.metadata.get('x-scope-orgid')[0];
+    const orgId = org === undefined ? undefined : String(org);
+    if (capture.failWith !== undefined) {
+      const code = capture.failWith;
+      const details = 'storage unavailable (test)';
+      failures.push({ code, orgId, at: Date.now() });
+      const metadata = new Metadata();
+      if (capture.failRetryAfterMs !== undefined)
+        metadata.set('grpc-status-details-bin', encodeRpcStatus(code, details, capture.failRetryAfterMs));
+      cb({ code, details, metadata });
+      return;
+    }
+    requests.push({ orgId, bytes: call.request });
+    cb(null, Buffer.alloc(0));
+  });
   const capture: GrpcCapture = {
-    endpoint: '',
-    requests: [],
+    endpoint: server.endpoint,
+    requests,
     failWith: undefined,
     failRetryAfterMs: undefined,
-    failures: [],
-    close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+    failures,
+    close: server.close,
   };
-  server.addService(TRACE_SERVICE, {
-    Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => {
-      const org = call.metadata.get('x-scope-orgid')[0];
-      if (capture.failWith !== undefined) {
-        const code = capture.failWith;
-        const details = 'storage unavailable (test)';
-        capture.failures.push({ code, orgId: org === undefined ? undefined : String(org), at: Date.now() });
-        const metadata = new Metadata();
-        if (capture.failRetryAfterMs !== undefined)
-          metadata.set('grpc-status-details-bin', encodeRpcStatus(code, details, capture.failRetryAfterMs));
-        cb({ code, details, metadata });
-        return;
-      }
-      capture.requests.push({ orgId: org === undefined ? undefined : String(org), bytes: call.request });
-      cb(null, Buffer.alloc(0));
-    },
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
-  );
-  (capture as { endpoint: string }).endpoint = `127.0.0.1:${port}`;
   return capture;
 }
 

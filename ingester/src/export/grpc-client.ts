@@ -12,7 +12,7 @@ import {
   type IncomingHttpStatusHeader,
 } from 'node:http2';
 import { status } from '@grpc/grpc-js';
-import { GRPC_PREFIX_BYTES } from '../otlp/grpc-service.ts';
+import { GRPC_PREFIX_BYTES, writeGrpcPrefix } from '../otlp/grpc-service.ts';
 import { type CallStatus, statusFromHeaders, statusFromReset, statusFromResponse } from './grpc-outcome.ts';
 
 export interface GrpcClientTls {
@@ -59,14 +59,11 @@ const PING_TIMEOUT_MS = 5_000;
  */
 const MAX_SESSION_MEMORY_MB = 64;
 
-/** The message's 5-byte gRPC prefix: not compressed, then its length. */
+/** The message's gRPC prefix, for a message sent as parts (not compressed). */
 function prefix(message: readonly Uint8Array[]): Buffer {
   let length = 0;
   for (const part of message) length += part.length;
-  const p = Buffer.allocUnsafe(GRPC_PREFIX_BYTES);
-  p[0] = 0;
-  p.writeUInt32BE(length, 1);
-  return p;
+  return writeGrpcPrefix(Buffer.allocUnsafe(GRPC_PREFIX_BYTES), length);
 }
 
 /** The reply message out of its frame; undefined when there is none or it is compressed. */

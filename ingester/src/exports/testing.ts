@@ -10,4 +10,5 @@ export * from '../testing/hostile-cases.ts';
 export * from '../testing/otlp-builder.ts';
 export * from '../testing/sdk-spans.ts';
 export * from '../testing/spans.ts';
+export * from '../testing/trace-server.ts';
 export * from '../testing/traces.ts';

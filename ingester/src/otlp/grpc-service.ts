@@ -7,11 +7,20 @@ export const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService
 /** Length of a gRPC message's prefix: a compressed flag, then the length as 4 bytes big-endian. */
 export const GRPC_PREFIX_BYTES = 5;
 
+/** Writes the prefix of a message of `length` bytes at the start of `into`; returns `into`. */
+export function writeGrpcPrefix(into: Buffer, length: number, compressed = false): Buffer {
+  into[0] = compressed ? 1 : 0;
+  into.writeUInt32BE(length, 1);
+  return into;
+}
+
 /** A message as a gRPC call carries it: the prefix, then the bytes. */
 export function frameGrpcMessage(message: Uint8Array, compressed = false): Buffer {
-  const framed = Buffer.allocUnsafe(GRPC_PREFIX_BYTES + message.length);
-  framed[0] = compressed ? 1 : 0;
-  framed.writeUInt32BE(message.length, 1);
+  const framed = writeGrpcPrefix(
+    Buffer.allocUnsafe(GRPC_PREFIX_BYTES + message.length),
+    message.length,
+    compressed,
+  );
   framed.set(message, GRPC_PREFIX_BYTES);
   return framed;
 }
