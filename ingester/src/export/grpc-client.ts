@@ -1,8 +1,8 @@
 // A unary gRPC client on node:http2 (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md),
-// for the exporter. It sends a message as the buffers it is given: grpc-js frames a copy of every
-// message first, a megabyte of garbage per LLM export that outlives young-generation collections
-// (docs/performance.md). One connection, opened on the first call and again after it closes; the
-// export queue paces retries, so there is no reconnect backoff here.
+// for the exporter and the peer forwarder. It sends a message as the buffers it is given: grpc-js
+// frames a copy of every message first, a megabyte of garbage per LLM export that outlives
+// young-generation collections (docs/performance.md). One connection, opened on the first call and
+// again after it closes; callers pace their retries, so there is no reconnect backoff here.
 import {
   type ClientHttp2Session,
   type ClientHttp2Stream,
@@ -76,9 +76,9 @@ function replyMessage(chunks: Buffer[]): Buffer | undefined {
 
 export function createGrpcClient(opts: GrpcClientOptions): GrpcClient {
   const authority = `${opts.tls ? 'https' : 'http'}://${opts.endpoint}`;
-  // At start-up, not at the first call: an endpoint that is no host:port stops the ingester there.
+  // When the client is made (the exporter's at start-up), not at its first call.
   if (!/^(\[[\da-fA-F:.]+\]|[^\s:/[\]@]+):\d{1,5}$/.test(opts.endpoint) || !URL.canParse(authority))
-    throw new Error(`exporter endpoint ${JSON.stringify(opts.endpoint)} is not host:port`);
+    throw new Error(`gRPC endpoint ${JSON.stringify(opts.endpoint)} is not host:port`);
   let session: ClientHttp2Session | undefined;
   let closed = false;
 

@@ -62,7 +62,8 @@ export function createForwarder(deps: {
     if (p.timer) clearTimeout(p.timer);
     const started = process.hrtime.bigint();
     // The requests' parts go out as they are, one message (requests concatenated are one request):
-    // no joined copy. The client's request holds them (and their pooled bodies) until the call closes.
+    // no joined copy. Their pooled bodies stay leased until the waiters below settle, which is after
+    // the call has closed.
     const message = p.parts.flatMap((r) => r.parts);
     const metadata = { [SECRET_KEY]: deps.secret, [TENANT_KEY]: tenant };
     let call: Promise<UnaryOutcome>;
