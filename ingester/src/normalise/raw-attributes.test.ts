@@ -198,22 +198,32 @@ describe('normalising from the bytes', () => {
       'absent',
     ]);
     fc.assert(
-      fc.property(fc.array(keyValue, { minLength: 1, maxLength: 12 }), (kvs) => {
-        const s = wireSpan([attribute('gen_ai.operation.name', str('chat')), ...kvs.map((kv) => len(9, kv))]);
-        const fromDecode = rawAttributes(s);
-        // The same bytes on a span that does not know where its attributes lie: walked again.
-        const walked = rawAttributes({ ...spanFields(s), raw: s.raw, keyClasses: s.keyClasses });
-        if (!fromDecode || !walked) throw new Error('not read from the bytes');
-        const view = (r: typeof walked) => r.list.map((a) => [a.key, a.cls, a.kind, rawValue(r, a)]);
-        expect(view(fromDecode)).toEqual(view(walked));
-        expect(fromDecode.classes).toBe(walked.classes);
-        // And what full decoding reads (the first copy of each key).
-        const decoded = spanFields(s).attributes;
-        const keys = [...new Set(decoded.map((a) => a.key)), 'absent'];
-        // One picker for all the cases, as the hot path keeps one: no value leaks from span to span.
-        picker.pick(s);
-        for (const k of keys) expect(picker.get(k)).toEqual(getAttribute(decoded, k));
-      }),
+      // The GenAI key anywhere, with other fields of the span between attributes: decoding records
+      // bounds from the first GenAI or koder.* key on, and catches up those before it.
+      fc.property(
+        fc.array(keyValue, { minLength: 1, maxLength: 12 }),
+        fc.nat(12),
+        fc.nat(12),
+        (kvs, at, nameAt) => {
+          const fields = kvs.map((kv) => len(9, kv));
+          fields.splice(at, 0, attribute('gen_ai.operation.name', str('chat')));
+          fields.splice(nameAt, 0, len(5, 'a span name'));
+          const s = wireSpan(fields);
+          const fromDecode = rawAttributes(s);
+          // The same bytes on a span that does not know where its attributes lie: walked again.
+          const walked = rawAttributes({ ...spanFields(s), raw: s.raw, keyClasses: s.keyClasses });
+          if (!fromDecode || !walked) throw new Error('not read from the bytes');
+          const view = (r: typeof walked) => r.list.map((a) => [a.key, a.cls, a.kind, rawValue(r, a)]);
+          expect(view(fromDecode)).toEqual(view(walked));
+          expect(fromDecode.classes).toBe(walked.classes);
+          // And what full decoding reads (the first copy of each key).
+          const decoded = spanFields(s).attributes;
+          const keys = [...new Set(decoded.map((a) => a.key)), 'absent'];
+          // One picker for all the cases, as the hot path keeps one: no value leaks from span to span.
+          picker.pick(s);
+          for (const k of keys) expect(picker.get(k)).toEqual(getAttribute(decoded, k));
+        },
+      ),
       { numRuns: 500 },
     );
   });

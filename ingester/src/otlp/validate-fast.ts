@@ -122,16 +122,20 @@ const VALUE_TAG = 0x12; // value (2, LEN)
  * Where the span attributes checked with `record` lie, five numbers each: key start and end, value
  * start and end (-1 when absent; the last of each, as decoding takes) and the value's kind (the number
  * of its last field). So a span's attributes are read later without walking them again
- * (normalise/raw-attributes.ts). The scanning span resets `recorded.length`.
+ * (normalise/raw-attributes.ts). WireSpan's recordAttributes resets `recorded.length`.
  */
 export const recorded = { bounds: [] as number[], length: 0 };
 
-/** The tag at pos (pos < end); `next` is after it. Almost every tag is one byte. */
+/** The tag at pos (pos < end); `next` is after it. Almost every tag is one byte; Span.flags's, two. */
 export function tagAt(buf: Buffer, pos: number, end: number): number {
   const b = buf[pos] as number;
   if (b < 0x80) {
     next = pos + 1;
     return b;
+  }
+  if (pos + 1 < end && (buf[pos + 1] as number) < 0x80) {
+    next = pos + 2;
+    return (b & 0x7f) | ((buf[pos + 1] as number) << 7);
   }
   return varint(buf, pos, end);
 }
@@ -163,7 +167,8 @@ export function checkKeyValue(buf: Buffer, pos: number, end: number, depth: numb
       const e = lenEnd(buf, pos, end);
       valueStart = next;
       valueEnd = e;
-      kind = checkAnyValue(buf, valueStart, e, depth);
+      kind = oneScalar(buf, valueStart, e);
+      if (kind === 0) kind = checkAnyValue(buf, valueStart, e, depth);
       pos = e;
     } else {
       const num = tag >>> 3;
@@ -182,6 +187,18 @@ export function checkKeyValue(buf: Buffer, pos: number, end: number, depth: numb
     recorded.length = at + 5;
   }
   return classes;
+}
+
+/**
+ * The kind of the AnyValue at [pos, end) when it is a lone string or int field, as most attribute
+ * values are; else 0, and checkAnyValue reads it. Spares a call per attribute.
+ */
+function oneScalar(buf: Buffer, pos: number, end: number): number {
+  if (pos >= end) return 0;
+  const tag = buf[pos] as number;
+  if (tag === 0x0a) return lenEnd(buf, pos + 1, end) === end ? 1 : 0; // string_value (1, LEN)
+  if (tag === 0x18) return skipUnknown(buf, pos + 1, WIRE_VARINT, end) === end ? 3 : 0; // int_value (3, VARINT)
+  return 0;
 }
 
 /**

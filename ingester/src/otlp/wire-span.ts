@@ -30,6 +30,20 @@ function isZero(buf: Buffer, s: number, e: number): boolean {
   return true;
 }
 
+/** Records where the attributes of the span's fields at [start, end), already checked, lie. */
+function recordAttributes(buf: Buffer, start: number, end: number): void {
+  recorded.length = 0;
+  let pos = start;
+  while (pos < end) {
+    const tag = tagAt(buf, pos, end);
+    if (tag === 0x4a) {
+      // attributes (9, LEN)
+      pos = lenEnd(buf, next, end);
+      checkKeyValue(buf, next, pos, 0, true);
+    } else pos = skipUnknown(buf, next, tag & 7, end);
+  }
+}
+
 export class WireSpan implements Span {
   raw: Uint8Array | null;
   flags = 0;
@@ -91,8 +105,9 @@ export class WireSpan implements Span {
     // A plain Uint8Array view: Buffer's subarray builds a FastBuffer through its subclass constructor.
     this.raw = new Uint8Array(buf.buffer, buf.byteOffset + start, end - start);
     this.received = this.raw;
-    recorded.length = 0;
     let attributes = 0;
+    let recording = false;
+    let firstAttribute = -1;
     let pos = start;
     while (pos < end) {
       const fieldStart = pos;
@@ -102,9 +117,17 @@ export class WireSpan implements Span {
       if (tag === 0x4a) {
         // attributes (9, LEN)
         this.hasAttributes = true;
+        if (firstAttribute < 0) firstAttribute = fieldStart;
         const e = lenEnd(buf, pos, end);
         if (++attributes > MAX_ATTRIBUTES) throw INVALID;
-        this.keyClasses |= checkKeyValue(buf, next, e, 0, true);
+        const classes = checkKeyValue(buf, next, e, 0, recording);
+        // Only the attributes of GenAI and koder.* spans are read from their bounds (normalisation,
+        // usage): recorded from the first such key on, those before it caught up once.
+        if (!recording && classes & (KEY_GENAI | KEY_KODER)) {
+          recording = true;
+          recordAttributes(buf, firstAttribute, e);
+        }
+        this.keyClasses |= classes;
         pos = e;
         continue;
       }
@@ -190,9 +213,8 @@ export class WireSpan implements Span {
         }
       }
     }
-    // Normalisation and usage read the attributes of GenAI and koder.* spans from these bounds.
     // (A plain array: a typed array's copy would get its own store off the heap, which costs far more.)
-    if (this.keyClasses & (KEY_GENAI | KEY_KODER)) this.bounds = recorded.bounds.slice(0, recorded.length);
+    if (recording) this.bounds = recorded.bounds.slice(0, recorded.length);
   }
 
   attributeBounds(): { buf: Buffer; bounds: readonly number[] } | undefined {
