@@ -16,6 +16,8 @@
 // acknowledgement latency p50/p99, and refusals (any answer but 200).
 //   node bench/ingest-vs-collector.ts [--mode receive|forward|all] [--spans plain|llm|all]
 //     [--seconds 5] [--warmup 1] [--spans-per-request 256] [--concurrency 8]
+//     [--rounds 1]   (each case run this many times, the servers taking turns, a fresh start each;
+//     figures summed over the rounds: on a shared host whose speed drifts, both sides see the drift)
 //     [--server-cpu 0] [--load-cpu 1] [--wal fsync|batch|none] [--json results.json]
 //     [--protocol http|grpc]   (OTLP/HTTP protobuf, the default, or OTLP/gRPC: one HTTP/2 connection
 //     per sender, as an SDK's exporter has)
@@ -73,11 +75,15 @@ const { values } = parseArgs({
     'node-options': { type: 'string' },
     'memory-mib': { type: 'string' },
     'memory-limit-mib': { type: 'string' },
+    rounds: { type: 'string', default: '1' },
   },
 });
 const seconds = Number(values.seconds);
 const warmup = Number(values.warmup);
 const perRequest = Number(values['spans-per-request']);
+const roundCount = Number(values.rounds);
+if (!Number.isInteger(roundCount) || roundCount < 1)
+  throw new Error(`--rounds ${values.rounds}: a whole number, 1 or more`);
 const concurrency = Number(values.concurrency);
 /** With --rate: the time between one sender's requests. */
 const intervalMs = values.rate ? (concurrency * perRequest * 1000) / Number(values.rate) : 0;
@@ -239,7 +245,7 @@ const bodies = {
 };
 console.log(
   `${perRequest} spans per request (plain ${bodies.plain.length.toLocaleString('en')} B, llm ${bodies.llm.length.toLocaleString('en')} B), ` +
-    `OTLP/${protocol === 'grpc' ? 'gRPC' : 'HTTP'}, ${concurrency} concurrent senders${values.rate ? ` paced at ${Number(values.rate).toLocaleString('en')} spans/s` : ''}, ${warmup}s warm-up + ${seconds}s measured per case; ` +
+    `OTLP/${protocol === 'grpc' ? 'gRPC' : 'HTTP'}, ${concurrency} concurrent senders${values.rate ? ` paced at ${Number(values.rate).toLocaleString('en')} spans/s` : ''}, ${warmup}s warm-up + ${seconds}s measured per case${roundCount > 1 ? ` and round (${roundCount} rounds, servers taking turns)` : ''}; ` +
     (pinned
       ? `servers on CPU ${serverCpu}, load generator and sink on CPU ${loadCpu}`
       : 'NOT pinned (taskset or a second CPU missing): figures are not per core') +
@@ -259,6 +265,80 @@ async function memoryCgroup(): Promise<MemoryCgroup | undefined> {
 /** Starts a server, through `wrap` when given (ingesters only). */
 type Start = (wrap?: CommandWrap) => Promise<Server>;
 const walDir = wal === 'none' ? undefined : await mkdtemp(join(tmpdir(), 'koder-bench-wal-'));
+
+/** One server's run of one round: its load's figures and its memory. */
+interface Round extends Load {
+  idle: number;
+  peak: number;
+  delivered?: number;
+  limited: Pick<Result, 'limitMB' | 'cgroupPeakMB' | 'oomKills'>;
+}
+
+/** Starts a server, loads it, stops it (it flushes to the sink), and says what it measured. */
+async function measure(
+  name: string,
+  what: string,
+  start: Start,
+  body: Buffer,
+  delivered?: () => Promise<number | undefined>,
+): Promise<Round> {
+  const cgroup = name.startsWith('koder') ? await memoryCgroup() : undefined;
+  const server = await start(cgroup?.wrap).catch(async (err) => {
+    await cgroup?.remove();
+    throw err;
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  const idle = memory(server.pid).rss;
+  const r = await load(server, body).catch(async (err: Error) => {
+    // A server that died under the load: say whether its cgroup's limit killed it.
+    const kills = cgroup?.oomKills() ?? 0;
+    await server.stop().catch(() => {});
+    await cgroup?.remove();
+    const why = kills ? `OOM-killed in its ${(cgroup?.limit ?? 0) / MB} MiB cgroup` : err.message;
+    throw new Error(`${name} (${what}) died under the load: ${why}`);
+  });
+  const peak = memory(server.pid).peak;
+  await server.stop(); // both flush what they hold to the sink on SIGTERM
+  const limited = cgroup
+    ? { limitMB: cgroup.limit / MB, cgroupPeakMB: cgroup.peak() / MB, oomKills: cgroup.oomKills() }
+    : {};
+  await cgroup?.remove();
+  return { ...r, idle, peak, limited, ...(delivered ? { delivered: await delivered() } : {}) };
+}
+
+/** A server's rounds as one result: counts and times summed, memory at its highest, latencies pooled. */
+function combine(mode: string, kind: string, server: string, rounds: readonly Round[]): Result {
+  const sum = (f: (r: Round) => number) => rounds.reduce((n, r) => n + f(r), 0);
+  const max = (f: (r: Round) => number) => Math.max(...rounds.map(f));
+  const acknowledged = sum((r) => r.ok) * perRequest;
+  const cpu = sum((r) => r.cpuSeconds);
+  const wall = sum((r) => r.wallSeconds);
+  const latencies = rounds.flatMap((r) => r.latencies);
+  const last = rounds.at(-1) as Round;
+  return {
+    mode,
+    spans: kind,
+    server,
+    spansPerCpuSecond: acknowledged / cpu,
+    spansPerSecond: acknowledged / wall,
+    cpuUse: cpu / wall,
+    rssIdleMB: max((r) => r.idle) / MB,
+    rssPeakMB: max((r) => r.peak) / MB,
+    rssEndMB: max((r) => r.rssEnd) / MB,
+    ackP50Ms: percentile(latencies, 50),
+    ackP99Ms: percentile(latencies, 99),
+    refused: sum((r) => r.refused),
+    acknowledgedTotal: sum((r) => r.okTotal) * perRequest,
+    ...(last.delivered !== undefined ? { delivered: sum((r) => r.delivered ?? 0) } : {}),
+    ...(last.limited.limitMB !== undefined
+      ? {
+          ...last.limited,
+          cgroupPeakMB: max((r) => r.limited.cgroupPeakMB ?? 0),
+          oomKills: sum((r) => r.limited.oomKills ?? 0),
+        }
+      : {}),
+  };
+}
 
 for (const mode of modes) {
   const forward = mode === 'forward';
@@ -339,47 +419,21 @@ for (const mode of modes) {
     const wanted = servers.filter(
       ([name]) => values.only === 'all' || name.startsWith(values.only === 'ingester' ? 'koder' : 'otelcol'),
     );
-    for (const [name, start] of wanted) {
-      const cgroup = name.startsWith('koder') ? await memoryCgroup() : undefined;
-      const server = await start(cgroup?.wrap).catch(async (err) => {
-        await cgroup?.remove();
-        throw err;
-      });
-      await new Promise((r) => setTimeout(r, 300));
-      const idle = memory(server.pid).rss;
-      const r = await load(server, body).catch(async (err: Error) => {
-        // A server that died under the load: say whether its cgroup's limit killed it.
-        const kills = cgroup?.oomKills() ?? 0;
-        await server.stop().catch(() => {});
-        await cgroup?.remove();
-        const why = kills ? `OOM-killed in its ${(cgroup?.limit ?? 0) / MB} MiB cgroup` : err.message;
-        throw new Error(`${name} (${mode} ${kind}) died under the load: ${why}`);
-      });
-      const peak = memory(server.pid).peak;
-      await server.stop(); // both flush what they hold to the sink on SIGTERM
-      const limited = cgroup
-        ? { limitMB: cgroup.limit / MB, cgroupPeakMB: cgroup.peak() / MB, oomKills: cgroup.oomKills() }
-        : {};
-      await cgroup?.remove();
-      const acknowledged = r.ok * perRequest;
-      const acknowledgedTotal = r.okTotal * perRequest;
-      results.push({
-        mode,
-        spans: kind,
-        server: name,
-        spansPerCpuSecond: acknowledged / r.cpuSeconds,
-        spansPerSecond: acknowledged / r.wallSeconds,
-        cpuUse: r.cpuSeconds / r.wallSeconds,
-        rssIdleMB: idle / MB,
-        rssPeakMB: peak / MB,
-        rssEndMB: r.rssEnd / MB,
-        ackP50Ms: percentile(r.latencies, 50),
-        ackP99Ms: percentile(r.latencies, 99),
-        refused: r.refused,
-        acknowledgedTotal,
-        ...(forward ? { delivered: await delivered() } : {}),
-        ...limited,
-      });
+    // Rounds alternate the servers, so a machine that slows for a while (a shared host) slows both
+    // sides alike; each server's figures are summed over its rounds.
+    const rounds = new Map<string, Round[]>();
+    for (let round = 1; round <= roundCount; round++) {
+      for (const [name, start] of wanted) {
+        const r = await measure(name, `${mode} ${kind}`, start, body, forward ? delivered : undefined);
+        rounds.set(name, [...(rounds.get(name) ?? []), r]);
+        if (roundCount > 1)
+          console.log(
+            `round ${round}/${roundCount} ${mode} ${kind} ${name}: ${Math.round((r.ok * perRequest) / r.cpuSeconds / 1000)}k spans/CPU-s`,
+          );
+      }
+    }
+    for (const [name, rs] of rounds) {
+      results.push(combine(mode, kind, name, rs));
       printRow(results.at(-1) as Result);
     }
   }
