@@ -4,8 +4,9 @@
 // them, with the field headers between, is one view of the received request. So the log writes a
 // request (writev) and the queue keeps it without a copy of the spans; an export joins its parts once.
 import { keyValuesSize, writeKeyValues } from './any-value-proto.ts';
-import type { Resource, ResourceSpans, Scope, ScopeSpans, Span, TraceBatch } from './model.ts';
+import type { Resource, ResourceSpans, Scope, Span, TraceBatch } from './model.ts';
 import { size, varintSize, WIRE_LEN, WireWriter } from './wire.ts';
+import { WireSpan } from './wire-span.ts';
 
 function statusSize(st: Span['status']): number {
   return (st.message ? size.string(2, st.message) : 0) + (st.code ? size.varint(3, st.code) : 0);
@@ -89,18 +90,18 @@ function scopeSize(sc: Scope): number {
   return (sc.name ? size.string(1, sc.name) : 0) + (sc.version ? size.string(2, sc.version) : 0);
 }
 
-function scopeSpansSize(ss: ScopeSpans, spans: Uint8Array[]): number {
-  return (
-    size.len(1, scopeSize(ss.scope)) + sumLen(2, spans) + (ss.schemaUrl ? size.string(3, ss.schemaUrl) : 0)
-  );
-}
-
 /** Encodes changed spans (kept on the span) and works out every length of the request. */
 function planRequest(batch: TraceBatch) {
+  let spanBytes = 0;
   const plan = batch.resourceSpans.map((rs: ResourceSpans) => {
     const scopes = rs.scopeSpans.map((ss) => {
-      const spans = ss.spans.map(encodeSpan);
-      return { ss, spans, size: scopeSpansSize(ss, spans) };
+      let n = size.len(1, scopeSize(ss.scope)) + (ss.schemaUrl ? size.string(3, ss.schemaUrl) : 0);
+      for (const span of ss.spans) {
+        const length = encodeSpan(span).length;
+        n += size.len(2, length);
+        spanBytes += length;
+      }
+      return { ss, size: n };
     });
     const res = resourceSize(rs.resource);
     let n = size.len(1, res) + (rs.schemaUrl ? size.string(3, rs.schemaUrl) : 0);
@@ -109,7 +110,7 @@ function planRequest(batch: TraceBatch) {
   });
   let total = 0;
   for (const p of plan) total += size.len(1, p.size);
-  return { plan, total };
+  return { plan, total, spanBytes };
 }
 
 /** The size of the batch's ExportTraceServiceRequest; spans are encoded once and keep their bytes. */
@@ -170,45 +171,42 @@ class PartsWriter {
   /** Skeleton bytes before this are in parts already. */
   private from = 0;
   /** The open run of received bytes: [runStart, runEnd) of runBuffer. */
-  private runBuffer: ArrayBufferLike | undefined;
+  private runBuffer: Buffer | undefined;
   private runStart = 0;
   private runEnd = 0;
-  /** The last received buffer seen, whole, to read headers before its spans without a view per span. */
-  private seen: Uint8Array | undefined;
-  /** `seen`'s ArrayBuffer, compared without the getter. */
-  private seenBuffer: ArrayBufferLike | undefined;
   constructor(w: WireWriter) {
     this.w = w;
   }
 
-  span(bytes: Uint8Array): void {
-    // `buffer` and `byteOffset` are getters: each is read once (this runs for every span).
-    const buffer = bytes.buffer;
-    const offset = bytes.byteOffset;
-    const length = bytes.length;
+  /**
+   * A span as the bytes [start, end) of buf it arrived in. (Positions in the request, not a view of the
+   * span: a typed array's `buffer` getter, read per span, cost more than the rest of this together.)
+   */
+  received(buf: Buffer, start: number, end: number): void {
+    const length = end - start;
     const header = 1 + varintSize(length);
-    if (this.seenBuffer !== buffer) {
-      this.seen = new Uint8Array(buffer);
-      this.seenBuffer = buffer;
-    }
-    const start = offset - header;
-    if (!headerAt(this.seen as Uint8Array, start, header, length)) {
-      this.endRun();
-      this.w.beginLen(2, length);
-      this.cut();
-      this.parts.push(bytes);
+    const at = start - header;
+    if (!headerAt(buf, at, header, length)) {
+      this.bytes(buf.subarray(start, end));
       return;
     }
-    const end = offset + length;
-    if (this.runBuffer === buffer && this.runEnd === start && this.w.pos === this.from) {
+    if (this.runBuffer === buf && this.runEnd === at && this.w.pos === this.from) {
       this.runEnd = end;
       return;
     }
     this.endRun();
     this.cut();
-    this.runBuffer = buffer;
-    this.runStart = start;
+    this.runBuffer = buf;
+    this.runStart = at;
     this.runEnd = end;
+  }
+
+  /** A span as bytes of its own (encoded afresh), after the header written for it. */
+  bytes(bytes: Uint8Array): void {
+    this.endRun();
+    this.w.beginLen(2, bytes.length);
+    this.cut();
+    this.parts.push(bytes);
   }
 
   /** Ends the open run and the fields written since, as parts in that order. */
@@ -220,7 +218,7 @@ class PartsWriter {
 
   private endRun(): void {
     if (this.runBuffer === undefined) return;
-    this.parts.push(new Uint8Array(this.runBuffer, this.runStart, this.runEnd - this.runStart));
+    this.parts.push(this.runBuffer.subarray(this.runStart, this.runEnd));
     this.runBuffer = undefined;
   }
 
@@ -246,9 +244,7 @@ function compact(parts: Uint8Array[], length: number): Uint8Array[] {
 }
 
 export function encodeTraceRequestParts(batch: TraceBatch): EncodedRequest {
-  const { plan, total } = planRequest(batch);
-  let spanBytes = 0;
-  for (const p of plan) for (const s of p.scopes) for (const span of s.spans) spanBytes += span.length;
+  const { plan, total, spanBytes } = planRequest(batch);
   const w = new WireWriter(total - spanBytes);
   const out = new PartsWriter(w);
   for (const p of plan) {
@@ -266,7 +262,10 @@ export function encodeTraceRequestParts(batch: TraceBatch): EncodedRequest {
         if (sc.name) w.stringField(1, sc.name);
         if (sc.version) w.stringField(2, sc.version);
       }
-      for (const span of s.spans) out.span(span);
+      for (const span of s.ss.spans) {
+        if (span instanceof WireSpan && span.unchanged) out.received(span.buf, span.start, span.end);
+        else out.bytes(encodeSpan(span));
+      }
       if (s.ss.schemaUrl) w.stringField(3, s.ss.schemaUrl);
     }
     if (p.rs.schemaUrl) w.stringField(3, p.rs.schemaUrl);

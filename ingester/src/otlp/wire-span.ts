@@ -55,9 +55,10 @@ export class WireSpan implements Span {
   unknown: Uint8Array[] = NONE;
   /** KEY_* bits of the attribute keys present as received. */
   keyClasses = 0;
-  private readonly buf: Buffer;
-  private readonly start: number;
-  private readonly end: number;
+  /** The span arrived as the bytes [start, end) of buf. */
+  readonly buf: Buffer;
+  readonly start: number;
+  readonly end: number;
   // Where each field lies ([start, end) of payloads, offsets of fixed64s); -1 when absent.
   private tid = -1;
   private tidEnd = -1;
@@ -217,8 +218,13 @@ export class WireSpan implements Span {
     if (recording) this.bounds = recorded.bounds.slice(0, recorded.length);
   }
 
+  /** Whether `raw` is still the bytes the span arrived in. */
+  get unchanged(): boolean {
+    return this.raw === this.received;
+  }
+
   attributeBounds(): { buf: Buffer; bounds: readonly number[] } | undefined {
-    return this.bounds && this.raw === this.received ? { buf: this.buf, bounds: this.bounds } : undefined;
+    return this.bounds && this.unchanged ? { buf: this.buf, bounds: this.bounds } : undefined;
   }
 
   /** The Status at [pos, e): message and code, validated. */
