@@ -97,7 +97,7 @@ function planRequest(batch: TraceBatch) {
     const scopes = rs.scopeSpans.map((ss) => {
       let n = size.len(1, scopeSize(ss.scope)) + (ss.schemaUrl ? size.string(3, ss.schemaUrl) : 0);
       for (const span of ss.spans) {
-        const length = encodeSpan(span).length;
+        const length = span.unchangedLength ?? encodeSpan(span).length;
         n += size.len(2, length);
         spanBytes += length;
       }

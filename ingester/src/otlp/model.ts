@@ -60,6 +60,12 @@ export interface Span {
   droppedLinksCount: number;
   status: { code: number; message: string };
   unknown: Uint8Array[];
+  /**
+   * Spans backed by the bytes they arrived in say whether `raw` is still those bytes, and their length,
+   * without reading `raw` (which may make a view of them).
+   */
+  readonly unchanged?: boolean;
+  readonly unchangedLength?: number;
   /** Spans still backed by their received bytes know which KEY_* classes of attribute keys they hold. */
   readonly keyClasses?: number;
   /** The status code without decoding the status message. */
@@ -132,7 +138,9 @@ export const KEY_KODER = 4; // koder.*
  * of an unchanged span); true means "look at the decoded attributes".
  */
 export function spanMayHaveKeys(span: Span, classes: number): boolean {
-  return span.raw !== null && span.keyClasses !== undefined ? (span.keyClasses & classes) !== 0 : true;
+  return (span.unchanged ?? span.raw !== null) && span.keyClasses !== undefined
+    ? (span.keyClasses & classes) !== 0
+    : true;
 }
 
 export function spanIsRoot(span: Span): boolean {

@@ -45,7 +45,11 @@ function recordAttributes(buf: Buffer, start: number, end: number): void {
 }
 
 export class WireSpan implements Span {
-  raw: Uint8Array | null;
+  /**
+   * What `raw` is: undefined while it is the received bytes and no stage has asked for them as a view
+   * (most spans: the encoder takes them by their place in the request, so no view is made at all).
+   */
+  private rawBytes: Uint8Array | null | undefined = undefined;
   flags = 0;
   kind = 0;
   droppedAttributesCount = 0;
@@ -78,8 +82,8 @@ export class WireSpan implements Span {
   private stMsg = -1;
   private stMsgEnd = -1;
   private stCode = 0;
-  /** The bytes `raw` was when scanned: attribute bounds hold only while it is still these. */
-  private readonly received: Uint8Array;
+  /** The view of the received bytes, once made: `raw` is unchanged while it is still this. */
+  private received: Uint8Array | undefined;
   private bounds?: number[];
   // Values once read or set.
   private _traceId?: Uint8Array;
@@ -103,9 +107,6 @@ export class WireSpan implements Span {
     this.buf = buf;
     this.start = start;
     this.end = end;
-    // A plain Uint8Array view: Buffer's subarray builds a FastBuffer through its subclass constructor.
-    this.raw = new Uint8Array(buf.buffer, buf.byteOffset + start, end - start);
-    this.received = this.raw;
     let attributes = 0;
     let recording = false;
     let firstAttribute = -1;
@@ -218,9 +219,27 @@ export class WireSpan implements Span {
     if (recording) this.bounds = recorded.bounds.slice(0, recorded.length);
   }
 
-  /** Whether `raw` is still the bytes the span arrived in. */
+  get raw(): Uint8Array | null {
+    if (this.rawBytes === undefined) {
+      // A plain Uint8Array view: Buffer's subarray builds a FastBuffer through its subclass constructor.
+      const { buf, start, end } = this;
+      this.received = new Uint8Array(buf.buffer, buf.byteOffset + start, end - start);
+      this.rawBytes = this.received;
+    }
+    return this.rawBytes;
+  }
+  set raw(v: Uint8Array | null) {
+    this.rawBytes = v;
+  }
+
+  /** Whether `raw` is still the bytes the span arrived in (no view made to tell). */
   get unchanged(): boolean {
-    return this.raw === this.received;
+    return this.rawBytes === undefined || this.rawBytes === this.received;
+  }
+
+  /** The length of the received bytes while `raw` is still them. */
+  get unchangedLength(): number | undefined {
+    return this.unchanged ? this.end - this.start : undefined;
   }
 
   attributeBounds(): { buf: Buffer; bounds: readonly number[] } | undefined {

@@ -40,7 +40,9 @@ export function truncateAttributes(batch: TraceBatch, max: number): number {
     capAttributes(rs.resource.attributes, max, counter);
     for (const ss of rs.scopeSpans) {
       for (const span of ss.spans) {
-        if (span.raw && span.raw.length <= max) continue; // no value inside can be longer than the span
+        // No value inside can be longer than the span.
+        const length = span.unchangedLength ?? span.raw?.length;
+        if (length !== undefined && length <= max) continue;
         const before = counter.n;
         capAttributes(span.attributes, max, counter);
         if (counter.n !== before) span.raw = null;
