@@ -44,6 +44,25 @@ function recordAttributes(buf: Buffer, start: number, end: number): void {
   }
 }
 
+const HAS_ATTRIBUTES = 1;
+const HAS_EVENTS = 2;
+const HAS_LINKS = 4;
+
+/** A WireSpan's fields once read (decoded from its bytes) or set. */
+class Values {
+  traceId: Uint8Array | undefined = undefined;
+  spanId: Uint8Array | undefined = undefined;
+  parentSpanId: Uint8Array | undefined = undefined;
+  traceState: string | undefined = undefined;
+  name: string | undefined = undefined;
+  start: bigint | undefined = undefined;
+  end: bigint | undefined = undefined;
+  attributes: Attribute[] | undefined = undefined;
+  events: Uint8Array[] | undefined = undefined;
+  links: Uint8Array[] | undefined = undefined;
+  status: { code: number; message: string } | undefined = undefined;
+}
+
 export class WireSpan implements Span {
   /**
    * What `raw` is: undefined while it is the received bytes and no stage has asked for them as a view
@@ -76,27 +95,16 @@ export class WireSpan implements Span {
   private nmEnd = -1;
   private t0 = -1;
   private t1 = -1;
-  private hasAttributes = false;
-  private hasEvents = false;
-  private hasLinks = false;
+  /** Which of attributes, events and links the span has (HAS_* bits). */
+  private has = 0;
   private stMsg = -1;
   private stMsgEnd = -1;
   private stCode = 0;
   /** The view of the received bytes, once made: `raw` is unchanged while it is still this. */
   private received: Uint8Array | undefined;
   private bounds?: number[];
-  // Values once read or set.
-  private _traceId?: Uint8Array;
-  private _spanId?: Uint8Array;
-  private _parentSpanId?: Uint8Array;
-  private _traceState?: string;
-  private _name?: string;
-  private _start?: bigint;
-  private _end?: bigint;
-  private _attributes?: Attribute[];
-  private _events?: Uint8Array[];
-  private _links?: Uint8Array[];
-  private _status?: { code: number; message: string };
+  /** Fields once read or set; made on the first such access (a plain span passes without). */
+  private values: Values | undefined = undefined;
 
   /**
    * Scans and validates the Span message at [start, end) of buf in one pass: the top level here, what
@@ -118,7 +126,7 @@ export class WireSpan implements Span {
       // Tags are literals, as in validate-fast.ts. Attributes first: most of a span's fields are those.
       if (tag === 0x4a) {
         // attributes (9, LEN)
-        this.hasAttributes = true;
+        this.has |= HAS_ATTRIBUTES;
         if (firstAttribute < 0) firstAttribute = fieldStart;
         const e = lenEnd(buf, pos, end);
         if (++attributes > MAX_ATTRIBUTES) throw INVALID;
@@ -172,7 +180,7 @@ export class WireSpan implements Span {
           break;
         case 0x5a: {
           // events (11, LEN)
-          this.hasEvents = true;
+          this.has |= HAS_EVENTS;
           const e = lenEnd(buf, pos, end);
           checkEvent(buf, next, e);
           pos = e;
@@ -184,7 +192,7 @@ export class WireSpan implements Span {
           break;
         case 0x6a: {
           // links (13, LEN)
-          this.hasLinks = true;
+          this.has |= HAS_LINKS;
           const e = lenEnd(buf, pos, end);
           checkLink(buf, next, e);
           pos = e;
@@ -272,7 +280,8 @@ export class WireSpan implements Span {
    * not all zero), read from the bytes; limits.ts's checkIds says what is wrong when they are not.
    */
   idsValid(): boolean {
-    if (this._traceId || this._spanId || this._parentSpanId) return false; // set since: check the values
+    const v = this.values;
+    if (v && (v.traceId || v.spanId || v.parentSpanId)) return false; // read or set since: check the values
     const buf = this.buf;
     const parent = this.pidEnd - this.pid;
     return (
@@ -293,93 +302,110 @@ export class WireSpan implements Span {
     return s < 0 ? EMPTY : this.buf.subarray(s, e);
   }
 
-  get traceId(): Uint8Array {
-    this._traceId ??= this.bytesAt(this.tid, this.tidEnd);
-    return this._traceId;
+  private get v(): Values {
+    this.values ??= new Values();
+    return this.values;
   }
-  set traceId(v: Uint8Array) {
-    this._traceId = v;
+
+  get traceId(): Uint8Array {
+    const v = this.v;
+    v.traceId ??= this.bytesAt(this.tid, this.tidEnd);
+    return v.traceId;
+  }
+  set traceId(x: Uint8Array) {
+    this.v.traceId = x;
   }
   get spanId(): Uint8Array {
-    this._spanId ??= this.bytesAt(this.sid, this.sidEnd);
-    return this._spanId;
+    const v = this.v;
+    v.spanId ??= this.bytesAt(this.sid, this.sidEnd);
+    return v.spanId;
   }
-  set spanId(v: Uint8Array) {
-    this._spanId = v;
+  set spanId(x: Uint8Array) {
+    this.v.spanId = x;
   }
   get parentSpanId(): Uint8Array {
-    this._parentSpanId ??= this.bytesAt(this.pid, this.pidEnd);
-    return this._parentSpanId;
+    const v = this.v;
+    v.parentSpanId ??= this.bytesAt(this.pid, this.pidEnd);
+    return v.parentSpanId;
   }
-  set parentSpanId(v: Uint8Array) {
-    this._parentSpanId = v;
+  set parentSpanId(x: Uint8Array) {
+    this.v.parentSpanId = x;
   }
   /** Whether the span is a root, without materialising the parent id. */
   get isRoot(): boolean {
-    return this._parentSpanId ? this._parentSpanId.length === 0 : this.pid < 0 || this.pidEnd === this.pid;
+    const parent = this.values?.parentSpanId;
+    return parent ? parent.length === 0 : this.pid < 0 || this.pidEnd === this.pid;
   }
   get traceState(): string {
-    this._traceState ??= this.ts < 0 ? '' : this.buf.toString('utf8', this.ts, this.tsEnd);
-    return this._traceState;
+    const v = this.v;
+    v.traceState ??= this.ts < 0 ? '' : this.buf.toString('utf8', this.ts, this.tsEnd);
+    return v.traceState;
   }
-  set traceState(v: string) {
-    this._traceState = v;
+  set traceState(x: string) {
+    this.v.traceState = x;
   }
   get name(): string {
-    this._name ??= this.nm < 0 ? '' : this.buf.toString('utf8', this.nm, this.nmEnd);
-    return this._name;
+    const v = this.v;
+    v.name ??= this.nm < 0 ? '' : this.buf.toString('utf8', this.nm, this.nmEnd);
+    return v.name;
   }
-  set name(v: string) {
-    this._name = v;
+  set name(x: string) {
+    this.v.name = x;
   }
   get startTimeUnixNano(): bigint {
-    this._start ??= this.t0 < 0 ? 0n : this.buf.readBigUInt64LE(this.t0);
-    return this._start;
+    const v = this.v;
+    v.start ??= this.t0 < 0 ? 0n : this.buf.readBigUInt64LE(this.t0);
+    return v.start;
   }
-  set startTimeUnixNano(v: bigint) {
-    this._start = v;
+  set startTimeUnixNano(x: bigint) {
+    this.v.start = x;
   }
   get endTimeUnixNano(): bigint {
-    this._end ??= this.t1 < 0 ? 0n : this.buf.readBigUInt64LE(this.t1);
-    return this._end;
+    const v = this.v;
+    v.end ??= this.t1 < 0 ? 0n : this.buf.readBigUInt64LE(this.t1);
+    return v.end;
   }
-  set endTimeUnixNano(v: bigint) {
-    this._end = v;
+  set endTimeUnixNano(x: bigint) {
+    this.v.end = x;
   }
   get attributes(): Attribute[] {
-    this._attributes ??= this.hasAttributes ? readKeyValues(this.buf, this.start, this.end, 9) : [];
-    return this._attributes;
+    const v = this.v;
+    v.attributes ??= this.has & HAS_ATTRIBUTES ? readKeyValues(this.buf, this.start, this.end, 9) : [];
+    return v.attributes;
   }
-  set attributes(v: Attribute[]) {
-    this._attributes = v;
+  set attributes(x: Attribute[]) {
+    this.v.attributes = x;
   }
   get events(): Uint8Array[] {
-    this._events ??= this.hasEvents ? this.repeated(11) : [];
-    return this._events;
+    const v = this.v;
+    v.events ??= this.has & HAS_EVENTS ? this.repeated(11) : [];
+    return v.events;
   }
-  set events(v: Uint8Array[]) {
-    this._events = v;
+  set events(x: Uint8Array[]) {
+    this.v.events = x;
   }
   get links(): Uint8Array[] {
-    this._links ??= this.hasLinks ? this.repeated(13) : [];
-    return this._links;
+    const v = this.v;
+    v.links ??= this.has & HAS_LINKS ? this.repeated(13) : [];
+    return v.links;
   }
-  set links(v: Uint8Array[]) {
-    this._links = v;
+  set links(x: Uint8Array[]) {
+    this.v.links = x;
   }
   get status(): { code: number; message: string } {
-    this._status ??= {
+    const v = this.v;
+    v.status ??= {
       code: this.stCode,
       message: this.stMsg < 0 ? '' : this.buf.toString('utf8', this.stMsg, this.stMsgEnd),
     };
-    return this._status;
+    return v.status;
   }
-  set status(v: { code: number; message: string }) {
-    this._status = v;
+  set status(x: { code: number; message: string }) {
+    this.v.status = x;
   }
   /** The status code without materialising the status object (hot path: error checks). */
   get statusCodeFast(): number {
-    return this._status?.code ?? this.stCode;
+    return this.values?.status?.code ?? this.stCode;
   }
 
   private repeated(field: number): Uint8Array[] {
