@@ -53,8 +53,11 @@ function layout(name: string): Layout | { reason: string } {
   return { reason: 'no cgroup memory controller is mounted' };
 }
 
+/** Names of the cgroups made here start with this; each test removes its own. */
+export const TEST_CGROUP_PREFIX = 'koder-test-';
+
 export async function createMemoryCgroup(limit: number): Promise<MemoryCgroup | { reason: string }> {
-  const where = layout(`koder-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  const where = layout(`${TEST_CGROUP_PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   if ('reason' in where) return where;
   try {
     await mkdir(where.dir);
