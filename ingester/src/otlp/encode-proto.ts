@@ -263,6 +263,8 @@ export function encodeTraceRequestParts(batch: TraceBatch): EncodedRequest {
         if (sc.version) w.stringField(2, sc.version);
       }
       for (const span of s.ss.spans) {
+        // What planning took the length of: a WireSpan has unchangedLength exactly while unchanged.
+        // (Asked the same way twice, through one helper, cost 4 ns a span more: an instanceof each.)
         if (span instanceof WireSpan && span.unchanged) out.received(span.buf, span.start, span.end);
         else out.bytes(encodeSpan(span));
       }
